@@ -1,0 +1,26 @@
+"""The Celery app. Settings come from Django settings under the CELERY_ namespace."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
+
+app = Celery("backhaul", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Re-publish webhooks still pending after the grace period (broker outage, crash between
+    # commit and publish). Every minute: https://crontab.guru/#*_*_*_*_*
+    "webhooks-sweep-pending": {
+        "task": "integrations.tasks.webhooks_sweep_pending",
+        "schedule": crontab(minute="*"),
+    },
+    # Same for RMAs written but never pushed. Every minute: https://crontab.guru/#*_*_*_*_*
+    "rmas-sweep-pending": {
+        "task": "returns.tasks.rmas_sweep_pending",
+        "schedule": crontab(minute="*"),
+    },
+}

@@ -1,0 +1,30 @@
+"""Test settings: fast hashing, a per-run cache, fixed encryption keys."""
+
+from config.django.base import *  # noqa: F403
+from config.env import env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SANDBOX_ENABLED = True
+ALLOW_PRIVATE_PROVIDER_URLS = True
+# Fixed test-only keys (never used outside tests).
+FIELD_ENCRYPTION_KEYS = ["8PN5yYITHRd-yi83NA6XGkMXac_2tea946fL0_aGSwM="]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+if not REDIS_URL:  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tests use the same brokers as production and quick start, never eager mode: Redis when
+# REDIS_URL is set, else the filesystem transport in its own folder (apart from `make run`'s).
+if not REDIS_URL:  # noqa: F405
+    _test_queue = VAR_DIR / "test-celery" / "queue"  # noqa: F405
+    _test_control = VAR_DIR / "test-celery" / "control"  # noqa: F405
+    for _folder in (_test_queue, _test_control):
+        _folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_test_queue),
+        "data_folder_out": str(_test_queue),
+        "control_folder": str(_test_control),
+        "store_processed": False,
+        "polling_interval": 0.05,
+    }

@@ -1,0 +1,59 @@
+"""Celery: at-least-once delivery, JSON only, three queues.
+
+https://docs.celeryq.dev/en/stable/userguide/configuration.html
+"""
+
+from kombu import Queue
+
+from config.env import VAR_DIR, env
+
+_redis_url = env("REDIS_URL", default="")
+
+# The longest countdown any task asks for (retry backoff cap, rate-limit waits).
+CELERY_MAX_COUNTDOWN_SECONDS = 60 * 30
+
+if _redis_url:
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_redis_url)
+    # A task not acked within the visibility timeout is redelivered, so it must outlast the
+    # longest countdown or a delayed retry would run twice (celery#5935).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_MAX_COUNTDOWN_SECONDS + 60 * 30}
+else:
+    # Quick start without Redis: kombu's filesystem transport. In and out must be the same
+    # folder or messages pile up unread (celery#3564); kombu does not create the folders.
+    _queue_dir = VAR_DIR / "celery" / "queue"
+    _control_dir = VAR_DIR / "celery" / "control"
+    for _folder in (_queue_dir, _control_dir):
+        _folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "control_folder": str(_control_dir),
+        "store_processed": False,
+        "polling_interval": 0.2,
+    }
+
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "webhooks"
+CELERY_TASK_QUEUES = (Queue("webhooks"), Queue("rmas"), Queue("sync"))
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.*": {"queue": "webhooks"},
+    "returns.tasks.*": {"queue": "rmas"},
+    "warehouses.tasks.*": {"queue": "sync"},
+    "config.tasks.*": {"queue": "sync"},
+}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+# Publishing a message to a broker that is down must not hang the web request for long:
+# the outbox sweeper re-publishes anything that was not sent.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = False

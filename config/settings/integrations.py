@@ -1,0 +1,38 @@
+"""Provider endpoints and timeouts. Each connection may override its base URL (sandbox, test server)."""
+
+from config.env import env
+
+PROVIDER_BASE_URLS = {
+    # https://docs.loopreturns.com/api-reference/getting-started
+    "loop": env("LOOP_BASE_URL", default="https://api.loopreturns.com/api/v1"),
+    # https://developers.redo.com/docs/api-reference/authentication
+    "redo": env("REDO_BASE_URL", default="https://api.getredo.com/v2.2"),
+    # https://apidocs.shipmonk.com/reference
+    "shipmonk": env("SHIPMONK_BASE_URL", default="https://api.shipmonk.com"),
+    # https://docs.trackstarhq.com/how-to-guides/about-the-api
+    "trackstar": env("TRACKSTAR_BASE_URL", default="https://production.trackstarhq.com"),
+    # ShipStream has one host per client (https://<instance>.shipstream.app); there is no default.
+    "shipstream": env("SHIPSTREAM_BASE_URL", default=""),
+}
+# TrackStar's organisation key is ours, not the merchant's: one per Backhaul deployment.
+TRACKSTAR_API_KEY = env("TRACKSTAR_API_KEY", default="")
+
+PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=5.0)
+PROVIDER_READ_TIMEOUT = env.float("PROVIDER_READ_TIMEOUT", default=20.0)
+
+# Inbound webhooks still pending after this many seconds are re-published by the sweeper.
+WEBHOOK_SWEEP_GRACE_SECONDS = env.int("WEBHOOK_SWEEP_GRACE_SECONDS", default=60)
+# Svix (TrackStar) timestamp tolerance, either side.
+WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = 300
+# After a secret rotation the previous secret keeps verifying for this long.
+WEBHOOK_SECRET_ROTATION_WINDOW_HOURS = env.int("WEBHOOK_SECRET_ROTATION_WINDOW_HOURS", default=72)
+
+# Outbound pushes: consecutive failures that trip a connection's circuit breaker.
+CIRCUIT_BREAKER_THRESHOLD = env.int("CIRCUIT_BREAKER_THRESHOLD", default=10)
+RMA_PUSH_MAX_RETRIES = env.int("RMA_PUSH_MAX_RETRIES", default=8)
+
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
+ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ALLOW_PRIVATE_PROVIDER_URLS", default=False)
+
+# Days to keep processed webhooks and API calls; pending and failed ones are kept regardless.
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=30)

@@ -1,0 +1,13 @@
+from django.urls import path
+from health_check.views import HealthCheckView
+
+from config import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "health/",
+        HealthCheckView.as_view(checks=["health_check.checks.Database", "health_check.checks.Cache"]),
+        name="health",
+    ),
+]

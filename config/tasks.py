@@ -1,0 +1,18 @@
+"""Small infrastructure tasks."""
+
+from celery import shared_task
+from django.core.cache import cache
+
+
+@shared_task(bind=True, max_retries=5)
+def heartbeat_with_retry(self, key: str, fail_times: int) -> None:  # type: ignore[no-untyped-def]
+    """Retries with a countdown until it has failed `fail_times` times, then records success.
+
+    Used by tests and `manage.py celery_selftest` to prove a real worker, the broker's
+    countdown handling and retries all work end to end.
+    """
+    attempts = cache.get(f"{key}:attempts", 0) + 1
+    cache.set(f"{key}:attempts", attempts, 600)
+    if attempts <= fail_times:
+        raise self.retry(countdown=1)
+    cache.set(f"{key}:done", attempts, 600)

@@ -1,0 +1,292 @@
+"""Stores, their connections to providers, and the raw logs of every webhook and API call."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from config.fields import EncryptedTextField
+from config.models import BaseModel
+
+
+class Provider(models.TextChoices):
+    LOOP = "loop", "Loop"
+    REDO = "redo", "Redo"
+    SHIPMONK = "shipmonk", "ShipMonk"
+    SHIPSTREAM = "shipstream", "ShipStream"
+    TRACKSTAR = "trackstar", "TrackStar"
+
+
+RETURNS_PLATFORMS = (Provider.LOOP, Provider.REDO)
+WAREHOUSE_SYSTEMS = (Provider.SHIPMONK, Provider.SHIPSTREAM, Provider.TRACKSTAR)
+
+
+class Store(BaseModel):
+    class ProcessingMode(models.TextChoices):
+        MANUAL = "manual", "Manual: the platform processes after the warehouse does"
+        AUTOMATIC = "automatic", "Automatic: the platform processes on its own"
+
+    class RmaTrigger(models.TextChoices):
+        ON_RETURN_CREATED = "on_return_created", "When the return is created"
+        ON_LABEL_CREATED = "on_label_created", "When the return's label exists"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    processing_mode = models.CharField(
+        max_length=20, choices=ProcessingMode.choices, default=ProcessingMode.MANUAL
+    )
+    rma_trigger = models.CharField(max_length=30, choices=RmaTrigger.choices, default=RmaTrigger.ON_RETURN_CREATED)
+    default_instructions = models.TextField(
+        blank=True, help_text="Processing instructions added to every RMA's note."
+    )
+    is_active = models.BooleanField(default=True)
+    is_sandbox = models.BooleanField(
+        default=False, help_text="A demo or test store: its events never reach a live warehouse."
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="StoreMembership", related_name="stores", blank=True
+    )
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoreMembership(BaseModel):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MEMBER = "member", "Member"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("store", "user"), name="uniq_store_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.store}"
+
+
+def new_endpoint_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Connection(BaseModel):
+    """A store's link to one provider in one role, with its encrypted credentials and health."""
+
+    class Role(models.TextChoices):
+        RETURNS_PLATFORM = "returns_platform", "Returns platform"
+        WAREHOUSE = "warehouse", "Warehouse system"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        FAILING = "failing", "Failing (circuit breaker open)"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="connections")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    # For TrackStar: the WMS behind it ("shipmonk", "shipstream", or any integration name).
+    wms_name = models.CharField(max_length=80, blank=True, default="")
+    name = models.CharField(max_length=200, blank=True, default="")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    base_url = models.URLField(blank=True, default="", help_text="Blank: the provider's production URL.")
+
+    # Credentials (encrypted at rest; write-only in forms and the API).
+    api_key = EncryptedTextField(help_text="Loop API key, Redo API secret, ShipMonk Api-Key, ShipStream API key.")
+    access_token = EncryptedTextField(help_text="TrackStar connection access token.")
+    api_username = models.CharField(max_length=200, blank=True, default="", help_text="ShipStream API username.")
+    api_password = EncryptedTextField(help_text="ShipStream API password.")
+    # Non-secret account ids.
+    external_account_id = models.CharField(
+        max_length=200, blank=True, default="", help_text="ShipMonk store_id, Redo store ID, TrackStar connection_id."
+    )
+
+    # Inbound webhook authentication. The previous secret keeps verifying until it expires.
+    endpoint_token = models.CharField(max_length=64, unique=True, default=new_endpoint_token, editable=False)
+    webhook_secret = EncryptedTextField(
+        help_text="Loop/ShipStream/TrackStar signing secret, Redo bearer token, ShipMonk X-Sm-Signature key."
+    )
+    previous_webhook_secret = EncryptedTextField()
+    previous_webhook_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    webhook_username = models.CharField(max_length=100, blank=True, default="", help_text="ShipMonk Basic Auth user.")
+    webhook_password = EncryptedTextField(help_text="ShipMonk Basic Auth password.")
+    previous_webhook_password = EncryptedTextField()
+    # Non-secret trace of credential changes, kept in history instead of the secrets themselves.
+    credentials_updated_at = models.DateTimeField(null=True, blank=True)
+
+    # Provider-specific options that are not secrets (Redo Loop-compatible mode, cached write-info, ...).
+    options = models.JSONField(default=dict, blank=True)
+
+    # Health and circuit breaker.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    breaker_opened_at = models.DateTimeField(null=True, blank=True)
+    last_webhook_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    health_message = models.TextField(blank=True, default="")
+    sync_cursor = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(
+        excluded_fields=[
+            "api_key",
+            "access_token",
+            "api_password",
+            "webhook_secret",
+            "previous_webhook_secret",
+            "webhook_password",
+            "previous_webhook_password",
+            "endpoint_token",
+            "consecutive_failures",
+            "last_webhook_at",
+            "last_success_at",
+            "updated_at",
+        ]
+    )
+
+    class Meta:
+        ordering = ("store__name", "role", "provider")
+        constraints = [
+            # A store has one connection per returns platform ...
+            models.UniqueConstraint(
+                fields=("store", "provider"),
+                condition=Q(role="returns_platform"),
+                name="uniq_returns_platform_per_store",
+            ),
+            # ... and one per warehouse provider and WMS behind it.
+            models.UniqueConstraint(
+                fields=("store", "provider", "wms_name"),
+                condition=Q(role="warehouse"),
+                name="uniq_warehouse_connection_per_store",
+            ),
+            models.CheckConstraint(
+                condition=(Q(role="returns_platform") & Q(provider__in=["loop", "redo"]))
+                | (Q(role="warehouse") & Q(provider__in=["shipmonk", "shipstream", "trackstar"])),
+                name="connection_role_matches_provider",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.name or self.get_provider_display()
+        if self.wms_name:
+            label = f"{label} ({self.wms_name})"
+        return f"{self.store} · {label}"
+
+    @property
+    def display_name(self) -> str:
+        if self.provider == Provider.TRACKSTAR and self.wms_name:
+            return self.wms_name.replace("_", " ").title()
+        return self.get_provider_display()
+
+    @property
+    def webhook_path(self) -> str:
+        return f"/webhooks/{self.provider}/{self.endpoint_token}/"
+
+    @property
+    def is_accepting_pushes(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class InboundWebhook(BaseModel):
+    """Every request that reached a webhook endpoint, stored before anything else."""
+
+    class Verification(models.TextChoices):
+        PENDING = "pending", "Not yet verified"
+        VALID = "valid", "Valid"
+        INVALID = "invalid", "Invalid"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        REJECTED = "rejected", "Rejected (not verified or malformed)"
+        PENDING = "pending", "Pending processing"
+        PROCESSING = "processing", "Processing"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"
+        IGNORED = "ignored", "Ignored (event type not handled)"
+        DUPLICATE = "duplicate", "Duplicate of an earlier delivery"
+
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks"
+    )
+    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks")
+    provider = models.CharField(max_length=20, db_index=True)
+    endpoint_token = models.CharField(max_length=128, blank=True, default="")
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    headers = models.JSONField(default=dict)
+    body = models.BinaryField()
+    verification = models.CharField(
+        max_length=10, choices=Verification.choices, default=Verification.PENDING, db_index=True
+    )
+    verification_reason = models.CharField(max_length=300, blank=True, default="")
+    event_type = models.CharField(max_length=120, blank=True, default="", db_index=True)
+    external_event_id = models.CharField(max_length=255, blank=True, default="")
+    # Set only on the first delivery of an event; later deliveries point at it via duplicate_of.
+    dedupe_key = models.CharField(max_length=255, null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="redeliveries"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    error = models.TextField(blank=True, default="")
+    traceback = models.TextField(blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("connection", "dedupe_key"),
+                condition=Q(dedupe_key__isnull=False),
+                name="uniq_webhook_dedupe_key_per_connection",
+            ),
+        ]
+        indexes = [models.Index(fields=("status", "created_at"), name="webhook_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_type or '?'} #{self.pk}"
+
+    @property
+    def body_text(self) -> str:
+        return bytes(self.body).decode("utf-8", errors="replace")
+
+
+class ApiCall(BaseModel):
+    """One outbound request to a provider, with secrets redacted."""
+
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="api_calls"
+    )
+    provider = models.CharField(max_length=20, db_index=True)
+    operation = models.CharField(max_length=80, blank=True, default="")
+    method = models.CharField(max_length=10)
+    url = models.URLField(max_length=1000)
+    request_headers = models.JSONField(default=dict, blank=True)
+    request_body = models.TextField(blank=True, default="")
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, default="")
+    duration_ms = models.PositiveIntegerField(default=0)
+    error_class = models.CharField(max_length=80, blank=True, default="")
+    error_message = models.TextField(blank=True, default="")
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    rma = models.ForeignKey("returns.RMA", null=True, blank=True, on_delete=models.SET_NULL, related_name="api_calls")
+    return_obj = models.ForeignKey(
+        "returns.Return", null=True, blank=True, on_delete=models.SET_NULL, related_name="api_calls"
+    )
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = "API call"
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url} → {self.status_code or self.error_class}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300 and not self.error_class

@@ -1,0 +1,13 @@
+"""Redo API client."""
+
+from typing import Self
+
+from integrations.base import ProviderClient
+
+
+class RedoClient(ProviderClient):
+    slug = "redo"
+
+    @classmethod
+    def from_connection(cls, connection) -> Self:  # type: ignore[no-untyped-def]
+        return cls()

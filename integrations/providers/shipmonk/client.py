@@ -1,0 +1,13 @@
+"""ShipMonk API client."""
+
+from typing import Self
+
+from integrations.base import ProviderClient
+
+
+class ShipMonkClient(ProviderClient):
+    slug = "shipmonk"
+
+    @classmethod
+    def from_connection(cls, connection) -> Self:  # type: ignore[no-untyped-def]
+        return cls()

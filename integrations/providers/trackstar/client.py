@@ -1,0 +1,13 @@
+"""TrackStar API client."""
+
+from typing import Self
+
+from integrations.base import ProviderClient
+
+
+class TrackStarClient(ProviderClient):
+    slug = "trackstar"
+
+    @classmethod
+    def from_connection(cls, connection) -> Self:  # type: ignore[no-untyped-def]
+        return cls()

@@ -1,0 +1,277 @@
+"""Returns as the platform sees them, the RMAs the warehouse receives, and the timeline that ties them."""
+
+from django.db import models
+from django.db.models import Q
+
+from config.models import BaseModel
+
+
+class Platform(models.TextChoices):
+    LOOP = "loop", "Loop"
+    REDO = "redo", "Redo"
+
+
+class Return(BaseModel):
+    store = models.ForeignKey("integrations.Store", on_delete=models.CASCADE, related_name="returns")
+    connection = models.ForeignKey(
+        "integrations.Connection", null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"
+    )
+    platform = models.CharField(max_length=10, choices=Platform.choices)
+    external_id = models.CharField(max_length=100, help_text="The platform's return id.")
+    order_name = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    order_number = models.CharField(max_length=100, blank=True, default="")
+    platform_order_id = models.CharField(max_length=100, blank=True, default="")
+    provider_order_id = models.CharField(max_length=100, blank=True, default="", help_text="Shopify order id.")
+    customer_email = models.CharField(max_length=254, blank=True, default="")
+    customer_name = models.CharField(max_length=200, blank=True, default="")
+    state = models.CharField(max_length=30, blank=True, default="", db_index=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    outcome = models.CharField(max_length=30, blank=True, default="", help_text="refund / exchange / store credit")
+    destination_id = models.CharField(max_length=100, blank=True, default="")
+    destination_address = models.JSONField(default=dict, blank=True)
+    # The platform's own edited_at / updatedAt: an older event never overwrites a newer one.
+    platform_updated_at = models.DateTimeField(null=True, blank=True)
+    platform_created_at = models.DateTimeField(null=True, blank=True)
+    is_test = models.BooleanField(default=False)
+    # Set once the warehouse outcome has been reported back to the platform.
+    platform_action = models.CharField(max_length=20, blank=True, default="")
+    platform_action_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(fields=("store", "platform", "external_id"), name="uniq_return_per_platform")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} return {self.external_id} ({self.order_name})"
+
+
+class ReturnLine(BaseModel):
+    return_obj = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
+    # Stable within the return: Loop groups its per-unit lines by SKU and reason; Redo uses its item id.
+    line_key = models.CharField(max_length=200)
+    sku = models.CharField(max_length=200)
+    title = models.CharField(max_length=300, blank=True, default="")
+    quantity = models.PositiveIntegerField()
+    reason = models.CharField(max_length=300, blank=True, default="")
+    parent_reason = models.CharField(max_length=300, blank=True, default="")
+    reason_code = models.CharField(max_length=100, blank=True, default="")
+    customer_comment = models.TextField(blank=True, default="")
+    outcome = models.CharField(max_length=50, blank=True, default="")
+    external_line_ids = models.JSONField(default=list, blank=True)
+    destination_key = models.CharField(max_length=100, blank=True, default="")
+    processing_instruction = models.CharField(max_length=20, blank=True, default="")
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(fields=("return_obj", "line_key"), name="uniq_line_key_per_return"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="return_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+
+class ReturnShipment(BaseModel):
+    """A label or parcel of a return."""
+
+    return_obj = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="shipments")
+    shipment_key = models.CharField(max_length=200, help_text="Platform shipment id, or the tracking number.")
+    carrier = models.CharField(max_length=100, blank=True, default="")
+    service = models.CharField(max_length=100, blank=True, default="")
+    tracking_number = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    status = models.CharField(max_length=40, blank=True, default="")
+    label_url = models.URLField(max_length=1000, blank=True, default="")
+    line_keys = models.JSONField(default=list, blank=True, help_text="Which lines the parcel carries; empty = all.")
+    cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(fields=("return_obj", "shipment_key"), name="uniq_shipment_per_return")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}".strip() or self.shipment_key
+
+
+class RMA(BaseModel):
+    """What one warehouse receives for one return (and one parcel of it)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending push"
+        SUBMITTED = "submitted", "Submitted to the warehouse"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        FAILED = "failed", "Failed after retries"
+        IN_TRANSIT = "in_transit", "In transit"
+        RECEIVING = "receiving", "Receiving"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    store = models.ForeignKey("integrations.Store", on_delete=models.CASCADE, related_name="rmas")
+    return_obj = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="rmas")
+    shipment = models.ForeignKey(
+        ReturnShipment, null=True, blank=True, on_delete=models.SET_NULL, related_name="rmas"
+    )
+    number = models.CharField(max_length=100)
+    order_name = models.CharField(max_length=100, blank=True, default="")
+    warehouse_connection = models.ForeignKey(
+        "integrations.Connection", on_delete=models.PROTECT, related_name="rmas"
+    )
+    location = models.ForeignKey(
+        "warehouses.ShippingLocation", null=True, blank=True, on_delete=models.SET_NULL, related_name="rmas"
+    )
+    routing_reason = models.CharField(max_length=200, blank=True, default="")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    external_id = models.CharField(max_length=200, blank=True, default="")
+    external_url = models.URLField(max_length=1000, blank=True, default="")
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # The tracking numbers last sent to the WMS, so a label change pushes only real changes.
+    pushed_tracking_numbers = models.JSONField(default=list, blank=True)
+    # The WMS's own updated_at / event time: an older warehouse event never overwrites a newer one.
+    warehouse_updated_at = models.DateTimeField(null=True, blank=True)
+    warehouse_status = models.CharField(max_length=60, blank=True, default="")
+    outcome = models.CharField(max_length=30, blank=True, default="", help_text="fully_received, short, excess, damaged")
+    received_at = models.DateTimeField(null=True, blank=True)
+    is_test = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = "RMA"
+        constraints = [models.UniqueConstraint(fields=("store", "number"), name="uniq_rma_number_per_store")]
+        indexes = [models.Index(fields=("status", "created_at"), name="rma_status_created")]
+
+    def __str__(self) -> str:
+        return f"RMA {self.number}"
+
+
+class RMALine(BaseModel):
+    rma = models.ForeignKey(RMA, on_delete=models.CASCADE, related_name="lines")
+    return_line = models.ForeignKey(
+        ReturnLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="rma_lines"
+    )
+    sku = models.CharField(max_length=200, help_text="The WMS SKU (after SKU mapping).")
+    platform_sku = models.CharField(max_length=200, blank=True, default="")
+    quantity = models.PositiveIntegerField()
+    reason = models.CharField(max_length=300, blank=True, default="")
+    processing_instruction = models.CharField(max_length=20, blank=True, default="")
+    received_quantity = models.PositiveIntegerField(default=0)
+    restocked_quantity = models.PositiveIntegerField(default=0)
+    # Per unit: [{"quantity": 1, "condition": "good", "disposition": "restocked"}, ...]
+    receiving_details = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ("id",)
+        verbose_name = "RMA line"
+        constraints = [
+            models.UniqueConstraint(fields=("rma", "sku"), name="uniq_sku_per_rma"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="rma_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+
+class RmaNumberSequence(BaseModel):
+    """The next suffix for an order's RMAs; its row is locked while a number is allocated."""
+
+    store = models.ForeignKey("integrations.Store", on_delete=models.CASCADE, related_name="+")
+    order_key = models.CharField(max_length=100)
+    allocated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("store", "order_key"), name="uniq_rma_sequence")]
+
+
+class TimelineEvent(BaseModel):
+    """Append-only, human-readable history of a return."""
+
+    class Level(models.TextChoices):
+        INFO = "info", "Info"
+        SUCCESS = "success", "Success"
+        WARNING = "warning", "Warning"
+        ERROR = "error", "Error"
+
+    return_obj = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="timeline")
+    rma = models.ForeignKey(RMA, null=True, blank=True, on_delete=models.SET_NULL, related_name="timeline")
+    kind = models.CharField(max_length=60, db_index=True)
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
+    message = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+    webhook = models.ForeignKey(
+        "integrations.InboundWebhook", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    api_call = models.ForeignKey(
+        "integrations.ApiCall", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [models.Index(fields=("return_obj", "created_at"), name="timeline_return_created")]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Instruction(models.TextChoices):
+    RESTOCK = "restock", "Restock"
+    INSPECT = "inspect", "Inspect"
+    QUARANTINE = "quarantine", "Quarantine"
+    DISPOSE = "dispose", "Dispose"
+
+
+class DispositionRule(BaseModel):
+    """Match on reason / reason code / outcome / SKU (blank = any) → processing instruction."""
+
+    store = models.ForeignKey("integrations.Store", on_delete=models.CASCADE, related_name="disposition_rules")
+    priority = models.PositiveIntegerField(default=100, help_text="Lower runs first; the first match wins.")
+    match_reason = models.CharField(max_length=300, blank=True, default="", help_text="Case-insensitive substring.")
+    match_reason_code = models.CharField(max_length=100, blank=True, default="")
+    match_outcome = models.CharField(max_length=50, blank=True, default="")
+    match_sku = models.CharField(max_length=200, blank=True, default="", help_text="Exact SKU or a prefix ending in *.")
+    instruction = models.CharField(max_length=20, choices=Instruction.choices)
+    note = models.CharField(max_length=300, blank=True, default="", help_text="Extra text for the warehouse.")
+
+    class Meta:
+        ordering = ("store__name", "priority", "id")
+
+    def __str__(self) -> str:
+        return f"#{self.priority} → {self.instruction}"
+
+
+class WarehouseOutcome(models.TextChoices):
+    FULLY_RECEIVED = "fully_received", "Everything received in good condition"
+    SHORT = "short", "Fewer units than expected"
+    EXCESS = "excess", "More units than expected"
+    DAMAGED = "damaged", "Damaged or not resellable"
+    CANCELLED = "cancelled", "Cancelled at the warehouse"
+
+
+class PlatformAction(models.TextChoices):
+    PROCESS = "process", "Process the return"
+    FLAG = "flag", "Flag it with a note"
+    IGNORE = "ignore", "Do nothing"
+
+
+class StatusMapping(BaseModel):
+    """Warehouse outcome → what Backhaul does on the returns platform."""
+
+    store = models.ForeignKey("integrations.Store", on_delete=models.CASCADE, related_name="status_mappings")
+    outcome = models.CharField(max_length=20, choices=WarehouseOutcome.choices)
+    action = models.CharField(max_length=10, choices=PlatformAction.choices)
+    note_template = models.CharField(
+        max_length=250, blank=True, default="", help_text="Flag note; {summary} is replaced by what arrived."
+    )
+
+    class Meta:
+        ordering = ("store__name", "outcome")
+        constraints = [models.UniqueConstraint(fields=("store", "outcome"), name="uniq_status_mapping_per_store")]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} → {self.action}"
