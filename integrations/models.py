@@ -34,13 +34,9 @@ class Store(BaseModel):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
-    processing_mode = models.CharField(
-        max_length=20, choices=ProcessingMode.choices, default=ProcessingMode.MANUAL
-    )
+    processing_mode = models.CharField(max_length=20, choices=ProcessingMode.choices, default=ProcessingMode.MANUAL)
     rma_trigger = models.CharField(max_length=30, choices=RmaTrigger.choices, default=RmaTrigger.ON_RETURN_CREATED)
-    default_instructions = models.TextField(
-        blank=True, help_text="Processing instructions added to every RMA's note."
-    )
+    default_instructions = models.TextField(blank=True, help_text="Processing instructions added to every RMA's note.")
     is_active = models.BooleanField(default=True)
     is_sandbox = models.BooleanField(
         default=False, help_text="A demo or test store: its events never reach a live warehouse."

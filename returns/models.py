@@ -90,9 +90,7 @@ class ReturnShipment(BaseModel):
 
     class Meta:
         ordering = ("id",)
-        constraints = [
-            models.UniqueConstraint(fields=("return_obj", "shipment_key"), name="uniq_shipment_per_return")
-        ]
+        constraints = [models.UniqueConstraint(fields=("return_obj", "shipment_key"), name="uniq_shipment_per_return")]
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}".strip() or self.shipment_key
@@ -113,14 +111,10 @@ class RMA(BaseModel):
 
     store = models.ForeignKey("integrations.Store", on_delete=models.CASCADE, related_name="rmas")
     return_obj = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="rmas")
-    shipment = models.ForeignKey(
-        ReturnShipment, null=True, blank=True, on_delete=models.SET_NULL, related_name="rmas"
-    )
+    shipment = models.ForeignKey(ReturnShipment, null=True, blank=True, on_delete=models.SET_NULL, related_name="rmas")
     number = models.CharField(max_length=100)
     order_name = models.CharField(max_length=100, blank=True, default="")
-    warehouse_connection = models.ForeignKey(
-        "integrations.Connection", on_delete=models.PROTECT, related_name="rmas"
-    )
+    warehouse_connection = models.ForeignKey("integrations.Connection", on_delete=models.PROTECT, related_name="rmas")
     location = models.ForeignKey(
         "warehouses.ShippingLocation", null=True, blank=True, on_delete=models.SET_NULL, related_name="rmas"
     )
@@ -137,7 +131,9 @@ class RMA(BaseModel):
     # The WMS's own updated_at / event time: an older warehouse event never overwrites a newer one.
     warehouse_updated_at = models.DateTimeField(null=True, blank=True)
     warehouse_status = models.CharField(max_length=60, blank=True, default="")
-    outcome = models.CharField(max_length=30, blank=True, default="", help_text="fully_received, short, excess, damaged")
+    outcome = models.CharField(
+        max_length=30, blank=True, default="", help_text="fully_received, short, excess, damaged"
+    )
     received_at = models.DateTimeField(null=True, blank=True)
     is_test = models.BooleanField(default=False)
 

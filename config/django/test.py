@@ -1,7 +1,8 @@
 """Test settings: fast hashing, a per-run cache, fixed encryption keys."""
 
+import os
+
 from config.django.base import *  # noqa: F403
-from config.env import env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -16,10 +17,18 @@ if not REDIS_URL:  # noqa: F405
 # Tests use the same brokers as production and quick start, never eager mode: Redis when
 # REDIS_URL is set, else the filesystem transport in its own folder (apart from `make run`'s).
 if not REDIS_URL:  # noqa: F405
-    _test_queue = VAR_DIR / "test-celery" / "queue"  # noqa: F405
-    _test_control = VAR_DIR / "test-celery" / "control"  # noqa: F405
+    import atexit
+    import shutil
+    import tempfile
+
+    # One folder per test process, so parallel runs never consume each other's messages.
+    (VAR_DIR / "test-celery").mkdir(parents=True, exist_ok=True)  # noqa: F405
+    _test_root = tempfile.mkdtemp(prefix="run-", dir=VAR_DIR / "test-celery")  # noqa: F405
+    atexit.register(shutil.rmtree, _test_root, True)
+    _test_queue = f"{_test_root}/queue"
+    _test_control = f"{_test_root}/control"
     for _folder in (_test_queue, _test_control):
-        _folder.mkdir(parents=True, exist_ok=True)
+        os.makedirs(_folder, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_test_queue),
