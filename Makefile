@@ -16,7 +16,7 @@ install: $(STAMP)
 
 # Re-pin every dependency (runtime and dev) into requirements/lock.txt.
 lock:
-	$(BIN)/pip-compile -q --extra dev --strip-extras --no-header -o requirements/lock.txt pyproject.toml
+	$(BIN)/pip-compile -q --extra dev --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements/lock.txt pyproject.toml
 
 run: install
 	$(BIN)/python -m config.devenv
