@@ -1,11 +1,21 @@
-"""One error shape for every API failure: {"error": {"code", "message", "details"}}."""
+"""Shared REST API pieces: one error shape for every failure, pagination, and the thin base view.
 
+Every failure answers {"error": {"code", "message", "details"}}; the OpenAPI schema documents
+that shape on every operation (ApiSchema), so contract tests can hold the API to it.
+"""
+
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404
-from rest_framework import exceptions
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import exceptions, serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,10 +40,118 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     if isinstance(exc, exceptions.ValidationError):
         message = "The request has invalid fields."
-        details = response.data
+        details = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
     else:
         message = str(response.data.get("detail", exc)) if isinstance(response.data, dict) else str(exc)
         details = {}
     code = getattr(exc, "default_code", "error")
     response.data = {"error": {"code": code, "message": message, "details": details}}
     return response
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField(child=serializers.JSONField())
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape."""
+
+    error = ErrorBodySerializer()
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+# Failures every operation can answer with; all of them use ErrorSerializer.
+ERROR_CODES = ("400", "401", "403", "404")
+
+
+class ApiSchema(AutoSchema):
+    """drf-spectacular schema for ApiView: Input/Output/Filter serializers and the error shape."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        if getattr(self.view, "is_list_api", False):
+            return self.method == "GET" and (serializer is None or not isinstance(serializer, dict))
+        return super()._is_list_view(serializer)
+
+    def _is_create_operation(self) -> bool:
+        if getattr(self.view, "is_list_api", False):
+            return self.method == "POST"
+        return super()._is_create_operation()
+
+    def get_request_serializer(self) -> Any:
+        input_serializer = getattr(self.view, "InputSerializer", None)
+        if input_serializer is not None and self.method in ("POST", "PUT", "PATCH"):
+            return input_serializer
+        return super().get_request_serializer()
+
+    def get_response_serializers(self) -> Any:
+        output_serializer = getattr(self.view, "OutputSerializer", None)
+        if output_serializer is not None:
+            return output_serializer
+        return super().get_response_serializers()
+
+    def get_override_parameters(self) -> list[Any]:
+        filter_serializer = getattr(self.view, "FilterSerializer", None)
+        if filter_serializer is not None and self.method == "GET":
+            return [filter_serializer]
+        return super().get_override_parameters()
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        for code in ERROR_CODES:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+        return responses
+
+
+class ApiView(GenericAPIView):
+    """A thin API view: validate with InputSerializer, call a service, answer with OutputSerializer.
+
+    Subclasses set `InputSerializer`, `OutputSerializer` and, for lists, `FilterSerializer` and
+    `is_list_api = True` (GET lists with pagination, POST creates with 201).
+    """
+
+    InputSerializer: type[serializers.Serializer] | None = None
+    OutputSerializer: type[serializers.Serializer] | None = None
+    FilterSerializer: type[serializers.Serializer] | None = None
+    is_list_api = False
+    pagination_class = Pagination
+    # JSON only: one request format to document, validate and fuzz.
+    parser_classes = [JSONParser]
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        assert self.OutputSerializer is not None  # noqa: S101 (programming error, not input)
+        return self.OutputSerializer
+
+    def filters(self) -> dict[str, Any]:
+        if self.FilterSerializer is None:
+            return {}
+        serializer = self.FilterSerializer(data=self.request.query_params, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return {key: value for key, value in serializer.validated_data.items() if value not in (None, "")}
+
+    def validated_input(self, *, partial: bool = False) -> dict[str, Any]:
+        assert self.InputSerializer is not None  # noqa: S101 (programming error, not input)
+        serializer = self.InputSerializer(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def output(self, instance: Any, *, status: int = 200) -> Response:
+        return Response(self.get_serializer(instance).data, status=status)
+
+    def paginated(self, queryset: QuerySet) -> Response:
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+def only_present(data: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The items of data whose key is in names (for partial updates)."""
+    return {name: data[name] for name in names if name in data}

@@ -8,7 +8,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.ApiSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
 
@@ -17,6 +17,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Returns platforms to warehouse systems: stores, connections, returns and RMAs.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Split request/response components: write-only secrets appear only in *Request schemas.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" with its own choices: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ConnectionStatusEnum": "integrations.models.Connection.Status",
+        "ConnectionWritableStatusEnum": ["draft", "active", "paused"],
+        "WebhookStatusEnum": "integrations.models.InboundWebhook.Status",
+        "RmaStatusEnum": "returns.models.RMA.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

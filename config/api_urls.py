@@ -1,0 +1,44 @@
+"""/api/: the v1 REST API, its OpenAPI schema and the Swagger UI (assets from the sidecar, served as static)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from integrations import apis as integrations_apis
+from returns import apis as returns_apis
+from warehouses import apis as warehouses_apis
+
+v1 = [
+    path("stores/", integrations_apis.StoreListApi.as_view(), name="store-list"),
+    path("stores/<int:pk>/", integrations_apis.StoreDetailApi.as_view(), name="store-detail"),
+    path("connections/", integrations_apis.ConnectionListApi.as_view(), name="connection-list"),
+    path("connections/<int:pk>/", integrations_apis.ConnectionDetailApi.as_view(), name="connection-detail"),
+    path("connections/<int:pk>/test/", integrations_apis.ConnectionTestApi.as_view(), name="connection-test"),
+    path("webhooks/", integrations_apis.WebhookListApi.as_view(), name="webhook-list"),
+    path("webhooks/<int:pk>/", integrations_apis.WebhookDetailApi.as_view(), name="webhook-detail"),
+    path("webhooks/<int:pk>/replay/", integrations_apis.WebhookReplayApi.as_view(), name="webhook-replay"),
+    path("locations/", warehouses_apis.LocationListApi.as_view(), name="location-list"),
+    path("locations/<int:pk>/", warehouses_apis.LocationDetailApi.as_view(), name="location-detail"),
+    path("sku-mappings/", warehouses_apis.SkuMappingListApi.as_view(), name="sku-mapping-list"),
+    path("sku-mappings/<int:pk>/", warehouses_apis.SkuMappingDetailApi.as_view(), name="sku-mapping-detail"),
+    path("disposition-rules/", returns_apis.DispositionRuleListApi.as_view(), name="disposition-rule-list"),
+    path(
+        "disposition-rules/<int:pk>/",
+        returns_apis.DispositionRuleDetailApi.as_view(),
+        name="disposition-rule-detail",
+    ),
+    path("status-mappings/", returns_apis.StatusMappingListApi.as_view(), name="status-mapping-list"),
+    path("status-mappings/<int:pk>/", returns_apis.StatusMappingDetailApi.as_view(), name="status-mapping-detail"),
+    path("returns/", returns_apis.ReturnListApi.as_view(), name="return-list"),
+    path("returns/<int:pk>/", returns_apis.ReturnDetailApi.as_view(), name="return-detail"),
+    path("rmas/", returns_apis.RmaListApi.as_view(), name="rma-list"),
+    path("rmas/<int:pk>/", returns_apis.RmaDetailApi.as_view(), name="rma-detail"),
+    path("rmas/<int:pk>/retry/", returns_apis.RmaRetryApi.as_view(), name="rma-retry"),
+    path("rmas/<int:pk>/cancel/", returns_apis.RmaCancelApi.as_view(), name="rma-cancel"),
+]
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include((v1, "v1"))),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,167 @@
+"""REST API: stores, connections (secrets write-only; a "test" action) and inbound webhooks (read; "replay")."""
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.api import ApiView, only_present
+from integrations import serializers as s
+from integrations.models import Connection, InboundWebhook, Store
+from integrations.permissions import StoreScopedMixin, user_is_staff
+from integrations.services.stores import CONNECTION_FIELDS, STORE_FIELDS
+
+
+class StoreListApi(StoreScopedMixin, ApiView):
+    """List the stores you can see; staff create stores."""
+
+    queryset = Store.objects.all()
+    store_field = "pk"
+    is_list_api = True
+    InputSerializer = s.StoreInputSerializer
+    OutputSerializer = s.StoreOutputSerializer
+    FilterSerializer = s.StoreFilterSerializer
+
+    def get(self, request: Request) -> Response:
+        filters = self.filters()
+        queryset = self.get_queryset()
+        if "is_active" in filters:
+            queryset = queryset.filter(is_active=filters["is_active"])
+        if "search" in filters:
+            queryset = queryset.filter(Q(name__icontains=filters["search"]) | Q(slug__icontains=filters["search"]))
+        return self.paginated(queryset)
+
+    def post(self, request: Request) -> Response:
+        from integrations.services.stores import store_create
+
+        if not user_is_staff(request.user):
+            raise exceptions.PermissionDenied("Only staff create stores.")
+        data = self.validated_input()
+        store = store_create(name=data.pop("name"), owner=request.user, **data)
+        return self.output(store, status=201)
+
+
+class StoreDetailApi(StoreScopedMixin, ApiView):
+    """Read or change one store."""
+
+    queryset = Store.objects.all()
+    store_field = "pk"
+    InputSerializer = s.StoreInputSerializer
+    OutputSerializer = s.StoreOutputSerializer
+
+    def get(self, request: Request, pk: int) -> Response:
+        return self.output(self.get_object())
+
+    def patch(self, request: Request, pk: int) -> Response:
+        from integrations.services.stores import store_update
+
+        store = self.get_object()
+        data = only_present(self.validated_input(partial=True), STORE_FIELDS)
+        return self.output(store_update(store=store, data=data))
+
+
+class ConnectionListApi(StoreScopedMixin, ApiView):
+    """List connections; create one in a store you belong to."""
+
+    queryset = Connection.objects.select_related("store")
+    is_list_api = True
+    InputSerializer = s.ConnectionCreateSerializer
+    OutputSerializer = s.ConnectionOutputSerializer
+    FilterSerializer = s.ConnectionFilterSerializer
+
+    def get(self, request: Request) -> Response:
+        filters = self.filters()
+        lookups = {"store": "store_id", "provider": "provider", "role": "role", "status": "status"}
+        return self.paginated(self.get_queryset().filter(**{lookups[k]: v for k, v in filters.items()}))
+
+    def post(self, request: Request) -> Response:
+        from integrations.services.stores import connection_create
+
+        data, secrets = s.split_connection_input(self.validated_input())
+        store, provider = data.pop("store"), data.pop("provider")
+        connection = connection_create(store=store, provider=provider, data=data, secrets=secrets)
+        return self.output(connection, status=201)
+
+
+class ConnectionDetailApi(StoreScopedMixin, ApiView):
+    """Read or change one connection; secrets are set when given and never read back."""
+
+    queryset = Connection.objects.select_related("store")
+    InputSerializer = s.ConnectionUpdateSerializer
+    OutputSerializer = s.ConnectionOutputSerializer
+
+    def get(self, request: Request, pk: int) -> Response:
+        return self.output(self.get_object())
+
+    def patch(self, request: Request, pk: int) -> Response:
+        from integrations.services.stores import connection_update
+
+        connection = self.get_object()
+        data, secrets = s.split_connection_input(self.validated_input(partial=True))
+        connection = connection_update(
+            connection=connection, data=only_present(data, CONNECTION_FIELDS), secrets=secrets
+        )
+        return self.output(connection)
+
+
+class ConnectionTestApi(StoreScopedMixin, ApiView):
+    """Check a connection's credentials against its provider."""
+
+    queryset = Connection.objects.select_related("store")
+    OutputSerializer = s.ConnectionTestOutputSerializer
+
+    @extend_schema(request=None)
+    def post(self, request: Request, pk: int) -> Response:
+        from integrations.services.connections import connection_test
+
+        result = connection_test(connection=self.get_object())
+        return self.output({"ok": bool(result.ok), "message": str(result.message or "")})
+
+
+class WebhookListApi(StoreScopedMixin, ApiView):
+    """List inbound webhooks (staff also see those that matched no store)."""
+
+    queryset = InboundWebhook.objects.all()
+    is_list_api = True
+    OutputSerializer = s.WebhookOutputSerializer
+    FilterSerializer = s.WebhookFilterSerializer
+
+    def get(self, request: Request) -> Response:
+        filters = self.filters()
+        lookups = {
+            "store": "store_id",
+            "connection": "connection_id",
+            "provider": "provider",
+            "status": "status",
+            "event_type": "event_type",
+            "created_after": "created_at__gte",
+            "created_before": "created_at__lt",
+        }
+        return self.paginated(self.get_queryset().filter(**{lookups[k]: v for k, v in filters.items()}))
+
+
+class WebhookDetailApi(StoreScopedMixin, ApiView):
+    """Read one inbound webhook."""
+
+    queryset = InboundWebhook.objects.all()
+    OutputSerializer = s.WebhookOutputSerializer
+
+    def get(self, request: Request, pk: int) -> Response:
+        return self.output(self.get_object())
+
+
+class WebhookReplayApi(StoreScopedMixin, ApiView):
+    """Process a stored webhook again."""
+
+    queryset = InboundWebhook.objects.all()
+    OutputSerializer = s.WebhookOutputSerializer
+
+    @extend_schema(request=None)
+    def post(self, request: Request, pk: int) -> Response:
+        from integrations.services.webhooks import webhook_replay
+
+        webhook = self.get_object()
+        webhook_replay(webhook_id=webhook.pk)
+        webhook.refresh_from_db()
+        return self.output(webhook)

@@ -1,0 +1,66 @@
+"""Who sees what through the API: staff see every store, a merchant only the stores they belong to."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+
+from integrations.models import Connection, Store
+
+
+def user_is_staff(user: Any) -> bool:
+    return bool(user and user.is_authenticated and user.is_staff)
+
+
+def stores_for_user(*, user: Any) -> QuerySet[Store]:
+    """The stores a user may read and change: all for staff, their memberships otherwise."""
+    if user_is_staff(user):
+        return Store.objects.all()
+    if not (user and user.is_authenticated):
+        return Store.objects.none()
+    return Store.objects.filter(memberships__user_id=user.pk)
+
+
+def scope_to_user_stores(queryset: QuerySet, *, user: Any, store_field: str = "store") -> QuerySet:
+    """Limit a queryset of store-owned rows to the user's stores."""
+    if user_is_staff(user):
+        return queryset
+    return queryset.filter(**{f"{store_field}__in": stores_for_user(user=user).values("pk")})
+
+
+def _request_user(field: serializers.Field) -> Any:
+    request = field.context.get("request")
+    return getattr(request, "user", None)
+
+
+class UserStoreField(serializers.PrimaryKeyRelatedField):
+    """A store id the requesting user may write to; any other id is "does not exist"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Store.objects.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Store]:
+        return stores_for_user(user=_request_user(self))
+
+
+class UserWarehouseConnectionField(serializers.PrimaryKeyRelatedField):
+    """A warehouse connection in one of the requesting user's stores."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Connection.objects.filter(role=Connection.Role.WAREHOUSE))
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Connection]:
+        queryset = Connection.objects.filter(role=Connection.Role.WAREHOUSE)
+        return scope_to_user_stores(queryset, user=_request_user(self))
+
+
+class StoreScopedMixin:
+    """For API views: the view's queryset limited to the requesting user's stores (others are 404)."""
+
+    store_field = "store"
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()  # type: ignore[misc]
+        return scope_to_user_stores(queryset, user=self.request.user, store_field=self.store_field)  # type: ignore[attr-defined]

@@ -1,0 +1,175 @@
+"""API serializers for stores, connections and inbound webhooks. Secrets are write-only."""
+
+import json
+
+from django.conf import settings
+from rest_framework import serializers
+
+from config.logging import redact
+from integrations.models import Connection, InboundWebhook, Provider, Store
+from integrations.permissions import UserStoreField
+from integrations.services.stores import CONNECTION_SECRET_FIELDS
+
+
+class StoreInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=80, required=False)
+    processing_mode = serializers.ChoiceField(choices=Store.ProcessingMode.choices, required=False)
+    rma_trigger = serializers.ChoiceField(choices=Store.RmaTrigger.choices, required=False)
+    default_instructions = serializers.CharField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+    is_sandbox = serializers.BooleanField(required=False)
+
+
+class StoreOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    processing_mode = serializers.ChoiceField(choices=Store.ProcessingMode.choices)
+    rma_trigger = serializers.ChoiceField(choices=Store.RmaTrigger.choices)
+    default_instructions = serializers.CharField()
+    is_active = serializers.BooleanField()
+    is_sandbox = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class StoreFilterSerializer(serializers.Serializer):
+    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
+    search = serializers.CharField(required=False, max_length=200, help_text="Part of the name or slug.")
+
+
+class ConnectionSecretsSerializer(serializers.Serializer):
+    """Write-only credentials: a field left out keeps its value; an empty string clears it."""
+
+    api_key = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=2000)
+    access_token = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=2000)
+    api_password = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=2000)
+    webhook_secret = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=2000)
+    webhook_password = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=2000)
+
+
+class ConnectionUpdateSerializer(ConnectionSecretsSerializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    wms_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    status = serializers.ChoiceField(
+        choices=[Connection.Status.DRAFT, Connection.Status.ACTIVE, Connection.Status.PAUSED], required=False
+    )
+    base_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
+    api_username = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    external_account_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    webhook_username = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    options = serializers.DictField(child=serializers.JSONField(), required=False)
+
+
+class ConnectionCreateSerializer(ConnectionUpdateSerializer):
+    store = UserStoreField()
+    provider = serializers.ChoiceField(choices=Provider.choices)
+
+
+def split_connection_input(data: dict) -> tuple[dict, dict]:
+    """(plain fields, secrets) out of validated connection input."""
+    secrets = {name: data.pop(name) for name in CONNECTION_SECRET_FIELDS if name in data}
+    return data, secrets
+
+
+class ConnectionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    store = serializers.IntegerField(source="store_id")
+    role = serializers.ChoiceField(choices=Connection.Role.choices)
+    provider = serializers.ChoiceField(choices=Provider.choices)
+    wms_name = serializers.CharField()
+    name = serializers.CharField()
+    display_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=Connection.Status.choices)
+    base_url = serializers.CharField()
+    api_username = serializers.CharField()
+    external_account_id = serializers.CharField()
+    webhook_username = serializers.CharField()
+    webhook_url = serializers.SerializerMethodField(help_text="Give this URL to the provider.")
+    options = serializers.DictField(child=serializers.JSONField())
+    api_key_set = serializers.SerializerMethodField()
+    access_token_set = serializers.SerializerMethodField()
+    api_password_set = serializers.SerializerMethodField()
+    webhook_secret_set = serializers.SerializerMethodField()
+    webhook_password_set = serializers.SerializerMethodField()
+    credentials_updated_at = serializers.DateTimeField(allow_null=True)
+    consecutive_failures = serializers.IntegerField()
+    breaker_opened_at = serializers.DateTimeField(allow_null=True)
+    last_webhook_at = serializers.DateTimeField(allow_null=True)
+    last_success_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField()
+    health_message = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_webhook_url(self, obj: Connection) -> str:
+        return settings.PUBLIC_BASE_URL.rstrip("/") + obj.webhook_path
+
+    def get_api_key_set(self, obj: Connection) -> bool:
+        return bool(obj.api_key)
+
+    def get_access_token_set(self, obj: Connection) -> bool:
+        return bool(obj.access_token)
+
+    def get_api_password_set(self, obj: Connection) -> bool:
+        return bool(obj.api_password)
+
+    def get_webhook_secret_set(self, obj: Connection) -> bool:
+        return bool(obj.webhook_secret)
+
+    def get_webhook_password_set(self, obj: Connection) -> bool:
+        return bool(obj.webhook_password)
+
+
+class ConnectionFilterSerializer(serializers.Serializer):
+    store = serializers.IntegerField(required=False, min_value=1)
+    provider = serializers.ChoiceField(choices=Provider.choices, required=False)
+    role = serializers.ChoiceField(choices=Connection.Role.choices, required=False)
+    status = serializers.ChoiceField(choices=Connection.Status.choices, required=False)
+
+
+class ConnectionTestOutputSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    message = serializers.CharField(allow_blank=True)
+
+
+class WebhookOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    store = serializers.IntegerField(source="store_id", allow_null=True)
+    connection = serializers.IntegerField(source="connection_id", allow_null=True)
+    provider = serializers.CharField()
+    remote_addr = serializers.CharField(allow_null=True)
+    headers = serializers.SerializerMethodField(help_text="Secret-looking headers are redacted.")
+    body = serializers.SerializerMethodField(help_text="The raw body; in JSON bodies secret-looking keys are redacted.")
+    verification = serializers.ChoiceField(choices=InboundWebhook.Verification.choices)
+    verification_reason = serializers.CharField()
+    event_type = serializers.CharField()
+    external_event_id = serializers.CharField()
+    duplicate_of = serializers.IntegerField(source="duplicate_of_id", allow_null=True)
+    status = serializers.ChoiceField(choices=InboundWebhook.Status.choices)
+    error = serializers.CharField()
+    attempts = serializers.IntegerField()
+    processed_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_headers(self, obj: InboundWebhook) -> dict:
+        return redact(obj.headers) if isinstance(obj.headers, dict) else {}
+
+    def get_body(self, obj: InboundWebhook) -> str:
+        text = obj.body_text
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return text
+        return json.dumps(redact(parsed))
+
+
+class WebhookFilterSerializer(serializers.Serializer):
+    store = serializers.IntegerField(required=False, min_value=1)
+    connection = serializers.IntegerField(required=False, min_value=1)
+    provider = serializers.ChoiceField(choices=Provider.choices, required=False)
+    status = serializers.ChoiceField(choices=InboundWebhook.Status.choices, required=False)
+    event_type = serializers.CharField(required=False, max_length=120)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)

@@ -1,0 +1,91 @@
+"""Writing shipping locations and SKU mappings (used by the REST API)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from integrations.models import Connection, Store
+from warehouses.models import ShippingLocation, SkuMapping
+
+LOCATION_FIELDS = (
+    "name",
+    "warehouse_connection",
+    "trackstar_warehouse_id",
+    "wms_warehouse_code",
+    "loop_destination_id",
+    "redo_location_id",
+    "address1",
+    "address2",
+    "city",
+    "region",
+    "postal_code",
+    "country_code",
+    "is_default",
+)
+
+
+def _save_location(location: ShippingLocation) -> ShippingLocation:
+    connection: Connection | None = location.warehouse_connection
+    if connection is not None:
+        if connection.store_id != location.store_id:
+            raise ValidationError({"warehouse_connection": "This connection belongs to another store."})
+        if connection.role != Connection.Role.WAREHOUSE:
+            raise ValidationError({"warehouse_connection": "Choose a warehouse connection."})
+    if location.is_default:
+        # One default per store (a partial unique constraint): the new default replaces the old one.
+        ShippingLocation.objects.filter(store_id=location.store_id, is_default=True).exclude(pk=location.pk).update(
+            is_default=False
+        )
+    location.full_clean()
+    location.save()
+    return location
+
+
+@transaction.atomic
+def location_create(*, store: Store, data: Mapping[str, Any]) -> ShippingLocation:
+    """Create a shipping location; a new default takes over from the store's previous one."""
+    unknown = set(data) - set(LOCATION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown location fields: {sorted(unknown)}")
+    return _save_location(ShippingLocation(store=store, **data))
+
+
+@transaction.atomic
+def location_update(*, location: ShippingLocation, data: Mapping[str, Any]) -> ShippingLocation:
+    """Change a shipping location (only the fields given)."""
+    location = ShippingLocation.objects.select_for_update().get(pk=location.pk)
+    for name, value in data.items():
+        if name not in LOCATION_FIELDS:
+            raise TypeError(f"unknown location field: {name}")
+        setattr(location, name, value)
+    return _save_location(location)
+
+
+def location_delete(*, location: ShippingLocation) -> None:
+    """Delete a shipping location; RMAs keep their rows (the link is SET_NULL)."""
+    location.delete()
+
+
+def sku_mapping_create(*, store: Store, platform_sku: str, wms_sku: str) -> SkuMapping:
+    """Map a platform SKU to the WMS SKU for a store."""
+    mapping = SkuMapping(store=store, platform_sku=platform_sku, wms_sku=wms_sku)
+    mapping.full_clean()
+    mapping.save()
+    return mapping
+
+
+def sku_mapping_update(*, mapping: SkuMapping, data: Mapping[str, Any]) -> SkuMapping:
+    """Change a SKU mapping."""
+    for name in ("platform_sku", "wms_sku"):
+        if name in data:
+            setattr(mapping, name, data[name])
+    mapping.full_clean()
+    mapping.save()
+    return mapping
+
+
+def sku_mapping_delete(*, mapping: SkuMapping) -> None:
+    """Delete a SKU mapping (the SKU is then sent as it is)."""
+    mapping.delete()
