@@ -34,6 +34,10 @@ class ProviderRateLimited(ProviderTransientError):
     """429: wait at least retry_after seconds."""
 
 
+class ProviderThrottled(ProviderRateLimited):
+    """Our own per-connection rate limit was hit: nothing was sent, wait retry_after seconds."""
+
+
 class ProviderPermanentError(ProviderError):
     """Retrying the same request will fail the same way."""
 

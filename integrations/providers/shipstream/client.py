@@ -1,13 +1,133 @@
-"""ShipStream API client."""
+"""ShipStream API client: JSON-RPC 2.0 over POST <base>/api/jsonrpc with HTTP Basic auth.
 
-from typing import Self
+Reference: https://docs.shipstream.io/doc/api-basics.html ; providers.md §5.
+"""
 
-from integrations.base import ProviderClient
+from typing import Any, Self
+
+from integrations.base import PushResult, RmaPayload, WarehouseClient
+from integrations.exceptions import (
+    ProviderAuthError,
+    ProviderConfigurationError,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
+from integrations.http import BaseHttpClient, connection_base_url
+from integrations.models import Connection
+from integrations.providers.shipstream import payloads
+
+AUTH_WORDS = ("access denied", "not authorized", "authentication", "login")
 
 
-class ShipStreamClient(ProviderClient):
+class ShipStreamClient(BaseHttpClient, WarehouseClient):
     slug = "shipstream"
+    provider = "shipstream"
+    default_rate_limit = "5/second"  # ShipStream publishes no limit: stay gentle with one instance
+
+    def __init__(self, *, username: str, password: str, **kwargs: Any) -> None:
+        super().__init__(auth=(username, password), secrets=(password,), **kwargs)
+        self._request_id = 0
 
     @classmethod
-    def from_connection(cls, connection) -> Self:  # type: ignore[no-untyped-def]
-        return cls()
+    def from_connection(cls, connection: Connection) -> Self:
+        """Basic auth with the API user's name and key; each merchant has its own instance URL."""
+        base = connection_base_url(connection)
+        if not base:
+            raise ProviderConfigurationError("ShipStream connection has no instance URL")
+        return cls(
+            username=connection.api_username,
+            password=connection.api_password or connection.api_key or "",
+            base_url=base,
+            connection_id=connection.pk,
+            rate_limit=(connection.options or {}).get("rate_limit", ""),
+        )
+
+    def call(self, method: str, args: list[Any], *, operation: str, idempotency_key: str = "") -> Any:
+        """One `call` over JSON-RPC; an {"error": {code, message}} answer becomes a taxonomy error.
+
+        https://docs.shipstream.io/doc/api-basics.html
+        """
+        self._request_id += 1
+        body = payloads.rpc(method, args, request_id=self._request_id)
+        data = self.request_json(
+            "POST", "/api/jsonrpc", operation=operation, json_body=body, idempotency_key=idempotency_key
+        )
+        if isinstance(data, dict) and data.get("error"):
+            raise self._rpc_error(data["error"])
+        return data.get("result") if isinstance(data, dict) else None
+
+    def _rpc_error(self, error: Any) -> ProviderError:
+        code = error.get("code") if isinstance(error, dict) else None
+        message = str(error.get("message") if isinstance(error, dict) else error)
+        text = self._scrub(f"ShipStream error {code}: {message}")
+        lowered = message.lower()
+        exc: ProviderError
+        if code == -32603 or "temporarily" in lowered:
+            exc = ProviderUnavailable(text)
+        elif code == -32005 or any(w in lowered for w in AUTH_WORDS):
+            exc = ProviderAuthError(text)
+        else:
+            exc = ProviderRejected(text)
+        exc.api_call_id = self.last_api_call_id
+        return exc
+
+    def test_connection(self) -> str:
+        """warehouse.list: https://docs.shipstream.io/ref/warehouse.html."""
+        return f"ShipStream answered: {len(self.warehouses_list())} warehouse(s)"
+
+    def warehouses_list(self) -> list[dict[str, Any]]:
+        """warehouse.list() → [{warehouse_id, name, is_active, address}]: https://docs.shipstream.io/ref/warehouse.html."""
+        result = self.call("warehouse.list", [], operation="warehouses_list")
+        return list(result or [])
+
+    def rma_create(self, *, payload: RmaPayload, idempotency_key: str) -> PushResult:
+        """delivery.create("rma", data, items): https://docs.shipstream.io/ref/delivery.html.
+
+        merchant_ref (the RMA number) is unique at ShipStream, so a duplicate is refused; we
+        then return the existing delivery instead of failing.
+        """
+        try:
+            result = self.call(
+                "delivery.create",
+                payloads.delivery_create_args(payload),
+                operation="rma_create",
+                idempotency_key=idempotency_key,
+            )
+        except ProviderRejected as exc:
+            if "merchant_ref" in exc.message.lower() or "already exists" in exc.message.lower():
+                existing = self.rma_find(payload=payload)
+                if existing:
+                    return existing
+            raise
+        external_id = result.get("increment_id") if isinstance(result, dict) else result
+        return PushResult(external_id=str(external_id or ""), raw=result, api_call_id=self.last_api_call_id)
+
+    def rma_find(self, *, payload: RmaPayload) -> PushResult | None:
+        """delivery.search by merchant_ref: https://docs.shipstream.io/ref/delivery.html."""
+        filters = {"merchant_ref": {"eq": payload.number}, "delivery_type": {"eq": "rma"}}
+        result = self.call("delivery.search", [filters, {}], operation="rma_find")
+        rows = result.get("results") or result.get("items") or [] if isinstance(result, dict) else result or []
+        for row in rows:
+            if isinstance(row, dict) and str(row.get("merchant_ref")) == payload.number:
+                return PushResult(
+                    external_id=str(row.get("increment_id") or row.get("delivery_id")),
+                    raw=row,
+                    api_call_id=self.last_api_call_id,
+                )
+        return None
+
+    def rma_update_tracking(self, *, external_id: str, payload: RmaPayload, idempotency_key: str) -> PushResult:
+        """delivery.update(increment_id, data, null, null): https://docs.shipstream.io/ref/delivery.html."""
+        result = self.call(
+            "delivery.update",
+            payloads.delivery_tracking_update_args(external_id, payload),
+            operation="rma_update",
+            idempotency_key=idempotency_key,
+        )
+        return PushResult(external_id=external_id, raw=result, api_call_id=self.last_api_call_id)
+
+    def rma_cancel(self, *, external_id: str, payload: RmaPayload, idempotency_key: str) -> PushResult:
+        """delivery.cancel(increment_id): https://docs.shipstream.io/ref/delivery.html."""
+        result = self.call("delivery.cancel", [external_id], operation="rma_cancel", idempotency_key=idempotency_key)
+        return PushResult(external_id=external_id, raw=result, api_call_id=self.last_api_call_id)

@@ -1,13 +1,173 @@
-"""TrackStar API client."""
+"""TrackStar unified WMS API client (ShipMonk, ShipStream and any WMS behind it).
 
-from typing import Self
+Reference: https://docs.trackstarhq.com/how-to-guides/about-the-api ; providers.md §3.
+"""
 
-from integrations.base import ProviderClient
+import contextlib
+import time
+from typing import Any, Self
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+
+from integrations.base import OrderRef, PushResult, RmaPayload, WarehouseClient
+from integrations.exceptions import ProviderConfigurationError
+from integrations.http import BaseHttpClient, connection_base_url, parse_retry_after
+from integrations.models import Connection
+from integrations.providers.trackstar import payloads
+
+WRITE_INFO_CACHE_SECONDS = 24 * 3600
 
 
-class TrackStarClient(ProviderClient):
+class TrackStarClient(BaseHttpClient, WarehouseClient):
     slug = "trackstar"
+    provider = "trackstar"
+    needs_external_order_id = True
+    # Per access token: GET 10/s, writes 50/s (https://docs.trackstarhq.com/how-to-guides/about-the-api).
+    read_rate_limit = "10/second"
+    write_rate_limit = "50/second"
+
+    def __init__(self, *, api_key: str, access_token: str, wms_name: str = "", **kwargs: Any) -> None:
+        headers = {"x-trackstar-api-key": api_key, "x-trackstar-access-token": access_token}
+        super().__init__(headers=headers, secrets=(api_key, access_token), **kwargs)
+        self.wms_name = wms_name
+        self._custom_limit = bool(kwargs.get("rate_limit"))
 
     @classmethod
-    def from_connection(cls, connection) -> Self:  # type: ignore[no-untyped-def]
-        return cls()
+    def from_connection(cls, connection: Connection) -> Self:
+        """Our organisation key (or the connection's own) plus the connection's access token."""
+        return cls(
+            api_key=connection.api_key or settings.TRACKSTAR_API_KEY,
+            access_token=connection.access_token or "",
+            wms_name=connection.wms_name,
+            base_url=connection_base_url(connection),
+            connection_id=connection.pk,
+            rate_limit=(connection.options or {}).get("rate_limit", ""),
+        )
+
+    # -- shared-base hooks -----------------------------------------------------------------------
+
+    def rate_limit_bucket(self, method: str) -> str:
+        return "read" if method.upper() == "GET" else "write"
+
+    def _throttle(self, method: str) -> None:
+        if not self._custom_limit:
+            self.rate_limit = self.read_rate_limit if method.upper() == "GET" else self.write_rate_limit
+        super()._throttle(method)
+
+    def retry_after(self, response: requests.Response) -> float | None:
+        """The longest of retry-after, x-rate-limit-retry-after and x-ratelimit-reset (epoch seconds)."""
+        waits = [
+            parse_retry_after(response.headers.get("retry-after")),
+            parse_retry_after(response.headers.get("x-rate-limit-retry-after")),
+        ]
+        reset = response.headers.get("x-ratelimit-reset") or response.headers.get("x-rate-limit-reset")
+        if reset:
+            with contextlib.suppress(ValueError):
+                waits.append(max(0.0, float(reset) - time.time()))
+        known = [w for w in waits if w is not None]
+        return max(known) if known else None
+
+    # -- calls -----------------------------------------------------------------------------------
+
+    def test_connection(self) -> str:
+        """GET /wms/warehouses: https://docs.trackstarhq.com/api-reference/wms-api/warehouses/get."""
+        warehouses = self.warehouses_list()
+        return f"TrackStar answered: {len(warehouses)} warehouse(s) in {self.wms_name or 'the WMS'}"
+
+    def warehouses_list(self) -> list[dict[str, Any]]:
+        """GET /wms/warehouses → data[]: https://docs.trackstarhq.com/api-reference/wms-api/warehouses/get."""
+        data = self.request_json("GET", "/wms/warehouses", operation="warehouses_list")
+        return list((data or {}).get("data") or []) if isinstance(data, dict) else []
+
+    def order_find(self, *, order_name: str, order_number: str = "") -> OrderRef | None:
+        """GET /wms/orders filtered by order number: https://docs.trackstarhq.com/api-reference/wms-api/orders/get."""
+        wanted = {v for v in (order_name, order_name.lstrip("#"), order_number) if v}
+        data = self.request_json(
+            "GET", "/wms/orders", operation="order_find", params={"order_number": order_name or order_number}
+        )
+        for order in (data or {}).get("data") or [] if isinstance(data, dict) else []:
+            numbers = {str(order.get(k) or "") for k in ("order_number", "reference_id", "name")}
+            if numbers & wanted and order.get("id"):
+                return OrderRef(
+                    external_order_id=str(order["id"]), warehouse_code=str(order.get("warehouse_id") or ""), raw=order
+                )
+        return None
+
+    def write_info(self) -> dict[str, dict[str, Any]]:
+        """Integration-specific write fields, cached a day.
+
+        GET /integrations/wms/{name}/write-info (rate-limited to 1/min, hence the cache):
+        https://docs.trackstarhq.com/how-to-guides/getting-started
+        """
+        if not self.wms_name:
+            return {}
+        key = f"trackstar:write-info:{self.connection_id}:{self.wms_name}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        document = self.request_json("GET", f"/integrations/wms/{self.wms_name}/write-info", operation="write_info")
+        fields = payloads.write_fields(document)
+        cache.set(key, fields, WRITE_INFO_CACHE_SECONDS)
+        return fields
+
+    def rma_create(self, *, payload: RmaPayload, idempotency_key: str) -> PushResult:
+        """POST /wms/returns with an Idempotency-Key: https://docs.trackstarhq.com/api-reference/wms-api/returns/post."""
+        if not payload.external_order_id:
+            raise ProviderConfigurationError(f"TrackStar needs its own order id for order {payload.order_name}")
+        if not payload.trackstar_warehouse_id:
+            raise ProviderConfigurationError("the shipping location has no TrackStar warehouse id")
+        body = payloads.return_create_body(payload, fields=self.write_info())
+        data = self.request_json(
+            "POST", "/wms/returns", operation="rma_create", json_body=body, idempotency_key=idempotency_key
+        )
+        return self._result(data)
+
+    def rma_find(self, *, payload: RmaPayload) -> PushResult | None:
+        """GET /wms/returns filtered by order, matched on our rma_number tag (§3.3)."""
+        params = {"order_id": payload.external_order_id} if payload.external_order_id else {}
+        data = self.request_json("GET", "/wms/returns", operation="rma_find", params=params)
+        for row in (data or {}).get("data") or [] if isinstance(data, dict) else []:
+            for tag in row.get("trackstar_tags") or []:
+                if isinstance(tag, dict) and str(tag.get("rma_number")) == payload.number:
+                    return PushResult(
+                        external_id=str(row.get("id")),
+                        external_url=str(row.get("external_system_url") or ""),
+                        raw=row,
+                        api_call_id=self.last_api_call_id,
+                    )
+        return None
+
+    def rma_update_tracking(self, *, external_id: str, payload: RmaPayload, idempotency_key: str) -> PushResult:
+        """PUT /wms/returns/{id}: https://docs.trackstarhq.com/api-reference/wms-api/returns/put."""
+        body = payloads.return_update_body(payload, fields=self.write_info())
+        if not body:
+            wms = self.wms_name or "this WMS"
+            raise ProviderConfigurationError(f"{wms} takes no tracking number through TrackStar")
+        data = self.request_json(
+            "PUT",
+            f"/wms/returns/{external_id}",
+            operation="rma_update",
+            json_body=body,
+            idempotency_key=idempotency_key,
+        )
+        return self._result(data, default_id=external_id)
+
+    def rma_cancel(self, *, external_id: str, payload: RmaPayload, idempotency_key: str) -> PushResult:
+        """PUT /wms/returns/{id}/cancel: https://docs.trackstarhq.com/api-reference/wms-api/returns/cancel."""
+        data = self.request_json(
+            "PUT", f"/wms/returns/{external_id}/cancel", operation="rma_cancel", idempotency_key=idempotency_key
+        )
+        return self._result(data, default_id=external_id)
+
+    def _result(self, data: Any, *, default_id: str = "") -> PushResult:
+        data = data if isinstance(data, dict) else {}
+        inner = data.get("data") if isinstance(data.get("data"), dict) else {}
+        return PushResult(
+            external_id=str(data.get("id") or inner.get("id") or default_id),
+            external_url=str(inner.get("external_system_url") or data.get("external_system_url") or ""),
+            unused_fields=tuple(str(f) for f in data.get("unused_fields") or ()),
+            raw=data,
+            api_call_id=self.last_api_call_id,
+        )

@@ -1,0 +1,280 @@
+"""The one HTTP base every provider client inherits.
+
+It owns the requests Session, the explicit (connect, read) timeouts, auth headers, the shared
+per-connection rate limit, the ApiCall log (secrets redacted) and the mapping from HTTP
+failures to the error taxonomy in integrations/exceptions.py, so retry policy lives in one
+place and provider code only builds requests and reads answers.
+"""
+
+import contextlib
+import json
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from config.logging import REDACTED, redact
+from integrations import ratelimit
+from integrations.exceptions import (
+    ProviderAuthError,
+    ProviderConfigurationError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderRejected,
+    ProviderThrottled,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+
+MAX_LOGGED_BODY = 20_000
+
+
+def _connect_only_retry() -> Retry:
+    # Only failures to *connect* are retried in-process: the request never left, so even a POST
+    # is safe. Everything else (read timeouts, 5xx, 429) goes back to the task, which retries
+    # with a countdown instead of holding a worker.
+    return Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0, backoff_factor=0.2, raise_on_status=False)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), via urllib3."""
+    if not value:
+        return None
+    try:
+        return max(0.0, Retry().parse_retry_after(value))
+    except Exception:  # noqa: BLE001 - a malformed header only loses the hint
+        return None
+
+
+class BaseHttpClient:
+    """Session, timeouts, auth, rate limit, ApiCall log and error mapping for one connection."""
+
+    provider: str = ""
+    # A `limits` string ("50/second"); a connection may override it with options["rate_limit"].
+    default_rate_limit: str = "10/second"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        connection_id: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        secrets: tuple[str, ...] = (),
+        rate_limit: str = "",
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.connection_id = connection_id
+        self.rate_limit = rate_limit or self.default_rate_limit
+        self.session = requests.Session()
+        adapter = HTTPAdapter(max_retries=_connect_only_retry())
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "Backhaul/1.0"})
+        if headers:
+            self.session.headers.update(headers)
+        if auth:
+            self.session.auth = auth
+        # Secret values themselves, scrubbed from anything we store even where a key name hides them.
+        self._secrets = tuple(s for s in secrets if s and len(s) >= 4)
+        self._log_context: dict[str, int | None] = {"rma_id": None, "return_obj_id": None}
+        self.last_api_call_id: int | None = None
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return (settings.PROVIDER_CONNECT_TIMEOUT, settings.PROVIDER_READ_TIMEOUT)
+
+    @contextlib.contextmanager
+    def log_context(self, *, rma_id: int | None = None, return_obj_id: int | None = None) -> Iterator[None]:
+        """Link every ApiCall made inside the block to this RMA / return."""
+        previous = dict(self._log_context)
+        self._log_context = {"rma_id": rma_id, "return_obj_id": return_obj_id}
+        try:
+            yield
+        finally:
+            self._log_context = previous
+
+    # -- hooks for providers -------------------------------------------------------------------
+
+    def error_message(self, response: requests.Response) -> str:
+        """The provider's own words from an error response."""
+        data = _json_or_none(response)
+        if isinstance(data, dict):
+            for key in ("error", "message", "detail", "errors", "title"):
+                value = data.get(key)
+                if isinstance(value, dict):
+                    value = value.get("message") or json.dumps(value)
+                if isinstance(value, list):
+                    value = "; ".join(str(v.get("message", v)) if isinstance(v, dict) else str(v) for v in value)
+                if value:
+                    return str(value)
+            inner = data.get("data")
+            if isinstance(inner, dict) and inner.get("message"):
+                return str(inner["message"])
+        return (response.text or response.reason or "")[:500]
+
+    def retry_after(self, response: requests.Response) -> float | None:
+        """Seconds to wait before the next try, from the response headers."""
+        return parse_retry_after(response.headers.get("Retry-After"))
+
+    def rate_limit_bucket(self, method: str) -> str:
+        return "all"
+
+    # -- the one request path --------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotency_key: str = "",
+    ) -> requests.Response:
+        """Send one request, log it as an ApiCall and raise the taxonomy's error on failure."""
+        url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
+        self._throttle(method)
+        request_headers = dict(headers or {})
+        if idempotency_key:
+            request_headers["Idempotency-Key"] = idempotency_key
+        started = time.monotonic()
+        response: requests.Response | None = None
+        error: ProviderError | None = None
+        try:
+            response = self.session.request(
+                method, url, json=json_body, params=params, headers=request_headers, timeout=self.timeout
+            )
+        except requests.exceptions.ConnectTimeout as exc:
+            error = ProviderUnavailable(f"could not connect to {self.provider} in time ({type(exc).__name__})")
+        except requests.exceptions.Timeout:
+            # The request may have been applied: callers resolve this by looking the object up.
+            error = ProviderTimeout(f"{self.provider} did not answer within {self.timeout[1]:g}s")
+        except requests.exceptions.RequestException as exc:
+            error = ProviderUnavailable(f"could not reach {self.provider} ({type(exc).__name__})")
+        duration_ms = int((time.monotonic() - started) * 1000)
+        if response is not None:
+            error = self._error_for(response)
+        api_call_id = self._log(
+            method=method,
+            url=response.url if response is not None else url,
+            operation=operation,
+            request_headers={**dict(self.session.headers), **request_headers},
+            request_body=json_body,
+            response=response,
+            duration_ms=duration_ms,
+            error=error,
+            idempotency_key=idempotency_key,
+        )
+        self.last_api_call_id = api_call_id
+        if error is not None:
+            error.api_call_id = api_call_id
+            raise error
+        assert response is not None  # noqa: S101 - no error means we have a response
+        return response
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """request(), then the parsed JSON body (None for an empty body)."""
+        response = self.request(method, path, **kwargs)
+        return _json_or_none(response)
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _throttle(self, method: str) -> None:
+        if self.connection_id is None:
+            return
+        wait = ratelimit.acquire(
+            key=f"conn:{self.connection_id}:{self.rate_limit_bucket(method)}", limit=self.rate_limit
+        )
+        if wait:
+            raise ProviderThrottled(
+                f"per-connection rate limit {self.rate_limit} reached; nothing sent", retry_after=wait
+            )
+
+    def _error_for(self, response: requests.Response) -> ProviderError | None:
+        status = response.status_code
+        if status < 400:
+            return None
+        message = self._scrub(self.error_message(response))[:1000]
+        text = f"{self.provider} answered {status}: {message}"
+        if status == 429:
+            return ProviderRateLimited(text, status_code=status, retry_after=self.retry_after(response))
+        if status in (410, 501):
+            return ProviderConfigurationError(text, status_code=status)
+        if status >= 500 or status in (408, 409):
+            # 409 at TrackStar means "the first request with this Idempotency-Key is still running".
+            return ProviderUnavailable(text, status_code=status, retry_after=self.retry_after(response))
+        if status in (401, 403):
+            return ProviderAuthError(text, status_code=status)
+        return ProviderRejected(text, status_code=status)
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def _body_text(self, body: Any) -> str:
+        if body is None or body == "":
+            return ""
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", errors="replace")
+        if isinstance(body, str):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                return self._scrub(body)[:MAX_LOGGED_BODY]
+        return self._scrub(json.dumps(redact(body), default=str))[:MAX_LOGGED_BODY]
+
+    def _log(
+        self,
+        *,
+        method: str,
+        url: str,
+        operation: str,
+        request_headers: dict[str, Any],
+        request_body: Any,
+        response: requests.Response | None,
+        duration_ms: int,
+        error: ProviderError | None,
+        idempotency_key: str,
+    ) -> int | None:
+        from integrations.models import ApiCall
+
+        headers = {k: self._scrub(str(v)) for k, v in redact(request_headers).items()}
+        call = ApiCall.objects.create(
+            connection_id=self.connection_id,
+            provider=self.provider,
+            operation=operation[:80],
+            method=method.upper(),
+            url=self._scrub(url)[:1000],
+            request_headers=headers,
+            request_body=self._body_text(request_body),
+            status_code=response.status_code if response is not None else None,
+            response_body=self._body_text(response.content) if response is not None else "",
+            duration_ms=duration_ms,
+            error_class=type(error).__name__ if error else "",
+            error_message=self._scrub(error.message) if error else "",
+            idempotency_key=idempotency_key[:255],
+            rma_id=self._log_context["rma_id"],
+            return_obj_id=self._log_context["return_obj_id"],
+        )
+        return call.pk
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def connection_base_url(connection: Any) -> str:
+    """The connection's own base URL (sandbox, test server) or the provider's production URL."""
+    return (connection.base_url or settings.PROVIDER_BASE_URLS.get(connection.provider, "")).rstrip("/")
