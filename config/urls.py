@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,3 +8,7 @@ urlpatterns = [
     path("webhooks/", include("integrations.urls")),
     path("", include("config.site_urls")),
 ]
+
+if settings.SANDBOX_ENABLED:
+    # Simulated providers for demos, the wizard's test step and end-to-end tests; never in production.
+    urlpatterns.insert(0, path("sandbox/", include("integrations.sandbox.urls")))

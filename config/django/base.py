@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "integrations",
     "warehouses",
     "returns",
+    "integrations.sandbox",
 ]
 
 MIDDLEWARE = [

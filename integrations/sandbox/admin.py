@@ -1,0 +1,74 @@
+"""Sandbox state in the admin: accounts with their failure settings, RMAs with receive actions."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn, SandboxWebhookDelivery
+from integrations.sandbox.services import sandbox_receive
+
+
+@admin.register(SandboxAccount)
+class SandboxAccountAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "provider",
+        "connection",
+        "latency_ms",
+        "failure_mode",
+        "failures_remaining",
+        "auto_receive_mode",
+    )
+    list_filter = ("provider", "failure_mode", "auto_receive_mode")
+    search_fields = ("name", "key", "connection__store__name")
+    list_select_related = ("connection__store",)
+    raw_id_fields = ("connection",)
+    readonly_fields = ("key", "base_path")
+
+
+def _receive_action(mode: str, description: str):  # type: ignore[no-untyped-def]
+    @admin.action(description=description)
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[SandboxReturn]) -> None:
+        for sandbox_return in queryset.select_related("account__connection"):
+            try:
+                sandbox_receive(sandbox_return=sandbox_return, mode=mode)
+            except ValueError as exc:
+                modeladmin.message_user(request, str(exc), messages.ERROR)
+                return
+        modeladmin.message_user(request, f"{queryset.count()} RMA(s) received ({mode}); webhooks queued.")
+
+    action.__name__ = f"receive_{mode}"
+    return action
+
+
+@admin.register(SandboxReturn)
+class SandboxReturnAdmin(admin.ModelAdmin):
+    list_display = ("rma_number", "account", "external_id", "warehouse", "status", "created_at")
+    list_filter = ("account__provider", "status")
+    search_fields = ("rma_number", "external_id", "order_ref")
+    list_select_related = ("account",)
+    raw_id_fields = ("account",)
+    actions = [
+        _receive_action("fully_received", "Receive fully (good)"),
+        _receive_action("short", "Receive short"),
+        _receive_action("excess", "Receive in excess"),
+        _receive_action("damaged", "Receive damaged"),
+    ]
+
+
+@admin.register(SandboxPlatformCall)
+class SandboxPlatformCallAdmin(admin.ModelAdmin):
+    list_display = ("action", "return_id", "account", "created_at")
+    list_filter = ("account__provider", "action")
+    search_fields = ("return_id",)
+    list_select_related = ("account",)
+    raw_id_fields = ("account",)
+
+
+@admin.register(SandboxWebhookDelivery)
+class SandboxWebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("event_type", "account", "status_code", "attempts", "delivered_at", "created_at")
+    list_filter = ("account__provider", "event_type", "status_code")
+    search_fields = ("url", "event_type")
+    list_select_related = ("account",)
+    raw_id_fields = ("account",)

@@ -1,0 +1,29 @@
+"""Sandbox background work: receiving after a delay, delivering webhooks to the store."""
+
+from celery import shared_task
+
+
+@shared_task(bind=True, max_retries=5, queue="sync")
+def sandbox_webhook_deliver(self, delivery_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Send one sandbox webhook; retried like a real provider retries a failed delivery."""
+    import requests
+
+    from integrations.sandbox.services import sandbox_webhook_deliver as deliver
+
+    try:
+        delivery = deliver(delivery_id=delivery_id)
+    except requests.RequestException as exc:
+        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+    if delivery.status_code is not None and delivery.status_code >= 500:
+        raise self.retry(countdown=2**self.request.retries)
+
+
+@shared_task(queue="sync")
+def sandbox_auto_receive(sandbox_return_id: int) -> None:
+    """Receive a sandbox RMA the way its account is configured to."""
+    from integrations.sandbox.models import SandboxReturn
+    from integrations.sandbox.services import sandbox_receive
+
+    sandbox_return = SandboxReturn.objects.select_related("account").get(pk=sandbox_return_id)
+    if sandbox_return.status in ("open", "new") and sandbox_return.account.auto_receive_mode:
+        sandbox_receive(sandbox_return=sandbox_return, mode=sandbox_return.account.auto_receive_mode)
