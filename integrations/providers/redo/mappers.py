@@ -1,0 +1,120 @@
+"""Redo JSON → provider-neutral DTOs (pure functions, no DB).
+
+https://developers.redo.com/docs/guides/integrations/webhooks (return-read schema in @redotech/redo-api-schema)
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from integrations.inbound import (
+    InboundReturnEvent,
+    ReturnData,
+    ReturnLineData,
+    ReturnShipmentData,
+    parse_timestamp,
+    text,
+    to_int,
+)
+
+PLATFORM = "redo"
+EVENT_TYPES = {"created": "created", "updated": "updated", "backfill": "backfill"}
+
+
+def _lines(items: list[Any]) -> tuple[ReturnLineData, ...]:
+    lines = []
+    for item in items:
+        if not isinstance(item, Mapping) or not text(item.get("sku")):
+            continue
+        if item.get("greenReturn") is True:
+            # A "green" return keeps the goods with the shopper: nothing reaches a warehouse.
+            continue
+        reasons = item.get("reasons") or []
+        lines.append(
+            ReturnLineData(
+                line_key=text(item.get("id")) or text(item.get("sku")),
+                sku=text(item.get("sku")),
+                quantity=max(to_int(item.get("quantity")) or 1, 1),
+                title=text(item.get("productTitle") or item.get("title")),
+                reason=text(item.get("reason")),
+                parent_reason=text(reasons[0]) if len(reasons) > 1 else "",
+                reason_code=text(item.get("reasonCode")),
+                customer_comment=text(item.get("customerComment")),
+                outcome=text(item.get("outcome")),
+                external_line_ids=(text(item.get("id")),) if text(item.get("id")) else (),
+            )
+        )
+    return tuple(lines)
+
+
+def _shipments(ret: Mapping[str, Any], item_to_key: dict[str, str]) -> tuple[ReturnShipmentData, ...] | None:
+    raw = ret.get("shipments")
+    if not isinstance(raw, list):
+        raw = [ret["shipment"]] if isinstance(ret.get("shipment"), Mapping) else None
+    if raw is None:
+        return None
+    shipments = []
+    for shipment in raw:
+        if not isinstance(shipment, Mapping):
+            continue
+        tracking = text(shipment.get("tracker"))
+        key = text(shipment.get("shipmentGroupId")) or tracking
+        if not key:
+            continue
+        line_keys = sorted({item_to_key[i] for i in map(text, shipment.get("itemIds") or []) if i in item_to_key})
+        shipments.append(
+            ReturnShipmentData(
+                shipment_key=key,
+                carrier=text(shipment.get("carrier")),
+                tracking_number=tracking,
+                status=text(shipment.get("status")),
+                label_url=text(shipment.get("postageLabel") or shipment.get("formLabel")),
+                line_keys=tuple(line_keys),
+                cancelled=text(shipment.get("status")) == "cancelled",
+            )
+        )
+    return tuple(shipments)
+
+
+def _destination(ret: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    location_id = ""
+    for shipment in [ret.get("shipment"), *(ret.get("shipments") or [])]:
+        if isinstance(shipment, Mapping) and text(shipment.get("externalLocationId")):
+            location_id = text(shipment.get("externalLocationId"))
+            break
+    destination = ret.get("destination") or {}
+    address = destination.get("mailingAddress") if isinstance(destination, Mapping) else None
+    return location_id, dict(address) if isinstance(address, Mapping) else {}
+
+
+def return_event(payload: Mapping[str, Any]) -> InboundReturnEvent:
+    """`{type, at, return, order}` → InboundReturnEvent."""
+    ret = payload["return"]
+    order = ret.get("order") or payload.get("order") or {}
+    source = ret.get("source") or {}
+    name = source.get("name") if isinstance(source, Mapping) else None
+    lines = _lines(ret.get("items") or [])
+    item_to_key = {text(i.get("id")): text(i.get("id")) for i in ret.get("items") or [] if isinstance(i, Mapping)}
+    location_id, address = _destination(ret)
+    compensation = [text(c) for c in ret.get("compensationMethods") or []]
+    data = ReturnData(
+        platform=PLATFORM,
+        external_id=text(ret.get("id")),
+        order_name=text(order.get("name")),
+        platform_order_id=text(order.get("id")),
+        provider_order_id=text((ret.get("shopifyOrderIds") or [""])[0]),
+        customer_email=text(source.get("emailAddress")) if isinstance(source, Mapping) else "",
+        customer_name=" ".join(text(name.get(k)) for k in ("given", "surname") if text(name.get(k)))
+        if isinstance(name, Mapping)
+        else "",
+        state=text(ret.get("status")),
+        outcome=compensation[0] if len(compensation) == 1 else "",
+        destination_id=location_id,
+        destination_address=address,
+        platform_created_at=parse_timestamp(ret.get("createdAt")),
+        # Redo delivers in order per return, but a backfill or replay can still arrive late.
+        platform_updated_at=parse_timestamp(ret.get("updatedAt")) or parse_timestamp(payload.get("at")),
+        is_test=any(ret.get(flag) is True or payload.get(flag) is True for flag in ("test", "isTest")),
+        lines=lines,
+        shipments=_shipments(ret, item_to_key),
+    )
+    return InboundReturnEvent(change=EVENT_TYPES[text(payload.get("type"))], data=data)

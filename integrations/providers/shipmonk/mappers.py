@@ -1,0 +1,134 @@
+"""ShipMonk JSON → provider-neutral DTOs (pure functions, no DB).
+
+https://apidocs.shipmonk.com/reference (webhooks: orderShipmentNotification, returnStatusChange)
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from integrations.inbound import (
+    FulfillmentData,
+    InboundFulfillmentEvent,
+    InboundWarehouseReturnEvent,
+    WarehouseLineData,
+    content_key,
+    parse_timestamp,
+    text,
+    to_int,
+)
+
+# ShipMonk return status → RMA.Status value.
+RETURN_STATUSES = {
+    "status_created": "submitted",
+    "in_progress": "in_transit",
+    "en_route": "in_transit",
+    "not_arrived": "in_transit",
+    "arrived": "receiving",
+    "returned": "received",
+    "grading_completed": "received",
+}
+RESTOCKED_DISPOSITIONS = {"returned_to_inventory", "reworked", "received_back_into_inventory"}
+
+
+def tracking_numbers(payload: Mapping[str, Any]) -> tuple[str, ...]:
+    numbers = [text(p.get("tracking_number")) for p in payload.get("packages") or [] if isinstance(p, Mapping)]
+    numbers.append(text(payload.get("master_tracking_number")))
+    return tuple(sorted({n for n in numbers if n}))
+
+
+def shipment_key(payload: Mapping[str, Any]) -> str:
+    """ShipMonk has no shipment id: order key + warehouse + tracking numbers tells split shipments apart."""
+    return content_key(
+        "shipmonk", text(payload.get("order_key")), text(payload.get("warehouse")), ",".join(tracking_numbers(payload))
+    )
+
+
+def fulfillment_event(payload: Mapping[str, Any]) -> InboundFulfillmentEvent:
+    """Shipment Notification → Fulfillment (several packages, each with its tracking number)."""
+    packages = []
+    for package in payload.get("packages") or []:
+        if not isinstance(package, Mapping):
+            continue
+        packages.append(
+            {
+                "tracking_number": text(package.get("tracking_number")),
+                "box_number": package.get("box_number"),
+                "weight_lb": package.get("weight_lb"),
+                "products": [
+                    {"sku": text(p.get("sku")), "quantity": to_int(p.get("quantity")) or 0}
+                    for p in package.get("packed_products") or []
+                    if isinstance(p, Mapping)
+                ],
+            }
+        )
+    items = [
+        {
+            "sku": text(item.get("sku")),
+            "quantity": to_int(item.get("quantity")) or 0,
+            "ordered_quantity": to_int(item.get("ordered_quantity")),
+            "fulfilled_quantity": to_int(item.get("fulfilled_quantity")),
+        }
+        for item in payload.get("items") or []
+        if isinstance(item, Mapping)
+    ]
+    return InboundFulfillmentEvent(
+        FulfillmentData(
+            shipment_key=shipment_key(payload),
+            order_key=text(payload.get("order_key")),
+            order_number=text(payload.get("order_number")),
+            warehouse_code=text(payload.get("warehouse")),
+            carrier=text(payload.get("carrier")),
+            service=text(payload.get("service")),
+            tracking_numbers=tracking_numbers(payload),
+            packages=tuple(packages),
+            items=tuple(items),
+            ordered_at=parse_timestamp(payload.get("ordered_at")),
+            shipped_at=parse_timestamp(payload.get("shipped_at")),
+        )
+    )
+
+
+def _line(item: Mapping[str, Any]) -> WarehouseLineData:
+    product = item.get("product") or {}
+    details = []
+    restocked = 0
+    for detail in item.get("receiving_details") or []:
+        if not isinstance(detail, Mapping):
+            continue
+        quantity = to_int(detail.get("received_quantity")) or 0
+        disposition = text(detail.get("final_disposition"))
+        if disposition in RESTOCKED_DISPOSITIONS:
+            restocked += quantity
+        details.append(
+            {
+                "quantity": quantity,
+                "condition": "damaged" if disposition in {"dispose", "damaged_not_resellable"} else "good",
+                "disposition": "restocked" if disposition in RESTOCKED_DISPOSITIONS else disposition,
+                "lot": text(detail.get("lot")),
+            }
+        )
+    received = to_int(item.get("received_quantity"))
+    if not details and received and text(item.get("desired_action")) == "received_back_into_inventory":
+        restocked = received
+    return WarehouseLineData(
+        sku=text(product.get("sku") if isinstance(product, Mapping) else None) or text(item.get("sku")),
+        expected_quantity=to_int(item.get("expected_quantity")),
+        received_quantity=received,
+        restocked_quantity=restocked,
+        receiving_details=tuple(details),
+    )
+
+
+def return_status_event(payload: Mapping[str, Any]) -> InboundWarehouseReturnEvent:
+    """returnStatusChange (one returns-list element) → RMA status and received quantities."""
+    status = text(payload.get("status"))
+    return InboundWarehouseReturnEvent(
+        rma_number=text(payload.get("rma")),
+        external_id=text(payload.get("id")),
+        status=RETURN_STATUSES.get(status, ""),
+        warehouse_status=status,
+        warehouse_code=text(payload.get("warehouse")),
+        updated_at=parse_timestamp(payload.get("updated_at")),
+        received_at=parse_timestamp(payload.get("received_at")),
+        lines=tuple(_line(i) for i in payload.get("items") or [] if isinstance(i, Mapping)),
+    )

@@ -1,0 +1,121 @@
+"""TrackStar JSON → provider-neutral DTOs (pure functions, no DB).
+
+https://docs.trackstarhq.com/how-to-guides/webhooks/webhooks ; returns: api-reference/wms-api/returns/info
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from integrations.inbound import (
+    FulfillmentData,
+    InboundConnectionHealthEvent,
+    InboundFulfillmentEvent,
+    InboundWarehouseReturnEvent,
+    WarehouseLineData,
+    content_key,
+    parse_timestamp,
+    text,
+    to_int,
+)
+
+# TrackStar return status → RMA.Status value ("other": look at raw_status; we keep it, map nothing).
+RETURN_STATUSES = {
+    "open": "submitted",
+    "in-transit": "in_transit",
+    "in_transit": "in_transit",
+    "receiving": "receiving",
+    "received": "received",
+    "cancelled": "cancelled",
+}
+
+
+def _receiving_details(data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    by_sku: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for shipment in data.get("shipments") or []:
+        if not isinstance(shipment, Mapping):
+            continue
+        for item in shipment.get("line_items") or []:
+            if not isinstance(item, Mapping):
+                continue
+            for detail in item.get("receiving_details") or []:
+                if isinstance(detail, Mapping):
+                    by_sku[text(item.get("sku"))].append(
+                        {
+                            "quantity": to_int(detail.get("quantity")) or 0,
+                            "condition": text(detail.get("condition")),
+                            "disposition": text(detail.get("disposition")),
+                        }
+                    )
+    return by_sku
+
+
+def return_event(data: Mapping[str, Any], previous_attributes: Mapping[str, Any] | None) -> InboundWarehouseReturnEvent:
+    """return.created / return.updated → RMA status and quantities; matched by TrackStar's return id."""
+    details = _receiving_details(data)
+    lines = tuple(
+        WarehouseLineData(
+            sku=text(item.get("sku")),
+            expected_quantity=to_int(item.get("expected_quantity")),
+            received_quantity=to_int(item.get("received_quantity")),
+            restocked_quantity=to_int(item.get("restocked_quantity")),
+            receiving_details=tuple(details.get(text(item.get("sku")), ())),
+        )
+        for item in data.get("line_items") or []
+        if isinstance(item, Mapping) and text(item.get("sku"))
+    )
+    warehouse = next((text(s.get("warehouse_id")) for s in data.get("shipments") or [] if isinstance(s, Mapping)), "")
+    status = text(data.get("status"))
+    arrived = [parse_timestamp(s.get("arrived_date")) for s in data.get("shipments") or [] if isinstance(s, Mapping)]
+    return InboundWarehouseReturnEvent(
+        external_id=text(data.get("id")),
+        status=RETURN_STATUSES.get(status, ""),
+        warehouse_status=text(data.get("raw_status")) if status == "other" else status,
+        warehouse_code=warehouse,
+        updated_at=parse_timestamp(data.get("updated_date")),
+        received_at=max((a for a in arrived if a), default=None),
+        lines=lines,
+        changed_fields=tuple(sorted(previous_attributes or {})),
+    )
+
+
+def fulfillment_events(data: Mapping[str, Any]) -> list[InboundFulfillmentEvent]:
+    """order.shipment.created: the order with its shipments → one Fulfillment per shipment."""
+    shipments = [s for s in data.get("shipments") or [] if isinstance(s, Mapping)] or [data]
+    events = []
+    for shipment in shipments:
+        packages = [p for p in shipment.get("packages") or [] if isinstance(p, Mapping)]
+        numbers = sorted(
+            {text(p.get("tracking_number")) for p in packages if text(p.get("tracking_number"))}
+            | ({text(shipment.get("tracking_number"))} if text(shipment.get("tracking_number")) else set())
+        )
+        warehouse = text(shipment.get("warehouse_id") or data.get("warehouse_id"))
+        key = text(shipment.get("shipment_id") or shipment.get("id")) if shipment is not data else ""
+        events.append(
+            InboundFulfillmentEvent(
+                FulfillmentData(
+                    shipment_key=("trackstar:" + key)
+                    if key
+                    else content_key("trackstar", data.get("id"), warehouse, ",".join(numbers)),
+                    order_key=text(data.get("order_number") or data.get("reference_id")),
+                    order_number=text(data.get("order_number")),
+                    external_order_id=text(data.get("id")),
+                    warehouse_code=warehouse,
+                    carrier=text(shipment.get("carrier") or shipment.get("carrier_name")),
+                    service=text(shipment.get("shipping_method") or shipment.get("service")),
+                    tracking_numbers=tuple(numbers),
+                    packages=tuple(dict(p) for p in packages),
+                    items=tuple(dict(i) for i in shipment.get("line_items") or [] if isinstance(i, Mapping)),
+                    ordered_at=parse_timestamp(data.get("created_date")),
+                    shipped_at=parse_timestamp(shipment.get("shipped_date")),
+                )
+            )
+        )
+    return events
+
+
+def connection_health_event(event_name: str, data: Mapping[str, Any]) -> InboundConnectionHealthEvent:
+    if event_name.endswith(".deleted"):
+        return InboundConnectionHealthEvent(healthy=True, message="")
+    message = text(data.get("error_message") or data.get("message") or data.get("error") or data.get("type"))
+    return InboundConnectionHealthEvent(healthy=False, message=message or "TrackStar reported a connection error")

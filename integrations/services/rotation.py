@@ -1,0 +1,83 @@
+"""Rotating a connection's webhook credentials (admin actions). The old value keeps working for a window."""
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import Connection, Provider, new_endpoint_token
+
+
+def _new_secret(provider: str) -> str:
+    if provider == Provider.TRACKSTAR:
+        # Svix secrets are whsec_ + base64 of the key bytes.
+        import base64
+
+        return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    return secrets.token_urlsafe(32)
+
+
+def _window_end() -> dt.datetime:
+    return timezone.now() + dt.timedelta(hours=settings.WEBHOOK_SECRET_ROTATION_WINDOW_HOURS)
+
+
+@transaction.atomic
+def connection_rotate_webhook_secret(*, connection: Connection) -> str:
+    """Generate a new webhook secret; the old one verifies until the rotation window ends. Returns the new one."""
+    locked = Connection.objects.select_for_update().get(pk=connection.pk)
+    new_secret = _new_secret(locked.provider)
+    if locked.webhook_secret:
+        locked.previous_webhook_secret = locked.webhook_secret
+        locked.previous_webhook_secret_expires_at = _window_end()
+    locked.webhook_secret = new_secret
+    locked.credentials_updated_at = timezone.now()
+    locked.save(
+        update_fields=[
+            "webhook_secret",
+            "previous_webhook_secret",
+            "previous_webhook_secret_expires_at",
+            "credentials_updated_at",
+            "updated_at",
+        ]
+    )
+    connection.refresh_from_db()
+    return new_secret
+
+
+@transaction.atomic
+def connection_rotate_webhook_password(*, connection: Connection) -> str:
+    """New ShipMonk Basic Auth password; the old one keeps working for the rotation window. Returns the new one."""
+    locked = Connection.objects.select_for_update().get(pk=connection.pk)
+    new_password = secrets.token_urlsafe(24)
+    options = dict(locked.options or {})
+    if locked.webhook_password:
+        locked.previous_webhook_password = locked.webhook_password
+        # The model has one expiry field (for the secret); the password's window end is not secret.
+        options["previous_webhook_password_expires_at"] = _window_end().isoformat()
+    locked.webhook_password = new_password
+    locked.options = options
+    locked.credentials_updated_at = timezone.now()
+    locked.save(
+        update_fields=[
+            "webhook_password",
+            "previous_webhook_password",
+            "options",
+            "credentials_updated_at",
+            "updated_at",
+        ]
+    )
+    connection.refresh_from_db()
+    return new_password
+
+
+@transaction.atomic
+def connection_rotate_endpoint_token(*, connection: Connection) -> str:
+    """A new webhook URL; the old URL stops at once (posts to it are stored, then 404). Returns the new token."""
+    locked = Connection.objects.select_for_update().get(pk=connection.pk)
+    locked.endpoint_token = new_endpoint_token()
+    locked.credentials_updated_at = timezone.now()
+    locked.save(update_fields=["endpoint_token", "credentials_updated_at", "updated_at"])
+    connection.refresh_from_db()
+    return locked.endpoint_token

@@ -1,0 +1,355 @@
+"""Inbound webhooks: store first, verify, dedupe in the database, process in a worker, replay, sweep.
+
+The endpoint runs outside any request transaction (the view is non-atomic): the row is
+committed before verification, so forged or garbage posts are kept for forensics.
+"""
+
+import datetime as dt
+import logging
+import traceback as tb
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from config.exceptions import ApplicationError
+from integrations.exceptions import ProviderTransientError
+from integrations.inbound import (
+    IgnoredEvent,
+    InboundConnectionHealthEvent,
+    InboundEvent,
+    InboundFulfillmentEvent,
+    InboundHappyReturnsShipmentEvent,
+    InboundLabelEvent,
+    InboundLabelRequestEvent,
+    InboundReturnEvent,
+    InboundWarehouseReturnEvent,
+    WebhookParseError,
+    content_key,
+)
+from integrations.models import Connection, InboundWebhook
+from integrations.registry import UnknownProvider, get_client, get_webhook_handler
+
+logger = logging.getLogger(__name__)
+
+Status = InboundWebhook.Status
+Verification = InboundWebhook.Verification
+
+# Never stored: a Redo bearer token or ShipMonk Basic password would sit in the table in clear.
+_REDACTED_HEADERS = {"authorization", "proxy-authorization", "cookie"}
+
+
+class WebhookRetryLater(Exception):
+    """The event depends on something not there yet (a label before its return): retry with a countdown."""
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    status_code: int
+    message: str
+    webhook: InboundWebhook
+
+
+def _stored_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    stored = {}
+    for key, value in headers.items():
+        if key.lower() in _REDACTED_HEADERS:
+            scheme = value.split(" ", 1)[0] if " " in value else ""
+            stored[key] = f"{scheme} [redacted]".strip()
+        else:
+            stored[key] = value
+    return stored
+
+
+def _update(webhook: InboundWebhook, **fields: Any) -> None:
+    """Write fields with one UPDATE (no save() race with a worker) and mirror them on the instance."""
+    fields.setdefault("updated_at", timezone.now())
+    InboundWebhook.objects.filter(pk=webhook.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(webhook, name, value)
+
+
+def _reject(webhook: InboundWebhook, reason: str) -> None:
+    _update(webhook, status=Status.REJECTED, verification=Verification.INVALID, verification_reason=reason[:300])
+
+
+def webhook_receive(
+    *, provider: str, endpoint_token: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None
+) -> ReceiveResult:
+    """Store the request, verify it, dedupe it and queue it; the answer tells the view what to send."""
+    now = timezone.now()
+    connection = (
+        Connection.objects.select_related("store").filter(endpoint_token=endpoint_token, provider=provider).first()
+        if endpoint_token
+        else None
+    )
+    webhook = InboundWebhook.objects.create(
+        connection=connection,
+        store_id=connection.store_id if connection else None,
+        provider=provider[:20],
+        endpoint_token=endpoint_token[:128],
+        remote_addr=remote_addr or None,
+        headers=_stored_headers(headers),
+        body=body,
+    )
+    if connection is None:
+        _update(
+            webhook, status=Status.REJECTED, verification=Verification.INVALID, verification_reason="unknown endpoint"
+        )
+        return ReceiveResult(404, "unknown endpoint", webhook)
+
+    try:
+        handler = get_webhook_handler(provider)
+    except UnknownProvider:
+        _update(
+            webhook, status=Status.REJECTED, verification=Verification.INVALID, verification_reason="unknown provider"
+        )
+        return ReceiveResult(404, "unknown endpoint", webhook)
+
+    result = handler.verify(connection=connection, headers=headers, body=body, now=now)
+    if not result.ok:
+        _update(
+            webhook, status=Status.REJECTED, verification=Verification.INVALID, verification_reason=result.reason[:300]
+        )
+        return ReceiveResult(401, "unauthorized", webhook)
+    _update(webhook, verification=Verification.VALID, verification_reason=result.reason[:300])
+    # Health only: a verified delivery proves the provider can reach us.
+    Connection.objects.filter(pk=connection.pk).update(last_webhook_at=now)
+
+    try:
+        events = handler.parse(headers=headers, body=body)
+        if not events:
+            raise WebhookParseError("no event in the body")
+    except WebhookParseError as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else "unknown payload shape"
+        _update(webhook, status=Status.REJECTED, error=reason)
+        return ReceiveResult(400, reason, webhook)
+
+    event_types = ",".join(dict.fromkeys(e.event_type for e in events))[:120]
+    _update(webhook, event_type=event_types, external_event_id=events[0].external_event_id[:255])
+    if all(e.ignored for e in events):
+        reasons = "; ".join(e.payload.reason for e in events if isinstance(e.payload, IgnoredEvent))
+        _update(webhook, status=Status.IGNORED, error=reasons[:500], processed_at=now)
+        return ReceiveResult(200, "ignored", webhook)
+
+    keys = list(dict.fromkeys(e.dedupe_key for e in events))
+    dedupe_key = keys[0] if len(keys) == 1 else content_key(*keys)
+    return _claim(webhook=webhook, dedupe_key=dedupe_key[:255])
+
+
+def _claim(*, webhook: InboundWebhook, dedupe_key: str) -> ReceiveResult:
+    """The first delivery takes the dedupe key (unique per connection); later ones point at it."""
+    try:
+        with transaction.atomic():
+            _update(webhook, dedupe_key=dedupe_key, status=Status.PENDING)
+            transaction.on_commit(lambda: webhook_publish(webhook_id=webhook.pk))
+        return ReceiveResult(202, "accepted", webhook)
+    except IntegrityError:
+        webhook.dedupe_key = None
+    # The unique constraint only fires once the first row is committed, so it is readable now.
+    original = InboundWebhook.objects.get(connection_id=webhook.connection_id, dedupe_key=dedupe_key)
+    _update(webhook, status=Status.DUPLICATE, duplicate_of=original)
+    if original.status == Status.FAILED:
+        # Dedupe on "processed", not on "received": a redelivery of a failed event runs it again.
+        _requeue(webhook_id=original.pk, from_statuses=(Status.FAILED,))
+        return ReceiveResult(202, "redelivery of a failed event: queued again", webhook)
+    return ReceiveResult(200, "duplicate", webhook)
+
+
+def _requeue(*, webhook_id: int, from_statuses: tuple[str, ...]) -> bool:
+    """Move a row back to pending (only from the given statuses) and publish after commit."""
+    with transaction.atomic():
+        moved = InboundWebhook.objects.filter(pk=webhook_id, status__in=from_statuses).update(
+            status=Status.PENDING, error="", traceback="", updated_at=timezone.now()
+        )
+        if moved:
+            transaction.on_commit(lambda: webhook_publish(webhook_id=webhook_id))
+    return bool(moved)
+
+
+def webhook_publish(*, webhook_id: int) -> bool:
+    """Publish the processing task; a broker outage is logged and left to the sweeper, never raised."""
+    from integrations.tasks import webhook_process  # the tasks module imports this one
+
+    try:
+        webhook_process.delay(webhook_id)
+    except Exception as exc:  # any broker / connection error: the row stays pending, the sweeper retries
+        # Only the class: a broker error can carry the broker URL and its password.
+        logger.warning("webhook %s not published (%s); the sweeper will retry", webhook_id, type(exc).__name__)
+        return False
+    InboundWebhook.objects.filter(pk=webhook_id).update(published_at=timezone.now())
+    return True
+
+
+def webhook_process(*, webhook_id: int, final_attempt: bool = True) -> str:
+    """Apply one pending webhook's events under a row lock; the status change commits with the effects."""
+    try:
+        with transaction.atomic():
+            webhook = (
+                InboundWebhook.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("connection__store")
+                .filter(pk=webhook_id)
+                .first()
+            )
+            # Locked by another worker (a sweeper re-publish) or already done: nothing to do.
+            if webhook is None or webhook.status != Status.PENDING or webhook.connection is None:
+                return "skipped"
+            handler = get_webhook_handler(webhook.provider)
+            events = handler.parse(headers=webhook.headers, body=bytes(webhook.body))
+            notes = [note for event in events if (note := _apply(event=event, webhook=webhook))]
+            handled = [e for e in events if not e.ignored]
+            status = Status.PROCESSED if handled and len(notes) < len(handled) else Status.IGNORED
+            _update(
+                webhook,
+                status=status,
+                error="; ".join(notes)[:2000],
+                traceback="",
+                attempts=webhook.attempts + 1,
+                processed_at=timezone.now(),
+            )
+            return status
+    except (WebhookRetryLater, ProviderTransientError) as exc:
+        _record_failure(webhook_id=webhook_id, exc=exc, retry=not final_attempt)
+        if not final_attempt:
+            raise
+        return Status.FAILED
+    except Exception as exc:  # kept with its traceback; redelivery or a support replay runs it again
+        logger.exception("webhook %s failed while processing", webhook_id)
+        _record_failure(webhook_id=webhook_id, exc=exc, retry=False)
+        return Status.FAILED
+
+
+def _record_failure(*, webhook_id: int, exc: BaseException, retry: bool) -> None:
+    InboundWebhook.objects.filter(pk=webhook_id).update(
+        # A retry stays pending so the task's own retry (or the sweeper) picks it up.
+        status=Status.PENDING if retry else Status.FAILED,
+        error=f"{type(exc).__name__}: {exc}"[:2000],
+        traceback="".join(tb.format_exception(exc))[-20000:],
+        attempts=InboundWebhook.objects.get(pk=webhook_id).attempts + 1,
+        updated_at=timezone.now(),
+    )
+
+
+def _apply(*, event: InboundEvent, webhook: InboundWebhook) -> str:
+    """Hand one neutral event to the service that owns its models; a non-empty note means "nothing to do"."""
+    from returns.services import intake, warehouse_events
+    from warehouses.services import fulfillment_upsert
+
+    connection = webhook.connection
+    assert connection is not None  # noqa: S101 (checked by the caller; narrows the type)
+    payload = event.payload
+    if isinstance(payload, IgnoredEvent):
+        return ""
+    if isinstance(payload, InboundReturnEvent):
+        intake.return_apply_event(connection=connection, event=payload, webhook_id=webhook.pk)
+    elif isinstance(payload, InboundLabelEvent):
+        intake.return_label_apply(connection=connection, event=payload, webhook_id=webhook.pk)
+    elif isinstance(payload, InboundLabelRequestEvent):
+        intake.return_label_request_apply(connection=connection, event=payload, webhook_id=webhook.pk)
+    elif isinstance(payload, InboundHappyReturnsShipmentEvent):
+        _apply_happy_returns_shipment(connection=connection, event=payload, webhook_id=webhook.pk)
+    elif isinstance(payload, InboundFulfillmentEvent):
+        fulfillment_upsert(connection=connection, data=payload.data, webhook_id=webhook.pk)
+    elif isinstance(payload, InboundWarehouseReturnEvent):
+        return warehouse_events.rma_apply_warehouse_event(connection=connection, event=payload, webhook_id=webhook.pk)
+    elif isinstance(payload, InboundConnectionHealthEvent):
+        connection_health_apply(connection=connection, event=payload)
+    return ""
+
+
+def _apply_happy_returns_shipment(
+    *, connection: Connection, event: InboundHappyReturnsShipmentEvent, webhook_id: int
+) -> None:
+    """The webhook carries only ids: fetch the shipment through Loop's API, then apply it as labels."""
+    from integrations.providers.loop.mappers import happy_returns_shipment_labels
+    from returns.services import intake
+
+    client: Any = get_client(connection=connection)
+    details = client.happy_returns_shipment_get(shipment_id=event.happy_returns_shipment_id)
+    for label in happy_returns_shipment_labels(details or {}):
+        intake.return_label_apply(connection=connection, event=label, webhook_id=webhook_id, missing_ok=True)
+
+
+def connection_health_apply(*, connection: Connection, event: InboundConnectionHealthEvent) -> None:
+    """Record the provider's own view of the connection's health (TrackStar connection-error.*)."""
+    Connection.objects.filter(pk=connection.pk).update(health_message=event.message[:2000], updated_at=timezone.now())
+
+
+def webhook_replay(*, webhook_id: int) -> InboundWebhook:
+    """Queue a stored webhook again (support action); idempotent, and noted on the return's timeline."""
+    try:
+        webhook = InboundWebhook.objects.get(pk=webhook_id)
+    except InboundWebhook.DoesNotExist as exc:
+        raise ApplicationError(f"Webhook #{webhook_id} does not exist.") from exc
+    target = webhook.duplicate_of if webhook.status == Status.DUPLICATE and webhook.duplicate_of else webhook
+    if target.verification != Verification.VALID or target.connection_id is None:
+        raise ApplicationError(f"Webhook #{target.pk} was never verified: it is kept for forensics, not processed.")
+    replayable = (Status.PROCESSED, Status.FAILED, Status.IGNORED, Status.REJECTED)
+    with transaction.atomic():
+        if _requeue(webhook_id=target.pk, from_statuses=replayable):
+            return_obj = _related_return(webhook=target)
+            if return_obj is not None:
+                from returns.services.timeline import timeline_add
+
+                timeline_add(
+                    return_obj=return_obj,
+                    kind="webhook_replayed",
+                    message=f"Webhook #{target.pk} replayed by support",
+                    webhook_id=target.pk,
+                )
+    # Already pending: it is queued (or the sweeper will queue it); replaying again adds nothing.
+    target.refresh_from_db()
+    return target
+
+
+def _related_return(*, webhook: InboundWebhook) -> Any:
+    from returns.models import RMA, Return, TimelineEvent
+
+    entry = TimelineEvent.objects.filter(webhook_id=webhook.pk).select_related("return_obj").first()
+    if entry is not None:
+        return entry.return_obj
+    try:
+        events = get_webhook_handler(webhook.provider).parse(headers=webhook.headers, body=bytes(webhook.body))
+    except (WebhookParseError, UnknownProvider):
+        return None
+    for event in events:
+        payload = event.payload
+        external_id = ""
+        if isinstance(payload, InboundReturnEvent):
+            external_id = payload.data.external_id
+        elif isinstance(payload, InboundLabelEvent | InboundLabelRequestEvent):
+            external_id = payload.return_external_id
+        if external_id:
+            found = Return.objects.filter(
+                store_id=webhook.store_id, platform=webhook.provider, external_id=external_id
+            ).first()
+            if found is not None:
+                return found
+        if isinstance(payload, InboundWarehouseReturnEvent):
+            rma = RMA.objects.filter(
+                Q(number=payload.rma_number) if payload.rma_number else Q(external_id=payload.external_id),
+                warehouse_connection_id=webhook.connection_id,
+            ).select_related("return_obj")
+            if (first := rma.first()) is not None:
+                return first.return_obj
+    return None
+
+
+def webhooks_sweep_pending(*, now: dt.datetime | None = None, limit: int = 1000) -> list[int]:
+    """Re-publish rows still pending after the grace period (broker outage, crash between commit and publish)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE_SECONDS)
+    # Not published since the cutoff: a message that was sent recently is given time to run.
+    ids = list(
+        InboundWebhook.objects.filter(status=Status.PENDING, updated_at__lt=cutoff)
+        .filter(Q(published_at__isnull=True) | Q(published_at__lt=cutoff))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for webhook_id in ids:
+        webhook_publish(webhook_id=webhook_id)
+    return ids

@@ -1,0 +1,29 @@
+"""Thin Celery tasks: ids in, one service call each."""
+
+from celery import shared_task
+
+from integrations.exceptions import ProviderTransientError
+
+WEBHOOK_MAX_RETRIES = 5
+
+
+@shared_task(bind=True, max_retries=WEBHOOK_MAX_RETRIES, queue="webhooks")
+def webhook_process(self, webhook_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Process one stored webhook; retries only when it waits on something (a return, a provider)."""
+    from integrations.services.webhooks import WebhookRetryLater
+    from integrations.services.webhooks import webhook_process as service
+
+    try:
+        return service(webhook_id=webhook_id, final_attempt=self.request.retries >= self.max_retries)
+    except (WebhookRetryLater, ProviderTransientError) as exc:
+        retry_after = getattr(exc, "retry_after", None)
+        countdown = max(retry_after or 0, min(15 * 2**self.request.retries, 600))
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(bind=True, queue="webhooks")
+def webhooks_sweep_pending(self) -> int:  # type: ignore[no-untyped-def]
+    """Re-publish webhooks still pending after the grace period (beat, every minute)."""
+    from integrations.services.webhooks import webhooks_sweep_pending as service
+
+    return len(service())

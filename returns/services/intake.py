@@ -1,0 +1,304 @@
+"""Return intake: neutral return / label events → Return, lines, shipments and the timeline.
+
+Every write is version-guarded by the platform's own timestamp, so an older event never
+overwrites a newer state; every function is safe to run twice (webhook redelivery, replay).
+"""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from integrations.inbound import (
+    InboundLabelEvent,
+    InboundLabelRequestEvent,
+    InboundReturnEvent,
+    ReturnData,
+    ReturnLineData,
+    ReturnShipmentData,
+)
+from integrations.models import Connection
+from returns.models import Platform, Return, ReturnLine, ReturnShipment, TimelineEvent
+from returns.services.rmas import rmas_on_return_changed
+from returns.services.timeline import timeline_add
+
+_RETURN_FIELDS = (
+    "order_name",
+    "order_number",
+    "platform_order_id",
+    "provider_order_id",
+    "customer_email",
+    "customer_name",
+    "state",
+    "currency",
+    "total",
+    "outcome",
+    "destination_id",
+    "destination_address",
+    "platform_created_at",
+    "platform_updated_at",
+)
+_CANCELLED_STATES = {"cancelled", "canceled", "deleted", "rejected"}
+
+
+def _platform_label(platform: str) -> str:
+    return Platform(platform).label if platform in Platform.values else platform.title()
+
+
+def _label_text(shipment: ReturnShipment | ReturnShipmentData) -> str:
+    return " ".join(p for p in (shipment.carrier, shipment.tracking_number) if p) or shipment.shipment_key
+
+
+def _values(data: ReturnData) -> dict[str, Any]:
+    values = {name: getattr(data, name) for name in _RETURN_FIELDS}
+    values["destination_address"] = dict(data.destination_address)
+    # A field the payload left empty keeps what an earlier event told us.
+    return {k: v for k, v in values.items() if v not in ("", None, {})}
+
+
+def _notify_rmas(*, return_obj: Return, change: str, webhook_id: int | None) -> None:
+    """Hand the change to RMA planning, unless it is a test event on a live store."""
+    if return_obj.is_test and not return_obj.store.is_sandbox:
+        # A test-mode event on a live store must never reach a live warehouse: discard here.
+        return
+    rmas_on_return_changed(return_obj=return_obj, change=change, webhook_id=webhook_id)
+
+
+def _lock_return(*, store_id: int, platform: str, external_id: str) -> Return | None:
+    return (
+        Return.objects.select_for_update()
+        .select_related("store")
+        .filter(store_id=store_id, platform=platform, external_id=external_id)
+        .first()
+    )
+
+
+def _get_or_create_return(*, connection: Connection, data: ReturnData) -> tuple[Return, bool]:
+    existing = _lock_return(store_id=connection.store_id, platform=data.platform, external_id=data.external_id)
+    if existing is not None:
+        return existing, False
+    is_test = data.is_test or connection.store.is_sandbox
+    try:
+        with transaction.atomic():
+            created = Return.objects.create(
+                store_id=connection.store_id,
+                connection=connection,
+                platform=data.platform,
+                external_id=data.external_id,
+                is_test=is_test,
+                **_values(data),
+            )
+        created.store = connection.store
+        return created, True
+    except IntegrityError:
+        # Another worker created it between our read and insert (two events of one new return).
+        locked = _lock_return(store_id=connection.store_id, platform=data.platform, external_id=data.external_id)
+        assert locked is not None  # noqa: S101 (the unique constraint just told us it exists)
+        return locked, False
+
+
+def _sync_lines(*, return_obj: Return, lines: tuple[ReturnLineData, ...]) -> bool:
+    """Upsert lines by key; lines gone from a newer payload are removed. True when anything changed."""
+    if not lines:
+        return False  # a payload without line items says nothing about them
+    existing = {line.line_key: line for line in return_obj.lines.all()}
+    changed = False
+    for data in lines:
+        values = {
+            "sku": data.sku,
+            "title": data.title,
+            "quantity": data.quantity,
+            "reason": data.reason,
+            "parent_reason": data.parent_reason,
+            "reason_code": data.reason_code,
+            "customer_comment": data.customer_comment,
+            "outcome": data.outcome,
+            "external_line_ids": list(data.external_line_ids),
+            "destination_key": data.destination_key,
+        }
+        line = existing.pop(data.line_key, None)
+        if line is None:
+            ReturnLine.objects.create(return_obj=return_obj, line_key=data.line_key, **values)
+            changed = True
+        elif any(getattr(line, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(line, k, v)
+            line.save()
+            changed = True
+    if existing:
+        ReturnLine.objects.filter(pk__in=[line.pk for line in existing.values()]).delete()
+        changed = True
+    return changed
+
+
+def _upsert_shipment(*, return_obj: Return, data: ReturnShipmentData) -> tuple[ReturnShipment, str]:
+    """Returns the shipment and what happened to it: "created", "updated" or ""."""
+    values = {
+        "carrier": data.carrier,
+        "service": data.service,
+        "tracking_number": data.tracking_number,
+        "status": data.status,
+        "label_url": data.label_url,
+        "line_keys": list(data.line_keys),
+        "cancelled": data.cancelled,
+    }
+    shipment = ReturnShipment.objects.filter(return_obj=return_obj, shipment_key=data.shipment_key).first()
+    if shipment is None:
+        created = ReturnShipment.objects.create(return_obj=return_obj, shipment_key=data.shipment_key, **values)
+        return created, "created"
+    # Empty values from a thinner payload (a label event without the label URL) keep what we had.
+    updates = {k: v for k, v in values.items() if v not in ("", []) and getattr(shipment, k) != v}
+    if not updates:
+        return shipment, ""
+    for k, v in updates.items():
+        setattr(shipment, k, v)
+    shipment.save()
+    return shipment, "updated"
+
+
+@transaction.atomic
+def return_apply_event(*, connection: Connection, event: InboundReturnEvent, webhook_id: int | None) -> Return:
+    """Upsert a return, its lines and shipments from a platform event (version-guarded), then plan RMAs."""
+    data = event.data
+    platform = _platform_label(data.platform)
+    return_obj, created = _get_or_create_return(connection=connection, data=data)
+    incoming, current = data.platform_updated_at, return_obj.platform_updated_at
+    if not created and incoming is not None and current is not None and incoming < current:
+        timeline_add(
+            return_obj=return_obj,
+            kind="stale_update_ignored",
+            message=f"Older {platform} update ignored ({incoming.isoformat()} < {current.isoformat()})",
+            webhook_id=webhook_id,
+        )
+        return return_obj
+
+    previous_state = return_obj.state
+    changed = created
+    if not created:
+        values = _values(data)
+        updates = {k: v for k, v in values.items() if getattr(return_obj, k) != v}
+        if data.is_test and not return_obj.is_test:
+            updates["is_test"] = True
+        if updates:
+            for k, v in updates.items():
+                setattr(return_obj, k, v)
+            return_obj.save()
+            changed = True
+    lines_changed = _sync_lines(return_obj=return_obj, lines=data.lines)
+    new_labels = []
+    for shipment_data in data.shipments or ():
+        shipment, what = _upsert_shipment(return_obj=return_obj, data=shipment_data)
+        if what == "created":
+            new_labels.append(shipment)
+
+    if created:
+        suffix = " (test event: never sent to a live warehouse)" if return_obj.is_test else ""
+        timeline_add(
+            return_obj=return_obj,
+            kind="return_created",
+            message=f"Return created in {platform}{suffix}",
+            data={"state": return_obj.state, "lines": len(data.lines)},
+            webhook_id=webhook_id,
+        )
+    elif return_obj.state != previous_state:
+        timeline_add(
+            return_obj=return_obj,
+            kind="return_state_changed",
+            message=f"Return {return_obj.state} in {platform} (was {previous_state or 'unknown'})",
+            webhook_id=webhook_id,
+        )
+    elif changed or lines_changed:
+        timeline_add(
+            return_obj=return_obj, kind="return_updated", message=f"Return updated in {platform}", webhook_id=webhook_id
+        )
+    for shipment in new_labels:
+        timeline_add(
+            return_obj=return_obj,
+            kind="label_created",
+            message=f"Label created: {_label_text(shipment)}",
+            data={"shipment_key": shipment.shipment_key},
+            webhook_id=webhook_id,
+        )
+
+    if return_obj.state in _CANCELLED_STATES and previous_state not in _CANCELLED_STATES:
+        _notify_rmas(return_obj=return_obj, change="cancelled", webhook_id=webhook_id)
+    elif created or changed or lines_changed:
+        _notify_rmas(return_obj=return_obj, change="created" if created else "updated", webhook_id=webhook_id)
+    if new_labels:
+        _notify_rmas(return_obj=return_obj, change="label_created", webhook_id=webhook_id)
+    return return_obj
+
+
+def _require_return(*, connection: Connection, platform: str, external_id: str) -> Return:
+    from integrations.services.webhooks import WebhookRetryLater
+
+    return_obj = _lock_return(store_id=connection.store_id, platform=platform, external_id=external_id)
+    if return_obj is None:
+        # Usually the return event is still in flight: retry shortly rather than lose the label.
+        raise WebhookRetryLater(f"{_platform_label(platform)} return {external_id} is not known yet")
+    return return_obj
+
+
+@transaction.atomic
+def return_label_apply(
+    *, connection: Connection, event: InboundLabelEvent, webhook_id: int | None, missing_ok: bool = False
+) -> ReturnShipment | None:
+    """Create or update one label of a return, write the timeline and tell RMA planning."""
+    from integrations.services.webhooks import WebhookRetryLater
+
+    if not event.shipment.shipment_key:
+        return None
+    try:
+        return_obj = _require_return(
+            connection=connection, platform=event.platform, external_id=event.return_external_id
+        )
+    except WebhookRetryLater:
+        if missing_ok:
+            return None
+        raise
+    shipment, what = _upsert_shipment(return_obj=return_obj, data=event.shipment)
+    if what == "created":
+        message, change = f"Label created: {_label_text(shipment)}", "label_created"
+    elif what == "updated":
+        status = f" {shipment.status}" if shipment.status else " updated"
+        message, change = f"Label{status}: {_label_text(shipment)}", "label_updated"
+    else:
+        return shipment
+    timeline_add(
+        return_obj=return_obj,
+        kind=change,
+        message=message,
+        data={"shipment_key": shipment.shipment_key, "status": shipment.status},
+        webhook_id=webhook_id,
+    )
+    _notify_rmas(return_obj=return_obj, change=change, webhook_id=webhook_id)
+    return shipment
+
+
+@transaction.atomic
+def return_label_request_apply(
+    *, connection: Connection, event: InboundLabelRequestEvent, webhook_id: int | None
+) -> Return:
+    """Loop's third-party label request: issued (note the destination) or cancelled (tell RMA planning)."""
+    return_obj = _require_return(connection=connection, platform=event.platform, external_id=event.return_external_id)
+    already = TimelineEvent.objects.filter(
+        return_obj=return_obj, kind=event.change, data__request_id=event.request_id
+    ).exists()
+    if already:
+        return return_obj
+    if event.change == "label_request_issued":
+        if event.destination_address and not return_obj.destination_address:
+            return_obj.destination_address = dict(event.destination_address)
+            return_obj.save(update_fields=["destination_address", "updated_at"])
+        message = "Label requested from the label provider"
+    else:
+        message = "Label request cancelled"
+    timeline_add(
+        return_obj=return_obj,
+        kind=event.change,
+        message=message,
+        data={"request_id": event.request_id},
+        webhook_id=webhook_id,
+    )
+    if event.change == "label_request_cancelled":
+        _notify_rmas(return_obj=return_obj, change="label_request_cancelled", webhook_id=webhook_id)
+    return return_obj

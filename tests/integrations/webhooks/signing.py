@@ -1,0 +1,49 @@
+"""Sign a body the way each provider does, for posting to our endpoint in tests."""
+
+import base64
+import hashlib
+import hmac
+import time
+import uuid
+
+from integrations.models import Connection, Provider
+from integrations.providers.trackstar.webhooks import svix_key
+
+
+def _b64_hmac(key: bytes, message: bytes, algorithm: str = "sha256") -> str:
+    return base64.b64encode(hmac.new(key, message, getattr(hashlib, algorithm)).digest()).decode()
+
+
+def signed_headers(
+    connection: Connection,
+    body: bytes,
+    *,
+    secret: str | None = None,
+    password: str | None = None,
+    timestamp: int | None = None,
+    msg_id: str | None = None,
+    sm_encoding: str = "hex",
+) -> dict[str, str]:
+    """Headers a provider would send with `body`, signed with the connection's (or the given) secret."""
+    secret = connection.webhook_secret if secret is None else secret
+    provider = connection.provider
+    if provider == Provider.LOOP:
+        return {"X-Loop-Signature": _b64_hmac(secret.encode(), body)}
+    if provider == Provider.REDO:
+        return {"Authorization": f"Bearer {secret}"}
+    if provider == Provider.SHIPSTREAM:
+        return {"X-Plugin-Hmac-Sha256": _b64_hmac(secret.encode(), body)}
+    if provider == Provider.TRACKSTAR:
+        msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        signature = _b64_hmac(svix_key(secret), f"{msg_id}.{ts}.".encode() + body)
+        return {"svix-id": msg_id, "svix-timestamp": ts, "svix-signature": f"v1,{signature}"}
+    if provider == Provider.SHIPMONK:
+        password = connection.webhook_password if password is None else password
+        basic = base64.b64encode(f"{connection.webhook_username}:{password}".encode()).decode()
+        headers = {"Authorization": f"Basic {basic}"}
+        if secret:
+            digest = hmac.new(secret.encode(), body, hashlib.sha512).digest()
+            headers["X-Sm-Signature"] = digest.hex() if sm_encoding == "hex" else base64.b64encode(digest).decode()
+        return headers
+    raise ValueError(provider)
