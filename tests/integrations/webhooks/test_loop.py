@@ -49,9 +49,26 @@ def test_label_before_its_return_is_retried_not_lost(check_webhook):
 
 def test_label_request_issued_and_cancelled(check_webhook):
     check_webhook("loop", "return_created_no_label")
-    check_webhook("loop", "label_request_issued", {Return: [{"destination_address": {
-        "name": "Returns CA1", "company": "ShipMonk", "address1": "1 Warehouse Way", "city": "Ontario",
-        "state": "CA", "zip": "91761", "country": "United States", "country_code": "US"}}]})
+    check_webhook(
+        "loop",
+        "label_request_issued",
+        {
+            Return: [
+                {
+                    "destination_address": {
+                        "name": "Returns CA1",
+                        "company": "ShipMonk",
+                        "address1": "1 Warehouse Way",
+                        "city": "Ontario",
+                        "state": "CA",
+                        "zip": "91761",
+                        "country": "United States",
+                        "country_code": "US",
+                    }
+                }
+            ]
+        },
+    )
     webhook = check_webhook("loop", "label_request_cancelled", webhook_status=PROCESSED)
     assert TimelineEvent.objects.filter(webhook=webhook, message="Label request cancelled").exists()
 
@@ -63,14 +80,21 @@ def test_happy_returns_shipment_fetches_details(check_webhook, monkeypatch):
 
     def fake_get(self, *, shipment_id):
         calls.append(shipment_id)
-        return {"id": shipment_id, "tracking_number": "HR-TRACK-1", "carrier": "UPS", "status": "processed",
-                "return_ids": ["880012"]}
+        return {
+            "id": shipment_id,
+            "tracking_number": "HR-TRACK-1",
+            "carrier": "UPS",
+            "status": "processed",
+            "return_ids": ["880012"],
+        }
 
     monkeypatch.setattr(LoopClient, "happy_returns_shipment_get", fake_get, raising=False)
     check_webhook("loop", "return_created_no_label")
     check_webhook(
-        "loop", "happy_returns_shipment_processed",
-        {ReturnShipment: [{"tracking_number": "HR-TRACK-1", "carrier": "UPS"}]}, webhook_status=PROCESSED,
+        "loop",
+        "happy_returns_shipment_processed",
+        {ReturnShipment: [{"tracking_number": "HR-TRACK-1", "carrier": "UPS"}]},
+        webhook_status=PROCESSED,
     )
     assert calls == ["HR-SHIP-0001"]
 
@@ -82,14 +106,18 @@ def test_unhandled_topic_is_kept_and_ignored(check_webhook):
 def test_loop_lines_are_grouped_by_sku_and_reason():
     from integrations.providers.loop.mappers import return_lines
 
-    lines, _ = return_lines([
-        {"line_item_id": 1, "sku": "A", "return_reason": "Too small"},
-        {"line_item_id": 2, "sku": "A", "return_reason": "Too small"},
-        {"line_item_id": 3, "sku": "A", "return_reason": "Damaged"},
-        {"line_item_id": 4, "sku": "B", "return_reason": "Too small"},
-    ])
+    lines, _ = return_lines(
+        [
+            {"line_item_id": 1, "sku": "A", "return_reason": "Too small"},
+            {"line_item_id": 2, "sku": "A", "return_reason": "Too small"},
+            {"line_item_id": 3, "sku": "A", "return_reason": "Damaged"},
+            {"line_item_id": 4, "sku": "B", "return_reason": "Too small"},
+        ]
+    )
     assert [(line.sku, line.reason, line.quantity) for line in lines] == [
-        ("A", "Too small", 2), ("A", "Damaged", 1), ("B", "Too small", 1)
+        ("A", "Too small", 2),
+        ("A", "Damaged", 1),
+        ("B", "Too small", 1),
     ]
 
 
@@ -107,7 +135,9 @@ def test_unicode_escaped_slashes_and_whitespace_verify_on_raw_bytes(client, conn
 
     connection = connection_for("loop")
     raw = load_fixture("loop", "return_created_unicode")
-    assert b"\\/" in raw and "☕".encode() in raw and b"  " in raw
+    assert b"\\/" in raw
+    assert "☕".encode() in raw
+    assert b"  " in raw
     reserialised = json.dumps(json.loads(raw)).encode()
     assert reserialised != raw
     # Signed over the raw bytes, but we receive the re-serialised body: must fail.

@@ -1,0 +1,118 @@
+"""ShipMonk webhooks: Basic Auth (+ X-Sm-Signature), shipment notifications and return status changes."""
+
+import datetime as dt
+
+import pytest
+
+from integrations.models import InboundWebhook
+from returns.models import RMA, RMALine, TimelineEvent
+from tests.factories import RMAFactory, RMALineFactory, ShippingLocationFactory
+from warehouses.models import Fulfillment
+
+PROCESSED = InboundWebhook.Status.PROCESSED
+pytestmark = pytest.mark.django_db
+
+
+def test_shipment_notification_with_several_packages(check_webhook, connection_for):
+    conn = connection_for("shipmonk")
+    location = ShippingLocationFactory(store=conn.store, warehouse_connection=conn, wms_warehouse_code="CA1")
+    check_webhook(
+        "shipmonk",
+        "shipment_notification",
+        {
+            Fulfillment: [
+                {
+                    "order_key": "shopify-5550001112",
+                    "warehouse_code": "CA1",
+                    "location_id": location.pk,
+                    "tracking_numbers": ["9400100000000000000002", "9400100000000000000003"],
+                    "ordered_at": dt.datetime(2025, 3, 1, 18, 0, tzinfo=dt.UTC),
+                    # {date, timezone: America/Los_Angeles} legacy form.
+                    "shipped_at": dt.datetime(2025, 3, 2, 22, 5, tzinfo=dt.UTC),
+                }
+            ]
+        },
+        webhook_status=PROCESSED,
+    )
+
+
+def test_split_order_gives_one_fulfillment_per_shipment(check_webhook):
+    check_webhook("shipmonk", "shipment_notification")
+    check_webhook(
+        "shipmonk", "shipment_notification_split", {Fulfillment: [{"warehouse_code": "CA1"}, {"warehouse_code": "NJ2"}]}
+    )
+
+
+def test_same_notification_twice_is_one_fulfillment(check_webhook):
+    check_webhook("shipmonk", "shipment_notification")
+    check_webhook(
+        "shipmonk",
+        "shipment_notification",
+        {Fulfillment: [{"warehouse_code": "CA1"}]},
+        status=200,
+        webhook_status=InboundWebhook.Status.DUPLICATE,
+    )
+
+
+def test_return_status_change_updates_rma(check_webhook, connection_for):
+    conn = connection_for("shipmonk")
+    rma = RMAFactory(number="1042", warehouse_connection=conn, return_obj__store=conn.store)
+    RMALineFactory(rma=rma, sku="TEE-BLK-M", quantity=2)
+    check_webhook(
+        "shipmonk", "return_status_en_route", {RMA: [{"status": "in_transit", "warehouse_status": "en_route"}]}
+    )
+    check_webhook(
+        "shipmonk",
+        "return_status_returned",
+        {
+            RMA: [{"status": "received", "outcome": "fully_received"}],
+            RMALine: [{"received_quantity": 2, "restocked_quantity": 2}],
+        },
+        webhook_status=PROCESSED,
+    )
+    assert TimelineEvent.objects.filter(message="Received at CA1: 2 × TEE-BLK-M, good, restocked").exists()
+
+
+def test_older_return_status_does_not_regress(check_webhook, connection_for):
+    conn = connection_for("shipmonk")
+    rma = RMAFactory(number="1042", warehouse_connection=conn, return_obj__store=conn.store)
+    RMALineFactory(rma=rma, sku="TEE-BLK-M", quantity=2)
+    check_webhook("shipmonk", "return_status_returned")
+    check_webhook("shipmonk", "return_status_en_route", {RMA: [{"status": "received"}]})
+
+
+def test_return_for_an_rma_we_do_not_know_is_ignored(check_webhook):
+    webhook = check_webhook("shipmonk", "return_status_returned", webhook_status=InboundWebhook.Status.IGNORED)
+    assert "no RMA 1042" in webhook.error
+
+
+def test_order_status_change_is_ignored(check_webhook):
+    check_webhook("shipmonk", "order_status_change", status=200, webhook_status=InboundWebhook.Status.IGNORED)
+
+
+@pytest.mark.parametrize("encoding", ["hex", "base64"])
+def test_signature_accepted_as_hex_or_base64(check_webhook, encoding):
+    check_webhook("shipmonk", "shipment_notification", sm_encoding=encoding, webhook_status=PROCESSED)
+
+
+def test_wrong_basic_password_is_401(check_webhook):
+    check_webhook("shipmonk", "shipment_notification", {Fulfillment: []}, status=401, password="wrong")
+
+
+def test_signature_required_when_a_key_is_configured(check_webhook, connection_for, client):
+    from tests.conftest import load_fixture
+
+    from .conftest import post_webhook
+    from .signing import signed_headers
+
+    conn = connection_for("shipmonk")
+    body = load_fixture("shipmonk", "shipment_notification")
+    headers = signed_headers(conn, body)
+    del headers["X-Sm-Signature"]
+    assert post_webhook(client, conn, body, headers=headers).status_code == 401
+    assert InboundWebhook.objects.get().verification_reason == "missing X-Sm-Signature header"
+
+
+def test_basic_auth_only_when_no_signing_key(check_webhook, connection_for):
+    connection_for("shipmonk", webhook_secret="")
+    check_webhook("shipmonk", "shipment_notification", secret="", webhook_status=PROCESSED)
