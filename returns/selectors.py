@@ -1,0 +1,99 @@
+"""Reads over returns and RMAs, including the provider-neutral payload an RMA is pushed with."""
+
+from django.core.cache import cache
+
+from integrations.base import RmaLinePayload, RmaPayload
+from returns.models import RMA, ReturnShipment
+from returns.services.planning import disposition_for, reason_category, rules_for_store
+from warehouses.selectors import fulfillments_for_order
+
+
+def rma_with_relations(*, rma_id: int) -> RMA:
+    return RMA.objects.select_related("store", "return_obj", "warehouse_connection", "location", "shipment").get(
+        pk=rma_id
+    )
+
+
+def rma_shipments(*, rma: RMA) -> list[ReturnShipment]:
+    """The live parcels of this RMA: its own, else the return's parcels carrying its lines (or any line)."""
+    if rma.shipment_id:
+        return [rma.shipment] if rma.shipment and not rma.shipment.cancelled else []
+    keys: set[str] = set()
+    for line in rma.lines.select_related("return_line"):
+        if line.return_line:
+            keys.add(str(line.return_line.line_key))
+            keys.update(str(i) for i in line.return_line.external_line_ids or [])
+    shipments = rma.return_obj.shipments.filter(cancelled=False).order_by("id")
+    return [s for s in shipments if not s.line_keys or keys & {str(k) for k in s.line_keys}]
+
+
+def order_external_id_cache_key(*, connection_id: int, order_name: str) -> str:
+    return f"wms-order-id:{connection_id}:{order_name}"
+
+
+def rma_payload_build(*, rma: RMA) -> RmaPayload:
+    """Everything the WMS needs, read fresh at push time (so a label that arrived meanwhile is included)."""
+    return_obj = rma.return_obj
+    store = rma.store
+    connection = rma.warehouse_connection
+    rules = rules_for_store(store_id=store.pk)
+    return_lines = list(return_obj.lines.all())
+    lines = []
+    all_reasons: list[str] = []
+    for rma_line in rma.lines.order_by("id"):
+        reasons = tuple(r for r in rma_line.reason.split("; ") if r)
+        all_reasons.extend(reasons)
+        notes = []
+        for line in return_lines:
+            if line.sku == rma_line.platform_sku:
+                rule = disposition_for(rules=rules, line=line, return_outcome=return_obj.outcome)
+                if rule and rule.note and rule.note not in notes:
+                    notes.append(rule.note)
+        lines.append(
+            RmaLinePayload(
+                sku=rma_line.sku,
+                quantity=rma_line.quantity,
+                platform_sku=rma_line.platform_sku,
+                reasons=reasons,
+                instruction=rma_line.processing_instruction,
+                instruction_note="; ".join(notes),
+            )
+        )
+    shipments = rma_shipments(rma=rma)
+    tracking = tuple(dict.fromkeys(s.tracking_number for s in shipments if s.tracking_number))
+    first = shipments[0] if shipments else None
+    order_key = external_order_id = ""
+    for fulfillment in fulfillments_for_order(
+        store_id=store.pk,
+        order_name=return_obj.order_name,
+        order_number=return_obj.order_number,
+        provider_order_id=return_obj.provider_order_id,
+    ):
+        if fulfillment.warehouse_connection_id in (None, connection.pk):
+            order_key = order_key or fulfillment.order_key
+            external_order_id = external_order_id or fulfillment.external_order_id
+    if not external_order_id:
+        key = order_external_id_cache_key(connection_id=connection.pk, order_name=return_obj.order_name)
+        external_order_id = cache.get(key) or ""
+    location = rma.location
+    outcomes = {line.outcome for line in return_lines if line.outcome} | {return_obj.outcome}
+    return RmaPayload(
+        number=rma.number,
+        lines=tuple(lines),
+        warehouse_code=location.wms_warehouse_code if location else "",
+        trackstar_warehouse_id=location.trackstar_warehouse_id if location else "",
+        platform=return_obj.platform,
+        platform_return_id=return_obj.external_id,
+        order_name=return_obj.order_name,
+        order_number=return_obj.order_number,
+        order_key=order_key,
+        external_order_id=external_order_id,
+        customer_name=return_obj.customer_name,
+        outcome=return_obj.outcome,
+        reason_category=reason_category(reasons=all_reasons, outcome=" ".join(sorted(o for o in outcomes if o))),
+        tracking_numbers=tracking,
+        carrier=first.carrier if first else "",
+        service=first.service if first else "",
+        instructions=store.default_instructions,
+        account_id=connection.external_account_id,
+    )

@@ -1,0 +1,274 @@
+"""RMA planning, numbering and building rules (product.md flows 2-4)."""
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+
+from integrations.providers._common import (
+    REASON_CHANGED_MIND,
+    REASON_EXCHANGE,
+    REASON_INCORRECT_PRODUCT,
+    REASON_UNDELIVERABLE,
+    REASON_UNKNOWN,
+)
+from returns.models import (
+    RMA,
+    DispositionRule,
+    Instruction,
+    Return,
+    ReturnLine,
+    ReturnShipment,
+    RMALine,
+    RmaNumberSequence,
+    TimelineEvent,
+)
+from returns.services.routing import Route, line_route
+from returns.services.timeline import timeline_add
+from warehouses.selectors import sku_map
+
+# When lines of one SKU carry different instructions, the most cautious one wins: restocking
+# a unit that needed inspection is worse than inspecting one that could have been restocked.
+INSTRUCTION_CAUTION = {"": 0, Instruction.RESTOCK: 1, Instruction.INSPECT: 2, Instruction.QUARANTINE: 3}
+INSTRUCTION_CAUTION[Instruction.DISPOSE] = 4
+
+_REASON_WORDS = (
+    (REASON_UNDELIVERABLE, ("undeliver", "refused", "return to sender", "returned to sender", "bad address")),
+    (REASON_INCORRECT_PRODUCT, ("wrong item", "wrong product", "incorrect", "not as described", "not what i ordered")),
+    (REASON_CHANGED_MIND, ("changed my mind", "changed mind", "no longer", "don't want", "do not want", "mistake")),
+)
+
+
+# -- pure rules --------------------------------------------------------------------------------
+
+
+def reason_category(*, reasons: Iterable[str], outcome: str = "") -> str:
+    """The WMS-neutral reason of an RMA: an exchange first, then keywords in the shopper's reasons."""
+    if "exchange" in (outcome or "").lower():
+        return REASON_EXCHANGE
+    text = " ".join(reasons).lower()
+    for category, words in _REASON_WORDS:
+        if any(word in text for word in words):
+            return category
+    return REASON_UNKNOWN
+
+
+def line_reason_text(line: ReturnLine) -> str:
+    """`Too small (Fit)`, plus the customer's comment when there is one."""
+    text = line.reason or line.reason_code
+    if line.parent_reason and line.parent_reason != text:
+        text = f"{text} ({line.parent_reason})" if text else line.parent_reason
+    if line.customer_comment:
+        text = f'{text} - "{line.customer_comment.strip()[:120]}"' if text else line.customer_comment.strip()[:120]
+    return text
+
+
+def _sku_matches(pattern: str, sku: str) -> bool:
+    if pattern.endswith("*"):
+        return sku.startswith(pattern[:-1])
+    return pattern == sku
+
+
+def rule_matches(rule: DispositionRule, *, line: ReturnLine, return_outcome: str = "") -> bool:
+    """Blank criteria match anything; reason is a case-insensitive substring of reason or parent reason."""
+    if rule.match_reason:
+        wanted = rule.match_reason.lower()
+        if wanted not in (line.reason or "").lower() and wanted not in (line.parent_reason or "").lower():
+            return False
+    if rule.match_reason_code and rule.match_reason_code.lower() != (line.reason_code or "").lower():
+        return False
+    if rule.match_outcome:
+        outcome = (line.outcome or return_outcome or "").lower()
+        if rule.match_outcome.lower() != outcome:
+            return False
+    return not (rule.match_sku and not _sku_matches(rule.match_sku, line.sku))
+
+
+def disposition_for(
+    *, rules: Iterable[DispositionRule], line: ReturnLine, return_outcome: str = ""
+) -> DispositionRule | None:
+    """The first matching rule by priority (rules must already be ordered)."""
+    return next((r for r in rules if rule_matches(r, line=line, return_outcome=return_outcome)), None)
+
+
+def rules_for_store(*, store_id: int) -> list[DispositionRule]:
+    return list(DispositionRule.objects.filter(store_id=store_id).order_by("priority", "id"))
+
+
+def base_rma_number(*, return_obj: Return) -> str:
+    """The order name without '#'; a return without an order name falls back to the platform's id."""
+    name = (return_obj.order_name or return_obj.order_number or "").strip().lstrip("#").strip()
+    return name or f"{return_obj.platform.upper()}-{return_obj.external_id}"
+
+
+# -- numbering ---------------------------------------------------------------------------------
+
+
+def rma_number_allocate(*, store_id: int, base: str) -> str:
+    """The next RMA number of an order: `1042`, then `1042_01`, `1042_02`, ... in creation order.
+
+    The sequence row is locked (select_for_update) so concurrent planners never share a number;
+    the unique (store, number) constraint on RMA is the backstop.
+    """
+    with transaction.atomic():
+        sequence = RmaNumberSequence.objects.select_for_update().filter(store_id=store_id, order_key=base).first()
+        if sequence is None:
+            try:
+                with transaction.atomic():
+                    RmaNumberSequence.objects.create(store_id=store_id, order_key=base, allocated=0)
+            except IntegrityError:
+                pass  # another planner created it first; lock theirs
+            sequence = RmaNumberSequence.objects.select_for_update().get(store_id=store_id, order_key=base)
+        index = sequence.allocated
+        sequence.allocated = index + 1
+        sequence.save(update_fields=["allocated", "updated_at"])
+    return base if index == 0 else f"{base}_{index:02d}"
+
+
+# -- planning ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedGroup:
+    route: Route
+    shipment: ReturnShipment | None
+    lines: list[ReturnLine] = field(default_factory=list)
+
+
+def shipment_for_line(line: ReturnLine, shipments: list[ReturnShipment]) -> ReturnShipment | None:
+    """The parcel carrying this line: one naming it, else the only parcel (or the only one naming none)."""
+    keys = {str(line.line_key), *(str(i) for i in line.external_line_ids or [])}
+    for shipment in shipments:
+        if keys & {str(k) for k in shipment.line_keys or []}:
+            return shipment
+    unnamed = [s for s in shipments if not s.line_keys]
+    if len(unnamed) == 1:
+        return unnamed[0]
+    return None
+
+
+def label_exists(*, return_obj: Return) -> bool:
+    return return_obj.shipments.filter(cancelled=False).exclude(tracking_number="", label_url="").exists()
+
+
+def _covered_keys(*, return_obj: Return) -> set[tuple[int, int | None, str]]:
+    """(connection, location, platform SKU) already on a live RMA of this return: never planned twice."""
+    rows = RMALine.objects.filter(rma__return_obj=return_obj).exclude(rma__status=RMA.Status.CANCELLED)
+    return set(rows.values_list("rma__warehouse_connection_id", "rma__location_id", "platform_sku"))
+
+
+def _groups(*, return_obj: Return, lines: list[ReturnLine]) -> tuple[list[PlannedGroup], list[ReturnLine]]:
+    shipments = list(return_obj.shipments.filter(cancelled=False).order_by("id"))
+    groups: OrderedDict[tuple[int, int, int | None], PlannedGroup] = OrderedDict()
+    unrouted = []
+    for line in lines:
+        route = line_route(return_obj=return_obj, line=line)
+        if route is None:
+            unrouted.append(line)
+            continue
+        shipment = shipment_for_line(line, shipments) if len(shipments) > 1 else (shipments or [None])[0]
+        key = (route.connection_id, route.location.pk, shipment.pk if shipment else None)
+        groups.setdefault(key, PlannedGroup(route=route, shipment=shipment)).lines.append(line)
+    return list(groups.values()), unrouted
+
+
+def rmas_plan(*, return_obj: Return, webhook_id: int | None = None) -> list[RMA]:
+    """Create the pending RMAs a return still needs (one per warehouse × parcel) and queue their pushes.
+
+    Idempotent: lines already on a live RMA at the same warehouse are skipped, so a repeated
+    trigger creates nothing. Routing (which may ask a WMS) runs before the lock is taken.
+    """
+    from returns.services.rmas import rma_push_enqueue
+
+    lines = list(return_obj.lines.order_by("id"))
+    covered = _covered_keys(return_obj=return_obj)
+    groups, unrouted = _groups(return_obj=return_obj, lines=lines)
+    created: list[RMA] = []
+    with transaction.atomic():
+        # Serialise planners of one return; re-read coverage under the lock.
+        return_obj = Return.objects.select_for_update().select_related("store").get(pk=return_obj.pk)
+        covered = _covered_keys(return_obj=return_obj)
+        store = return_obj.store
+        rules = rules_for_store(store_id=store.pk)
+        skus = sku_map(store_id=store.pk, platform_skus=[line.sku for line in lines])
+        for group in groups:
+            todo = [
+                line
+                for line in group.lines
+                if (group.route.connection_id, group.route.location.pk, line.sku) not in covered
+            ]
+            if not todo:
+                continue
+            number = rma_number_allocate(store_id=store.pk, base=base_rma_number(return_obj=return_obj))
+            rma = RMA.objects.create(
+                store=store,
+                return_obj=return_obj,
+                shipment=group.shipment,
+                number=number,
+                order_name=return_obj.order_name,
+                warehouse_connection_id=group.route.connection_id,
+                location=group.route.location,
+                routing_reason=group.route.reason[:200],
+                status=RMA.Status.PENDING,
+                idempotency_key=f"backhaul-{store.pk}-rma-{number}",
+                is_test=return_obj.is_test or store.is_sandbox,
+            )
+            _create_lines(rma=rma, lines=todo, rules=rules, skus=skus, return_outcome=return_obj.outcome)
+            timeline_add(
+                return_obj=return_obj,
+                rma=rma,
+                kind="rma_planned",
+                message=f"RMA {number} planned for {group.route.location.name} ({group.route.reason})",
+                data={"rma_id": rma.pk, "lines": [line.pk for line in todo]},
+                webhook_id=webhook_id,
+            )
+            rma_push_enqueue(rma_id=rma.pk)
+            created.append(rma)
+        if unrouted:
+            timeline_add(
+                return_obj=return_obj,
+                kind="rma_unrouted",
+                level=TimelineEvent.Level.ERROR,
+                message="No warehouse for "
+                + ", ".join(sorted({line.sku for line in unrouted}))
+                + ": map a shipping location or set a default one",
+                data={"lines": [line.pk for line in unrouted]},
+                webhook_id=webhook_id,
+            )
+    return created
+
+
+def _create_lines(
+    *, rma: RMA, lines: list[ReturnLine], rules: list[DispositionRule], skus: dict[str, str], return_outcome: str
+) -> None:
+    by_sku: OrderedDict[str, dict] = OrderedDict()
+    for line in lines:
+        wms_sku = skus.get(line.sku, line.sku)
+        entry = by_sku.setdefault(
+            wms_sku, {"platform_sku": line.sku, "quantity": 0, "reasons": [], "instruction": "", "line": line}
+        )
+        entry["quantity"] += line.quantity
+        reason = line_reason_text(line)
+        if reason and reason not in entry["reasons"]:
+            entry["reasons"].append(reason)
+        rule = disposition_for(rules=rules, line=line, return_outcome=return_outcome)
+        instruction = rule.instruction if rule else ""
+        if INSTRUCTION_CAUTION.get(instruction, 0) > INSTRUCTION_CAUTION.get(entry["instruction"], 0):
+            entry["instruction"] = instruction
+        if instruction and line.processing_instruction != instruction:
+            ReturnLine.objects.filter(pk=line.pk).update(processing_instruction=instruction)
+    RMALine.objects.bulk_create(
+        [
+            RMALine(
+                rma=rma,
+                return_line=entry["line"],
+                sku=wms_sku,
+                platform_sku=entry["platform_sku"],
+                quantity=entry["quantity"],
+                reason="; ".join(entry["reasons"])[:300],
+                processing_instruction=entry["instruction"],
+            )
+            for wms_sku, entry in by_sku.items()
+        ]
+    )

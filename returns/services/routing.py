@@ -1,0 +1,113 @@
+"""Which warehouse receives each return line (product.md flow 2). First match wins:
+
+1. the platform's explicit destination (Return.destination_id / ReturnLine.destination_key)
+   mapped to a ShippingLocation (loop_destination_id / redo_location_id);
+2. the warehouse that fulfilled the original order: a Fulfillment of the order (preferring one
+   that shipped the line's SKU), else an order lookup through each active WMS connection;
+3. the store's default location.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from integrations.base import OrderRef, WarehouseClient
+from integrations.exceptions import ProviderError
+from integrations.models import Connection
+from returns.models import Return, ReturnLine
+from warehouses import selectors as wh
+from warehouses.models import ShippingLocation
+
+logger = logging.getLogger(__name__)
+
+ORDER_LOOKUP_CACHE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Route:
+    location: ShippingLocation
+    reason: str
+
+    @property
+    def connection_id(self) -> int:
+        return self.location.warehouse_connection_id  # type: ignore[return-value]
+
+
+def _from_fulfillment(*, return_obj: Return, line: ReturnLine) -> Route | None:
+    fulfillments = wh.fulfillments_for_order(
+        store_id=return_obj.store_id,
+        order_name=return_obj.order_name,
+        order_number=return_obj.order_number,
+        provider_order_id=return_obj.provider_order_id,
+    )
+    # A split order ships SKUs from several warehouses: prefer the shipment that carried this SKU.
+    ordered = sorted(fulfillments, key=lambda f: not wh.fulfillment_ships_sku(f, line.sku))
+    for fulfillment in ordered:
+        location = fulfillment.location
+        if location is None or location.warehouse_connection_id is None:
+            location = wh.location_for_warehouse_code(
+                store_id=return_obj.store_id,
+                warehouse_code=fulfillment.warehouse_code,
+                connection_id=fulfillment.warehouse_connection_id,
+            )
+        if location is not None:
+            label = fulfillment.order_number or fulfillment.order_key
+            return Route(location, f"fulfilled from {location.warehouse_label} (order {label})")
+    return None
+
+
+def _order_lookup(*, return_obj: Return) -> tuple[int, OrderRef] | None:
+    """Ask each active warehouse connection of the store for the order; cached an hour, misses too."""
+    from integrations.registry import get_client
+
+    key = f"rma-routing:order:{return_obj.store_id}:{return_obj.order_name or return_obj.order_number}"
+    cached = cache.get(key)
+    if cached is not None:
+        return tuple(cached) if cached else None  # type: ignore[return-value]
+    found: tuple[int, OrderRef] | None = None
+    connections = Connection.objects.filter(
+        store_id=return_obj.store_id, role=Connection.Role.WAREHOUSE, status=Connection.Status.ACTIVE
+    ).order_by("id")
+    for connection in connections:
+        try:
+            client = get_client(connection=connection)
+            if not isinstance(client, WarehouseClient):
+                continue
+            with client.log_context(return_obj_id=return_obj.pk):  # type: ignore[attr-defined]
+                ref = client.order_find(order_name=return_obj.order_name, order_number=return_obj.order_number)
+        except ProviderError as exc:
+            # Routing falls through to the default location; the ApiCall row keeps the details.
+            logger.info("order lookup failed on connection %s: %s", connection.pk, type(exc).__name__)
+            continue
+        if ref is not None:
+            found = (connection.pk, ref)
+            break
+    cache.set(key, found or (), ORDER_LOOKUP_CACHE_SECONDS)
+    return found
+
+
+def line_route(*, return_obj: Return, line: ReturnLine, lookup: bool = True) -> Route | None:
+    """The warehouse location this line goes to, and why; None when nothing routes it."""
+    destination = line.destination_key or return_obj.destination_id
+    location = wh.location_for_destination(
+        store_id=return_obj.store_id, platform=return_obj.platform, destination_key=destination
+    )
+    if location is not None:
+        return Route(location, f"platform destination {destination}")
+    route = _from_fulfillment(return_obj=return_obj, line=line)
+    if route is not None:
+        return route
+    if lookup and (return_obj.order_name or return_obj.order_number):
+        found = _order_lookup(return_obj=return_obj)
+        if found is not None:
+            connection_id, ref = found
+            location = wh.location_for_warehouse_code(
+                store_id=return_obj.store_id, warehouse_code=ref.warehouse_code, connection_id=connection_id
+            )
+            if location is not None:
+                return Route(location, f"order found in the WMS at {location.warehouse_label}")
+    location = wh.location_default(store_id=return_obj.store_id)
+    if location is not None:
+        return Route(location, "store default location")
+    return None

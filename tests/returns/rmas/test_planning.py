@@ -1,0 +1,264 @@
+"""Planning: routing rules, split returns, numbering, SKU mapping, quantities, dispositions, triggers."""
+
+from typing import Any
+from unittest import mock
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from integrations.models import Provider, Store
+from returns.models import RMA, DispositionRule, RmaNumberSequence
+from returns.selectors import rma_payload_build
+from returns.services.planning import (
+    base_rma_number,
+    reason_category,
+    rma_number_allocate,
+    rmas_plan,
+)
+from returns.services.rmas import rmas_on_return_changed
+from tests.factories import FulfillmentFactory, ReturnShipmentFactory
+from tests.returns.rmas.conftest import json_response, make_location, make_return, make_store, make_warehouse
+from warehouses.models import SkuMapping
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_publish() -> Any:
+    """Planning tests check rows, not pushes: record what would be published."""
+    with mock.patch("returns.services.rmas._publish") as publish:
+        yield publish
+
+
+@pytest.fixture
+def two_warehouses(httpserver: HTTPServer) -> dict[str, Any]:
+    store = make_store()
+    conn = make_warehouse(store, httpserver)
+    ca1 = make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", loop_destination_id="dest-ca")
+    nj1 = make_location(store, conn, name="Newark", wms_warehouse_code="NJ1", loop_destination_id="dest-nj")
+    return {"store": store, "conn": conn, "ca1": ca1, "nj1": nj1}
+
+
+def test_two_lines_to_two_warehouses_then_a_second_return_numbers_1042_01_02(two_warehouses: dict) -> None:
+    store = two_warehouses["store"]
+    first = make_return(
+        store,
+        lines=[{"sku": "TEE-BLK-M", "destination_key": "dest-ca"}, {"sku": "CAP-RED", "destination_key": "dest-nj"}],
+    )
+    rmas = rmas_plan(return_obj=first)
+    assert [(r.number, r.location.wms_warehouse_code) for r in rmas] == [("1042", "CA1"), ("1042_01", "NJ1")]
+    second = make_return(store, lines=[{"sku": "SOCK-1", "destination_key": "dest-ca"}])
+    assert [r.number for r in rmas_plan(return_obj=second)] == ["1042_02"]
+    assert RMA.objects.filter(store=store).count() == 3
+    assert all(r.status == RMA.Status.PENDING for r in RMA.objects.all())
+
+
+def test_a_repeated_trigger_plans_nothing_new(
+    two_warehouses: dict, no_publish: mock.Mock, django_capture_on_commit_callbacks: Any
+) -> None:
+    ret = make_return(two_warehouses["store"], lines=[{"sku": "TEE-BLK-M", "destination_key": "dest-ca"}])
+    with django_capture_on_commit_callbacks(execute=True):
+        rmas_on_return_changed(return_obj=ret, change="created")
+        rmas_on_return_changed(return_obj=ret, change="created")
+        rmas_on_return_changed(return_obj=ret, change="updated")
+    assert list(RMA.objects.values_list("number", flat=True)) == ["1042"]
+    assert no_publish.call_count == 1
+
+
+def test_return_level_destination_routes_every_line(two_warehouses: dict) -> None:
+    ret = make_return(two_warehouses["store"], destination_id="dest-nj", lines=[{"sku": "A"}, {"sku": "B"}])
+    (rma,) = rmas_plan(return_obj=ret)
+    assert rma.location == two_warehouses["nj1"]
+    assert "platform destination dest-nj" in rma.routing_reason
+
+
+def test_redo_destination_uses_redo_location_id(httpserver: HTTPServer) -> None:
+    store = make_store()
+    conn = make_warehouse(store, httpserver)
+    make_location(store, conn, name="Default", wms_warehouse_code="CA1", is_default=True)
+    reno = make_location(store, conn, name="Reno", wms_warehouse_code="NV1", redo_location_id="loc-reno")
+    ret = make_return(store, platform="redo", lines=[{"sku": "A", "destination_key": "loc-reno"}])
+    (rma,) = rmas_plan(return_obj=ret)
+    assert rma.location == reno
+
+
+def test_fulfillment_routes_to_the_warehouse_that_shipped_the_order(two_warehouses: dict) -> None:
+    store = two_warehouses["store"]
+    FulfillmentFactory(store=store, order_number="#1042", warehouse_code="NJ1", order_key="shopify-1")
+    ret = make_return(store, lines=[{"sku": "TEE-BLK-M"}])
+    (rma,) = rmas_plan(return_obj=ret)
+    assert rma.location == two_warehouses["nj1"]
+    assert rma.routing_reason.startswith("fulfilled from NJ1")
+
+
+def test_a_split_order_routes_each_sku_to_the_warehouse_that_shipped_it(two_warehouses: dict) -> None:
+    store = two_warehouses["store"]
+    FulfillmentFactory(store=store, order_number="1042", warehouse_code="CA1", items=[{"sku": "TEE-BLK-M"}])
+    FulfillmentFactory(
+        store=store, order_number="1042", warehouse_code="NJ1", packages=[{"packed_products": [{"sku": "CAP-RED"}]}]
+    )
+    ret = make_return(store, lines=[{"sku": "TEE-BLK-M"}, {"sku": "CAP-RED"}])
+    by_sku = {r.lines.get().platform_sku: r.location.wms_warehouse_code for r in rmas_plan(return_obj=ret)}
+    assert by_sku == {"TEE-BLK-M": "CA1", "CAP-RED": "NJ1"}
+
+
+def test_explicit_destination_beats_fulfillment(two_warehouses: dict) -> None:
+    store = two_warehouses["store"]
+    FulfillmentFactory(store=store, order_number="#1042", warehouse_code="NJ1")
+    ret = make_return(store, lines=[{"sku": "A", "destination_key": "dest-ca"}])
+    (rma,) = rmas_plan(return_obj=ret)
+    assert rma.location == two_warehouses["ca1"]
+
+
+def test_order_lookup_through_the_wms_when_no_fulfillment_is_known(httpserver: HTTPServer) -> None:
+    store = make_store()
+    conn = make_warehouse(store, httpserver)
+    make_location(store, conn, name="Default", wms_warehouse_code="CA1", is_default=True)
+    nj1 = make_location(store, conn, name="Newark", wms_warehouse_code="NJ1")
+    httpserver.expect_request(
+        "/v1/integrations/orders", query_string={"orderNumber": "#1042", "storeId": "12345"}
+    ).respond_with_json(
+        {"status": 200, "data": {"order_key": "shopify-9", "order_number": "#1042", "warehouse": "NJ1"}}
+    )
+    ret = make_return(store, lines=[{"sku": "A"}])
+    (rma,) = rmas_plan(return_obj=ret)
+    assert rma.location == nj1
+    assert "order found in the WMS" in rma.routing_reason
+
+
+def test_default_location_when_nothing_else_routes(httpserver: HTTPServer) -> None:
+    store = make_store()
+    conn = make_warehouse(store, httpserver)
+    home = make_location(store, conn, name="Home", wms_warehouse_code="CA1", is_default=True)
+    httpserver.expect_request("/v1/integrations/orders").respond_with_response(json_response({"error": "nf"}, 404))
+    ret = make_return(store, lines=[{"sku": "A"}])
+    (rma,) = rmas_plan(return_obj=ret)
+    assert rma.location == home
+    assert rma.routing_reason == "store default location"
+
+
+def test_no_route_leaves_an_error_on_the_timeline_and_no_rma(httpserver: HTTPServer) -> None:
+    store = make_store()
+    ret = make_return(store, lines=[{"sku": "A"}])
+    assert rmas_plan(return_obj=ret) == []
+    assert ret.timeline.get(kind="rma_unrouted").level == "error"
+
+
+def test_lines_in_two_parcels_to_one_warehouse_make_two_rmas(two_warehouses: dict) -> None:
+    store = two_warehouses["store"]
+    ret = make_return(
+        store,
+        destination_id="dest-ca",
+        lines=[{"sku": "A", "line_key": "a"}, {"sku": "B", "line_key": "b"}],
+    )
+    p1 = ReturnShipmentFactory(return_obj=ret, line_keys=["a"])
+    p2 = ReturnShipmentFactory(return_obj=ret, line_keys=["b"])
+    rmas = rmas_plan(return_obj=ret)
+    assert [(r.number, r.shipment_id) for r in rmas] == [("1042", p1.pk), ("1042_01", p2.pk)]
+    assert rma_payload_build(rma=rmas[1]).tracking_numbers == (p2.tracking_number,)
+
+
+def test_sku_mapping_quantities_reasons_and_dispositions(two_warehouses: dict) -> None:
+    store = two_warehouses["store"]
+    SkuMapping.objects.create(store=store, platform_sku="TEE-BLK-M", wms_sku="WMS-TEE-M")
+    DispositionRule.objects.create(store=store, priority=10, match_reason="damaged", instruction="dispose", note="bin")
+    DispositionRule.objects.create(store=store, priority=20, match_sku="TEE-*", instruction="restock")
+    DispositionRule.objects.create(store=store, priority=5, match_outcome="exchange", instruction="inspect")
+    ret = make_return(
+        store,
+        destination_id="dest-ca",
+        lines=[
+            {"sku": "TEE-BLK-M", "quantity": 1, "reason": "Too small", "parent_reason": "Fit"},
+            {"sku": "TEE-BLK-M", "quantity": 2, "reason": "Too small", "parent_reason": "Fit"},
+            {"sku": "MUG", "quantity": 1, "reason": "Arrived damaged"},
+            {"sku": "SOCK", "quantity": 3, "reason": "Other", "outcome": "exchange"},
+        ],
+    )
+    (rma,) = rmas_plan(return_obj=ret)
+    lines = {line.sku: line for line in rma.lines.all()}
+    assert set(lines) == {"WMS-TEE-M", "MUG", "SOCK"}
+    assert (lines["WMS-TEE-M"].quantity, lines["WMS-TEE-M"].platform_sku) == (3, "TEE-BLK-M")
+    assert lines["WMS-TEE-M"].reason == "Too small (Fit)"
+    assert lines["WMS-TEE-M"].processing_instruction == "restock"
+    assert lines["MUG"].processing_instruction == "dispose"
+    assert lines["SOCK"].processing_instruction == "inspect"
+    payload = rma_payload_build(rma=rma)
+    mug = next(line for line in payload.lines if line.sku == "MUG")
+    assert mug.instruction_note == "bin"
+    assert payload.reason_category == "exchange"
+
+
+def test_the_most_cautious_instruction_wins_within_one_sku(two_warehouses: dict) -> None:
+    store = two_warehouses["store"]
+    DispositionRule.objects.create(store=store, priority=1, match_reason="damaged", instruction="quarantine")
+    DispositionRule.objects.create(store=store, priority=2, instruction="restock")
+    ret = make_return(
+        store,
+        destination_id="dest-ca",
+        lines=[{"sku": "A", "reason": "Too big"}, {"sku": "A", "reason": "Damaged box"}],
+    )
+    (rma,) = rmas_plan(return_obj=ret)
+    assert rma.lines.get().processing_instruction == "quarantine"
+
+
+@pytest.mark.parametrize(
+    ("reasons", "outcome", "expected"),
+    [
+        (["Too small"], "exchange", "exchange"),
+        (["Changed my mind"], "refund", "changed_mind"),
+        (["Wrong item sent"], "", "incorrect_product"),
+        (["Package undeliverable"], "", "undeliverable"),
+        (["Too small"], "refund", "unknown"),
+    ],
+)
+def test_reason_category(reasons: list[str], outcome: str, expected: str) -> None:
+    assert reason_category(reasons=reasons, outcome=outcome) == expected
+
+
+def test_rma_number_without_order_name_uses_the_platform_id(two_warehouses: dict) -> None:
+    ret = make_return(two_warehouses["store"], order_name="", external_id="880011")
+    assert base_rma_number(return_obj=ret) == "LOOP-880011"
+
+
+def test_on_label_created_store_waits_for_the_label(two_warehouses: dict) -> None:
+    store = two_warehouses["store"]
+    store.rma_trigger = Store.RmaTrigger.ON_LABEL_CREATED
+    store.save()
+    ret = make_return(store, destination_id="dest-ca")
+    rmas_on_return_changed(return_obj=ret, change="created")
+    assert not RMA.objects.exists()
+    ReturnShipmentFactory(return_obj=ret)
+    rmas_on_return_changed(return_obj=ret, change="label_created")
+    assert RMA.objects.get().number == "1042"
+
+
+def test_test_returns_are_planned_but_marked_test(two_warehouses: dict) -> None:
+    ret = make_return(two_warehouses["store"], destination_id="dest-ca", is_test=True)
+    (rma,) = rmas_plan(return_obj=ret)
+    assert rma.is_test
+
+
+def test_numbers_are_allocated_in_order_per_store_and_order(two_warehouses: dict) -> None:
+    store = two_warehouses["store"]
+    other = make_store()
+    assert [rma_number_allocate(store_id=store.pk, base="2001") for _ in range(3)] == ["2001", "2001_01", "2001_02"]
+    assert rma_number_allocate(store_id=other.pk, base="2001") == "2001"
+    assert RmaNumberSequence.objects.get(store=store, order_key="2001").allocated == 3
+
+
+def test_a_cancelled_return_cancels_pending_rmas_locally(two_warehouses: dict) -> None:
+    ret = make_return(two_warehouses["store"], destination_id="dest-ca")
+    (rma,) = rmas_plan(return_obj=ret)
+    rmas_on_return_changed(return_obj=ret, change="cancelled")
+    rma.refresh_from_db()
+    assert rma.status == RMA.Status.CANCELLED
+
+
+def test_provider_of_a_trackstar_location_is_kept(httpserver: HTTPServer) -> None:
+    store = make_store()
+    conn = make_warehouse(store, httpserver, provider=Provider.TRACKSTAR, wms_name="shipmonk")
+    make_location(store, conn, name="TS", trackstar_warehouse_id="wh_1", wms_warehouse_code="", is_default=True)
+    httpserver.expect_request("/wms/orders").respond_with_json({"data": []})
+    (rma,) = rmas_plan(return_obj=make_return(store))
+    assert rma.warehouse_connection == conn
+    assert rma_payload_build(rma=rma).trackstar_warehouse_id == "wh_1"

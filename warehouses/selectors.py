@@ -1,0 +1,89 @@
+"""Reads over shipping locations, fulfilments and SKU mappings (used by RMA routing and building)."""
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from warehouses.models import Fulfillment, ShippingLocation, SkuMapping
+
+
+def order_keys(*, order_name: str, order_number: str = "") -> set[str]:
+    """Every spelling an order may carry in a WMS: "#1042", "1042", the platform's order number."""
+    keys = {order_name, order_name.lstrip("#"), f"#{order_name.lstrip('#')}" if order_name else "", order_number}
+    return {k for k in keys if k}
+
+
+def location_for_destination(*, store_id: int, platform: str, destination_key: str) -> ShippingLocation | None:
+    """The location a platform's explicit destination maps to (Loop destination_id, Redo location id)."""
+    if not destination_key:
+        return None
+    field = "redo_location_id" if platform == "redo" else "loop_destination_id"
+    return (
+        ShippingLocation.objects.select_related("warehouse_connection")
+        .filter(store_id=store_id, warehouse_connection__isnull=False, **{field: destination_key})
+        .first()
+    )
+
+
+def location_default(*, store_id: int) -> ShippingLocation | None:
+    """The store's default location, when it is linked to a warehouse."""
+    return (
+        ShippingLocation.objects.select_related("warehouse_connection")
+        .filter(store_id=store_id, is_default=True, warehouse_connection__isnull=False)
+        .first()
+    )
+
+
+def location_for_warehouse_code(
+    *, store_id: int, warehouse_code: str, connection_id: int | None = None
+) -> ShippingLocation | None:
+    """The location whose WMS code or TrackStar id is warehouse_code (on that connection, if given)."""
+    if not warehouse_code:
+        return None
+    qs = ShippingLocation.objects.select_related("warehouse_connection").filter(
+        Q(wms_warehouse_code=warehouse_code) | Q(trackstar_warehouse_id=warehouse_code),
+        store_id=store_id,
+        warehouse_connection__isnull=False,
+    )
+    if connection_id is not None:
+        qs = qs.filter(warehouse_connection_id=connection_id)
+    return qs.order_by("-is_default", "id").first()
+
+
+def fulfillments_for_order(
+    *, store_id: int, order_name: str, order_number: str = "", provider_order_id: str = ""
+) -> list[Fulfillment]:
+    """The store's outbound shipments of one order, newest first."""
+    names = order_keys(order_name=order_name, order_number=order_number)
+    match = Q(order_number__in=names) | Q(order_key__in=names)
+    if provider_order_id:
+        # ShipMonk order keys often embed the Shopify order id ("shopify-5550001112").
+        match |= Q(order_key=provider_order_id) | Q(order_key__endswith=f"-{provider_order_id}")
+    if not names and not provider_order_id:
+        return []
+    return list(
+        Fulfillment.objects.select_related("location__warehouse_connection", "warehouse_connection")
+        .filter(match, store_id=store_id)
+        .order_by("-shipped_at", "-created_at")
+    )
+
+
+def fulfillment_ships_sku(fulfillment: Fulfillment, sku: str) -> bool:
+    """Whether a fulfilment's items or packages include the SKU (a split order ships SKUs from several sites)."""
+    for item in fulfillment.items or []:
+        if isinstance(item, dict) and item.get("sku") == sku:
+            return True
+    for package in fulfillment.packages or []:
+        for product in (package or {}).get("packed_products") or []:
+            if isinstance(product, dict) and product.get("sku") == sku:
+                return True
+    return False
+
+
+def sku_map(*, store_id: int, platform_skus: Iterable[str]) -> dict[str, str]:
+    """Platform SKU → WMS SKU; SKUs without a mapping map to themselves."""
+    skus = set(platform_skus)
+    mapping = dict(
+        SkuMapping.objects.filter(store_id=store_id, platform_sku__in=skus).values_list("platform_sku", "wms_sku")
+    )
+    return {sku: mapping.get(sku) or sku for sku in skus}
