@@ -1,15 +1,136 @@
+"""A real Celery worker (never eager mode) runs a task that retries with a countdown, on each broker."""
+
+import contextlib
+import os
+import subprocess
+import sys
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from kombu import pools
 
+from config.celery import app as celery_app
+from config.env import BASE_DIR
 from config.tasks import heartbeat_with_retry
-from tests.conftest import wait_for
+from tests.conftest import running_worker, wait_for
+
+
+@contextlib.contextmanager
+def use_broker(url: str, transport_options: dict[str, Any]) -> Iterator[None]:
+    """Point the app at another broker for one test, then put the configured one back."""
+    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
+
+    def reset_pools() -> None:
+        # The app caches its connection and producer pools for the old URL; kombu keeps a global
+        # pool per URL too, so close and forget them all.
+        pools.reset()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    reset_pools()
+    celery_app.conf.broker_url = url
+    celery_app.conf.broker_transport_options = transport_options
+    try:
+        yield
+    finally:
+        reset_pools()
+        celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
+
+
+def _heartbeat_completes(key: str, *, timeout: float = 30) -> int:
+    heartbeat_with_retry.delay(key, 2)
+    return wait_for(lambda: cache.get(f"{key}:done"), timeout=timeout)
 
 
 @pytest.mark.worker
 def test_real_worker_runs_a_task_that_retries_with_countdown(celery_worker: object) -> None:
+    """Whatever broker the settings chose (filesystem on a laptop, Redis in CI)."""
     key = f"hb-{uuid.uuid4()}"
-    heartbeat_with_retry.delay(key, 2)
-    attempts = wait_for(lambda: cache.get(f"{key}:done"), timeout=30)
-    assert attempts == 3
+
+    assert _heartbeat_completes(key) == 3
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_retries_with_countdown_over_the_filesystem_broker(tmp_path: Path) -> None:
+    folders = {"queue": tmp_path / "queue", "control": tmp_path / "control"}
+    for folder in folders.values():
+        folder.mkdir()
+    options = {
+        "data_folder_in": str(folders["queue"]),
+        "data_folder_out": str(folders["queue"]),
+        "control_folder": str(folders["control"]),
+        "store_processed": False,
+        "polling_interval": 0.05,
+    }
+    key = f"hb-fs-{uuid.uuid4()}"
+
+    with use_broker("filesystem://", options), running_worker():
+        assert celery_app.connection_for_write().transport_cls == "filesystem"
+        assert _heartbeat_completes(key) == 3
+
+
+@pytest.mark.worker
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_retries_with_countdown_over_redis() -> None:
+    key = f"hb-redis-{uuid.uuid4()}"
+
+    with use_broker(settings.REDIS_URL, {"visibility_timeout": 3600}), running_worker():
+        assert celery_app.connection_for_write().transport_cls == "redis"
+        assert _heartbeat_completes(key) == 3
+
+
+@pytest.mark.worker
+@pytest.mark.redis
+def test_a_separate_worker_process_consumes_from_redis() -> None:
+    """`celery -A config worker` as its own process, as in production; the task only uses the Redis cache."""
+    key = f"hb-proc-{uuid.uuid4()}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.django.test",
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.REDIS_URL,
+    }
+    worker = subprocess.Popen(  # noqa: S603 (fixed argv, our own interpreter)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-l",
+            "info",
+            "-Q",
+            "sync",
+            "--pool",
+            "solo",
+            "-n",
+            f"test-{uuid.uuid4().hex[:8]}@%h",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        with use_broker(settings.REDIS_URL, {"visibility_timeout": 3600}):
+            assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+            attempts = _heartbeat_completes(key, timeout=60)
+    finally:
+        worker.terminate()
+        try:
+            output, _ = worker.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output, _ = worker.communicate()
+    assert attempts == 3, output
+    assert "config.tasks.heartbeat_with_retry" in output
+    assert "Retry in 1s" in output
