@@ -49,6 +49,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+# The largest id a 64-bit primary key can hold; larger numbers overflow the database driver.
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """An object id in a filter or body: 1..MAX_ID."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
 class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
@@ -129,6 +142,12 @@ class ApiView(GenericAPIView):
         assert self.OutputSerializer is not None  # noqa: S101 (programming error, not input)
         return self.OutputSerializer
 
+    def get_object(self) -> Any:
+        lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if lookup is not None and not 0 < int(lookup) <= MAX_ID:
+            raise Http404
+        return super().get_object()
+
     def filters(self) -> dict[str, Any]:
         if self.FilterSerializer is None:
             return {}
@@ -155,3 +174,13 @@ class ApiView(GenericAPIView):
 def only_present(data: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     """The items of data whose key is in names (for partial updates)."""
     return {name: data[name] for name in names if name in data}
+
+
+def not_found(request: Any, exception: Exception | None = None) -> Any:
+    """handler404: under /api/ even a URL that matches no route answers in the one error shape."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "not_found", "message": "Not found.", "details": {}}}, status=404)
+    return page_not_found(request, exception)

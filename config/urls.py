@@ -12,3 +12,5 @@ urlpatterns = [
 if settings.SANDBOX_ENABLED:
     # Simulated providers for demos, the wizard's test step and end-to-end tests; never in production.
     urlpatterns.insert(0, path("sandbox/", include("integrations.sandbox.urls")))
+
+handler404 = "config.api.not_found"

@@ -28,12 +28,25 @@ def scope_to_user_stores(queryset: QuerySet, *, user: Any, store_field: str = "s
     return queryset.filter(**{f"{store_field}__in": stores_for_user(user=user).values("pk")})
 
 
+class _BoundedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A primary key field that says "does not exist" to ids too large for the database, instead of a 500."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        from config.api import MAX_ID
+
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        if isinstance(data, str) and data.strip().lstrip("-").isdigit() and not 0 < int(data) <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
 def _request_user(field: serializers.Field) -> Any:
     request = field.context.get("request")
     return getattr(request, "user", None)
 
 
-class UserStoreField(serializers.PrimaryKeyRelatedField):
+class UserStoreField(_BoundedPrimaryKeyField):
     """A store id the requesting user may write to; any other id is "does not exist"."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -44,7 +57,7 @@ class UserStoreField(serializers.PrimaryKeyRelatedField):
         return stores_for_user(user=_request_user(self))
 
 
-class UserWarehouseConnectionField(serializers.PrimaryKeyRelatedField):
+class UserWarehouseConnectionField(_BoundedPrimaryKeyField):
     """A warehouse connection in one of the requesting user's stores."""
 
     def __init__(self, **kwargs: Any) -> None:

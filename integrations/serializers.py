@@ -5,6 +5,7 @@ import json
 from django.conf import settings
 from rest_framework import serializers
 
+from config.api import IdField
 from config.logging import redact
 from integrations.models import Connection, InboundWebhook, Provider, Store
 from integrations.permissions import UserStoreField
@@ -123,7 +124,7 @@ class ConnectionOutputSerializer(serializers.Serializer):
 
 
 class ConnectionFilterSerializer(serializers.Serializer):
-    store = serializers.IntegerField(required=False, min_value=1)
+    store = IdField(required=False)
     provider = serializers.ChoiceField(choices=Provider.choices, required=False)
     role = serializers.ChoiceField(choices=Connection.Role.choices, required=False)
     status = serializers.ChoiceField(choices=Connection.Status.choices, required=False)
@@ -166,8 +167,8 @@ class WebhookOutputSerializer(serializers.Serializer):
 
 
 class WebhookFilterSerializer(serializers.Serializer):
-    store = serializers.IntegerField(required=False, min_value=1)
-    connection = serializers.IntegerField(required=False, min_value=1)
+    store = IdField(required=False)
+    connection = IdField(required=False)
     provider = serializers.ChoiceField(choices=Provider.choices, required=False)
     status = serializers.ChoiceField(choices=InboundWebhook.Status.choices, required=False)
     event_type = serializers.CharField(required=False, max_length=120)

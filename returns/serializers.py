@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from config.api import IdField
 from integrations.permissions import UserStoreField
 from returns.models import RMA, Instruction, Platform, PlatformAction, TimelineEvent, WarehouseOutcome
 
@@ -113,7 +114,7 @@ class ReturnDetailOutputSerializer(ReturnOutputSerializer):
 
 
 class ReturnFilterSerializer(serializers.Serializer):
-    store = serializers.IntegerField(required=False, min_value=1)
+    store = IdField(required=False)
     platform = serializers.ChoiceField(choices=Platform.choices, required=False)
     order_name = serializers.CharField(required=False, max_length=100, help_text="Exact; a leading # is optional.")
     state = serializers.CharField(required=False, max_length=30)
@@ -122,8 +123,8 @@ class ReturnFilterSerializer(serializers.Serializer):
 
 
 class RmaFilterSerializer(serializers.Serializer):
-    store = serializers.IntegerField(required=False, min_value=1)
-    return_id = serializers.IntegerField(required=False, min_value=1)
+    store = IdField(required=False)
+    return_id = IdField(required=False)
     status = serializers.ChoiceField(choices=RMA.Status.choices, required=False)
     number = serializers.CharField(required=False, max_length=100)
 
@@ -184,4 +185,4 @@ class StatusMappingOutputSerializer(serializers.Serializer):
 
 
 class ByStoreFilterSerializer(serializers.Serializer):
-    store = serializers.IntegerField(required=False, min_value=1)
+    store = IdField(required=False)

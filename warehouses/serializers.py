@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from config.api import IdField
 from integrations.permissions import UserStoreField, UserWarehouseConnectionField
 
 
@@ -47,7 +48,7 @@ class LocationOutputSerializer(serializers.Serializer):
 
 
 class ByStoreFilterSerializer(serializers.Serializer):
-    store = serializers.IntegerField(required=False, min_value=1)
+    store = IdField(required=False)
 
 
 class SkuMappingUpdateSerializer(serializers.Serializer):

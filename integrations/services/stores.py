@@ -80,8 +80,22 @@ def store_update(*, store: Store, data: Mapping[str, Any]) -> Store:
 
 
 def _validate_base_url(base_url: str) -> None:
-    """Production connections may only point at public https hosts (no SSRF into our network)."""
-    if not base_url or settings.ALLOW_PRIVATE_PROVIDER_URLS:
+    """Connections may only point at public https hosts, unless settings allow private ones (SSRF guard)."""
+    if not base_url:
+        return
+    try:
+        from integrations.services.url_safety import UnsafeUrl, url_check_safe
+    except ImportError:  # the shared guard is being written alongside this module
+        _validate_base_url_fallback(base_url)
+        return
+    try:
+        url_check_safe(url=base_url)
+    except UnsafeUrl as exc:
+        raise ValidationError({"base_url": str(exc)}) from exc
+
+
+def _validate_base_url_fallback(base_url: str) -> None:
+    if settings.ALLOW_PRIVATE_PROVIDER_URLS:
         return
     parts = urlsplit(base_url)
     host = (parts.hostname or "").lower()

@@ -12,10 +12,15 @@ from integrations.models import Store, StoreMembership
 from tests.factories import StoreFactory
 
 
-def token_client(user: Any) -> APIClient:
-    client = APIClient()
+class TokenClient(APIClient):
+    credentials_header = ""
+
+
+def token_client(user: Any) -> TokenClient:
+    client = TokenClient()
     token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials_header = f"Token {token.key}"
+    client.credentials(HTTP_AUTHORIZATION=client.credentials_header)
     return client
 
 
@@ -23,9 +28,9 @@ def token_client(user: Any) -> APIClient:
 class World:
     store_a: Store
     store_b: Store
-    staff: APIClient
-    merchant_a: APIClient
-    merchant_b: APIClient
+    staff: TokenClient
+    merchant_a: TokenClient
+    merchant_b: TokenClient
     anonymous: APIClient
 
 
@@ -58,3 +63,99 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["error"]["code"] == code, body
     return body["error"]
+
+
+@dataclass
+class StoreObjects:
+    """One of everything the API exposes, in one store."""
+
+    returns_connection: Any
+    warehouse_connection: Any
+    location: Any
+    sku_mapping: Any
+    disposition_rule: Any
+    status_mapping: Any
+    return_obj: Any
+    rma: Any
+    webhook: Any
+
+
+def make_store_objects(store: Store) -> StoreObjects:
+    from integrations.models import InboundWebhook, Provider
+    from returns.models import DispositionRule, Instruction, StatusMapping
+    from tests.factories import (
+        ConnectionFactory,
+        InboundWebhookFactory,
+        ReturnFactory,
+        ReturnLineFactory,
+        RMAFactory,
+        RMALineFactory,
+        ShippingLocationFactory,
+    )
+    from warehouses.models import SkuMapping
+
+    returns_connection = ConnectionFactory(store=store, provider=Provider.LOOP)
+    warehouse_connection = ConnectionFactory(store=store, provider=Provider.SHIPMONK)
+    location = ShippingLocationFactory(store=store, warehouse_connection=warehouse_connection, is_default=True)
+    return_obj = ReturnFactory(store=store, connection=returns_connection, state="closed")
+    ReturnLineFactory(return_obj=return_obj)
+    rma = RMAFactory(return_obj=return_obj, warehouse_connection=warehouse_connection, location=location)
+    RMALineFactory(rma=rma)
+    return StoreObjects(
+        returns_connection=returns_connection,
+        warehouse_connection=warehouse_connection,
+        location=location,
+        sku_mapping=SkuMapping.objects.create(store=store, platform_sku="TEE", wms_sku="WMS-TEE"),
+        disposition_rule=DispositionRule.objects.create(store=store, instruction=Instruction.RESTOCK),
+        status_mapping=StatusMapping.objects.create(store=store, outcome="short", action="flag"),
+        return_obj=return_obj,
+        rma=rma,
+        webhook=InboundWebhookFactory(connection=returns_connection, status=InboundWebhook.Status.FAILED),
+    )
+
+
+@dataclass
+class FakeResult:
+    ok: bool
+    message: str
+
+
+@pytest.fixture
+def fake_services(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
+    """Stand-ins for the action services (built by other engineers): they record their calls.
+
+    Where the real module does not exist yet, a stand-in module is put in sys.modules.
+    """
+    import importlib
+    import sys
+    import types
+
+    calls: dict[str, list] = {"connection_test": [], "rma_retry": [], "rma_cancel": [], "webhook_replay": []}
+
+    def connection_test(*, connection: Any) -> FakeResult:
+        calls["connection_test"].append(connection.pk)
+        return FakeResult(ok=True, message="Credentials accepted.")
+
+    def rma_retry(*, rma_id: int) -> None:
+        calls["rma_retry"].append(rma_id)
+
+    def rma_cancel(*, rma_id: int, reason: str) -> None:
+        calls["rma_cancel"].append((rma_id, reason))
+
+    def webhook_replay(*, webhook_id: int) -> None:
+        calls["webhook_replay"].append(webhook_id)
+
+    fakes = {
+        "integrations.services.connections": {"connection_test": connection_test},
+        "returns.services.rmas": {"rma_retry": rma_retry, "rma_cancel": rma_cancel},
+        "integrations.services.webhooks": {"webhook_replay": webhook_replay},
+    }
+    for module_name, functions in fakes.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            module = types.ModuleType(module_name)
+            monkeypatch.setitem(sys.modules, module_name, module)
+        for name, function in functions.items():
+            monkeypatch.setattr(module, name, function, raising=False)
+    return calls
