@@ -1,0 +1,258 @@
+"""The push service against a local ShipMonk: success, taxonomy, retries, ambiguity, leases, breaker, guards."""
+
+import json
+import time
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from integrations.models import ApiCall, Connection
+from integrations.services.connections import connection_reset_breaker
+from returns.models import RMA
+from returns.services.planning import rmas_plan
+from returns.services.rmas import push_countdown, rma_push
+from tests.returns.rmas.conftest import (
+    Recorder,
+    json_response,
+    make_location,
+    make_return,
+    make_store,
+    make_warehouse,
+    shipmonk_ok,
+)
+
+pytestmark = pytest.mark.django_db
+RETURNS = "/v1/integrations/returns"
+
+
+@pytest.fixture
+def publish() -> Any:
+    with mock.patch("returns.services.rmas._publish") as publish:
+        yield publish
+
+
+@pytest.fixture
+def world(httpserver: HTTPServer, publish: mock.Mock) -> dict[str, Any]:
+    store = make_store(default_instructions="Check tags are attached.")
+    conn = make_warehouse(store, httpserver)
+    make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", is_default=True, loop_destination_id="d1")
+    ret = make_return(
+        store,
+        destination_id="d1",
+        external_id="880011",
+        provider_order_id="5550001112",
+        lines=[{"sku": "TEE-BLK-M", "quantity": 2, "reason": "Too small", "parent_reason": "Fit"}],
+    )
+    (rma,) = rmas_plan(return_obj=ret)
+    return {"store": store, "conn": conn, "ret": ret, "rma": rma}
+
+
+def expect_create(httpserver: HTTPServer, *responses: Response, lookup: bool = True) -> Recorder:
+    """A scripted create endpoint, and (unless told otherwise) a returns-list that finds nothing."""
+    recorder = Recorder(*responses)
+    httpserver.expect_request(RETURNS, method="POST").respond_with_handler(recorder)
+    if lookup:
+        httpserver.expect_request("/v1/integrations/returns-list").respond_with_json(
+            {"status": 200, "data": {"returns_list": []}}
+        )
+    return recorder
+
+
+def test_success_marks_submitted_with_timeline_and_redacted_api_call(httpserver: HTTPServer, world: dict) -> None:
+    create = expect_create(httpserver, shipmonk_ok(777))
+    outcome = rma_push(rma_id=world["rma"].pk)
+    rma = RMA.objects.get(pk=world["rma"].pk)
+    assert (outcome.action, rma.status, rma.external_id, rma.attempts) == ("done", "submitted", "777", 1)
+    assert create.count == 1
+    assert create.requests[0]["headers"]["Idempotency-Key"] == rma.idempotency_key
+    event = rma.timeline.get(kind="rma_submitted")
+    assert event.message == "ShipMonk RMA 1042 created at CA1"
+    assert event.data["external_id"] == "777"
+    call = ApiCall.objects.get(pk=event.api_call_id)
+    assert (call.rma_id, call.return_obj_id, call.status_code) == (rma.pk, rma.return_obj_id, 200)
+    assert call.operation == "rma_create"
+    assert call.request_headers["Api-Key"] == "[redacted]"
+    assert "sm-secret-key-1234" not in json.dumps(list(ApiCall.objects.values()), default=str)
+    assert json.loads(call.request_body)["rma"] == "1042"
+
+
+def test_422_needs_attention_with_the_wms_message_and_no_retry(httpserver: HTTPServer, world: dict) -> None:
+    create = expect_create(
+        httpserver, json_response({"status": 422, "message": "Unknown SKU TEE-BLK-M in store 12345"}, 422)
+    )
+    outcome = rma_push(rma_id=world["rma"].pk)
+    rma = RMA.objects.get(pk=world["rma"].pk)
+    assert (outcome.action, rma.status, create.count) == ("done", "needs_attention", 1)
+    assert "Unknown SKU TEE-BLK-M in store 12345" in rma.last_error
+    assert "Unknown SKU TEE-BLK-M" in rma.timeline.get(kind="rma_rejected").message
+    assert rma_push(rma_id=rma.pk).detail == "already needs_attention"
+    assert create.count == 1
+
+
+@pytest.mark.parametrize("status", [410, 501])
+def test_410_and_501_are_configuration_errors(httpserver: HTTPServer, world: dict, status: int) -> None:
+    create = expect_create(httpserver, json_response({"error": "not supported", "origin": "integration"}, status))
+    outcome = rma_push(rma_id=world["rma"].pk)
+    rma = RMA.objects.get(pk=world["rma"].pk)
+    assert (outcome.retry, rma.status, create.count) == (False, "needs_attention", 1)
+    assert f"answered {status}: not supported" in rma.last_error
+    assert ApiCall.objects.get(operation="rma_create").error_class == "ProviderConfigurationError"
+
+
+def test_503_is_retried_then_failed_with_traceback_on_the_last_attempt(httpserver: HTTPServer, world: dict) -> None:
+    create = expect_create(httpserver, json_response({"message": "maintenance"}, 503))
+    first = rma_push(rma_id=world["rma"].pk, retries=0)
+    assert first.action == "retry"
+    assert 0 < first.countdown <= 0.02
+    assert RMA.objects.get(pk=world["rma"].pk).status == "pending"
+    last = rma_push(rma_id=world["rma"].pk, retries=4, final_attempt=True)
+    rma = RMA.objects.get(pk=world["rma"].pk)
+    assert (last.action, rma.status, create.count) == ("done", "failed", 2)
+    assert "Traceback" in rma.last_error
+    assert "maintenance" in rma.timeline.get(kind="rma_failed").message
+
+
+def test_429_waits_at_least_retry_after(httpserver: HTTPServer, world: dict) -> None:
+    expect_create(httpserver, json_response({"message": "slow down"}, 429, {"Retry-After": "7"}))
+    outcome = rma_push(rma_id=world["rma"].pk)
+    assert outcome.action == "retry"
+    assert outcome.countdown >= 7
+
+
+def test_countdown_grows_with_jitter_and_is_capped(settings: Any) -> None:
+    settings.RMA_PUSH_BACKOFF_SECONDS = 10
+    waits = [push_countdown(retries=n) for n in range(4)]
+    assert all(5 * 2**n <= w <= 10 * 2**n for n, w in enumerate(waits))
+    assert push_countdown(retries=30) <= settings.CELERY_MAX_COUNTDOWN_SECONDS
+    assert push_countdown(retries=0, retry_after=10**6) == settings.CELERY_MAX_COUNTDOWN_SECONDS
+
+
+def test_ambiguous_timeout_is_resolved_by_lookup_not_a_second_create(
+    httpserver: HTTPServer, world: dict, settings: Any
+) -> None:
+    settings.PROVIDER_READ_TIMEOUT = 0.3
+    created: list[str] = []
+
+    def slow_but_applied(request: Request) -> Response:
+        created.append(json.loads(request.get_data())["rma"])
+        time.sleep(0.6)
+        return shipmonk_ok(888)
+
+    create = expect_create(httpserver, slow_but_applied, lookup=False)
+
+    def returns_list(request: Request) -> Response:
+        rows = [{"id": 888, "rma": rma, "status": "status_created"} for rma in created if rma == request.args["rma"]]
+        return json_response({"status": 200, "data": {"returns_list": rows}})
+
+    httpserver.expect_request("/v1/integrations/returns-list").respond_with_handler(returns_list)
+    first = rma_push(rma_id=world["rma"].pk)
+    assert first.action == "retry"
+    assert ApiCall.objects.get(operation="rma_create").error_class == "ProviderTimeout"
+    time.sleep(0.4)
+    second = rma_push(rma_id=world["rma"].pk, retries=1)
+    rma = RMA.objects.get(pk=world["rma"].pk)
+    assert (second.detail, rma.status, rma.external_id) == ("submitted", "submitted", "888")
+    assert create.count == 1
+    assert "found (already created)" in rma.timeline.get(kind="rma_submitted").message
+
+
+def test_a_rerun_after_a_killed_worker_finds_the_rma_and_does_not_create_again(
+    httpserver: HTTPServer, world: dict
+) -> None:
+    # The killed run had committed its attempt and its request reached ShipMonk, then the worker died.
+    RMA.objects.filter(pk=world["rma"].pk).update(attempts=1)
+    create = expect_create(httpserver, shipmonk_ok(), lookup=False)
+    httpserver.expect_request("/v1/integrations/returns-list").respond_with_json(
+        {"status": 200, "data": {"returns_list": [{"id": 901, "rma": "1042"}]}}
+    )
+    assert rma_push(rma_id=world["rma"].pk).detail == "submitted"
+    assert create.count == 0
+    assert RMA.objects.get(pk=world["rma"].pk).external_id == "901"
+
+
+def test_running_the_task_twice_pushes_once(httpserver: HTTPServer, world: dict) -> None:
+    create = expect_create(httpserver, shipmonk_ok())
+    rma_push(rma_id=world["rma"].pk)
+    assert rma_push(rma_id=world["rma"].pk).detail == "already submitted"
+    assert create.count == 1
+
+
+def test_a_held_lease_means_another_worker_is_pushing(httpserver: HTTPServer, world: dict) -> None:
+    create = expect_create(httpserver, shipmonk_ok())
+    cache.add(f"rma-lease:push:{world['rma'].pk}", "someone-else", 60)
+    outcome = rma_push(rma_id=world["rma"].pk)
+    assert (outcome.action, create.count) == ("busy", 0)
+    assert rma_push(rma_id=world["rma"].pk, final_attempt=True).action == "done"
+
+
+def test_a_poison_rma_stops_after_the_attempt_budget(httpserver: HTTPServer, world: dict, settings: Any) -> None:
+    create = expect_create(httpserver, shipmonk_ok())
+    RMA.objects.filter(pk=world["rma"].pk).update(attempts=settings.RMA_PUSH_MAX_RETRIES + 1)
+    assert rma_push(rma_id=world["rma"].pk).detail == "attempts exhausted"
+    assert (RMA.objects.get(pk=world["rma"].pk).status, create.count) == ("failed", 0)
+
+
+def test_test_returns_never_reach_a_live_wms(world: dict) -> None:
+    RMA.objects.filter(pk=world["rma"].pk).update(is_test=True)
+    Connection.objects.filter(pk=world["conn"].pk).update(base_url="https://api.shipmonk.com")
+    rma_push(rma_id=world["rma"].pk)
+    rma = RMA.objects.get(pk=world["rma"].pk)
+    assert rma.status == "needs_attention"
+    assert "Test return not sent" in rma.last_error
+    assert not ApiCall.objects.exists()
+
+
+def test_test_returns_do_reach_a_sandbox_connection(httpserver: HTTPServer, world: dict) -> None:
+    create = expect_create(httpserver, shipmonk_ok())
+    RMA.objects.filter(pk=world["rma"].pk).update(is_test=True)
+    rma_push(rma_id=world["rma"].pk)
+    assert (RMA.objects.get(pk=world["rma"].pk).status, create.count) == ("submitted", 1)
+
+
+def test_a_burst_stays_under_the_per_connection_limit(httpserver: HTTPServer, world: dict) -> None:
+    Connection.objects.filter(pk=world["conn"].pk).update(options={"rate_limit": "3/second"})
+    create = expect_create(httpserver, shipmonk_ok())
+    rmas = [world["rma"]]
+    for n in range(5):
+        ret = make_return(world["store"], destination_id="d1", order_name=f"#20{n}", lines=[{"sku": "A"}])
+        rmas.extend(rmas_plan(return_obj=ret))
+    outcomes = [rma_push(rma_id=rma.pk) for rma in rmas]
+    assert create.count == 3
+    throttled = [o for o in outcomes if o.action == "retry"]
+    assert len(throttled) == 3
+    assert all(0 < o.countdown <= 1.0 for o in throttled)
+    assert all(RMA.objects.get(pk=r.pk).attempts == 0 for r in rmas[3:])
+
+
+def test_circuit_breaker_trips_pauses_pushes_and_resets(
+    httpserver: HTTPServer, world: dict, settings: Any, publish: mock.Mock, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.CIRCUIT_BREAKER_THRESHOLD = 3
+    create = expect_create(httpserver, json_response({"message": "down"}, 503))
+    for _ in range(3):
+        rma_push(rma_id=world["rma"].pk)
+    conn = Connection.objects.get(pk=world["conn"].pk)
+    assert (conn.status, conn.consecutive_failures) == ("failing", 3)
+    assert conn.breaker_opened_at is not None
+    assert "Circuit breaker open" in conn.health_message
+    assert rma_push(rma_id=world["rma"].pk).detail == "connection failing"
+    assert create.count == 3
+    publish.reset_mock()
+    with django_capture_on_commit_callbacks(execute=True):
+        connection_reset_breaker(connection=conn)
+    conn.refresh_from_db()
+    assert (conn.status, conn.consecutive_failures, conn.breaker_opened_at) == ("active", 0, None)
+    publish.assert_called_once_with("rma_push", world["rma"].pk)
+
+
+def test_a_validation_error_does_not_count_towards_the_breaker(
+    httpserver: HTTPServer, world: dict, settings: Any
+) -> None:
+    settings.CIRCUIT_BREAKER_THRESHOLD = 1
+    expect_create(httpserver, json_response({"message": "bad sku"}, 422))
+    rma_push(rma_id=world["rma"].pk)
+    assert Connection.objects.get(pk=world["conn"].pk).status == "active"
