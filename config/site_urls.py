@@ -7,7 +7,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path(
         "health/",
-        HealthCheckView.as_view(checks=["health_check.checks.Database", "health_check.checks.Cache"]),
+        HealthCheckView.as_view(
+            checks=[
+                "health_check.checks.Database",
+                "health_check.checks.Cache",
+                "config.health.Broker",
+                "config.health.PendingMigrations",
+            ]
+        ),
         name="health",
     ),
 ]
