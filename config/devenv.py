@@ -1,5 +1,6 @@
 """Write a development .env with fresh keys when it is missing (used by `make run`; no Django needed)."""
 
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -7,17 +8,39 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 
+def _generators() -> dict[str, str]:
+    return {
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "SECRET_KEY": secrets.token_urlsafe(50),
+    }
+
+
+def fill_env_file(env_file: Path) -> list[str]:
+    """Give each missing or empty key a fresh development value; return the names written.
+
+    Only a real assignment counts: a commented-out line (as in .env.example) is not one, and an
+    empty assignment is filled in place because the first assignment in the file wins.
+    """
+    lines = env_file.read_text().splitlines() if env_file.exists() else []
+    written = []
+    for name, value in _generators().items():
+        pattern = re.compile(rf"^\s*(export\s+)?{name}\s*=\s*(.*)$")
+        matches = [i for i, line in enumerate(lines) if pattern.match(line)]
+        if matches and pattern.match(lines[matches[0]]).group(2).strip(" '\""):  # type: ignore[union-attr]
+            continue
+        if matches:
+            lines[matches[0]] = f"{name}={value}"
+        else:
+            lines += ["# Written by `make run` for development only.", f"{name}={value}"]
+        written.append(name)
+    if written:
+        env_file.write_text("\n".join(lines) + "\n")
+    return written
+
+
 def main() -> None:
     env_file = Path(__file__).resolve().parent.parent / ".env"
-    existing = env_file.read_text() if env_file.exists() else ""
-    additions = []
-    if "FIELD_ENCRYPTION_KEYS=" not in existing:
-        additions.append(f"FIELD_ENCRYPTION_KEYS={Fernet.generate_key().decode()}")
-    if "SECRET_KEY=" not in existing:
-        additions.append(f"SECRET_KEY={secrets.token_urlsafe(50)}")
-    if additions:
-        with env_file.open("a") as handle:
-            handle.write("\n".join(["# Written by `make run` for development only.", *additions, ""]))
+    if fill_env_file(env_file):
         sys.stdout.write(f"Wrote development keys to {env_file}\n")
 
 
