@@ -23,4 +23,10 @@ app.conf.beat_schedule = {
         "task": "returns.tasks.rmas_sweep_pending",
         "schedule": crontab(minute="*"),
     },
+    # Drop finished webhooks and successful API calls past RETENTION_DAYS. Daily at 03:17 UTC:
+    # https://crontab.guru/#17_3_*_*_*
+    "retention-purge": {
+        "task": "config.tasks.retention_purge",
+        "schedule": crontab(hour="3", minute="17"),
+    },
 }

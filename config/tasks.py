@@ -16,3 +16,15 @@ def heartbeat_with_retry(self, key: str, fail_times: int) -> None:  # type: igno
     if attempts <= fail_times:
         raise self.retry(countdown=1)
     cache.set(f"{key}:done", attempts, 600)
+
+
+@shared_task(bind=True)
+def retention_purge(self) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Delete finished webhooks and successful API calls older than settings.RETENTION_DAYS."""
+    import structlog
+
+    from config.retention import retention_purge as purge
+
+    result = purge()
+    structlog.get_logger(__name__).info("retention_purged", webhooks=result.webhooks, api_calls=result.api_calls)
+    return {"webhooks": result.webhooks, "api_calls": result.api_calls}
