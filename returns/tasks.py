@@ -1,11 +1,29 @@
 """RMA tasks: thin wrappers that take ids and call one service each (queue "rmas")."""
 
+from collections.abc import Callable
+
 from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError
 
 
 def _final(task) -> bool:  # type: ignore[no-untyped-def]
     return task.request.retries >= settings.RMA_PUSH_MAX_RETRIES
+
+
+def _run(task, service: Callable, rma_id: int) -> str:  # type: ignore[no-untyped-def]
+    from returns.services.rmas import push_countdown
+
+    try:
+        outcome = service(rma_id=rma_id, final_attempt=_final(task), retries=task.request.retries)
+    except OperationalError as exc:
+        # A locked or deadlocked database is transient. Every service re-reads its row and its
+        # attempt counter, so a rerun after a request that did land looks the RMA up first.
+        countdown = push_countdown(retries=task.request.retries)
+        raise task.retry(exc=exc, countdown=countdown, max_retries=settings.RMA_PUSH_MAX_RETRIES) from exc
+    if outcome.retry:
+        raise task.retry(countdown=outcome.countdown)
+    return outcome.detail
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -13,10 +31,7 @@ def rma_push(self, rma_id: int) -> str:  # type: ignore[no-untyped-def]
     """Push one RMA to its WMS; retries only transient failures, with the service's countdown."""
     from returns.services.rmas import rma_push as service
 
-    outcome = service(rma_id=rma_id, final_attempt=_final(self), retries=self.request.retries)
-    if outcome.retry:
-        raise self.retry(countdown=outcome.countdown)
-    return outcome.detail
+    return _run(self, service, rma_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -24,10 +39,7 @@ def rma_tracking_push(self, rma_id: int) -> str:  # type: ignore[no-untyped-def]
     """Send a submitted RMA's new tracking numbers to the WMS."""
     from returns.services.rmas import rma_tracking_push as service
 
-    outcome = service(rma_id=rma_id, final_attempt=_final(self), retries=self.request.retries)
-    if outcome.retry:
-        raise self.retry(countdown=outcome.countdown)
-    return outcome.detail
+    return _run(self, service, rma_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -35,10 +47,7 @@ def rma_cancel_push(self, rma_id: int) -> str:  # type: ignore[no-untyped-def]
     """Cancel an RMA at its WMS."""
     from returns.services.rmas import rma_cancel_push as service
 
-    outcome = service(rma_id=rma_id, final_attempt=_final(self), retries=self.request.retries)
-    if outcome.retry:
-        raise self.retry(countdown=outcome.countdown)
-    return outcome.detail
+    return _run(self, service, rma_id)
 
 
 @shared_task

@@ -1,0 +1,178 @@
+"""The push path end to end on a real Celery worker (broker, acks, countdown retries) and a local WMS."""
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.db import OperationalError, close_old_connections
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from integrations.models import Connection
+from returns import tasks
+from returns.models import RMA
+from returns.services.planning import rmas_plan
+from returns.services.rmas import rma_push, rmas_on_return_changed, rmas_sweep_pending
+from tests.conftest import running_worker, wait_for
+from tests.returns.rmas.conftest import (
+    Recorder,
+    json_response,
+    make_location,
+    make_return,
+    make_store,
+    make_warehouse,
+    shipmonk_ok,
+)
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+RETURNS = "/v1/integrations/returns"
+
+
+def _world(httpserver: HTTPServer, *responses: Any) -> tuple[Any, Recorder]:
+    store = make_store()
+    conn = make_warehouse(store, httpserver)
+    make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", loop_destination_id="dest-ca")
+    make_location(store, conn, name="Newark", wms_warehouse_code="NJ1", loop_destination_id="dest-nj")
+    recorder = Recorder(*responses)
+    httpserver.expect_request(RETURNS, method="POST").respond_with_handler(recorder)
+    httpserver.expect_request("/v1/integrations/returns-list").respond_with_json(
+        {"status": 200, "data": {"returns_list": []}}
+    )
+    return store, recorder
+
+
+@pytest.fixture
+def celery_worker() -> Any:
+    """One worker thread: in-memory SQLite (shared cache) refuses concurrent writers outright."""
+    with running_worker(concurrency=1) as worker:
+        yield worker
+
+
+def _settled(*rma_ids: int) -> list[RMA] | None:
+    try:
+        rmas = list(RMA.objects.select_related("location").filter(pk__in=rma_ids))
+    except OperationalError:  # in-memory SQLite: the worker holds the table lock this instant
+        return None
+    return rmas if rmas and all(r.status != RMA.Status.PENDING for r in rmas) else None
+
+
+def _all_settled() -> list[RMA] | None:
+    try:
+        ids = list(RMA.objects.values_list("pk", flat=True))
+    except OperationalError:
+        return None
+    return _settled(*ids)
+
+
+def test_order_1042_split_over_two_warehouses_then_a_second_return(httpserver: HTTPServer, celery_worker: Any) -> None:
+    store, recorder = _world(httpserver, shipmonk_ok())
+    first = make_return(
+        store,
+        lines=[{"sku": "TEE-BLK-M", "destination_key": "dest-ca"}, {"sku": "CAP-RED", "destination_key": "dest-nj"}],
+    )
+    rmas_on_return_changed(return_obj=first, change="created")
+    second = make_return(store, lines=[{"sku": "SOCK", "destination_key": "dest-ca"}])
+    rmas_on_return_changed(return_obj=second, change="created")
+    rmas = wait_for(_all_settled, interval=0.2)
+    assert sorted((r.number, r.status, r.location.wms_warehouse_code) for r in rmas) == [
+        ("1042", "submitted", "CA1"),
+        ("1042_01", "submitted", "NJ1"),
+        ("1042_02", "submitted", "CA1"),
+    ]
+    assert sorted((r["body"]["rma"], r["body"]["warehouse"]) for r in recorder.requests) == [
+        ("1042", "CA1"),
+        ("1042_01", "NJ1"),
+        ("1042_02", "CA1"),
+    ]
+
+
+def test_503_three_times_then_200_ends_with_exactly_one_rma(httpserver: HTTPServer, celery_worker: Any) -> None:
+    down = json_response({"message": "maintenance"}, 503)
+    store, recorder = _world(httpserver, down, down, down, shipmonk_ok(42))
+    rmas_on_return_changed(return_obj=make_return(store, destination_id="dest-ca"), change="created")
+    (rma,) = wait_for(_all_settled, interval=0.2)
+    assert (rma.status, rma.external_id, rma.attempts) == ("submitted", "42", 4)
+    assert recorder.count == 4
+    assert RMA.objects.count() == 1
+
+
+def test_422_ends_with_no_rma_and_needs_attention(httpserver: HTTPServer, celery_worker: Any) -> None:
+    store, recorder = _world(httpserver, json_response({"message": "Unknown SKU TEE-BLK-M"}, 422))
+    rmas_on_return_changed(return_obj=make_return(store, destination_id="dest-ca"), change="created")
+    (rma,) = wait_for(_all_settled, interval=0.2)
+    assert (rma.status, recorder.count) == ("needs_attention", 1)
+    assert "Unknown SKU TEE-BLK-M" in rma.last_error
+    time.sleep(0.3)  # nothing retries it behind our back
+    assert recorder.count == 1
+
+
+def test_always_failing_wms_stops_after_the_retry_cap(httpserver: HTTPServer, celery_worker: Any) -> None:
+    store, recorder = _world(httpserver, json_response({"message": "down"}, 500))
+    rmas_on_return_changed(return_obj=make_return(store, destination_id="dest-ca"), change="created")
+    (rma,) = wait_for(_all_settled, interval=0.2)
+    assert rma.status == "failed"
+    # RMA_PUSH_MAX_RETRIES = 4 here: one try plus four retries, each later one creating again
+    # only because the lookup finds nothing.
+    assert (rma.attempts, recorder.count) == (5, 5)
+    assert "Traceback" in rma.last_error
+
+
+def test_duplicated_publishes_push_once(httpserver: HTTPServer, celery_worker: Any) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.3)
+        return shipmonk_ok()
+
+    store, recorder = _world(httpserver, slow)
+    rmas_on_return_changed(return_obj=make_return(store, destination_id="dest-ca"), change="created")
+    rma_id = RMA.objects.get().pk
+    # Redeliveries (visibility timeout, a killed worker's requeue, the sweeper) all publish the same id.
+    for _ in range(3):
+        tasks.rma_push.delay(rma_id)
+    wait_for(lambda: _settled(rma_id), interval=0.2)
+    time.sleep(1.0)
+    assert recorder.count == 1
+    assert RMA.objects.get().status == "submitted"
+
+
+def test_two_workers_on_the_same_rma_push_once(httpserver: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.3)
+        return shipmonk_ok()
+
+    store, recorder = _world(httpserver, slow)
+    (rma,) = rmas_plan(return_obj=make_return(store, destination_id="dest-ca"))
+    outcomes: list[str] = []
+
+    def run() -> None:
+        try:
+            outcomes.append(rma_push(rma_id=rma.pk).action)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["busy", "done"]
+    assert recorder.count == 1
+    assert RMA.objects.get().status == "submitted"
+
+
+def test_sweeper_republishes_never_tried_rmas_of_active_connections(
+    httpserver: HTTPServer, celery_worker: Any, settings: Any
+) -> None:
+    settings.RMA_SWEEP_GRACE_SECONDS = 0
+    store, recorder = _world(httpserver, shipmonk_ok())
+    Connection.objects.filter(store=store).update(status=Connection.Status.PAUSED)
+    rmas_on_return_changed(return_obj=make_return(store, destination_id="dest-ca"), change="created")
+    rma = RMA.objects.get()
+    time.sleep(0.5)
+    assert RMA.objects.get().status == "pending"
+    assert rmas_sweep_pending() == 0  # a paused connection's RMAs wait
+    Connection.objects.filter(store=store).update(status=Connection.Status.ACTIVE)
+    time.sleep(0.01)
+    assert rmas_sweep_pending() == 1
+    wait_for(lambda: _settled(rma.pk), interval=0.2)
+    assert recorder.count == 1
