@@ -1,0 +1,116 @@
+"""Intake services called directly with neutral DTOs: upsert, version guard, timeline, RMA hand-off."""
+
+import datetime as dt
+
+import pytest
+
+from integrations.inbound import (
+    InboundLabelEvent,
+    InboundReturnEvent,
+    InboundWarehouseReturnEvent,
+    ReturnData,
+    ReturnLineData,
+    ReturnShipmentData,
+    WarehouseLineData,
+)
+from returns.models import RMA, Return, TimelineEvent
+from returns.services import intake
+from returns.services.warehouse_events import rma_apply_warehouse_event
+from tests.factories import ConnectionFactory, RMAFactory, RMALineFactory
+
+pytestmark = pytest.mark.django_db
+T0 = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC)
+
+
+def _event(change: str, *, at: dt.datetime, state: str = "open", qty: int = 2) -> InboundReturnEvent:
+    return InboundReturnEvent(
+        change=change,
+        data=ReturnData(
+            platform="loop",
+            external_id="880011",
+            order_name="#1042",
+            state=state,
+            platform_updated_at=at,
+            lines=(ReturnLineData(line_key="TEE-BLK-M|Too small|refund", sku="TEE-BLK-M", quantity=qty),),
+        ),
+    )
+
+
+@pytest.fixture
+def planned(monkeypatch):
+    calls: list[str] = []
+    monkeypatch.setattr(intake, "rmas_on_return_changed", lambda **kw: calls.append(kw["change"]))
+    return calls
+
+
+def test_created_then_updated_then_cancelled(planned):
+    conn = ConnectionFactory()
+    intake.return_apply_event(connection=conn, event=_event("created", at=T0), webhook_id=None)
+    intake.return_apply_event(
+        connection=conn, event=_event("updated", at=T0 + dt.timedelta(hours=1), qty=3), webhook_id=None
+    )
+    intake.return_apply_event(
+        connection=conn, event=_event("updated", at=T0 + dt.timedelta(hours=2), state="cancelled"), webhook_id=None
+    )
+    ret = Return.objects.get()
+    assert (ret.state, ret.lines.get().quantity) == ("cancelled", 2)
+    assert planned == ["created", "updated", "cancelled"]
+    assert list(TimelineEvent.objects.values_list("message", flat=True)) == [
+        "Return created in Loop",
+        "Return updated in Loop",
+        "Return cancelled in Loop (was open)",
+    ]
+
+
+def test_same_event_twice_changes_nothing_the_second_time(planned):
+    conn = ConnectionFactory()
+    intake.return_apply_event(connection=conn, event=_event("created", at=T0), webhook_id=None)
+    intake.return_apply_event(connection=conn, event=_event("created", at=T0), webhook_id=None)
+    assert planned == ["created"]
+    assert TimelineEvent.objects.count() == 1
+
+
+def test_older_event_never_overwrites_newer(planned):
+    conn = ConnectionFactory()
+    intake.return_apply_event(
+        connection=conn, event=_event("updated", at=T0 + dt.timedelta(days=1), state="closed"), webhook_id=None
+    )
+    intake.return_apply_event(connection=conn, event=_event("updated", at=T0, state="open", qty=9), webhook_id=None)
+    ret = Return.objects.get()
+    assert (ret.state, ret.lines.get().quantity) == ("closed", 2)
+    assert planned == ["created"]
+
+
+def test_label_event_writes_timeline_and_notifies(planned):
+    conn = ConnectionFactory()
+    intake.return_apply_event(connection=conn, event=_event("created", at=T0), webhook_id=None)
+    label = InboundLabelEvent(
+        platform="loop",
+        return_external_id="880011",
+        change="label_created",
+        shipment=ReturnShipmentData(shipment_key="9400111", carrier="USPS", tracking_number="9400111"),
+    )
+    intake.return_label_apply(connection=conn, event=label, webhook_id=None)
+    intake.return_label_apply(connection=conn, event=label, webhook_id=None)  # repeat: no second entry
+    assert TimelineEvent.objects.filter(message="Label created: USPS 9400111").count() == 1
+    assert planned == ["created", "label_created"]
+
+
+def test_warehouse_event_received_with_version_guard():
+    conn = ConnectionFactory(provider="shipmonk")
+    rma = RMAFactory(number="1042", warehouse_connection=conn, return_obj__store=conn.store)
+    RMALineFactory(rma=rma, sku="TEE-BLK-M", quantity=2)
+    received = InboundWarehouseReturnEvent(
+        rma_number="1042",
+        status=RMA.Status.RECEIVED,
+        warehouse_status="returned",
+        warehouse_code="CA1",
+        updated_at=T0 + dt.timedelta(days=2),
+        lines=(WarehouseLineData(sku="TEE-BLK-M", received_quantity=1, restocked_quantity=1),),
+    )
+    assert rma_apply_warehouse_event(connection=conn, event=received, webhook_id=None) == ""
+    older = InboundWarehouseReturnEvent(rma_number="1042", status=RMA.Status.IN_TRANSIT, updated_at=T0)
+    assert rma_apply_warehouse_event(connection=conn, event=older, webhook_id=None).startswith("older than")
+    rma.refresh_from_db()
+    assert (rma.status, rma.outcome) == (RMA.Status.RECEIVED, "short")
+    assert TimelineEvent.objects.filter(message="Received at CA1: 1 × TEE-BLK-M, restocked").exists()
