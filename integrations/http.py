@@ -37,7 +37,11 @@ def _connect_only_retry() -> Retry:
     # Only failures to *connect* are retried in-process: the request never left, so even a POST
     # is safe. Everything else (read timeouts, 5xx, 429) goes back to the task, which retries
     # with a countdown instead of holding a worker.
-    return Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0, backoff_factor=0.2, raise_on_status=False)
+    # read=False re-raises a read timeout as itself (requests' ReadTimeout) instead of wrapping it
+    # in MaxRetryError, which requests would report as a plain ConnectionError.
+    return Retry(
+        total=2, connect=2, read=False, status=0, other=0, redirect=0, backoff_factor=0.2, raise_on_status=False
+    )
 
 
 def parse_retry_after(value: str | None) -> float | None:

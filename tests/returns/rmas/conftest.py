@@ -9,6 +9,7 @@ from django.core.cache import cache
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from integrations import ratelimit
 from integrations.models import Connection, Provider
 from tests.factories import ConnectionFactory, ReturnFactory, ReturnLineFactory, ShippingLocationFactory, StoreFactory
 
@@ -22,6 +23,7 @@ def _fast_rma_settings(settings: Any) -> None:
     settings.PROVIDER_CONNECT_TIMEOUT = 2.0
     settings.PROVIDER_READ_TIMEOUT = 2.0
     cache.clear()
+    ratelimit._limiter().storage.reset()
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
