@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 from health_check.views import HealthCheckView
 
 from config import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("setup/", include("integrations.wizard.urls")),
     path(
         "health/",
         HealthCheckView.as_view(

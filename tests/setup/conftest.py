@@ -57,3 +57,11 @@ def merchant_client(merchant: Any) -> Client:
     client = Client()
     client.force_login(merchant)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """The wizard caches live warehouse lists; tests must not see another test's list."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,0 +1,1 @@
+"""The merchant setup wizard at /setup/: connect platforms, map locations, test, go live."""

@@ -1,0 +1,279 @@
+"""Reads for the setup wizard: which stores a user may open, progress, health, the test return."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Max, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from integrations.models import Connection, InboundWebhook, Provider, Store
+from integrations.sandbox.models import SandboxAccount, SandboxReturn, SandboxWebhookDelivery
+from returns.models import RMA, Return, TimelineEvent
+from warehouses.models import ShippingLocation
+
+STEPS: tuple[tuple[str, str], ...] = (
+    ("platform", "Returns platform"),
+    ("warehouse", "Warehouse system"),
+    ("locations", "Shipping locations"),
+    ("rules", "Rules"),
+    ("test", "Test return"),
+    ("live", "Go live"),
+)
+
+
+def stores_for_user(*, user: Any) -> QuerySet[Store]:
+    """Staff see every store; a merchant sees the stores they belong to."""
+    if not user.is_authenticated:
+        return Store.objects.none()
+    if user.is_staff:
+        return Store.objects.all()
+    return Store.objects.filter(memberships__user=user).distinct()
+
+
+def store_for_user(*, user: Any, slug: str) -> Store:
+    """The store the user may open, or 404 (never 403: other stores' names are not revealed)."""
+    return get_object_or_404(stores_for_user(user=user), slug=slug)
+
+
+def returns_platform_connection(*, store: Store) -> Connection | None:
+    """The store's returns-platform connection (the most recently changed, if it has two)."""
+    return store.connections.filter(role=Connection.Role.RETURNS_PLATFORM).order_by("-updated_at", "-pk").first()
+
+
+def warehouse_connection(*, store: Store) -> Connection | None:
+    """The store's warehouse-system connection (the most recently changed, if it has several)."""
+    return store.connections.filter(role=Connection.Role.WAREHOUSE).order_by("-updated_at", "-pk").first()
+
+
+def connection_is_verified(connection: Connection | None) -> bool:
+    return bool(connection and connection.last_success_at and not connection.last_error)
+
+
+def locations_for_store(*, store: Store) -> list[ShippingLocation]:
+    return list(store.shipping_locations.select_related("warehouse_connection").order_by("-is_default", "name"))
+
+
+def location_is_linked(location: ShippingLocation) -> bool:
+    return bool(location.warehouse_connection_id and (location.trackstar_warehouse_id or location.wms_warehouse_code))
+
+
+def rma_created_event(events: list[TimelineEvent]) -> TimelineEvent | None:
+    """The timeline entry saying the WMS created the RMA ("<WMS> RMA <number> created")."""
+    for event in events:
+        if event.kind in ("rma_created", "rma_submitted"):
+            return event
+        if event.rma_id and event.level == TimelineEvent.Level.SUCCESS and "created" in event.message.lower():
+            return event
+    return None
+
+
+def test_return_done(*, store: Store) -> bool:
+    return TimelineEvent.objects.filter(
+        Q(kind__in=("rma_created", "rma_submitted")) | Q(rma__isnull=False, level=TimelineEvent.Level.SUCCESS),
+        return_obj__store=store,
+        return_obj__is_test=True,
+    ).exists()
+
+
+@dataclass(frozen=True)
+class StepState:
+    slug: str
+    title: str
+    number: int
+    done: bool
+    current: bool
+
+
+def wizard_progress(*, store: Store, current: str = "") -> list[StepState]:
+    """Each step, done or not, derived from what is saved (nothing wizard-specific is stored)."""
+    platform, warehouse = returns_platform_connection(store=store), warehouse_connection(store=store)
+    locations = locations_for_store(store=store)
+    linked_default = any(loc.is_default and location_is_linked(loc) for loc in locations)
+    connections = list(store.connections.all())
+    done = {
+        "platform": connection_is_verified(platform) and bool(platform and platform.webhook_secret),
+        "warehouse": connection_is_verified(warehouse),
+        "locations": linked_default and all(location_is_linked(loc) for loc in locations),
+        # Rules always have valid defaults: the step is done once there is something to apply them to.
+        "rules": linked_default,
+        "test": test_return_done(store=store),
+        "live": bool(connections) and all(c.status == Connection.Status.ACTIVE for c in connections),
+    }
+    return [
+        StepState(slug=slug, title=title, number=index, done=done[slug], current=slug == current)
+        for index, (slug, title) in enumerate(STEPS, start=1)
+    ]
+
+
+def wizard_resume_step(*, store: Store) -> str:
+    """The first step not done yet (the last one when everything is)."""
+    for step in wizard_progress(store=store):
+        if not step.done:
+            return step.slug
+    return STEPS[-1][0]
+
+
+# ----------------------------------------------------------------------------- test return
+
+
+def _delivery_external_id(delivery: SandboxWebhookDelivery) -> str:
+    try:
+        body = json.loads(delivery.body)
+    except ValueError:
+        return ""
+    if delivery.account.provider == Provider.REDO:
+        return str((body.get("return") or {}).get("id", ""))
+    return str(body.get("id", ""))
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class TestRun:
+    delivery: SandboxWebhookDelivery
+    external_id: str
+    return_obj: Return | None = None
+    events: list[TimelineEvent] = field(default_factory=list)
+    rma_event: TimelineEvent | None = None
+    rmas: list[RMA] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.rma_event is not None
+
+    @property
+    def stuck(self) -> bool:
+        """Nothing more will happen without someone acting: delivery refused or the RMA needs attention."""
+        refused = self.delivery.status_code is not None and 400 <= self.delivery.status_code < 500
+        failed = any(r.status in (RMA.Status.NEEDS_ATTENTION, RMA.Status.FAILED) for r in self.rmas)
+        unrouted = any(e.kind == "rma_unrouted" for e in self.events)
+        return refused or failed or unrouted
+
+
+def test_delivery_get(*, store: Store, delivery_id: int) -> SandboxWebhookDelivery:
+    """A test webhook sent for this store, or 404."""
+    return get_object_or_404(
+        SandboxWebhookDelivery.objects.select_related("account__connection"),
+        pk=delivery_id,
+        account__connection__store=store,
+    )
+
+
+def _sandbox_return_for(rma: RMA) -> SandboxReturn | None:
+    return (
+        SandboxReturn.objects.filter(account__connection_id=rma.warehouse_connection_id, rma_number=rma.number)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _checks(return_obj: Return, rmas: list[RMA]) -> list[Check]:
+    """The guides' checks: order linkage, products, quantities, tracking (what Backhaul sent vs the return)."""
+    expected: dict[str, int] = {}
+    for line in return_obj.lines.all():
+        expected[line.sku] = expected.get(line.sku, 0) + line.quantity
+    sent: dict[str, int] = {}
+    for rma in rmas:
+        for line in rma.lines.all():
+            key = line.platform_sku or line.sku
+            sent[key] = sent.get(key, 0) + line.quantity
+    tracking = {s.tracking_number for s in return_obj.shipments.all() if s.tracking_number}
+    pushed: set[str] = set()
+    for rma in rmas:
+        pushed.update(rma.pushed_tracking_numbers or [])
+        if rma.shipment and rma.shipment.tracking_number:
+            pushed.add(rma.shipment.tracking_number)
+        sandbox_return = _sandbox_return_for(rma)
+        if sandbox_return is not None:
+            pushed.update(sandbox_return.tracking_numbers or [])
+    orders = {rma.order_name for rma in rmas}
+    return [
+        Check(
+            "Order linkage",
+            bool(rmas) and orders == {return_obj.order_name} and bool(return_obj.order_name),
+            f"RMA for order {', '.join(sorted(orders)) or '—'} (return's order {return_obj.order_name or '—'})",
+        ),
+        Check(
+            "Products",
+            bool(sent) and set(sent) == set(expected),
+            f"SKUs sent: {', '.join(sorted(sent)) or '—'}; returned: {', '.join(sorted(expected)) or '—'}",
+        ),
+        Check(
+            "Quantities",
+            bool(sent) and sent == expected,
+            ", ".join(f"{sku}: {sent.get(sku, 0)} of {qty}" for sku, qty in sorted(expected.items())) or "—",
+        ),
+        Check(
+            "Tracking",
+            bool(tracking) and tracking <= pushed,
+            f"Label {', '.join(sorted(tracking)) or '—'}; on the RMA: {', '.join(sorted(pushed)) or '—'}",
+        ),
+    ]
+
+
+def test_run_get(*, store: Store, delivery_id: int) -> TestRun:
+    """Where a test return is in the pipeline: delivered? return created? timeline, RMAs and checks."""
+    delivery = test_delivery_get(store=store, delivery_id=delivery_id)
+    run = TestRun(delivery=delivery, external_id=_delivery_external_id(delivery))
+    run.return_obj = (
+        Return.objects.filter(store=store, platform=delivery.account.provider, external_id=run.external_id)
+        .prefetch_related("lines", "shipments")
+        .first()
+    )
+    if run.return_obj is None:
+        return run
+    run.events = list(run.return_obj.timeline.select_related("rma").order_by("created_at", "id"))
+    run.rmas = list(run.return_obj.rmas.select_related("shipment").prefetch_related("lines").order_by("id"))
+    run.rma_event = rma_created_event(run.events)
+    if run.rma_event is not None:
+        run.checks = _checks(run.return_obj, run.rmas)
+    return run
+
+
+def sandbox_account_for(*, connection: Connection) -> SandboxAccount | None:
+    return SandboxAccount.objects.filter(provider=connection.provider, connection=connection).order_by("pk").first()
+
+
+# ----------------------------------------------------------------------------- health
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    last_webhook_at: datetime | None
+    last_rma_pushed_at: datetime | None
+    failing_connections: list[Connection]
+    rmas_needing_attention: int
+    rmas_failed: int
+    webhooks_failed: int
+
+    @property
+    def attention(self) -> bool:
+        return bool(self.failing_connections or self.rmas_needing_attention or self.rmas_failed or self.webhooks_failed)
+
+
+def store_health(*, store: Store) -> StoreHealth:
+    """Last webhook, last RMA pushed and anything needing attention, for the go-live page."""
+    connections = list(store.connections.all())
+    last_webhook = max((c.last_webhook_at for c in connections if c.last_webhook_at), default=None)
+    stored = InboundWebhook.objects.filter(store=store).aggregate(last=Max("created_at"))["last"]
+    if stored and (last_webhook is None or stored > last_webhook):
+        last_webhook = stored
+    rmas = RMA.objects.filter(store=store)
+    return StoreHealth(
+        last_webhook_at=last_webhook,
+        last_rma_pushed_at=rmas.aggregate(last=Max("submitted_at"))["last"],
+        failing_connections=[
+            c for c in connections if c.status == Connection.Status.FAILING or c.consecutive_failures or c.last_error
+        ],
+        rmas_needing_attention=rmas.filter(status=RMA.Status.NEEDS_ATTENTION).count(),
+        rmas_failed=rmas.filter(status=RMA.Status.FAILED).count(),
+        webhooks_failed=InboundWebhook.objects.filter(store=store, status=InboundWebhook.Status.FAILED).count(),
+    )

@@ -1,0 +1,26 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from integrations.wizard import views
+
+app_name = "setup"
+
+urlpatterns = [
+    path("", views.store_list, name="index"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", next_page=reverse_lazy("setup:index")),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page=reverse_lazy("setup:login")), name="logout"),
+    path("invite/<str:token>/", views.invite, name="invite"),
+    path("stores/<slug:slug>/", views.store_resume, name="resume"),
+    path("stores/<slug:slug>/platform/", views.platform_step, name="platform"),
+    path("stores/<slug:slug>/warehouse/", views.warehouse_step, name="warehouse"),
+    path("stores/<slug:slug>/locations/", views.locations_step, name="locations"),
+    path("stores/<slug:slug>/locations/<int:pk>/", views.location_edit, name="location_edit"),
+    path("stores/<slug:slug>/rules/", views.rules_step, name="rules"),
+    path("stores/<slug:slug>/test/", views.test_step, name="test"),
+    path("stores/<slug:slug>/test/<int:delivery_id>/timeline/", views.test_timeline, name="test_timeline"),
+    path("stores/<slug:slug>/live/", views.live_step, name="live"),
+]

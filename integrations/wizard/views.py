@@ -1,0 +1,384 @@
+"""Setup wizard views: thin; reads come from selectors, writes from services."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from integrations.models import Provider, Store
+from integrations.services.invites import InviteError, invite_accept, invite_signup, invite_store_get
+from integrations.wizard import selectors, services
+from integrations.wizard.forms import (
+    InviteSignupForm,
+    LocationForm,
+    PlatformForm,
+    RulesForm,
+    SkuUploadForm,
+    WarehouseForm,
+)
+from warehouses.models import ShippingLocation
+
+LOGIN_URL = reverse_lazy("setup:login")
+STEP_SLUGS = [slug for slug, _title in selectors.STEPS]
+
+LOOP_TOPICS = (
+    ("return", "return.created"),
+    ("return", "return.updated"),
+    ("return", "return.closed"),
+    ("label", "label.created"),
+    ("label", "label.updated"),
+)
+
+
+def wizard_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Log-in required, and the store must be one the user may open (else 404)."""
+
+    @login_required(login_url=LOGIN_URL)
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        store = selectors.store_for_user(user=request.user, slug=slug)
+        return view(request, store, *args, **kwargs)
+
+    return wrapper
+
+
+def _step_url(store: Store, step: str) -> str:
+    return reverse(f"setup:{step}", kwargs={"slug": store.slug})
+
+
+def _context(store: Store, step: str, **extra: Any) -> dict[str, Any]:
+    index = STEP_SLUGS.index(step)
+    return {
+        "store": store,
+        "step": step,
+        "progress": selectors.wizard_progress(store=store, current=step),
+        "step_number": index + 1,
+        "step_count": len(STEP_SLUGS),
+        "prev_url": _step_url(store, STEP_SLUGS[index - 1]) if index else "",
+        "next_url": _step_url(store, STEP_SLUGS[index + 1]) if index + 1 < len(STEP_SLUGS) else "",
+        **extra,
+    }
+
+
+@login_required(login_url=LOGIN_URL)
+@require_GET
+def store_list(request: HttpRequest) -> HttpResponse:
+    """GET /setup/: the user's stores (every store for staff); one store goes straight to it."""
+    stores = list(selectors.stores_for_user(user=request.user).order_by("name")[:500])
+    if len(stores) == 1 and not request.user.is_staff:
+        return redirect("setup:resume", slug=stores[0].slug)
+    return render(request, "setup/index.html", {"stores": stores})
+
+
+@wizard_view
+@require_GET
+def store_resume(request: HttpRequest, store: Store) -> HttpResponse:
+    """GET /setup/<store>/: continue where the merchant left off."""
+    return redirect(_step_url(store, selectors.wizard_resume_step(store=store)))
+
+
+# ----------------------------------------------------------------------------- step 1
+
+
+def _platform_context(request: HttpRequest, store: Store, form: PlatformForm, **extra: Any) -> dict[str, Any]:
+    connection = selectors.returns_platform_connection(store=store)
+    webhook_url = settings.PUBLIC_BASE_URL.rstrip("/") + connection.webhook_path if connection else ""
+    return _context(
+        store,
+        "platform",
+        form=form,
+        connection=connection,
+        verified=selectors.connection_is_verified(connection),
+        webhook_url=webhook_url,
+        loop_topics=LOOP_TOPICS,
+        **extra,
+    )
+
+
+@wizard_view
+@require_http_methods(["GET", "POST"])
+def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
+    """Step 1: Loop or Redo credentials, checked live; webhook URL and copy-paste steps."""
+    connection = selectors.returns_platform_connection(store=store)
+    if request.method != "POST":
+        form = PlatformForm(connection=connection)
+        return render(request, "setup/platform.html", _platform_context(request, store, form))
+    if request.POST.get("action") == "regenerate" and connection and connection.provider == Provider.REDO:
+        result = services.returns_platform_save(
+            store=store,
+            provider=Provider.REDO,
+            api_key=None,
+            redo_store_id=connection.external_account_id,
+            regenerate_token=True,
+        )
+        form = PlatformForm(connection=result.connection)
+        context = _platform_context(request, store, form, new_bearer_token=result.new_bearer_token)
+        return render(request, "setup/platform.html", context)
+    form = PlatformForm(request.POST, connection=connection)
+    if not form.is_valid():
+        return render(request, "setup/platform.html", _platform_context(request, store, form), status=422)
+    data = form.cleaned_data
+    result = services.returns_platform_save(
+        store=store,
+        provider=data["provider"],
+        api_key=data["api_key"],
+        webhook_secret=data["webhook_secret"],
+        redo_store_id=data["redo_store_id"],
+    )
+    check = services.connection_verify(connection=result.connection)
+    if result.new_bearer_token or not check.ok:
+        # The fresh Redo token is shown on this response only: it is never put in the session.
+        form = PlatformForm(connection=result.connection)
+        context = _platform_context(request, store, form, check=check, new_bearer_token=result.new_bearer_token)
+        return render(request, "setup/platform.html", context, status=200 if check.ok else 422)
+    messages.success(request, check.message)
+    return redirect(_step_url(store, "platform"))
+
+
+# ----------------------------------------------------------------------------- step 2
+
+
+@wizard_view
+@require_http_methods(["GET", "POST"])
+def warehouse_step(request: HttpRequest, store: Store) -> HttpResponse:
+    """Step 2: ShipMonk, ShipStream or a WMS through TrackStar, checked by listing its warehouses."""
+    connection = selectors.warehouse_connection(store=store)
+    kind = services.warehouse_kind_of(connection)
+    form = WarehouseForm(request.POST or None, connection=connection, kind=kind)
+    check = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        connection = services.warehouse_system_save(
+            store=store,
+            kind=data["kind"],
+            api_key=data["api_key"],
+            shipmonk_store_id=data["shipmonk_store_id"],
+            access_token=data["access_token"],
+            wms_name=data["wms_name"],
+            api_username=data["api_username"],
+            api_password=data["api_password"],
+            base_url=data["base_url"],
+        )
+        check = services.warehouses_fetch(connection=connection, refresh=True)
+        if check.ok:
+            messages.success(request, check.message)
+            return redirect(_step_url(store, "locations"))
+        form = WarehouseForm(connection=connection, kind=services.warehouse_kind_of(connection))
+    context = _context(
+        store,
+        "warehouse",
+        form=form,
+        connection=connection,
+        verified=selectors.connection_is_verified(connection),
+        check=check,
+    )
+    status = 422 if request.method == "POST" else 200
+    return render(request, "setup/warehouse.html", context, status=status)
+
+
+# ----------------------------------------------------------------------------- step 3
+
+
+def _location_page(
+    request: HttpRequest, store: Store, location: ShippingLocation | None, template: str
+) -> HttpResponse:
+    connection = selectors.warehouse_connection(store=store)
+    if connection is None:
+        messages.info(request, "Connect your warehouse system first.")
+        return redirect(_step_url(store, "warehouse"))
+    fetched = services.warehouses_fetch(connection=connection, refresh=request.GET.get("refresh") == "1")
+    form = LocationForm(
+        request.POST or None,
+        instance=location or ShippingLocation(store=store),
+        store=store,
+        options=fetched.warehouses,
+    )
+    if request.method == "POST" and fetched.ok and form.is_valid():
+        data = form.cleaned_data
+        saved = services.location_save(
+            store=store,
+            location=location,
+            data={name: data[name] for name in services.LOCATION_FIELDS},
+            warehouse=data["warehouse"],
+            connection=connection,
+            is_default=data["make_default"],
+        )
+        messages.success(request, f"Saved {saved.name}, linked to {saved.warehouse_label}.")
+        return redirect(_step_url(store, "locations"))
+    context = _context(
+        store,
+        "locations",
+        form=form,
+        location=location,
+        connection=connection,
+        fetched=fetched,
+        locations=selectors.locations_for_store(store=store),
+        is_linked=selectors.location_is_linked,
+    )
+    return render(request, template, context, status=422 if request.method == "POST" else 200)
+
+
+@wizard_view
+@require_http_methods(["GET", "POST"])
+def locations_step(request: HttpRequest, store: Store) -> HttpResponse:
+    """Step 3: the store's shipping locations, each linked to a warehouse from the WMS's live list."""
+    return _location_page(request, store, None, "setup/locations.html")
+
+
+@wizard_view
+@require_http_methods(["GET", "POST"])
+def location_edit(request: HttpRequest, store: Store, pk: int) -> HttpResponse:
+    """Step 3: change one location."""
+    location = get_object_or_404(ShippingLocation, pk=pk, store=store)
+    return _location_page(request, store, location, "setup/location_edit.html")
+
+
+# ----------------------------------------------------------------------------- step 4
+
+
+@wizard_view
+@require_http_methods(["GET", "POST"])
+def rules_step(request: HttpRequest, store: Store) -> HttpResponse:
+    """Step 4: processing mode, RMA trigger, default instructions, SKU mappings from a CSV."""
+    initial = {
+        "processing_mode": store.processing_mode,
+        "rma_trigger": store.rma_trigger,
+        "default_instructions": store.default_instructions,
+    }
+    rules_form, upload_form, imported, import_error = RulesForm(initial=initial), SkuUploadForm(), None, ""
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "skus":
+        upload_form = SkuUploadForm(request.POST, request.FILES)
+        if upload_form.is_valid():
+            try:
+                imported = services.sku_mappings_import(store=store, upload=upload_form.cleaned_data["file"])
+            except services.WizardError as exc:
+                import_error = exc.message
+        status = 200 if imported is not None else 422
+    elif request.method == "POST":
+        rules_form = RulesForm(request.POST)
+        if rules_form.is_valid():
+            services.store_rules_save(store=store, **rules_form.cleaned_data)
+            messages.success(request, "Rules saved.")
+            return redirect(_step_url(store, "test"))
+        status = 422
+    context = _context(
+        store,
+        "rules",
+        rules_form=rules_form,
+        upload_form=upload_form,
+        imported=imported,
+        import_error=import_error,
+        mapping_count=store.sku_mappings.count(),
+    )
+    return render(request, "setup/rules.html", context, status=status)
+
+
+# ----------------------------------------------------------------------------- step 5
+
+
+@wizard_view
+@require_http_methods(["GET", "POST"])
+def test_step(request: HttpRequest, store: Store) -> HttpResponse:
+    """Step 5: send a synthetic return through the real pipeline and watch its timeline."""
+    if request.method == "POST":
+        try:
+            delivery = services.test_return_send(store=store)
+        except services.WizardError as exc:
+            messages.error(request, exc.message)
+            return redirect(_step_url(store, "test"))
+        return redirect(f"{_step_url(store, 'test')}?run={delivery.pk}")
+    run = None
+    if (run_id := request.GET.get("run", "")).isdigit():
+        run = selectors.test_run_get(store=store, delivery_id=int(run_id))
+    connection = selectors.returns_platform_connection(store=store)
+    context = _context(
+        store,
+        "test",
+        run=run,
+        sandbox_enabled=settings.SANDBOX_ENABLED,
+        platform=connection,
+        live_store=not store.is_sandbox,
+    )
+    return render(request, "setup/test.html", context)
+
+
+@wizard_view
+@require_GET
+def test_timeline(request: HttpRequest, store: Store, delivery_id: int) -> HttpResponse:
+    """The live part of step 5, polled by htmx until the RMA creation entry appears."""
+    run = selectors.test_run_get(store=store, delivery_id=delivery_id)
+    return render(request, "setup/_timeline.html", {"store": store, "run": run})
+
+
+# ----------------------------------------------------------------------------- step 6
+
+
+@wizard_view
+@require_http_methods(["GET", "POST"])
+def live_step(request: HttpRequest, store: Store) -> HttpResponse:
+    """Step 6: summary, health, and the Go live button."""
+    if request.method == "POST":
+        try:
+            changed = services.store_go_live(store=store)
+        except services.WizardError as exc:
+            messages.error(request, exc.message)
+        else:
+            names = ", ".join(c.display_name for c in changed) or "Every connection was already"
+            messages.success(request, f"{names} {'is' if len(changed) == 1 else 'are'} now live.")
+        return redirect(_step_url(store, "live"))
+    context = _context(
+        store,
+        "live",
+        platform=selectors.returns_platform_connection(store=store),
+        warehouse=selectors.warehouse_connection(store=store),
+        connections=list(store.connections.order_by("role", "provider")),
+        locations=selectors.locations_for_store(store=store),
+        health=selectors.store_health(store=store),
+        blockers=services.store_go_live_blockers(store=store),
+        mapping_count=store.sku_mappings.count(),
+    )
+    return render(request, "setup/live.html", context)
+
+
+# ----------------------------------------------------------------------------- invites
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest, token: str) -> HttpResponse:
+    """GET/POST /setup/invite/<token>/: join the store, creating an account or logging in first."""
+    try:
+        store = invite_store_get(token=token)
+    except InviteError as exc:
+        return render(request, "setup/invite_invalid.html", {"reason": str(exc)}, status=400)
+    action = request.POST.get("action", "")
+    signup_form = InviteSignupForm(request.POST if action == "signup" else None, prefix="signup")
+    login_form = AuthenticationForm(request, data=request.POST if action == "login" else None, prefix="login")
+    user = None
+    if request.method == "POST":
+        if action == "join" and request.user.is_authenticated:
+            user = request.user
+        elif action == "signup" and signup_form.is_valid():
+            data = signup_form.cleaned_data
+            user = invite_signup(
+                token=token, username=data["username"], email=data["email"], password=data["password1"]
+            )
+        elif action == "login" and login_form.is_valid():
+            user = login_form.get_user()
+    if user is not None:
+        invite_accept(token=token, user=user)
+        if not request.user.is_authenticated or request.user.pk != user.pk:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"You are now a member of {store.name}.")
+        return redirect("setup:resume", slug=store.slug)
+    context = {"store": store, "signup_form": signup_form, "login_form": login_form}
+    return render(request, "setup/invite.html", context, status=422 if request.method == "POST" else 200)
