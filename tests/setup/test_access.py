@@ -30,9 +30,7 @@ def test_anonymous_index_goes_to_login(client: Client) -> None:
 
 
 @pytest.mark.parametrize("name", STEPS)
-def test_a_merchant_cannot_open_another_stores_wizard(
-    merchant_client: Client, other_store: Store, name: str
-) -> None:
+def test_a_merchant_cannot_open_another_stores_wizard(merchant_client: Client, other_store: Store, name: str) -> None:
     assert merchant_client.get(reverse(f"setup:{name}", kwargs={"slug": other_store.slug})).status_code == 404
 
 
