@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "health_check",
+    "django_structlog",
     "config",
     "integrations",
     "warehouses",
@@ -41,6 +42,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication so the user id is bound too; binds request_id for the request's logs and tasks.
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -7,6 +7,9 @@ from config.logging import redact_processor
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="json")  # "json" or "console"
+# The request id bound by RequestMiddleware travels in task headers and is bound again in the worker
+# (with the DjangoStructLogInitStep in config/celery.py). https://django-structlog.readthedocs.io/en/latest/celery.html
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
 
 LOGGING = {
     "version": 1,
