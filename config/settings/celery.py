@@ -3,7 +3,7 @@
 https://docs.celeryq.dev/en/stable/userguide/configuration.html
 """
 
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from config.env import VAR_DIR, env
 
@@ -44,7 +44,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "webhooks"
-CELERY_TASK_QUEUES = (Queue("webhooks"), Queue("rmas"), Queue("sync"))
+# Each queue on its own exchange and key: without them kombu binds all three to the default
+# exchange and key, and one message would be delivered to every queue (run three times).
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("webhooks", "rmas", "sync")
+)
+CELERY_TASK_DEFAULT_EXCHANGE = "webhooks"
+CELERY_TASK_DEFAULT_ROUTING_KEY = "webhooks"
 CELERY_TASK_ROUTES = {
     "integrations.tasks.*": {"queue": "webhooks"},
     "returns.tasks.*": {"queue": "rmas"},
