@@ -150,12 +150,21 @@ class TestRun:
         return self.rma_event is not None
 
     @property
+    def waiting_for_live(self) -> list[RMA]:
+        """Planned RMAs held back because their warehouse connection is not live yet (pushes wait for step 6)."""
+        return [
+            r
+            for r in self.rmas
+            if r.status == RMA.Status.PENDING and r.warehouse_connection.status != Connection.Status.ACTIVE
+        ]
+
+    @property
     def stuck(self) -> bool:
         """Nothing more will happen without someone acting: delivery refused or the RMA needs attention."""
         refused = self.delivery.status_code is not None and 400 <= self.delivery.status_code < 500
         failed = any(r.status in (RMA.Status.NEEDS_ATTENTION, RMA.Status.FAILED) for r in self.rmas)
         unrouted = any(e.kind == "rma_unrouted" for e in self.events)
-        return refused or failed or unrouted
+        return refused or failed or unrouted or bool(self.waiting_for_live)
 
 
 def test_delivery_get(*, store: Store, delivery_id: int) -> SandboxWebhookDelivery:
@@ -231,7 +240,8 @@ def test_run_get(*, store: Store, delivery_id: int) -> TestRun:
     if run.return_obj is None:
         return run
     run.events = list(run.return_obj.timeline.select_related("rma").order_by("created_at", "id"))
-    run.rmas = list(run.return_obj.rmas.select_related("shipment").prefetch_related("lines").order_by("id"))
+    rmas = run.return_obj.rmas.select_related("shipment", "warehouse_connection", "location")
+    run.rmas = list(rmas.prefetch_related("lines").order_by("id"))
     run.rma_event = rma_created_event(run.events)
     if run.rma_event is not None:
         run.checks = _checks(run.return_obj, run.rmas)

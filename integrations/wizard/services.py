@@ -9,7 +9,6 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -467,14 +466,14 @@ def store_go_live_blockers(*, store: Store) -> list[str]:
 
 
 def store_go_live(*, store: Store) -> list[Connection]:
-    """Set the store's draft and paused connections to active; failing ones stay until support resets them."""
+    """Set the store's draft and paused connections to active (queueing RMAs that waited, such as the test's).
+
+    Failing connections stay as they are: their circuit breaker is reset by support.
+    """
+    from integrations.services.connections import connection_resume
+
     blockers = store_go_live_blockers(store=store)
     if blockers:
         raise WizardError(" ".join(blockers))
-    changed = []
-    for connection in store.connections.filter(status__in=(Connection.Status.DRAFT, Connection.Status.PAUSED)):
-        try:
-            changed.append(connection_update(connection=connection, data={"status": Connection.Status.ACTIVE}))
-        except ValidationError as exc:
-            raise WizardError(f"{connection.display_name}: {'; '.join(exc.messages)}") from exc
-    return changed
+    waiting = store.connections.filter(status__in=(Connection.Status.DRAFT, Connection.Status.PAUSED))
+    return [connection_resume(connection=connection) for connection in waiting]

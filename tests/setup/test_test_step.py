@@ -1,0 +1,190 @@
+"""Step 5: the synthetic return is sent as a signed platform webhook; the polled partial shows its progress."""
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from integrations.models import Connection, Store
+from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
+from returns.models import RMA, TimelineEvent
+from tests.factories import ReturnFactory, ReturnLineFactory, ReturnShipmentFactory, RMAFactory, RMALineFactory
+from warehouses.models import ShippingLocation
+
+pytestmark = pytest.mark.django_db
+
+
+def url(store: Store, name: str, **kwargs: Any) -> str:
+    return reverse(f"setup:{name}", kwargs={"slug": store.slug, **kwargs})
+
+
+@pytest.fixture
+def ready(store: Store) -> dict[str, Connection]:
+    platform = Connection.objects.create(
+        store=store, role="returns_platform", provider="loop", api_key="k", webhook_secret="whs"
+    )
+    wms = Connection.objects.create(store=store, role="warehouse", provider="shipmonk", api_key="k")
+    ShippingLocation.objects.create(
+        store=store, name="West", warehouse_connection=wms, wms_warehouse_code="CA1", is_default=True
+    )
+    return {"platform": platform, "wms": wms}
+
+
+def test_without_the_sandbox_the_page_explains_why(
+    merchant_client: Client, store: Store, ready: dict, settings: Any
+) -> None:
+    settings.SANDBOX_ENABLED = False
+    page = merchant_client.get(url(store, "test")).content.decode()
+    assert "Test returns are not available on this server" in page
+    assert "Create a test return" not in page
+    response = merchant_client.post(url(store, "test"), follow=True)
+    assert "turned off on this server" in response.content.decode()
+    assert not SandboxWebhookDelivery.objects.exists()
+
+
+def test_the_platform_must_be_connected_first(merchant_client: Client, store: Store) -> None:
+    response = merchant_client.post(url(store, "test"), follow=True)
+    assert "Connect your returns platform first" in response.content.decode()
+
+
+def test_a_loop_test_return_is_queued_as_a_signed_webhook_to_the_stores_endpoint(
+    merchant_client: Client, store: Store, ready: dict, settings: Any
+) -> None:
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8123"
+    response = merchant_client.post(url(store, "test"))
+    delivery = SandboxWebhookDelivery.objects.get()
+    assert response["Location"] == f"{url(store, 'test')}?run={delivery.pk}"
+    account = SandboxAccount.objects.get()
+    assert (account.provider, account.connection_id) == ("loop", ready["platform"].pk)
+    assert delivery.url == f"http://127.0.0.1:8123/webhooks/loop/{ready['platform'].endpoint_token}/"
+    body = json.loads(delivery.body)
+    assert body["test"] is True
+    assert body["trigger"] == "return.created"
+    assert [item["sku"] for item in body["line_items"]] == ["BACKHAUL-TEST-TEE"] * 2 + ["BACKHAUL-TEST-CAP"]
+    assert body["labels"][0]["tracking_number"].startswith("9400")
+    assert body["order_name"].startswith("#TEST-")
+
+    merchant_client.post(url(store, "test"))
+    assert SandboxAccount.objects.count() == 1  # created on demand, once
+
+
+def test_mapped_skus_are_used_for_a_redo_test_return(merchant_client: Client, store: Store, ready: dict) -> None:
+    ready["platform"].delete()
+    Connection.objects.create(
+        store=store,
+        role="returns_platform",
+        provider="redo",
+        api_key="k",
+        webhook_secret="tok",
+        external_account_id="s",
+    )
+    store.sku_mappings.create(platform_sku="TEE-M", wms_sku="100234")
+    merchant_client.post(url(store, "test"))
+    body = json.loads(SandboxWebhookDelivery.objects.get().body)
+    assert body["type"] == "created"
+    assert body["test"] is True
+    assert [(i["sku"], i["quantity"]) for i in body["return"]["items"]] == [("TEE-M", 2), ("BACKHAUL-TEST-TEE", 1)]
+    assert body["return"]["shipment"]["tracker"].startswith("9400")
+
+
+def _delivery(store: Store, connection: Connection, external_id: str, status_code: int | None = None) -> Any:
+    account = SandboxAccount.objects.create(provider="loop", connection=connection)
+    return SandboxWebhookDelivery.objects.create(
+        account=account,
+        url="http://x/",
+        event_type="return.created",
+        body=json.dumps({"id": external_id}),
+        status_code=status_code,
+    )
+
+
+def test_the_partial_polls_until_the_return_arrives(merchant_client: Client, store: Store, ready: dict) -> None:
+    delivery = _delivery(store, ready["platform"], "test-abc")
+    partial_url = url(store, "test_timeline", delivery_id=delivery.pk)
+    html = merchant_client.get(partial_url).content.decode()
+    assert f'hx-get="{partial_url}"' in html
+    assert 'hx-trigger="every 1s"' in html
+    assert 'role="status"' in html
+    assert "Sending the webhook" in html
+    page = merchant_client.get(f"{url(store, 'test')}?run={delivery.pk}").content.decode()
+    assert 'id="test-run"' in page
+
+
+def test_a_refused_delivery_stops_polling_and_says_why(merchant_client: Client, store: Store, ready: dict) -> None:
+    delivery = _delivery(store, ready["platform"], "test-abc", status_code=401)
+    html = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk)).content.decode()
+    assert "hx-trigger" not in html
+    assert "Your endpoint answered HTTP 401" in html
+
+
+def _test_return(store: Store, platform: Connection, wms: Connection, *, sent_quantity: int = 2) -> RMA:
+    ret = ReturnFactory(store=store, connection=platform, external_id="test-abc", order_name="#TEST-1", is_test=True)
+    ReturnLineFactory(return_obj=ret, sku="TEE", line_key="TEE", quantity=2)
+    ReturnLineFactory(return_obj=ret, sku="CAP", line_key="CAP", quantity=1)
+    shipment = ReturnShipmentFactory(return_obj=ret, tracking_number="9400111")
+    TimelineEvent.objects.create(return_obj=ret, kind="return_created", message="Return created in Loop")
+    rma = RMAFactory(
+        return_obj=ret,
+        warehouse_connection=wms,
+        number="TEST-1",
+        order_name="#TEST-1",
+        shipment=shipment,
+        status=RMA.Status.PENDING,
+    )
+    RMALineFactory(rma=rma, sku="100234", platform_sku="TEE", quantity=sent_quantity)
+    RMALineFactory(rma=rma, sku="CAP", platform_sku="CAP", quantity=1)
+    return rma
+
+
+def test_a_test_rma_waiting_for_go_live_is_explained(merchant_client: Client, store: Store, ready: dict) -> None:
+    _test_return(store, ready["platform"], ready["wms"])
+    delivery = _delivery(store, ready["platform"], "test-abc", status_code=200)
+    html = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk)).content.decode()
+    assert "Waiting for go live" in html
+    assert "ShipMonk is not live yet (draft)" in html
+    assert "hx-trigger" not in html
+
+
+def test_the_rma_creation_entry_ends_polling_and_ticks_the_checks(
+    merchant_client: Client, store: Store, ready: dict
+) -> None:
+    rma = _test_return(store, ready["platform"], ready["wms"])
+    RMA.objects.filter(pk=rma.pk).update(status=RMA.Status.SUBMITTED, pushed_tracking_numbers=["9400111"])
+    TimelineEvent.objects.create(
+        return_obj=rma.return_obj,
+        rma=rma,
+        kind="rma_submitted",
+        level="success",
+        message="ShipMonk RMA TEST-1 created at CA1",
+    )
+    delivery = _delivery(store, ready["platform"], "test-abc", status_code=200)
+    response = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk))
+    html = response.content.decode()
+    assert "hx-trigger" not in html
+    assert "RMA created" in html
+    assert 'class="event success rma-created"' in html
+    assert [(c.label, c.ok) for c in response.context["run"].checks] == [
+        ("Order linkage", True),
+        ("Products", True),
+        ("Quantities", True),
+        ("Tracking", True),
+    ]
+    progress = merchant_client.get(url(store, "test")).context["progress"]
+    assert [s.done for s in progress if s.slug == "test"] == [True]
+
+
+def test_a_quantity_mismatch_fails_its_check(merchant_client: Client, store: Store, ready: dict) -> None:
+    rma = _test_return(store, ready["platform"], ready["wms"], sent_quantity=1)
+    TimelineEvent.objects.create(
+        return_obj=rma.return_obj, rma=rma, kind="rma_submitted", level="success", message="RMA created"
+    )
+    delivery = _delivery(store, ready["platform"], "test-abc", status_code=200)
+    checks = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk)).context["run"].checks
+    assert {c.label: c.ok for c in checks} == {
+        "Order linkage": True,
+        "Products": True,
+        "Quantities": False,
+        "Tracking": True,
+    }
