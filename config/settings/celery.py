@@ -44,8 +44,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "webhooks"
-# Each queue on its own exchange and key: without them kombu binds all three to the default
-# exchange and key, and one message would be delivered to every queue (run three times).
+# Each queue on its own exchange and key. Without them Celery binds all three queues to the
+# "webhooks" exchange under one key; kombu still delivers by queue name, but nothing should
+# depend on that.
 CELERY_TASK_QUEUES = tuple(
     Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ("webhooks", "rmas", "sync")
 )

@@ -1,4 +1,4 @@
-"""Each task reaches exactly one queue: a shared binding would deliver one message to every queue."""
+"""Each task reaches exactly one queue, with every queue declared as a worker declares them."""
 
 import pytest
 
@@ -17,6 +17,10 @@ def _queued_counts() -> dict[str, int]:
 @pytest.mark.parametrize("queue", ["webhooks", "rmas", "sync"])
 def test_a_message_sent_to_one_queue_lands_only_there(queue: str) -> None:
     purge_broker()
+    # Declare every queue and its binding, as a worker consuming all three does at start-up.
+    with celery_app.connection_for_write() as conn:
+        for declared in celery_app.amqp.queues.values():
+            declared.bind(conn.default_channel).declare()
     celery_app.send_task("config.tasks.heartbeat_with_retry", args=["routing-check", 0], queue=queue)
     try:
         counts = _queued_counts()
