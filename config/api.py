@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
@@ -26,6 +27,9 @@ from config.exceptions import ApplicationError
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, IntegrityError):
+        # A unique constraint lost a race with a concurrent request (full_clean() passed just before).
+        exc = exceptions.ValidationError({"non_field_errors": ["This conflicts with an existing record."]})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
@@ -60,6 +64,20 @@ class IdField(serializers.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
+
+
+def reject_nul_characters(value: Any) -> None:
+    """PostgreSQL cannot store NUL (\\u0000) in text or jsonb: refuse it anywhere in a JSON value."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise serializers.ValidationError("Null characters are not allowed.")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            reject_nul_characters(key)
+            reject_nul_characters(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            reject_nul_characters(item)
 
 
 class ErrorBodySerializer(serializers.Serializer):

@@ -5,6 +5,8 @@ from config.env import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+if len(SECRET_KEY) < 32:
+    raise ImportError("SECRET_KEY must be set to a random value of at least 32 characters in production.")
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS:
     raise ImportError("FIELD_ENCRYPTION_KEYS must list at least one Fernet key in production.")

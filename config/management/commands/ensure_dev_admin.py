@@ -1,5 +1,6 @@
 """Create the development admin user once and print its login (used by `make run`)."""
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -16,4 +17,5 @@ class Command(BaseCommand):
         user_model = get_user_model()
         if not user_model.objects.filter(username="admin").exists():
             user_model.objects.create_superuser("admin", "admin@example.com", "admin")
-        self.stdout.write("Admin login: http://127.0.0.1:8000/admin/  user: admin  password: admin")
+        port = os.environ.get("PORT", "8000")
+        self.stdout.write(f"Admin login: http://127.0.0.1:{port}/admin/  user: admin  password: admin")
