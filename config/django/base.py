@@ -84,8 +84,6 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Django 6 makes https the default scheme of URL form fields; opt in now.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
