@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from rest_framework import serializers
 
-from config.api import IdField
+from config.api import IdField, reject_nul_characters
 from config.logging import redact
 from integrations.models import Connection, InboundWebhook, Provider, Store
 from integrations.permissions import UserStoreField
@@ -60,7 +60,7 @@ class ConnectionUpdateSerializer(ConnectionSecretsSerializer):
     api_username = serializers.CharField(max_length=200, required=False, allow_blank=True)
     external_account_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
     webhook_username = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    options = serializers.DictField(child=serializers.JSONField(), required=False)
+    options = serializers.DictField(child=serializers.JSONField(), required=False, validators=[reject_nul_characters])
 
 
 class ConnectionCreateSerializer(ConnectionUpdateSerializer):

@@ -4,6 +4,7 @@ Authenticated as staff with a token; checks: no 5xx, documented status codes and
 and every response body matches its schema (errors included: one shape everywhere).
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +58,22 @@ schema = load_schema()
 
 
 @pytest.fixture
-def fuzz_world(world: World, fake_services: dict) -> World:
+def fuzz_world(world: World, fake_services: dict) -> Iterator[World]:
     """Real rows in two stores so lists and details return full bodies to check against the schema."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
     make_store_objects(world.store_a)
     make_store_objects(world.store_b)
-    return world
+    # Requests go straight to the WSGI app, not through Django's test client, so do what the client
+    # does: keep the test's connection (inside its transaction) open across requests.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield world
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

@@ -237,3 +237,12 @@ def test_webhook_output_redacts_secret_headers_and_body_keys(world: World) -> No
     assert b"sig-value-123" not in response.content
     assert b"leaked-key-456" not in response.content
     assert response.json()["headers"]["Content-Type"] == "application/json"
+
+
+def test_null_characters_are_a_400_not_a_database_error(world: World) -> None:
+    # PostgreSQL refuses NUL in text and jsonb; the API must refuse it first (found by schemathesis).
+    body = {"store": world.store_a.pk, "provider": "loop", "options": {"a": "x\u0000y"}}
+    assert "options" in assert_error(world.staff.post("/api/v1/connections/", body, format="json"), 400)["details"]
+    body = {"store": world.store_a.pk, "provider": "loop", "options": {"k\u0000": 1}}
+    assert_error(world.staff.post("/api/v1/connections/", body, format="json"), 400)
+    assert_error(world.staff.get("/api/v1/returns/", {"state": "x\u0000y"}), 400)
