@@ -1,6 +1,7 @@
 """Thin Celery tasks: ids in, one service call each."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from integrations.exceptions import ProviderTransientError
 
@@ -15,6 +16,8 @@ def webhook_process(self, webhook_id: int) -> str:  # type: ignore[no-untyped-de
 
     try:
         return service(webhook_id=webhook_id, final_attempt=self.request.retries >= self.max_retries)
+    except OperationalError as exc:  # a locked database: try again almost at once
+        raise self.retry(exc=exc, countdown=1 + self.request.retries) from exc
     except (WebhookRetryLater, ProviderTransientError) as exc:
         retry_after = getattr(exc, "retry_after", None)
         countdown = max(retry_after or 0, min(15 * 2**self.request.retries, 600))

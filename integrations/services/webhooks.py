@@ -4,6 +4,7 @@ The endpoint runs outside any request transaction (the view is non-atomic): the 
 committed before verification, so forged or garbage posts are kept for forensics.
 """
 
+import contextlib
 import datetime as dt
 import logging
 import traceback as tb
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -212,8 +213,10 @@ def webhook_process(*, webhook_id: int, final_attempt: bool = True) -> str:
                 processed_at=timezone.now(),
             )
             return status
-    except (WebhookRetryLater, ProviderTransientError) as exc:
-        _record_failure(webhook_id=webhook_id, exc=exc, retry=not final_attempt)
+    except (WebhookRetryLater, ProviderTransientError, OperationalError) as exc:
+        # OperationalError: a locked or dropped database is transient too; the effects rolled back.
+        with contextlib.suppress(OperationalError):
+            _record_failure(webhook_id=webhook_id, exc=exc, retry=not final_attempt)
         if not final_attempt:
             raise
         return Status.FAILED

@@ -151,3 +151,18 @@ def _loop_sig(connection, body):
     from .signing import signed_headers
 
     return signed_headers(connection, body)
+
+
+def test_label_before_its_return_stays_pending_while_the_task_retries(client, connection_for):
+    from integrations.services.webhooks import WebhookRetryLater, webhook_process
+
+    post_webhook(client, connection_for("loop"), load_fixture("loop", "label_created"))
+    webhook = InboundWebhook.objects.get()
+    with pytest.raises(WebhookRetryLater):
+        webhook_process(webhook_id=webhook.pk, final_attempt=False)
+    webhook.refresh_from_db()
+    assert (webhook.status, webhook.attempts) == (InboundWebhook.Status.PENDING, 1)
+    post_webhook(client, connection_for("loop"), load_fixture("loop", "return_created_no_label"))
+    webhook_process(webhook_id=InboundWebhook.objects.order_by("-id").first().pk)
+    assert webhook_process(webhook_id=webhook.pk) == PROCESSED
+    assert ReturnShipment.objects.get().tracking_number == "1Z999AA10123456784"
