@@ -202,3 +202,14 @@ def not_found(request: Any, exception: Exception | None = None) -> Any:
     if request.path.startswith("/api/"):
         return JsonResponse({"error": {"code": "not_found", "message": "Not found.", "details": {}}}, status=404)
     return page_not_found(request, exception)
+
+
+def server_error(request: Any) -> Any:
+    """handler500: under /api/ an unexpected failure also answers in the one error shape (Sentry still sees it)."""
+    from django.http import JsonResponse
+    from django.views.defaults import server_error as html_server_error
+
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": "server_error", "message": "Something went wrong on our side.", "details": {}}}
+        return JsonResponse(body, status=500)
+    return html_server_error(request)

@@ -14,3 +14,4 @@ if settings.SANDBOX_ENABLED:
     urlpatterns.insert(0, path("sandbox/", include("integrations.sandbox.urls")))
 
 handler404 = "config.api.not_found"
+handler500 = "config.api.server_error"

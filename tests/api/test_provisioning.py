@@ -246,3 +246,21 @@ def test_null_characters_are_a_400_not_a_database_error(world: World) -> None:
     body = {"store": world.store_a.pk, "provider": "loop", "options": {"k\u0000": 1}}
     assert_error(world.staff.post("/api/v1/connections/", body, format="json"), 400)
     assert_error(world.staff.get("/api/v1/returns/", {"state": "x\u0000y"}), 400)
+
+
+def test_unexpected_failures_and_unknown_urls_use_the_error_shape(
+    world: World, fake_services: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import integrations.services.connections
+
+    def crash(*, connection: Any) -> None:
+        raise RuntimeError("secret-ish internal detail")
+
+    monkeypatch.setattr(integrations.services.connections, "connection_test", crash, raising=False)
+    objs = make_store_objects(world.store_a)
+    world.staff.raise_request_exception = False
+    response = world.staff.post(f"/api/v1/connections/{objs.warehouse_connection.pk}/test/")
+    assert_error(response, 500, "server_error")
+    assert b"internal detail" not in response.content
+    assert_error(world.staff.get("/api/v1/no-such-thing/"), 404, "not_found")
+    assert_error(world.staff.put(f"/api/v1/rmas/{objs.rma.pk}/", {}, format="json"), 405, "method_not_allowed")
