@@ -28,6 +28,7 @@ from integrations.wizard.forms import (
 from warehouses.models import ShippingLocation
 
 LOGIN_URL = reverse_lazy("setup:login")
+HTMX_STOP_POLLING = 286
 STEP_SLUGS = [slug for slug, _title in selectors.STEPS]
 
 LOOP_TOPICS = (
@@ -317,7 +318,9 @@ def test_step(request: HttpRequest, store: Store) -> HttpResponse:
 def test_timeline(request: HttpRequest, store: Store, delivery_id: int) -> HttpResponse:
     """The live part of step 5, polled by htmx until the RMA creation entry appears."""
     run = selectors.test_run_get(store=store, delivery_id=delivery_id)
-    return render(request, "setup/_timeline.html", {"store": store, "run": run})
+    # 286 tells htmx to stop polling (https://htmx.org/docs/#polling): nothing more will change by itself.
+    status = HTMX_STOP_POLLING if run.finished or run.stuck else 200
+    return render(request, "setup/_timeline.html", {"store": store, "run": run}, status=status)
 
 
 # ----------------------------------------------------------------------------- step 6
