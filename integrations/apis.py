@@ -24,6 +24,7 @@ class StoreListApi(StoreScopedMixin, ApiView):
     FilterSerializer = s.StoreFilterSerializer
 
     def get(self, request: Request) -> Response:
+        """List the stores you can see."""
         filters = self.filters()
         queryset = self.get_queryset()
         if "is_active" in filters:
@@ -33,6 +34,7 @@ class StoreListApi(StoreScopedMixin, ApiView):
         return self.paginated(queryset)
 
     def post(self, request: Request) -> Response:
+        """Create a store (staff only)."""
         from integrations.services.stores import store_create
 
         if not user_is_staff(request.user):
@@ -71,11 +73,13 @@ class ConnectionListApi(StoreScopedMixin, ApiView):
     FilterSerializer = s.ConnectionFilterSerializer
 
     def get(self, request: Request) -> Response:
+        """List connections in your stores."""
         filters = self.filters()
         lookups = {"store": "store_id", "provider": "provider", "role": "role", "status": "status"}
         return self.paginated(self.get_queryset().filter(**{lookups[k]: v for k, v in filters.items()}))
 
     def post(self, request: Request) -> Response:
+        """Create a connection in one of your stores; secrets are write-only."""
         from integrations.services.stores import connection_create
 
         data, secrets = s.split_connection_input(self.validated_input())
@@ -128,6 +132,7 @@ class WebhookListApi(StoreScopedMixin, ApiView):
     FilterSerializer = s.WebhookFilterSerializer
 
     def get(self, request: Request) -> Response:
+        """List inbound webhooks."""
         filters = self.filters()
         lookups = {
             "store": "store_id",

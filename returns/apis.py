@@ -22,6 +22,7 @@ class ReturnListApi(StoreScopedMixin, ApiView):
     FilterSerializer = s.ReturnFilterSerializer
 
     def get(self, request: Request) -> Response:
+        """List returns; filter by store, platform, order name, state and creation dates."""
         filters = self.filters()
         queryset = self.get_queryset()
         if "order_name" in filters:
@@ -58,6 +59,7 @@ class RmaListApi(StoreScopedMixin, ApiView):
     FilterSerializer = s.RmaFilterSerializer
 
     def get(self, request: Request) -> Response:
+        """List RMAs; filter by store, return, status and number."""
         filters = self.filters()
         lookups = {"store": "store_id", "return_id": "return_obj_id", "status": "status", "number": "number"}
         return self.paginated(self.get_queryset().filter(**{lookups[k]: v for k, v in filters.items()}))
@@ -113,6 +115,7 @@ class DispositionRuleListApi(StoreScopedMixin, ApiView):
     FilterSerializer = s.ByStoreFilterSerializer
 
     def get(self, request: Request) -> Response:
+        """List disposition rules."""
         filters = self.filters()
         queryset = self.get_queryset()
         if "store" in filters:
@@ -120,6 +123,7 @@ class DispositionRuleListApi(StoreScopedMixin, ApiView):
         return self.paginated(queryset)
 
     def post(self, request: Request) -> Response:
+        """Add a disposition rule to one of your stores."""
         from returns.provisioning import disposition_rule_create
 
         data = self.validated_input()
@@ -159,6 +163,7 @@ class StatusMappingListApi(StoreScopedMixin, ApiView):
     FilterSerializer = s.ByStoreFilterSerializer
 
     def get(self, request: Request) -> Response:
+        """List status mappings."""
         filters = self.filters()
         queryset = self.get_queryset()
         if "store" in filters:
@@ -166,6 +171,7 @@ class StatusMappingListApi(StoreScopedMixin, ApiView):
         return self.paginated(queryset)
 
     def post(self, request: Request) -> Response:
+        """Add a status mapping to one of your stores."""
         from returns.provisioning import status_mapping_create
 
         data = self.validated_input()

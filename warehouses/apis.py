@@ -19,6 +19,7 @@ class LocationListApi(StoreScopedMixin, ApiView):
     FilterSerializer = s.ByStoreFilterSerializer
 
     def get(self, request: Request) -> Response:
+        """List shipping locations."""
         filters = self.filters()
         queryset = self.get_queryset()
         if "store" in filters:
@@ -26,6 +27,7 @@ class LocationListApi(StoreScopedMixin, ApiView):
         return self.paginated(queryset)
 
     def post(self, request: Request) -> Response:
+        """Add a shipping location to one of your stores."""
         from warehouses.provisioning import location_create
 
         data = self.validated_input()
@@ -65,6 +67,7 @@ class SkuMappingListApi(StoreScopedMixin, ApiView):
     FilterSerializer = s.ByStoreFilterSerializer
 
     def get(self, request: Request) -> Response:
+        """List SKU mappings."""
         filters = self.filters()
         queryset = self.get_queryset()
         if "store" in filters:
@@ -72,6 +75,7 @@ class SkuMappingListApi(StoreScopedMixin, ApiView):
         return self.paginated(queryset)
 
     def post(self, request: Request) -> Response:
+        """Add a SKU mapping to one of your stores."""
         from warehouses.provisioning import sku_mapping_create
 
         return self.output(sku_mapping_create(**self.validated_input()), status=201)
