@@ -125,3 +125,14 @@ def test_invite_page_rejects_bad_links(client: Client, store: Store, admin_user:
     assert ("expired" if mangle == "expired" else "not valid") in response.content.decode()
     post = client.post(reverse("setup:invite", kwargs={"token": token}), {"action": "join"})
     assert post.status_code == 400
+
+
+def test_a_logged_in_user_joins_with_one_click(
+    merchant_client: Client, other_store: Store, admin_user: Any, merchant: Any
+) -> None:
+    url = reverse("setup:invite", kwargs={"token": invite_token_create(store=other_store, created_by=admin_user)})
+    assert "Join Other Shop" in merchant_client.get(url).content.decode()
+    assert merchant_client.get(reverse("setup:platform", kwargs={"slug": other_store.slug})).status_code == 404
+    response = merchant_client.post(url, {"action": "join"})
+    assert response["Location"] == reverse("setup:resume", kwargs={"slug": other_store.slug})
+    assert merchant_client.get(reverse("setup:platform", kwargs={"slug": other_store.slug})).status_code == 200
