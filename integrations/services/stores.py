@@ -1,10 +1,8 @@
 """Provisioning stores and their connections (used by the REST API; the admin and wizard may share them)."""
 
 import datetime
-import ipaddress
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from integrations.models import RETURNS_PLATFORMS, Connection, Store, StoreMembership
+from integrations.services.url_safety import UnsafeUrl, url_check_safe
 
 STORE_FIELDS = (
     "name",
@@ -84,31 +83,9 @@ def _validate_base_url(base_url: str) -> None:
     if not base_url:
         return
     try:
-        from integrations.services.url_safety import UnsafeUrl, url_check_safe
-    except ImportError:  # the shared guard is being written alongside this module
-        _validate_base_url_fallback(base_url)
-        return
-    try:
         url_check_safe(url=base_url)
     except UnsafeUrl as exc:
         raise ValidationError({"base_url": str(exc)}) from exc
-
-
-def _validate_base_url_fallback(base_url: str) -> None:
-    if settings.ALLOW_PRIVATE_PROVIDER_URLS:
-        return
-    parts = urlsplit(base_url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https":
-        raise ValidationError({"base_url": "Use an https:// URL."})
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        raise ValidationError({"base_url": "Private hosts are not allowed."})
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return
-    if not address.is_global:
-        raise ValidationError({"base_url": "Private addresses are not allowed."})
 
 
 def _apply_connection_fields(
