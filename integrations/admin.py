@@ -155,6 +155,16 @@ class StoreAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (StoreMembershipInline, ConnectionInline, ShippingLocationInline)
+    actions = ("create_invite_link",)
+
+    @admin.action(description="Create a setup invite link for the merchant")
+    def create_invite_link(self, request: HttpRequest, queryset: QuerySet[Store]) -> None:
+        from integrations.services.invites import INVITE_MAX_AGE, invite_create
+
+        days = INVITE_MAX_AGE.days
+        for store in queryset:
+            url = invite_create(store=store, created_by=request.user)
+            self.message_user(request, f"{store}: {url} (valid for {days} days)", messages.SUCCESS)
 
 
 @admin.register(StoreMembership)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("shipstream/<str:key>/api/jsonrpc", views.shipstream_jsonrpc),
     # Loop (base https://api.loopreturns.com/api/v1)
     path("loop/<str:key>/warehouse/return/details", views.loop_return_details),
+    path("loop/<str:key>/warehouse/return/list", views.loop_return_list),
     path("loop/<str:key>/warehouse/return/<str:return_id>/<str:action>", views.loop_return_action),
     path("loop/<str:key>/happy-returns/shipments/<str:shipment_id>", views.loop_happy_returns_shipment),
     path("loop/<str:key>/webhooks", views.loop_webhooks),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("redo/<str:key>/returns/<str:return_id>/status", views.redo_return_status),
     path("redo/<str:key>/returns/<str:return_id>/process", views.redo_return_process),
     path("redo/<str:key>/returns/<str:return_id>/comments", views.redo_return_comments),
+    path("redo/<str:key>/stores/<str:store_id>/returns", views.redo_store_returns),
     path("redo/<str:key>/stores/<str:store_id>/webhooks", views.redo_store_webhooks),
     # Sandbox-only control: receive an RMA now.
     path("<str:provider>/<str:key>/_control/receive", views.control_receive),

@@ -626,15 +626,34 @@ def loop_webhooks(request: HttpRequest, account: SandboxAccount) -> HttpResponse
     return JsonResponse({"webhooks": [{"id": i + 1, **h} for i, h in enumerate(hooks)]})
 
 
+def _emitted_returns(account: SandboxAccount) -> dict[str, dict[str, Any]]:
+    """The simulated platform's returns: the latest body it sent for each return id."""
+    latest: dict[str, dict[str, Any]] = {}
+    for delivery in SandboxWebhookDelivery.objects.filter(account=account).order_by("id"):
+        payload = json.loads(delivery.body)
+        if account.provider == Provider.LOOP and payload.get("topic") == "return":
+            latest[str(payload.get("id"))] = payload
+        elif account.provider == Provider.REDO and isinstance(payload.get("return"), dict):
+            latest[str(payload["return"].get("id"))] = payload
+    return latest
+
+
 @sandbox_endpoint(Provider.LOOP)
 def loop_return_details(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
     """GET /warehouse/return/details?return_id=: the latest payload the sandbox sent for it."""
-    return_id = request.GET.get("return_id", "")
-    for delivery in SandboxWebhookDelivery.objects.filter(account=account).order_by("-id"):
-        payload = json.loads(delivery.body)
-        if str(payload.get("id")) == return_id and payload.get("topic") == "return":
-            return JsonResponse(payload)
-    return provider_error(Provider.LOOP, 404, "Return not found")
+    payload = _emitted_returns(account).get(request.GET.get("return_id", ""))
+    if payload is None:
+        return provider_error(Provider.LOOP, 404, "Return not found")
+    return JsonResponse(payload)
+
+
+@sandbox_endpoint(Provider.LOOP)
+def loop_return_list(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
+    """GET /warehouse/return/list?from=&to=&state=: the returns this sandbox account has sent."""
+    returns = list(_emitted_returns(account).values())
+    if state := request.GET.get("state"):
+        returns = [r for r in returns if r.get("state") == state]
+    return JsonResponse({"returns": returns})
 
 
 # ----------------------------------------------------------------------------- Redo
@@ -675,6 +694,13 @@ def redo_return_comments(request: HttpRequest, account: SandboxAccount, return_i
         return provider_error(Provider.REDO, 400, "Invalid comment", errors)
     sandbox_platform_call_record(account=account, return_id=return_id, action="comment", body=body)
     return JsonResponse({"comment": body["comment"]}, status=201)
+
+
+@sandbox_endpoint(Provider.REDO)
+def redo_store_returns(request: HttpRequest, account: SandboxAccount, store_id: str) -> HttpResponse:
+    """GET /stores/{storeId}/returns: {returns, orders} of what this sandbox account has sent."""
+    payloads = list(_emitted_returns(account).values())
+    return JsonResponse({"returns": [p["return"] for p in payloads], "orders": [p.get("order", {}) for p in payloads]})
 
 
 @sandbox_endpoint(Provider.REDO)

@@ -37,7 +37,6 @@ def _sandboxed(store: Store, live_url: str, *, provider: str, role: str, **field
 
 @pytest.mark.browser
 @pytest.mark.worker
-@pytest.mark.urls("tests.setup.browser_urls")
 def test_merchant_completes_the_wizard_against_the_sandbox(
     live_server: Any, celery_worker: Any, page: Page, settings: Any, django_user_model: Any, tmp_path: Path
 ) -> None:

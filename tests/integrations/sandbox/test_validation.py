@@ -242,3 +242,27 @@ def test_redo_status_enum(client: Client, redo: SandboxAccount, status: str, cod
         headers={"Authorization": "Bearer redo-secret"},
     )
     assert response.status_code == code
+
+
+def test_platform_lists_serve_what_the_sandbox_sent(client: Client, loop: SandboxAccount, redo: SandboxAccount):
+    from integrations.sandbox.models import SandboxWebhookDelivery
+    from integrations.sandbox.services import loop_return_payload, redo_return_payload
+
+    lines = [{"sku": "TEE-BLK-M", "quantity": 1}]
+    SandboxWebhookDelivery.objects.create(
+        account=loop,
+        url="http://127.0.0.1:9/x/",
+        event_type="return.created",
+        body=json.dumps(loop_return_payload(return_id="880011", order_name="#1042", lines=lines)),
+    )
+    SandboxWebhookDelivery.objects.create(
+        account=redo,
+        url="http://127.0.0.1:9/x/",
+        event_type="created",
+        body=json.dumps(redo_return_payload(return_id="r1", order_name="#1042", lines=lines)),
+    )
+    loop_list = client.get(f"{loop.base_path}warehouse/return/list", headers={"X-Authorization": "loop-key"})
+    redo_list = client.get(f"{redo.base_path}stores/store1/returns", headers={"Authorization": "Bearer redo-secret"})
+    assert [r["id"] for r in loop_list.json()["returns"]] == ["880011"]
+    assert [r["id"] for r in redo_list.json()["returns"]] == ["r1"]
+    assert client.get(f"{loop.base_path}warehouse/return/list").status_code == 401
