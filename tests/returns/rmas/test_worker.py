@@ -3,6 +3,7 @@
 import threading
 import time
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.db import OperationalError, close_old_connections
@@ -71,9 +72,14 @@ def test_order_1042_split_over_two_warehouses_then_a_second_return(httpserver: H
         store,
         lines=[{"sku": "TEE-BLK-M", "destination_key": "dest-ca"}, {"sku": "CAP-RED", "destination_key": "dest-nj"}],
     )
-    rmas_on_return_changed(return_obj=first, change="created")
     second = make_return(store, lines=[{"sku": "SOCK", "destination_key": "dest-ca"}])
-    rmas_on_return_changed(return_obj=second, change="created")
+    # Plan both returns before the worker starts writing: in-memory SQLite refuses a second
+    # writer outright, so this thread must not write while the worker pushes.
+    with mock.patch("returns.services.rmas._publish") as publish:
+        rmas_on_return_changed(return_obj=first, change="created")
+        rmas_on_return_changed(return_obj=second, change="created")
+    for call in publish.call_args_list:
+        getattr(tasks, call.args[0]).delay(call.args[1])
     rmas = wait_for(_all_settled, interval=0.2)
     assert sorted((r.number, r.status, r.location.wms_warehouse_code) for r in rmas) == [
         ("1042", "submitted", "CA1"),
@@ -124,7 +130,8 @@ def test_duplicated_publishes_push_once(httpserver: HTTPServer, celery_worker: A
         return shipmonk_ok()
 
     store, recorder = _world(httpserver, slow)
-    rmas_on_return_changed(return_obj=make_return(store, destination_id="dest-ca"), change="created")
+    with mock.patch("returns.services.rmas._publish"):  # publish below, once this thread stops writing
+        rmas_on_return_changed(return_obj=make_return(store, destination_id="dest-ca"), change="created")
     rma_id = RMA.objects.get().pk
     # Redeliveries (visibility timeout, a killed worker's requeue, the sweeper) all publish the same id.
     for _ in range(3):
