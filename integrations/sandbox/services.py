@@ -383,6 +383,59 @@ def loop_return_payload(
     return payload
 
 
+def shipmonk_shipment_notification_payload(
+    *, order_name: str, warehouse: str, skus: list[str], tracking_number: str, store_id: str = "12345"
+) -> dict[str, Any]:
+    """A ShipMonk Shipment Notification (providers.md §4.4): which warehouse shipped which SKUs."""
+    number = order_name.lstrip("#")
+    return {
+        "order_key": f"shopify-{number}",
+        "parent_order_key": None,
+        "order_number": order_name,
+        "warehouse": warehouse,
+        "store_id": store_id,
+        "carrier": "USPS",
+        "service": "Ground Advantage",
+        "master_tracking_number": tracking_number,
+        "items": [
+            {
+                "line_key": None,
+                "sku": sku,
+                "name": sku,
+                "quantity": 1,
+                "ordered_quantity": 1,
+                "fulfilled_quantity": 1,
+                "source": "imported",
+                "products": [],
+            }
+            for sku in skus
+        ],
+        "packages": [
+            {
+                "tracking_number": tracking_number,
+                "weight_lb": 0.8,
+                "box_number": 1,
+                "packed_products": [{"sku": sku, "quantity": 1, "lots": [], "line_key": None} for sku in skus],
+            }
+        ],
+        "ship_from": {
+            "name": "ShipMonk",
+            "company": "ShipMonk",
+            "street1": "1 Warehouse Way",
+            "street2": None,
+            "city": "Ontario",
+            "state": "CA",
+            "zip": "91761",
+            "country_code": "US",
+            "phone": None,
+            "email": None,
+            "residential": False,
+        },
+        "ordered_at": "2026-11-01T10:00:00-08:00",
+        "shipped_at": {"date": "2026-11-02 14:05:00.000000", "timezone": "America/Los_Angeles", "timezone_type": 3},
+    }
+
+
 def redo_return_payload(
     *,
     return_id: str,
@@ -426,9 +479,9 @@ def redo_return_payload(
 
 
 def sandbox_webhook_send(
-    *, account: SandboxAccount, event_type: str, payload: dict[str, Any]
+    *, account: SandboxAccount, event_type: str, payload: dict[str, Any], deliver_now: bool = False
 ) -> SandboxWebhookDelivery:
-    """Queue a signed webhook to the connection this account belongs to (sent by a worker)."""
+    """Queue a signed webhook to the connection this account belongs to (sent by a worker, or now)."""
     if account.connection is None:
         raise ValueError(f"{account} is not linked to a store connection: nowhere to send {event_type}")
     # Compact, slash-escaped JSON like Loop's PHP serialiser: the receiver must verify raw bytes.
@@ -439,9 +492,11 @@ def sandbox_webhook_send(
     delivery = SandboxWebhookDelivery.objects.create(
         account=account, url=base.rstrip("/") + account.connection.webhook_path, event_type=event_type, body=body
     )
-    from integrations.sandbox.tasks import sandbox_webhook_deliver
+    if deliver_now:
+        return sandbox_webhook_deliver(delivery_id=delivery.pk)
+    from integrations.sandbox.tasks import sandbox_webhook_deliver as deliver_task
 
-    transaction.on_commit(lambda: sandbox_webhook_deliver.delay(delivery.pk))
+    transaction.on_commit(lambda: deliver_task.delay(delivery.pk))
     return delivery
 
 
