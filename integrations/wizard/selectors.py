@@ -62,7 +62,7 @@ def location_is_linked(location: ShippingLocation) -> bool:
 def rma_created_event(events: list[TimelineEvent]) -> TimelineEvent | None:
     """The timeline entry saying the WMS created the RMA ("<WMS> RMA <number> created")."""
     for event in events:
-        if event.kind in ("rma_created", "rma_submitted"):
+        if event.kind in ("rma_created", "rma_submitted", "rma_test_planned"):
             return event
         if event.rma_id and event.level == TimelineEvent.Level.SUCCESS and "created" in event.message.lower():
             return event
@@ -71,7 +71,8 @@ def rma_created_event(events: list[TimelineEvent]) -> TimelineEvent | None:
 
 def test_return_done(*, store: Store) -> bool:
     return TimelineEvent.objects.filter(
-        Q(kind__in=("rma_created", "rma_submitted")) | Q(rma__isnull=False, level=TimelineEvent.Level.SUCCESS),
+        Q(kind__in=("rma_created", "rma_submitted", "rma_test_planned"))
+        | Q(rma__isnull=False, level=TimelineEvent.Level.SUCCESS),
         return_obj__store=store,
         return_obj__is_test=True,
     ).exists()

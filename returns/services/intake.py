@@ -56,10 +56,7 @@ def _values(data: ReturnData) -> dict[str, Any]:
 
 
 def _notify_rmas(*, return_obj: Return, change: str, webhook_id: int | None) -> None:
-    """Hand the change to RMA planning, unless it is a test event on a live store."""
-    if return_obj.is_test and not return_obj.store.is_sandbox:
-        # A test-mode event on a live store must never reach a live warehouse: discard here.
-        return
+    """Hand the change to RMA planning; test returns are planned too, and the push keeps them off live WMSs."""
     rmas_on_return_changed(return_obj=return_obj, change=change, webhook_id=webhook_id)
 
 

@@ -12,8 +12,10 @@ How a push stays exactly-once at the WMS under at-least-once workers:
   on `rma`; ShipStream refuses a duplicate merchant_ref).
 
 Test data never reaches a live WMS: an RMA of a test return (Return.is_test) or of a sandbox
-store is pushed only to a connection whose base URL is a sandbox or local address; otherwise
-it is parked in needs_attention with that reason.
+store is pushed only to a connection whose base URL is a sandbox or local address, and there
+even while the connection is still a draft (the setup wizard's test runs before go-live).
+Aimed at a live WMS it is closed as "planned, not sent": routing, numbering and mapping are
+proven on the timeline without touching the warehouse, and support's queue stays clean.
 """
 
 import logging
@@ -176,9 +178,35 @@ def is_sandbox_url(url: str) -> bool:
     return host == (own.hostname or "").lower() and parts.path.startswith("/sandbox/")
 
 
+def _is_test_data(rma: RMA) -> bool:
+    return rma.is_test or rma.return_obj.is_test or rma.store.is_sandbox
+
+
 def _test_data_blocked(rma: RMA) -> bool:
-    is_test = rma.is_test or rma.return_obj.is_test or rma.store.is_sandbox
-    return is_test and not is_sandbox_url(connection_base_url(rma.warehouse_connection))
+    return _is_test_data(rma) and not is_sandbox_url(connection_base_url(rma.warehouse_connection))
+
+
+def _may_push_now(rma: RMA) -> bool:
+    """Active connections take pushes; a draft one takes test data bound for a sandbox."""
+    connection = rma.warehouse_connection
+    if connection.is_accepting_pushes:
+        return True
+    return connection.status == Connection.Status.DRAFT and _is_test_data(rma) and not _test_data_blocked(rma)
+
+
+def _test_planned_only(rma: RMA) -> None:
+    """Close a test RMA aimed at a live WMS: planned and shown, never sent."""
+    reason = "test return: planned only, never sent to a live warehouse"
+    RMA.objects.filter(pk=rma.pk).update(status=RMA.Status.CANCELLED, last_error=reason, updated_at=timezone.now())
+    where = rma.location.warehouse_label if rma.location else rma.warehouse_connection.display_name
+    timeline_add(
+        return_obj=rma.return_obj,
+        rma=rma,
+        kind="rma_test_planned",
+        level=Level.INFO,
+        message=f"Test RMA {rma.number} planned at {where}: not sent, test returns never reach a live warehouse",
+        data={"reason": reason},
+    )
 
 
 # -- lease ------------------------------------------------------------------------------------
@@ -290,18 +318,14 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
             if rma.status != RMA.Status.PENDING:
                 return PushOutcome("done", f"already {rma.status}")
             connection = rma.warehouse_connection
-            if not connection.is_accepting_pushes:
+            if _test_data_blocked(rma):
+                _test_planned_only(rma)
+                return PushOutcome("done", "test data planned only")
+            if not _may_push_now(rma):
                 RMA.objects.filter(pk=rma.pk).update(
                     last_error=f"waiting: connection is {connection.status}", updated_at=timezone.now()
                 )
                 return PushOutcome("done", f"connection {connection.status}")
-            if _test_data_blocked(rma):
-                _needs_attention(
-                    rma,
-                    "Test return not sent: its warehouse connection points at a live WMS, not a sandbox",
-                    kind="rma_test_blocked",
-                )
-                return PushOutcome("done", "test data blocked")
             if rma.attempts > settings.RMA_PUSH_MAX_RETRIES:
                 # Crash loops (a poison message redelivered after worker deaths) also end here.
                 _failed(rma, f"gave up after {rma.attempts} attempts", trace="")

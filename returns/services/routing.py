@@ -69,7 +69,13 @@ def _order_lookup(*, return_obj: Return) -> tuple[int, OrderRef] | None:
     connections = Connection.objects.filter(
         store_id=return_obj.store_id, role=Connection.Role.WAREHOUSE, status=Connection.Status.ACTIVE
     ).order_by("id")
+    from integrations.http import connection_base_url
+    from returns.services.rmas import is_sandbox_url
+
     for connection in connections:
+        # Test data asks only sandbox warehouses, never a live WMS, even for a read.
+        if (return_obj.is_test or return_obj.store.is_sandbox) and not is_sandbox_url(connection_base_url(connection)):
+            continue
         try:
             client = get_client(connection=connection)
             if not isinstance(client, WarehouseClient):

@@ -273,19 +273,33 @@ def test_endpoint_token_rotation_retires_the_old_url(client):
 
 
 @pytest.mark.django_db
-def test_test_mode_event_on_a_live_store_never_reaches_rma_planning(client, monkeypatch):
-    from returns.services import intake
+def test_test_mode_event_on_a_live_store_is_planned_but_never_sent_to_the_live_wms(client):
+    from integrations.models import ApiCall, Connection
+    from returns.models import RMA
+    from returns.services.rmas import rma_push
+    from tests.factories import ShippingLocationFactory
 
-    calls: list[str] = []
-    monkeypatch.setattr(intake, "rmas_on_return_changed", lambda **kw: calls.append(kw["change"]))
     conn = ConnectionFactory()
+    live_wms = ConnectionFactory(
+        store=conn.store,
+        provider="shipmonk",
+        base_url="https://api.shipmonk.com",
+        api_key="k",
+        external_account_id="1",
+    )
+    assert live_wms.role == Connection.Role.WAREHOUSE
+    ShippingLocationFactory(store=conn.store, warehouse_connection=live_wms, wms_warehouse_code="CA1", is_default=True)
     _post(client, conn, "return_created_test_mode")
     svc.webhook_process(webhook_id=InboundWebhook.objects.get().pk)
-    assert Return.objects.get().is_test is True
-    assert calls == []
-    _post(client, conn, "return_created_no_label")
-    svc.webhook_process(webhook_id=InboundWebhook.objects.order_by("-id").first().pk)
-    assert calls == ["created"]  # control: a live event on the same store is planned
+    return_obj = Return.objects.get()
+    assert return_obj.is_test is True
+    rma = RMA.objects.get(return_obj=return_obj)
+    rma_push(rma_id=rma.pk)
+    rma.refresh_from_db()
+    assert rma.status == RMA.Status.CANCELLED
+    assert "never sent to a live warehouse" in rma.last_error
+    assert TimelineEvent.objects.filter(return_obj=return_obj, kind="rma_test_planned").exists()
+    assert not ApiCall.objects.exists()
 
 
 @pytest.mark.django_db

@@ -201,9 +201,27 @@ def test_test_returns_never_reach_a_live_wms(world: dict) -> None:
     Connection.objects.filter(pk=world["conn"].pk).update(base_url="https://api.shipmonk.com")
     rma_push(rma_id=world["rma"].pk)
     rma = RMA.objects.get(pk=world["rma"].pk)
-    assert rma.status == "needs_attention"
-    assert "Test return not sent" in rma.last_error
+    assert rma.status == "cancelled"
+    assert "never sent to a live warehouse" in rma.last_error
+    assert rma.timeline.get(kind="rma_test_planned").level == "info"
     assert not ApiCall.objects.exists()
+
+
+def test_test_returns_reach_a_sandbox_connection_while_it_is_still_a_draft(httpserver: HTTPServer, world: dict) -> None:
+    create = expect_create(httpserver, shipmonk_ok())
+    RMA.objects.filter(pk=world["rma"].pk).update(is_test=True)
+    Connection.objects.filter(pk=world["conn"].pk).update(status=Connection.Status.DRAFT)
+    rma_push(rma_id=world["rma"].pk)
+    assert (RMA.objects.get(pk=world["rma"].pk).status, create.count) == ("submitted", 1)
+
+
+def test_live_returns_wait_for_a_draft_connection(httpserver: HTTPServer, world: dict) -> None:
+    create = expect_create(httpserver, shipmonk_ok())
+    Connection.objects.filter(pk=world["conn"].pk).update(status=Connection.Status.DRAFT)
+    rma_push(rma_id=world["rma"].pk)
+    rma = RMA.objects.get(pk=world["rma"].pk)
+    assert (rma.status, create.count) == ("pending", 0)
+    assert rma.last_error == "waiting: connection is draft"
 
 
 def test_test_returns_do_reach_a_sandbox_connection(httpserver: HTTPServer, world: dict) -> None:
