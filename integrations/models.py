@@ -176,8 +176,10 @@ class Connection(BaseModel):
 
     @property
     def display_name(self) -> str:
+        """The warehouse system's own name ("ShipMonk"), also when TrackStar stands in front of it."""
         if self.provider == Provider.TRACKSTAR and self.wms_name:
-            return self.wms_name.replace("_", " ").title()
+            known = {choice.value: choice.label for choice in Provider}
+            return known.get(self.wms_name, self.wms_name.replace("_", " ").title())
         return self.get_provider_display()
 
     @property

@@ -112,3 +112,12 @@ def test_history_has_no_secret_columns_and_no_secret_values() -> None:
     assert len(rows) == 2
     for value in (*SECRET_VALUES.values(), conn.endpoint_token):
         assert value not in repr(rows)
+
+
+@pytest.mark.parametrize(
+    ("wms_name", "shown"), [("shipmonk", "ShipMonk"), ("shipstream", "ShipStream"), ("ship_hero", "Ship Hero")]
+)
+def test_display_name_of_a_wms_behind_trackstar(wms_name: str, shown: str) -> None:
+    from integrations.models import Connection
+
+    assert Connection(provider="trackstar", role="warehouse", wms_name=wms_name).display_name == shown

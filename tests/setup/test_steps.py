@@ -155,7 +155,7 @@ def test_trackstar_auth_failure_is_explained(merchant_client: Client, store: Sto
     responses.get(f"{TRACKSTAR}/wms/warehouses", status=401, json={"error": "bad token"})
     response = merchant_client.post(url(store, "warehouse"), {"kind": "shipmonk_trackstar", "access_token": "tok"})
     assert response.status_code == 422
-    assert "The access token was refused by Shipmonk through TrackStar" in response.content.decode()
+    assert "The access token was refused by ShipMonk through TrackStar" in response.content.decode()
     assert store.connections.get().wms_name == "shipmonk"
 
 

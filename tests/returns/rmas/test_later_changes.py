@@ -60,7 +60,7 @@ def test_trackstar_push_looks_up_the_order_caches_it_and_warns_on_unused_fields(
     sent = [entry[0] for entry in httpserver.log if entry[0].path == "/wms/returns"][0].get_json()
     assert (sent["order_id"], sent["warehouse_id"]) == ("ord_9", "wh_123")
     success = rma.timeline.get(kind="rma_submitted")
-    assert success.message == "Shipmonk RMA 1042 created at wh_123"
+    assert success.message == "ShipMonk RMA 1042 created at wh_123"
     assert success.data["external_url"] == "https://wms/r/1"
     warning = rma.timeline.get(kind="rma_unused_fields")
     assert (warning.level, warning.data) == ("warning", {"unused_fields": ["note"]})
