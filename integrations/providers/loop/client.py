@@ -1,17 +1,23 @@
 """Loop Returns API client.
 
 Reference: https://docs.loopreturns.com/api-reference/getting-started ; providers.md §1.
-Acting on returns (process / flag / note) belongs to a later issue.
 """
 
+import datetime as dt
 from datetime import timedelta
 from typing import Any, Self
 
+import requests
 from django.utils import timezone
 
 from integrations.base import ProviderClient
+from integrations.exceptions import ProviderRejected
 from integrations.http import BaseHttpClient, connection_base_url
-from integrations.models import Connection
+from integrations.models import ApiCall, Connection
+from integrations.providers.loop import payloads
+
+# Loop's list endpoint refuses a range longer than 120 days.
+LIST_MAX_DAYS = 120
 
 
 class LoopClient(BaseHttpClient, ProviderClient):
@@ -48,3 +54,95 @@ class LoopClient(BaseHttpClient, ProviderClient):
         """
         data = self.request_json("GET", f"/happy-returns/shipments/{shipment_id}", operation="happy_returns_shipment")
         return data if isinstance(data, dict) else {"data": data}
+
+    # -- acting on a return (warehouse API, providers.md §1.7) ----------------------------------
+
+    def _return_ref(self, return_id: str) -> tuple[str, dict[str, str]]:
+        """The path id and query parameters that name a return (Redo's compat API overrides this)."""
+        return str(return_id), {}
+
+    def _action(self, return_id: str, action: str, *, json_body: Any = None) -> requests.Response:
+        """POST /warehouse/return/{id}/{action}; a 2xx whose body reports an error raises ProviderRejected."""
+        path_id, params = self._return_ref(return_id)
+        response = self.request(
+            "POST",
+            f"/warehouse/return/{path_id}/{action}",
+            operation=f"return_{action}",
+            json_body=json_body,
+            params=params or None,
+        )
+        error = payloads.answer_error(response.text)
+        if error:
+            message = self._scrub(f"{self.provider} answered {response.status_code} with an error: {error}")[:1000]
+            # The shared base logged this call as a success (2xx); correct the log so support sees it.
+            ApiCall.objects.filter(pk=self.last_api_call_id).update(
+                error_class=ProviderRejected.__name__, error_message=message
+            )
+            raise ProviderRejected(message, status_code=response.status_code, api_call_id=self.last_api_call_id)
+        return response
+
+    def return_process(self, *, return_id: str) -> int | None:
+        """Queue processing (refunds, exchanges, gift cards); returns the ApiCall id.
+
+        POST /warehouse/return/{id}/process: https://docs.loopreturns.com/integration-guides/process-returns
+        """
+        self._action(return_id, "process")
+        return self.last_api_call_id
+
+    def return_flag(self, *, return_id: str) -> int | None:
+        """Block automatic processing until a human reviews the return; returns the ApiCall id.
+
+        POST /warehouse/return/{id}/flag: https://docs.loopreturns.com/integration-guides/return-actions
+        """
+        self._action(return_id, "flag")
+        return self.last_api_call_id
+
+    def return_note_create(self, *, return_id: str, content: str) -> int | None:
+        """Add a note (under 255 characters); returns the ApiCall id.
+
+        POST /warehouse/return/{id}/note {"content"}: https://docs.loopreturns.com/integration-guides/return-actions
+        """
+        self._action(return_id, "note", json_body=payloads.note_body(content))
+        return self.last_api_call_id
+
+    def returns_list(self, *, updated_since: dt.datetime, until: dt.datetime, max_pages: int) -> list[dict[str, Any]]:
+        """Returns updated in [updated_since, until], oldest range first, at most max_pages pages.
+
+        GET /warehouse/return/list?from=&to=&filter=updated_at (range ≤ 120 days, paginated):
+        https://docs.loopreturns.com/integration-guides/process-returns
+        """
+        since = max(updated_since, until - timedelta(days=LIST_MAX_DAYS - 1))
+        # Whole days (the format the docs show): a day is re-read, and intake ignores what it has.
+        params: dict[str, Any] | None = {
+            "from": since.strftime("%Y-%m-%d"),
+            "to": (until + timedelta(days=1)).strftime("%Y-%m-%d"),
+            "filter": "updated_at",
+        }
+        url = "/warehouse/return/list"
+        found: list[dict[str, Any]] = []
+        for _ in range(max_pages):
+            data = self.request_json("GET", url, operation="returns_list", params=params)
+            rows, next_url = payloads.returns_from(data)
+            found.extend(rows)
+            if not next_url or not rows:
+                break
+            # The next-page URL carries the filters already.
+            url, params = next_url, None
+        return found
+
+    # -- webhook subscriptions (providers.md §1.2) ----------------------------------------------
+
+    def webhooks_list(self) -> list[dict[str, Any]]:
+        """GET /webhooks → [{id, topic, trigger, url, status}]: https://docs.loopreturns.com/reference/setting-up-webhooks."""
+        return payloads.webhooks_from(self.request_json("GET", "/webhooks", operation="webhooks_list"))
+
+    def webhook_create(self, *, topic: str, trigger: str, url: str) -> dict[str, Any]:
+        """POST /webhooks {topic, trigger, url, status: active}: https://docs.loopreturns.com/reference/setting-up-webhooks."""
+        body = payloads.webhook_body(topic=topic, trigger=trigger, url=url)
+        data = self.request_json("POST", "/webhooks", operation="webhook_create", json_body=body)
+        return data if isinstance(data, dict) else {}
+
+    def webhook_activate(self, *, webhook_id: str, topic: str, trigger: str, url: str) -> None:
+        """PUT /webhooks/{id} with status active (Loop deactivates failing webhooks; providers.md §1.4)."""
+        body = payloads.webhook_body(topic=topic, trigger=trigger, url=url)
+        self.request("PUT", f"/webhooks/{webhook_id}", operation="webhook_activate", json_body=body)
