@@ -56,3 +56,19 @@ def rmas_sweep_pending() -> int:
     from returns.services.rmas import rmas_sweep_pending as service
 
     return service()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def return_platform_act(self, return_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Process or flag a return on its platform once its RMAs are resolved; retries transient failures."""
+    from returns.services.outcomes import return_platform_act as service
+    from returns.services.rmas import push_countdown
+
+    try:
+        outcome = service(return_id=return_id, final_attempt=_final(self), retries=self.request.retries)
+    except OperationalError as exc:
+        countdown = push_countdown(retries=self.request.retries)
+        raise self.retry(exc=exc, countdown=countdown, max_retries=settings.RMA_PUSH_MAX_RETRIES) from exc
+    if outcome.retry:
+        raise self.retry(countdown=outcome.countdown)
+    return outcome.detail

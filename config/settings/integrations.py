@@ -36,3 +36,26 @@ ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ALLOW_PRIVATE_PROVIDER_URLS", default=Fa
 
 # Days to keep processed webhooks and API calls; pending and failed ones are kept regardless.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=30)
+
+# RMA pushes (read in returns/services/rmas.py with these defaults; declared here so they are tunable).
+# The first retry waits about this long, doubling each time up to CELERY_MAX_COUNTDOWN_SECONDS.
+RMA_PUSH_BACKOFF_SECONDS = env.float("RMA_PUSH_BACKOFF_SECONDS", default=10)
+# One worker at a time per RMA: longer than a task can run (its hard time limit) plus a margin.
+RMA_PUSH_LEASE_SECONDS = env.int("RMA_PUSH_LEASE_SECONDS", default=env.int("CELERY_TASK_TIME_LIMIT", default=90) + 30)
+# Pending RMAs untouched this long are re-published by the sweeper.
+RMA_SWEEP_GRACE_SECONDS = env.int("RMA_SWEEP_GRACE_SECONDS", default=120)
+
+# Redo's Loop-compatible API (connection.options["loop_compatible"]):
+# https://developers.redo.com/docs/api-reference/loop-compatible-api
+REDO_LOOP_COMPAT_BASE_URL = env("REDO_LOOP_COMPAT_BASE_URL", default="https://loop-api.getredo.com/api/v1")
+
+# Reconciliation (product.md flow 9): poll both sides for what webhooks missed.
+# A return that should have an RMA but has none this long after it arrived gets a timeline warning.
+RECONCILE_GRACE_MINUTES = env.int("RECONCILE_GRACE_MINUTES", default=30)
+# A connection's first run looks this far back (TrackStar's initial sync covers 30 days, sends no webhooks).
+RECONCILE_FIRST_LOOKBACK_HOURS = env.int("RECONCILE_FIRST_LOOKBACK_HOURS", default=72)
+# Each run re-reads this much before its cursor: provider clocks and list indexes lag a little.
+RECONCILE_OVERLAP_SECONDS = env.int("RECONCILE_OVERLAP_SECONDS", default=300)
+# Pages per connection per run, so one run stays well inside each provider's rate limit; the
+# cursor only advances after a complete run, so the next run continues where this one stopped.
+RECONCILE_MAX_PAGES = env.int("RECONCILE_MAX_PAGES", default=20)

@@ -1,17 +1,20 @@
 """Warehouse events → RMA status, received / restocked quantities and condition per unit.
 
 Version-guarded by the WMS's own timestamp (RMA.warehouse_updated_at): an older event never
-overwrites a newer state. Safe to run twice.
+overwrites a newer state. Safe to run twice. When an RMA's outcome is (re)computed, the
+return's platform action is decided (returns/services/outcomes.py).
 """
 
+import dataclasses
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from integrations.exceptions import ProviderPermanentError
 from integrations.inbound import InboundWarehouseReturnEvent, WarehouseLineData
-from integrations.models import Connection
+from integrations.models import Connection, Provider
 from returns.models import RMA, RMALine, TimelineEvent, WarehouseOutcome
 from returns.services.timeline import timeline_add
 
@@ -55,11 +58,57 @@ def _received_summary(line: RMALine) -> str:
     return ", ".join(words)
 
 
-@transaction.atomic
+def _with_shipstream_quantities(*, connection: Connection, event: InboundWarehouseReturnEvent) -> Any:
+    """ShipStream delivery:* messages carry no per-item quantities: read them with delivery.search.
+
+    Only once goods are arriving (receiving / received); a transient error propagates, so the
+    webhook is retried rather than applied without its quantities.
+    """
+    from integrations.providers.shipstream.client import ShipStreamClient
+    from integrations.providers.shipstream.mappers import delivery_lines
+
+    if connection.provider != Provider.SHIPSTREAM or event.lines is not None or not event.rma_number:
+        return event
+    if event.status not in (RMA.Status.RECEIVING, RMA.Status.RECEIVED):
+        return event
+    if not RMA.objects.filter(number=event.rma_number, warehouse_connection=connection).exists():
+        return event  # not ours: no call
+    try:
+        client = ShipStreamClient.from_connection(connection)
+        delivery = client.delivery_by_merchant_ref(merchant_ref=event.rma_number)
+    except ProviderPermanentError as exc:
+        # The status still counts; support sees why the quantities are missing.
+        rma = RMA.objects.select_related("return_obj").filter(number=event.rma_number, warehouse_connection=connection)
+        if (found := rma.first()) is not None:
+            timeline_add(
+                return_obj=found.return_obj,
+                rma=found,
+                kind="rma_quantities_unavailable",
+                level=TimelineEvent.Level.WARNING,
+                message=f"ShipStream quantities of RMA {found.number} could not be read: {exc.message}",
+                api_call_id=exc.api_call_id,
+            )
+        return event
+    lines = delivery_lines(delivery) if delivery else None
+    return dataclasses.replace(event, lines=lines) if lines is not None else event
+
+
 def rma_apply_warehouse_event(
-    *, connection: Connection, event: InboundWarehouseReturnEvent, webhook_id: int | None
+    *, connection: Connection, event: InboundWarehouseReturnEvent, webhook_id: int | None, found_by: str = ""
 ) -> str:
-    """Apply a WMS event to its RMA; returns "" when applied, else a note saying why nothing was done."""
+    """Apply a WMS event to its RMA; returns "" when applied, else a note saying why nothing was done.
+
+    found_by ("found by reconciliation") is added to the timeline entries it writes.
+    """
+    event = _with_shipstream_quantities(connection=connection, event=event)
+    return _apply(connection=connection, event=event, webhook_id=webhook_id, found_by=found_by)
+
+
+@transaction.atomic
+def _apply(*, connection: Connection, event: InboundWarehouseReturnEvent, webhook_id: int | None, found_by: str) -> str:
+    from returns.services.outcomes import return_outcome_evaluate
+
+    suffix = f" ({found_by})" if found_by else ""
     match = Q(number=event.rma_number) if event.rma_number else Q(external_id=event.external_id)
     if not (event.rma_number or event.external_id):
         return "event names no RMA"
@@ -134,7 +183,7 @@ def rma_apply_warehouse_event(
                 rma=rma,
                 kind="rma_received",
                 level=TimelineEvent.Level.SUCCESS,
-                message=f"Received at {where}: {summary}",
+                message=f"Received at {where}: {summary}{suffix}",
                 data={"outcome": rma.outcome, "warehouse_status": rma.warehouse_status},
                 webhook_id=webhook_id,
             )
@@ -143,8 +192,10 @@ def rma_apply_warehouse_event(
             return_obj=rma.return_obj,
             rma=rma,
             kind="rma_status_changed",
-            message=f"{wms} RMA {rma.number}: {rma.get_status_display().lower()} ({rma.warehouse_status})",
+            message=f"{wms} RMA {rma.number}: {rma.get_status_display().lower()} ({rma.warehouse_status}){suffix}",
             data={"from": previous_status, "to": rma.status},
             webhook_id=webhook_id,
         )
+    if "outcome" in fields:
+        return_outcome_evaluate(return_id=rma.return_obj_id, webhook_id=webhook_id, found_by=found_by)
     return ""

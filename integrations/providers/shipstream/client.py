@@ -3,6 +3,7 @@
 Reference: https://docs.shipstream.io/doc/api-basics.html ; providers.md §5.
 """
 
+import datetime as dt
 from typing import Any, Self
 
 from integrations.base import PushResult, RmaPayload, WarehouseClient
@@ -131,3 +132,38 @@ class ShipStreamClient(BaseHttpClient, WarehouseClient):
         """delivery.cancel(increment_id): https://docs.shipstream.io/ref/delivery.html."""
         result = self.call("delivery.cancel", [external_id], operation="rma_cancel", idempotency_key=idempotency_key)
         return PushResult(external_id=external_id, raw=result, api_call_id=self.last_api_call_id)
+
+    # -- reading deliveries back (warehouse events, reconciliation) ------------------------------
+
+    def _search(self, filters: dict[str, Any], options: dict[str, Any], *, operation: str) -> list[dict[str, Any]]:
+        result = self.call("delivery.search", [filters, options], operation=operation)
+        rows = (result.get("results") or result.get("items") or []) if isinstance(result, dict) else result or []
+        return [row for row in rows if isinstance(row, dict)]
+
+    def delivery_by_merchant_ref(self, *, merchant_ref: str) -> dict[str, Any] | None:
+        """The RMA delivery with its items, by our RMA number (webhooks carry no per-item quantities).
+
+        delivery.search({"merchant_ref": {"eq"}}, {"fields": ["items"]}): https://docs.shipstream.io/ref/delivery.html
+        Whether items come by default is unconfirmed (providers.md §7.5), so they are asked for.
+        """
+        filters = {"merchant_ref": {"eq": merchant_ref}, "delivery_type": {"eq": "rma"}}
+        for row in self._search(filters, {"fields": ["items"]}, operation="delivery_get"):
+            if str(row.get("merchant_ref")) == merchant_ref:
+                return row
+        return None
+
+    def deliveries_updated(self, *, updated_since: dt.datetime, max_pages: int) -> list[dict[str, Any]]:
+        """RMA deliveries updated since a time, with their items (reconciliation).
+
+        delivery.search({"updated_at": {"gt"}, "delivery_type": {"eq": "rma"}}, {page, limit}):
+        https://docs.shipstream.io/ref/delivery.html
+        """
+        since = updated_since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        filters = {"updated_at": {"gt": since}, "delivery_type": {"eq": "rma"}}
+        found: list[dict[str, Any]] = []
+        for page in range(1, max_pages + 1):
+            rows = self._search(filters, {"fields": ["items"], "page": page, "limit": 100}, operation="deliveries_list")
+            found.extend(rows)
+            if len(rows) < 100:
+                break
+        return found

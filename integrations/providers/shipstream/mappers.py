@@ -46,3 +46,54 @@ def delivery_event(topic: str, message: Mapping[str, Any]) -> InboundWarehouseRe
         updated_at=parse_timestamp(message.get("event_timestamp")),
         lines=lines,
     )
+
+
+def delivery_lines(delivery: Mapping[str, Any]) -> tuple[WarehouseLineData, ...] | None:
+    """delivery.search row → per-SKU quantities (webhook messages carry none; providers.md §5.2-5.4).
+
+    qty_received is what arrived, qty_putaway what went back on the shelf; a container's
+    damage_type other than "none" marks the SKU's units damaged. None when the row has no items.
+    """
+    items = delivery.get("items")
+    if not isinstance(items, list):
+        return None
+    lines = []
+    for item in items:
+        if not isinstance(item, Mapping) or not text(item.get("sku")):
+            continue
+        received = to_int(item.get("qty_received"))
+        restocked = to_int(item.get("qty_putaway"))
+        damaged = text(item.get("damage_type")) not in ("", "none")
+        details: tuple[Mapping[str, Any], ...] = ()
+        if received:
+            details = (
+                {
+                    "quantity": received,
+                    "condition": "damaged" if damaged else "good",
+                    "disposition": "restocked" if restocked and not damaged else "",
+                },
+            )
+        lines.append(
+            WarehouseLineData(
+                sku=text(item.get("sku")),
+                expected_quantity=to_int(item.get("qty_expected") or item.get("qty")),
+                received_quantity=received,
+                restocked_quantity=restocked,
+                receiving_details=details,
+            )
+        )
+    return tuple(lines)
+
+
+def delivery_object_event(delivery: Mapping[str, Any]) -> InboundWarehouseReturnEvent:
+    """A delivery.search row (reconciliation) → the same event a delivery:* webhook gives, with quantities."""
+    status = text(delivery.get("status"))
+    return InboundWarehouseReturnEvent(
+        rma_number=text(delivery.get("merchant_ref")),
+        external_id=text(delivery.get("increment_id")),
+        status=DELIVERY_STATUSES.get(status, ""),
+        warehouse_status=status,
+        warehouse_code=text(delivery.get("warehouse_id")),
+        updated_at=parse_timestamp(delivery.get("updated_at")),
+        lines=delivery_lines(delivery),
+    )

@@ -1,0 +1,470 @@
+"""Warehouse outcome → the returns platform (product.md flow 7).
+
+Once every RMA of a return is resolved (received or cancelled), the return's outcome is the
+worst of its RMAs' outcomes; the store's StatusMapping turns it into an action (process, flag
+with a note, ignore). In manual mode a worker then acts on Loop or Redo; in automatic mode the
+outcome is only recorded.
+
+Exactly once per return:
+- the decision is taken under the Return's row lock and written to Return.platform_action in
+  the same transaction as the warehouse event ("process_queued" / "flag_queued"), so a
+  redelivered or reconciled event finds it decided and does nothing;
+- a per-return lease lets one worker at a time call the platform;
+- each call is an ApiCall row committed on its own before the result is written, so a rerun
+  after a crash skips the calls that already succeeded (flag, then note).
+
+Return.platform_action holds: "" (undecided), process_queued / flag_queued (a worker will act),
+process / flag / ignore (done), recorded (automatic mode), failed (needs support).
+"""
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.exceptions import (
+    ProviderConfigurationError,
+    ProviderError,
+    ProviderPermanentError,
+    ProviderThrottled,
+    ProviderTransientError,
+)
+from integrations.http import connection_base_url
+from integrations.models import ApiCall, Connection, Provider, Store
+from returns.models import RMA, Platform, PlatformAction, Return, StatusMapping, TimelineEvent, WarehouseOutcome
+from returns.services.rmas import PushOutcome, is_sandbox_url, push_countdown
+from returns.services.timeline import timeline_add
+
+logger = logging.getLogger(__name__)
+
+Level = TimelineEvent.Level
+
+PROCESS_QUEUED = "process_queued"
+FLAG_QUEUED = "flag_queued"
+RECORDED = "recorded"
+FAILED = "failed"
+QUEUED = (PROCESS_QUEUED, FLAG_QUEUED)
+RESOLVED_RMA_STATUSES = (RMA.Status.RECEIVED, RMA.Status.CANCELLED)
+
+# Sensible defaults: good and complete → process; anything else → a human looks, told what arrived.
+DEFAULT_STATUS_MAPPINGS: dict[str, tuple[str, str]] = {
+    WarehouseOutcome.FULLY_RECEIVED: (PlatformAction.PROCESS, ""),
+    WarehouseOutcome.SHORT: (PlatformAction.FLAG, "Short receipt: {summary}"),
+    WarehouseOutcome.EXCESS: (PlatformAction.FLAG, "More than expected arrived: {summary}"),
+    WarehouseOutcome.DAMAGED: (PlatformAction.FLAG, "Damaged or not resellable: {summary}"),
+    WarehouseOutcome.CANCELLED: (PlatformAction.IGNORE, ""),
+}
+# Worst first: the return's outcome is the worst of its RMAs'.
+_SEVERITY = (WarehouseOutcome.DAMAGED, WarehouseOutcome.SHORT, WarehouseOutcome.EXCESS, WarehouseOutcome.FULLY_RECEIVED)
+
+
+# -- status mappings --------------------------------------------------------------------------
+
+
+def status_mappings_ensure(*, store_id: int) -> dict[str, StatusMapping]:
+    """The store's mapping per outcome, creating any missing row with its default (visible in the admin)."""
+    rows = {m.outcome: m for m in StatusMapping.objects.filter(store_id=store_id)}
+    missing = [
+        StatusMapping(store_id=store_id, outcome=outcome, action=action, note_template=note)
+        for outcome, (action, note) in DEFAULT_STATUS_MAPPINGS.items()
+        if outcome not in rows
+    ]
+    if missing:
+        # ignore_conflicts: two workers may fill in the same store at once (unique per store+outcome).
+        StatusMapping.objects.bulk_create(missing, ignore_conflicts=True)
+        rows = {m.outcome: m for m in StatusMapping.objects.filter(store_id=store_id)}
+    return rows
+
+
+def status_mapping_resolve(*, store_id: int, outcome: str) -> StatusMapping:
+    """The store's mapping for one outcome (the default when the store has none yet)."""
+    return status_mappings_ensure(store_id=store_id)[outcome]
+
+
+# -- evaluating a return's outcome ------------------------------------------------------------
+
+
+def return_outcome(*, rmas: list[RMA]) -> str | None:
+    """The return's warehouse outcome, or None while an RMA is unresolved.
+
+    All cancelled → cancelled. Some cancelled and others received → short: goods the platform
+    expects will not arrive.
+    """
+    if not rmas or any(r.status not in RESOLVED_RMA_STATUSES for r in rmas):
+        return None
+    received = [r for r in rmas if r.status == RMA.Status.RECEIVED]
+    if not received:
+        return WarehouseOutcome.CANCELLED
+    outcomes = {r.outcome or WarehouseOutcome.FULLY_RECEIVED for r in received}
+    if len(received) < len(rmas):
+        outcomes.add(WarehouseOutcome.SHORT)
+    return next(o for o in _SEVERITY if o in outcomes)
+
+
+def received_summary(*, rmas: list[RMA]) -> str:
+    """What arrived, per RMA and SKU: "RMA 1077 at CA1: 1 of 2 × CAP-NVY (good, restocked)"."""
+    parts = []
+    for rma in rmas:
+        if rma.status == RMA.Status.CANCELLED:
+            parts.append(f"RMA {rma.number} cancelled")
+            continue
+        where = f" at {rma.location.warehouse_label}" if rma.location else ""
+        lines = []
+        for line in rma.lines.all():
+            words = sorted(
+                {str(d.get(k)) for d in line.receiving_details or [] for k in ("condition", "disposition") if d.get(k)}
+            )
+            if not words and line.restocked_quantity:
+                words = ["restocked"]
+            detail = f" ({', '.join(words)})" if words else ""
+            lines.append(f"{line.received_quantity} of {line.quantity} × {line.sku}{detail}")
+        parts.append(f"RMA {rma.number}{where}: {'; '.join(lines) or 'nothing'}")
+    return " | ".join(parts)
+
+
+def _platform_connection(return_obj: Return) -> Connection | None:
+    if return_obj.connection_id:
+        return return_obj.connection
+    return Connection.objects.filter(
+        store_id=return_obj.store_id, role=Connection.Role.RETURNS_PLATFORM, provider=return_obj.platform
+    ).first()
+
+
+def _platform_label(return_obj: Return, connection: Connection | None = None) -> str:
+    label = Platform(return_obj.platform).label if return_obj.platform in Platform.values else return_obj.platform
+    if connection is not None and connection.provider == Provider.REDO and _loop_compatible(connection):
+        return f"{label} (Loop-compatible API)"
+    return label
+
+
+def _loop_compatible(connection: Connection) -> bool:
+    return bool((connection.options or {}).get("loop_compatible"))
+
+
+def _note(mapping: StatusMapping, *, outcome: str, summary: str) -> str:
+    template = mapping.note_template or DEFAULT_STATUS_MAPPINGS[outcome][1] or "{summary}"
+    try:
+        text = template.format(summary=summary)
+    except (KeyError, IndexError, ValueError):
+        # A template with other braces is used as written, with what arrived after it.
+        text = f"{template} {summary}"
+    return f"Backhaul: {text}"
+
+
+def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, found_by: str = "") -> str:
+    """Decide what the platform should be told about a return once all its RMAs are resolved.
+
+    Runs in the caller's transaction (the warehouse event's); the platform call itself is
+    queued after commit. Returns a short word for logs and tests.
+    """
+    suffix = f" ({found_by})" if found_by else ""
+    with transaction.atomic():
+        return_obj = Return.objects.select_for_update().select_related("store", "connection").get(pk=return_id)
+        if return_obj.platform_action:
+            return f"already {return_obj.platform_action}"
+        rmas = list(return_obj.rmas.select_related("location").prefetch_related("lines").order_by("number"))
+        outcome = return_outcome(rmas=rmas)
+        if outcome is None:
+            waiting = [r.number for r in rmas if r.status not in RESOLVED_RMA_STATUSES]
+            if waiting and len(waiting) < len(rmas):
+                timeline_add(
+                    return_obj=return_obj,
+                    kind="platform_action_waiting",
+                    message=f"Waiting for RMA {', '.join(waiting)} before telling "
+                    f"{_platform_label(return_obj)}{suffix}",
+                    data={"waiting_for": waiting},
+                    webhook_id=webhook_id,
+                )
+            return "waiting"
+        connection = _platform_connection(return_obj)
+        platform = _platform_label(return_obj, connection)
+        mapping = status_mapping_resolve(store_id=return_obj.store_id, outcome=outcome)
+        summary = received_summary(rmas=rmas)
+        data: dict[str, Any] = {"outcome": outcome, "action": mapping.action, "summary": summary}
+        if return_obj.store.processing_mode == Store.ProcessingMode.AUTOMATIC:
+            _decide(return_obj, RECORDED)
+            timeline_add(
+                return_obj=return_obj,
+                kind="platform_outcome_recorded",
+                message=f"Automatic mode: {platform} processes on its own; warehouse outcome recorded "
+                f"({WarehouseOutcome(outcome).label.lower()}){suffix}",
+                data=data,
+                webhook_id=webhook_id,
+            )
+            return RECORDED
+        if mapping.action == PlatformAction.IGNORE:
+            _decide(return_obj, PlatformAction.IGNORE)
+            timeline_add(
+                return_obj=return_obj,
+                kind="platform_action_ignored",
+                message=f"Warehouse outcome {outcome.replace('_', ' ')}: nothing sent to {platform} "
+                f"(status mapping: ignore){suffix}",
+                data=data,
+                webhook_id=webhook_id,
+            )
+            return PlatformAction.IGNORE
+        state = PROCESS_QUEUED if mapping.action == PlatformAction.PROCESS else FLAG_QUEUED
+        if state == FLAG_QUEUED:
+            data["note"] = _note(mapping, outcome=outcome, summary=summary)
+        _decide(return_obj, state)
+        verb = "process" if state == PROCESS_QUEUED else "flag with a note"
+        timeline_add(
+            return_obj=return_obj,
+            kind="platform_action_queued",
+            message=f"Warehouse outcome {outcome.replace('_', ' ')} → {verb} in {platform}{suffix}",
+            data=data,
+            webhook_id=webhook_id,
+        )
+        return_platform_act_enqueue(return_id=return_obj.pk)
+        return state
+
+
+def _decide(return_obj: Return, state: str, *, at: bool = False) -> None:
+    return_obj.platform_action = state
+    fields = ["platform_action", "updated_at"]
+    if at:
+        return_obj.platform_action_at = timezone.now()
+        fields.append("platform_action_at")
+    return_obj.save(update_fields=fields)
+
+
+# -- publishing -------------------------------------------------------------------------------
+
+
+def _publish(return_id: int) -> None:
+    from returns import tasks
+
+    try:
+        tasks.return_platform_act.delay(return_id)
+    except Exception:  # the broker may be down: reconciliation re-publishes queued actions
+        logger.exception("could not publish the platform action of return %s", return_id)
+
+
+def return_platform_act_enqueue(*, return_id: int) -> None:
+    """Publish the platform action after the surrounding transaction commits."""
+    transaction.on_commit(partial(_publish, return_id), robust=True)
+
+
+# -- acting on the platform -------------------------------------------------------------------
+
+
+class _Lease:
+    """One worker at a time per return, across processes (Redis / file cache)."""
+
+    def __init__(self, return_id: int) -> None:
+        self.key = f"return-platform-lease:{return_id}"
+        self.token = uuid.uuid4().hex
+        self.held = False
+
+    def __enter__(self) -> "_Lease":
+        lease = int(getattr(settings, "RMA_PUSH_LEASE_SECONDS", settings.CELERY_TASK_TIME_LIMIT + 30))
+        self.held = bool(cache.add(self.key, self.token, lease))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.held and cache.get(self.key) == self.token:
+            cache.delete(self.key)
+
+
+def _succeeded(*, return_id: int, operation: str) -> int | None:
+    """The ApiCall of an earlier successful call of this operation for the return (a rerun skips it)."""
+    call = (
+        ApiCall.objects.filter(
+            return_obj_id=return_id, operation=operation, status_code__gte=200, status_code__lt=300, error_class=""
+        )
+        .order_by("-id")
+        .first()
+    )
+    return call.pk if call else None
+
+
+def _once(return_id: int, operation: str, call: Callable[[], Any]) -> int | None:
+    done = _succeeded(return_id=return_id, operation=operation)
+    if done is not None:
+        return done
+    result = call()
+    return result[0] if isinstance(result, tuple) else result
+
+
+def _redo_items(return_obj: Return) -> list[tuple[str, bool, bool]]:
+    """Per Redo item: (item id, accept, restock), from what the warehouses received per SKU."""
+    received: dict[str, int] = defaultdict(int)
+    restocked: dict[str, int] = defaultdict(int)
+    for rma in return_obj.rmas.exclude(status=RMA.Status.CANCELLED).prefetch_related("lines"):
+        for line in rma.lines.all():
+            sku = line.platform_sku or line.sku
+            received[sku] += line.received_quantity
+            restocked[sku] += line.restocked_quantity
+    items = []
+    for line in return_obj.lines.order_by("id"):
+        got = min(line.quantity, received[line.sku])
+        back = min(got, restocked[line.sku])
+        received[line.sku] -= got
+        restocked[line.sku] -= back
+        item_id = (line.external_line_ids or [line.line_key])[0]
+        items.append((str(item_id), got > 0, back > 0))
+    return items
+
+
+def _call_platform(*, client: Any, connection: Connection, return_obj: Return, action: str, note: str) -> list[int]:
+    """Make the calls for one action; returns their ApiCall ids. Raises the taxonomy's errors."""
+    rid, ext = return_obj.pk, return_obj.external_id
+    redo_native = connection.provider == Provider.REDO and not _loop_compatible(connection)
+    calls: list[int | None] = []
+    if not redo_native:
+        # Loop, or Redo's Loop-compatible API. Never close or cancel there: on Redo close rejects
+        # the return and cancel resets it.
+        if action == PlatformAction.PROCESS:
+            calls.append(_once(rid, "return_process", lambda: client.return_process(return_id=ext)))
+        else:
+            calls.append(_once(rid, "return_flag", lambda: client.return_flag(return_id=ext)))
+            calls.append(_once(rid, "return_note", lambda: client.return_note_create(return_id=ext, content=note)))
+    elif action == PlatformAction.PROCESS:
+        try:
+            items = _redo_items(return_obj)
+            calls.append(_once(rid, "return_process", lambda: client.return_process(return_id=ext, items=items)))
+        except ProviderConfigurationError:
+            # process is BETA: where it is not offered (410 / 501), completing the return is the documented way.
+            calls.append(
+                _once(rid, "return_status", lambda: client.return_status_update(return_id=ext, status="complete"))
+            )
+    else:
+        calls.append(_once(rid, "return_status", lambda: client.return_status_update(return_id=ext, status="flagged")))
+        calls.append(_once(rid, "return_comment", lambda: client.return_comment_create(return_id=ext, message=note)))
+    return [c for c in calls if c is not None]
+
+
+def _client_for(connection: Connection) -> Any:
+    from integrations.providers.redo.client import RedoLoopCompatibleClient
+    from integrations.registry import get_client
+
+    if connection.provider == Provider.REDO and _loop_compatible(connection):
+        return RedoLoopCompatibleClient.from_connection(connection)
+    return get_client(connection=connection)
+
+
+def return_platform_act(*, return_id: int, final_attempt: bool = False, retries: int = 0) -> PushOutcome:
+    """Process or flag one return on its platform (the decision is already on the row); retry transient errors."""
+    with _Lease(return_id) as lease:
+        if not lease.held:
+            return PushOutcome("done" if final_attempt else "busy", "another worker acts on the return", 1.0)
+        return_obj = Return.objects.select_related("store", "connection").filter(pk=return_id).first()
+        if return_obj is None or return_obj.platform_action not in QUEUED:
+            return PushOutcome("done", "nothing to do")
+        action = PlatformAction.PROCESS if return_obj.platform_action == PROCESS_QUEUED else PlatformAction.FLAG
+        decision = (
+            return_obj.timeline.filter(kind="platform_action_queued").order_by("-id").values_list("data", flat=True)
+        ).first() or {}
+        note = str(decision.get("note") or "Backhaul: the warehouse reported a problem; please review.")
+        connection = _platform_connection(return_obj)
+        platform = _platform_label(return_obj, connection)
+        if connection is None:
+            _act_failed(return_obj, action, platform, f"the store has no {platform} connection", api_call_id=None)
+            return PushOutcome("done", "no connection")
+        if not connection.is_accepting_pushes and not final_attempt:
+            return PushOutcome("retry", f"connection {connection.status}", push_countdown(retries=retries))
+        test_data = return_obj.is_test or return_obj.store.is_sandbox
+        if test_data and not is_sandbox_url(_effective_base_url(connection)):
+            _act_failed(return_obj, action, platform, "test return: not sent to a live platform", api_call_id=None)
+            return PushOutcome("done", "test data blocked")
+        try:
+            client = _client_for(connection)
+            with client.log_context(return_obj_id=return_obj.pk):
+                api_calls = _call_platform(
+                    client=client, connection=connection, return_obj=return_obj, action=action, note=note
+                )
+        except ProviderTransientError as exc:
+            if final_attempt and not isinstance(exc, ProviderThrottled):
+                _act_failed(return_obj, action, platform, f"gave up: {exc.message}", api_call_id=exc.api_call_id)
+                return PushOutcome("done", "failed")
+            return PushOutcome("retry", exc.message, push_countdown(retries=retries, retry_after=exc.retry_after))
+        except ProviderPermanentError as exc:
+            _act_failed(return_obj, action, platform, exc.message, api_call_id=exc.api_call_id)
+            return PushOutcome("done", "permanent error")
+        except ProviderError as exc:  # pragma: no cover - every provider error is one of the two above
+            _act_failed(return_obj, action, platform, exc.message, api_call_id=exc.api_call_id)
+            return PushOutcome("done", "error")
+        _act_succeeded(return_obj, action, platform, note=note, api_call_ids=api_calls)
+        return PushOutcome("done", str(action))
+
+
+def _effective_base_url(connection: Connection) -> str:
+    if connection.provider == Provider.REDO and _loop_compatible(connection):
+        return str((connection.options or {}).get("loop_compatible_base_url") or settings.REDO_LOOP_COMPAT_BASE_URL)
+    return connection_base_url(connection)
+
+
+def _act_succeeded(return_obj: Return, action: str, platform: str, *, note: str, api_call_ids: list[int]) -> None:
+    with transaction.atomic():
+        locked = Return.objects.select_for_update().get(pk=return_obj.pk)
+        if locked.platform_action not in QUEUED:
+            return
+        _decide(locked, str(action), at=True)
+        if action == PlatformAction.PROCESS:
+            message, kind, level = f"Return processed in {platform}", "platform_processed", Level.SUCCESS
+        else:
+            message, kind, level = (
+                f"Return flagged in {platform} with a note: {note}",
+                "platform_flagged",
+                Level.WARNING,
+            )
+        timeline_add(
+            return_obj=locked,
+            kind=kind,
+            level=level,
+            message=message,
+            data={"api_calls": api_call_ids},
+            api_call_id=api_call_ids[0] if api_call_ids else None,
+        )
+
+
+def _act_failed(return_obj: Return, action: str, platform: str, message: str, *, api_call_id: int | None) -> None:
+    """A permanent error: the return is marked failed (support's list) and the timeline says why."""
+    with transaction.atomic():
+        locked = Return.objects.select_for_update().get(pk=return_obj.pk)
+        if locked.platform_action not in QUEUED:
+            return
+        _decide(locked, FAILED, at=True)
+        verb = "process" if action == PlatformAction.PROCESS else "flag"
+        timeline_add(
+            return_obj=locked,
+            kind="platform_action_failed",
+            level=Level.ERROR,
+            message=f"Could not {verb} the return in {platform}: {message}. Needs support.",
+            data={"error": message, "action": str(action)},
+            api_call_id=api_call_id,
+        )
+
+
+# -- catching up ------------------------------------------------------------------------------
+
+
+def returns_platform_catch_up(*, store_id: int, found_by: str = "found by reconciliation") -> dict[str, int]:
+    """Re-publish queued actions whose task was lost, and decide returns whose RMAs all resolved unnoticed."""
+    grace = timezone.now() - timedelta(seconds=int(getattr(settings, "RMA_SWEEP_GRACE_SECONDS", 120)))
+    queued = list(
+        Return.objects.filter(store_id=store_id, platform_action__in=QUEUED, updated_at__lt=grace).values_list(
+            "pk", flat=True
+        )[:200]
+    )
+    for return_id in queued:
+        _publish(return_id)
+    undecided = list(
+        Return.objects.filter(store_id=store_id, platform_action="", rmas__isnull=False)
+        .exclude(rmas__status__in=[s for s in RMA.Status.values if s not in RESOLVED_RMA_STATUSES])
+        .distinct()
+        .values_list("pk", flat=True)[:200]
+    )
+    decided = 0
+    for return_id in undecided:
+        if return_outcome_evaluate(return_id=return_id, found_by=found_by) not in ("waiting",):
+            decided += 1
+    return {"republished": len(queued), "decided": decided}
