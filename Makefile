@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run install lock test lint test-sqlite test-postgres migrate demo clean
+.PHONY: run install lock test lint test-sqlite test-postgres migrate demo clean bench
 
 $(STAMP): pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,3 +44,9 @@ test-postgres: install
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# The platform as production runs it (gunicorn, Celery on Redis, PostgreSQL), measured on this
+# machine: writes docs/benchmarks.md. Needs PostgreSQL and Redis on 127.0.0.1; installs wrk.
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python -m bench

@@ -99,6 +99,7 @@ def _sync_lines(*, return_obj: Return, lines: tuple[ReturnLineData, ...]) -> boo
         return False  # a payload without line items says nothing about them
     existing = {line.line_key: line for line in return_obj.lines.all()}
     changed = False
+    new_lines = []  # one INSERT for all new lines, not one per line
     for data in lines:
         values = {
             "sku": data.sku,
@@ -114,7 +115,7 @@ def _sync_lines(*, return_obj: Return, lines: tuple[ReturnLineData, ...]) -> boo
         }
         line = existing.pop(data.line_key, None)
         if line is None:
-            ReturnLine.objects.create(return_obj=return_obj, line_key=data.line_key, **values)
+            new_lines.append(ReturnLine(return_obj=return_obj, line_key=data.line_key, **values))
             changed = True
         elif any(getattr(line, k) != v for k, v in values.items()):
             for k, v in values.items():
@@ -124,6 +125,8 @@ def _sync_lines(*, return_obj: Return, lines: tuple[ReturnLineData, ...]) -> boo
     if existing:
         ReturnLine.objects.filter(pk__in=[line.pk for line in existing.values()]).delete()
         changed = True
+    if new_lines:
+        ReturnLine.objects.bulk_create(new_lines)
     return changed
 
 

@@ -162,8 +162,9 @@ def _groups(*, return_obj: Return, lines: list[ReturnLine]) -> tuple[list[Planne
     shipments = list(return_obj.shipments.filter(cancelled=False).order_by("id"))
     groups: OrderedDict[tuple[int, int, int | None], PlannedGroup] = OrderedDict()
     unrouted = []
+    memo: dict = {}  # one destination / fulfilment / default look-up per return, not per line
     for line in lines:
-        route = line_route(return_obj=return_obj, line=line)
+        route = line_route(return_obj=return_obj, line=line, memo=memo)
         if route is None:
             unrouted.append(line)
             continue

@@ -34,22 +34,41 @@ class Route:
         return self.location.warehouse_connection_id  # type: ignore[return-value]
 
 
-def _from_fulfillment(*, return_obj: Return, line: ReturnLine) -> Route | None:
-    fulfillments = wh.fulfillments_for_order(
-        store_id=return_obj.store_id,
-        order_name=return_obj.order_name,
-        order_number=return_obj.order_number,
-        provider_order_id=return_obj.provider_order_id,
+def _memo(memo: dict | None, key: tuple, compute):  # type: ignore[no-untyped-def]
+    """Look-ups that depend on the return, not the line, run once per planning pass (flat query counts)."""
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _from_fulfillment(*, return_obj: Return, line: ReturnLine, memo: dict | None = None) -> Route | None:
+    fulfillments = _memo(
+        memo,
+        ("fulfillments",),
+        lambda: list(
+            wh.fulfillments_for_order(
+                store_id=return_obj.store_id,
+                order_name=return_obj.order_name,
+                order_number=return_obj.order_number,
+                provider_order_id=return_obj.provider_order_id,
+            )
+        ),
     )
     # A split order ships SKUs from several warehouses: prefer the shipment that carried this SKU.
     ordered = sorted(fulfillments, key=lambda f: not wh.fulfillment_ships_sku(f, line.sku))
     for fulfillment in ordered:
         location = fulfillment.location
         if location is None or location.warehouse_connection_id is None:
-            location = wh.location_for_warehouse_code(
-                store_id=return_obj.store_id,
-                warehouse_code=fulfillment.warehouse_code,
-                connection_id=fulfillment.warehouse_connection_id,
+            location = _memo(
+                memo,
+                ("code", fulfillment.warehouse_code, fulfillment.warehouse_connection_id),
+                lambda f=fulfillment: wh.location_for_warehouse_code(
+                    store_id=return_obj.store_id,
+                    warehouse_code=f.warehouse_code,
+                    connection_id=f.warehouse_connection_id,
+                ),
             )
         if location is not None:
             label = fulfillment.order_number or fulfillment.order_key
@@ -93,15 +112,22 @@ def _order_lookup(*, return_obj: Return) -> tuple[int, OrderRef] | None:
     return found
 
 
-def line_route(*, return_obj: Return, line: ReturnLine, lookup: bool = True) -> Route | None:
-    """The warehouse location this line goes to, and why; None when nothing routes it."""
+def line_route(*, return_obj: Return, line: ReturnLine, lookup: bool = True, memo: dict | None = None) -> Route | None:
+    """The warehouse location this line goes to, and why; None when nothing routes it.
+
+    `memo` (a dict shared by the lines of one return) makes the per-return look-ups run once.
+    """
     destination = line.destination_key or return_obj.destination_id
-    location = wh.location_for_destination(
-        store_id=return_obj.store_id, platform=return_obj.platform, destination_key=destination
+    location = _memo(
+        memo,
+        ("destination", destination),
+        lambda: wh.location_for_destination(
+            store_id=return_obj.store_id, platform=return_obj.platform, destination_key=destination
+        ),
     )
     if location is not None:
         return Route(location, f"platform destination {destination}")
-    route = _from_fulfillment(return_obj=return_obj, line=line)
+    route = _from_fulfillment(return_obj=return_obj, line=line, memo=memo)
     if route is not None:
         return route
     if lookup and (return_obj.order_name or return_obj.order_number):
@@ -113,7 +139,7 @@ def line_route(*, return_obj: Return, line: ReturnLine, lookup: bool = True) -> 
             )
             if location is not None:
                 return Route(location, f"order found in the WMS at {location.warehouse_label}")
-    location = wh.location_default(store_id=return_obj.store_id)
+    location = _memo(memo, ("default",), lambda: wh.location_default(store_id=return_obj.store_id))
     if location is not None:
         return Route(location, "store default location")
     return None

@@ -1,0 +1,55 @@
+"""The environment of a bench run: production settings, a dedicated database and Redis db."""
+
+import base64
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DB_NAME = "backhaul_bench"
+DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+REDIS_URL = "redis://127.0.0.1:6379/12"
+WEB_PORT = 18080
+BASELINE_PORT = 18081
+WMS_PORT = 18082
+WMS_LATENCY_MS = 20
+WEB_WORKERS = 4  # gunicorn sync workers, 2 per core (gunicorn's own rule of thumb), app and baseline alike
+
+
+@dataclass
+class BenchEnv:
+    work_dir: Path
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    field_key: str = field(default_factory=lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+
+    def vars(self) -> dict[str, str]:
+        """What every process of the run sees (added to the caller's environment)."""
+        return {
+            "DJANGO_SETTINGS_MODULE": "config.django.production",
+            "SECRET_KEY": self.secret_key,
+            "FIELD_ENCRYPTION_KEYS": self.field_key,
+            "DATABASE_URL": DATABASE_URL,
+            "REDIS_URL": REDIS_URL,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "ALLOW_PRIVATE_PROVIDER_URLS": "true",
+            "SANDBOX_ENABLED": "false",
+            "LOG_LEVEL": "WARNING",
+            "SENTRY_DSN": "",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "BENCH_WORK_DIR": str(self.work_dir),
+        }
+
+    def full(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+        env.update(self.vars())
+        return env
+
+    def apply(self) -> None:
+        """Make this process (the orchestrator, which also runs Django in-process) use the bench settings."""
+        for key in ("CELERY_BROKER_URL", "CACHE_URL"):
+            os.environ.pop(key, None)
+        os.environ.update(self.vars())
