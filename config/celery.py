@@ -26,6 +26,12 @@ app.conf.beat_schedule = {
         "task": "returns.tasks.rmas_sweep_pending",
         "schedule": crontab(minute="*"),
     },
+    # Reconciliation: poll each active connection for returns updated since its cursor (what
+    # webhooks missed, TrackStar's hourly sync). Every 15 minutes: https://crontab.guru/#*/15_*_*_*_*
+    "connections-reconcile": {
+        "task": "returns.tasks.connections_reconcile",
+        "schedule": crontab(minute="*/15"),
+    },
     # Drop finished webhooks and successful API calls past RETENTION_DAYS. Daily at 03:17 UTC:
     # https://crontab.guru/#17_3_*_*_*
     "retention-purge": {

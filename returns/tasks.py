@@ -72,3 +72,20 @@ def return_platform_act(self, return_id: int) -> str:  # type: ignore[no-untyped
     if outcome.retry:
         raise self.retry(countdown=outcome.countdown)
     return outcome.detail
+
+
+@shared_task
+def connections_reconcile() -> int:
+    """Publish one reconciliation run per active connection (beat: every 15 minutes, see config/celery.py)."""
+    from returns.services.reconciliation import connections_reconcile_enqueue
+
+    return connections_reconcile_enqueue()
+
+
+@shared_task
+def connection_reconcile(connection_id: int) -> str:
+    """Poll one connection for returns updated since its cursor and repair what webhooks missed."""
+    from returns.services.reconciliation import connection_reconcile as service
+
+    result = service(connection_id=connection_id)
+    return f"{result.status}: {result.checked} checked, {result.repaired} repaired, {result.missing_rmas} missing RMAs"

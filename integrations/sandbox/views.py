@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from integrations.models import Provider
@@ -188,10 +189,20 @@ def shipmonk_returns(request: HttpRequest, account: SandboxAccount) -> HttpRespo
 
 @sandbox_endpoint(Provider.SHIPMONK)
 def shipmonk_returns_list(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
-    """GET /v1/integrations/returns-list?rma=&page=&page_size=."""
+    """GET /v1/integrations/returns-list?rma=&return_status=&updated_at=&page=&page_size=.
+
+    updated_at is read as "updated at or after" (the spec names the filter, not its operator).
+    """
     returns = SandboxReturn.objects.filter(account=account).order_by("id")
     if rma := request.GET.get("rma"):
         returns = returns.filter(rma_number=rma)
+    if updated_at := request.GET.get("updated_at"):
+        since = parse_datetime(updated_at.replace("Z", "+00:00"))
+        if since is None or since.tzinfo is None:
+            return provider_error(
+                Provider.SHIPMONK, 422, "Validation failed", ["query.updated_at: expected an ISO 8601 date-time"]
+            )
+        returns = returns.filter(updated_at__gte=since)
     if status := request.GET.get("return_status"):
         returns = returns.filter(status=status)
     page_size = min(int(request.GET.get("page_size", 100)), 100)

@@ -3,10 +3,12 @@
 Reference: https://apidocs.shipmonk.com/reference (public OpenAPI v1.024); providers.md §4.
 """
 
+import datetime as dt
 from typing import Any, Self
 
 from integrations.base import OrderRef, PushResult, RmaPayload, WarehouseClient
 from integrations.http import BaseHttpClient, connection_base_url
+from integrations.inbound import parse_timestamp
 from integrations.models import Connection
 from integrations.providers.shipmonk import payloads
 
@@ -90,3 +92,26 @@ class ShipMonkClient(BaseHttpClient, WarehouseClient):
     def rma_update_tracking(self, *, external_id: str, payload: RmaPayload, idempotency_key: str) -> PushResult:
         """The same upsert as create (keyed on `rma`), now carrying the tracking numbers (§4.2)."""
         return self.rma_create(payload=payload, idempotency_key=idempotency_key)
+
+    def returns_updated(self, *, updated_since: dt.datetime, max_pages: int) -> list[dict[str, Any]]:
+        """Returns updated since a time (reconciliation), filtered again here in case the filter is ignored.
+
+        GET /v1/integrations/returns-list?updated_at=&page=&page_size=100 → data.returns_list[]:
+        https://apidocs.shipmonk.com/reference (providers.md §4.2)
+        """
+        since = updated_since.astimezone(dt.UTC)
+        found: list[dict[str, Any]] = []
+        for page in range(1, max_pages + 1):
+            params = {"updated_at": since.strftime("%Y-%m-%dT%H:%M:%SZ"), "page": page, "page_size": 100}
+            data = self.request_json("GET", "/v1/integrations/returns-list", operation="returns_list", params=params)
+            inner = data.get("data") if isinstance(data, dict) else None
+            rows = [r for r in ((inner or {}).get("returns_list") or []) if isinstance(r, dict)]
+            for row in rows:
+                updated = parse_timestamp(row.get("updated_at"))
+                if updated is None or updated >= since:
+                    found.append(row)
+            paginator = data.get("paginator") if isinstance(data, dict) else None
+            pages = int((paginator or {}).get("pages") or 1) if isinstance(paginator, dict) else 1
+            if not rows or page >= pages:
+                break
+        return found

@@ -4,6 +4,7 @@ Reference: https://docs.trackstarhq.com/how-to-guides/about-the-api ; providers.
 """
 
 import contextlib
+import datetime as dt
 import time
 from typing import Any, Self
 
@@ -160,6 +161,25 @@ class TrackStarClient(BaseHttpClient, WarehouseClient):
             "PUT", f"/wms/returns/{external_id}/cancel", operation="rma_cancel", idempotency_key=idempotency_key
         )
         return self._result(data, default_id=external_id)
+
+    def returns_updated(self, *, updated_since: dt.datetime, max_pages: int) -> list[dict[str, Any]]:
+        """Returns updated since a time (reconciliation), following next_token with the same filters.
+
+        GET /wms/returns?updated_date[gt]=&page_token=: https://docs.trackstarhq.com/how-to-guides/about-the-api
+        (pagination, date filters) and https://docs.trackstarhq.com/api-reference/wms-api/returns/get
+        """
+        since = updated_since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        params: dict[str, Any] = {"updated_date[gt]": since}
+        found: list[dict[str, Any]] = []
+        for _ in range(max_pages):
+            data = self.request_json("GET", "/wms/returns", operation="returns_list", params=params)
+            data = data if isinstance(data, dict) else {}
+            found.extend(r for r in data.get("data") or [] if isinstance(r, dict))
+            token = data.get("next_token")
+            if not token:
+                break
+            params = {"updated_date[gt]": since, "page_token": token}
+        return found
 
     def _result(self, data: Any, *, default_id: str = "") -> PushResult:
         data = data if isinstance(data, dict) else {}
