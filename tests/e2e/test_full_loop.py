@@ -1,0 +1,155 @@
+"""The full loop on a real Celery worker and local HTTP fakes of Loop and ShipMonk.
+
+Loop return.created → ShipMonk RMA → ShipMonk `returned` → Loop process (once); a short receipt
+flags with a note instead; with the warehouse webhook dropped, one reconciliation run finds the
+receipt and the same outcome follows.
+"""
+
+import json
+import time
+from typing import Any
+
+import pytest
+from django.db import OperationalError
+from django.test import Client
+from django.utils import timezone
+from pytest_httpserver import HTTPServer
+
+from integrations.models import Connection, Provider
+from returns import tasks
+from returns.models import RMA, Return
+from tests.conftest import load_fixture, running_worker, wait_for
+from tests.integrations.webhooks.signing import signed_headers
+from tests.returns.outcomes.conftest import make_platform
+from tests.returns.rmas.conftest import Recorder, json_response, make_location, make_store, make_warehouse, shipmonk_ok
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+LOOP_RETURN = "/warehouse/return/880011"
+
+
+@pytest.fixture(autouse=True)
+def _fast(settings: Any) -> None:
+    from django.core.cache import cache
+
+    from integrations import ratelimit
+
+    settings.RMA_PUSH_BACKOFF_SECONDS = 0.05
+    settings.RMA_PUSH_MAX_RETRIES = 3
+    settings.PROVIDER_READ_TIMEOUT = 3.0
+    cache.clear()
+    ratelimit._limiter().storage.reset()
+
+
+@pytest.fixture
+def celery_worker() -> Any:
+    """One worker thread: in-memory SQLite refuses concurrent writers outright."""
+    with running_worker(concurrency=1) as worker:
+        yield worker
+
+
+class World:
+    def __init__(self, httpserver: HTTPServer) -> None:
+        self.store = make_store()
+        self.loop = make_platform(self.store, httpserver)
+        self.shipmonk = make_warehouse(self.store, httpserver, provider=Provider.SHIPMONK)
+        make_location(self.store, self.shipmonk, name="Ontario", wms_warehouse_code="CA1", is_default=True)
+        self.rma_create = Recorder(shipmonk_ok(5501))
+        httpserver.expect_request("/v1/integrations/returns", method="POST").respond_with_handler(self.rma_create)
+        self.listed: list[dict[str, Any]] = []
+        httpserver.expect_request("/v1/integrations/returns-list").respond_with_handler(
+            lambda request: json_response({"status": 200, "data": {"returns_list": self.listed}})
+        )
+        self.loop_calls = {name: Recorder(json_response(True)) for name in ("process", "flag", "note")}
+        for name, recorder in self.loop_calls.items():
+            httpserver.expect_request(f"{LOOP_RETURN}/{name}", method="POST").respond_with_handler(recorder)
+
+    def post(self, connection: Connection, body: bytes) -> int:
+        client = Client()
+        for _ in range(50):
+            try:
+                response = client.generic(
+                    "POST",
+                    connection.webhook_path,
+                    data=body,
+                    content_type="application/json",
+                    headers=signed_headers(connection, body),
+                )
+                return response.status_code
+            except OperationalError:  # in-memory SQLite: the worker holds the write lock this instant
+                time.sleep(0.1)
+        raise AssertionError("database stayed locked")
+
+    def counts(self) -> dict[str, int]:
+        return {name: r.count for name, r in self.loop_calls.items()}
+
+
+def _quiet(query: Any) -> Any:
+    try:
+        return query()
+    except OperationalError:
+        return None
+
+
+def _returned_body(rma: RMA, received: int) -> bytes:
+    body = json.loads(load_fixture("shipmonk", "return_status_returned"))
+    body["rma"] = rma.number
+    item = body["items"][0]
+    item["expected_quantity"] = 2
+    item["received_quantity"] = received
+    item["receiving_details"][0]["received_quantity"] = received
+    return json.dumps(body).encode()
+
+
+def _rma_submitted(world: World) -> RMA:
+    assert world.post(world.loop, load_fixture("loop", "return_created")) == 202
+    return wait_for(
+        lambda: _quiet(lambda: RMA.objects.filter(store=world.store, status="submitted").first()), interval=0.2
+    )
+
+
+def _action(world: World, expected: str) -> Return:
+    return wait_for(
+        lambda: _quiet(lambda: Return.objects.filter(store=world.store, platform_action=expected).first()),
+        interval=0.2,
+    )
+
+
+def test_full_receipt_processes_in_loop_exactly_once(httpserver: HTTPServer, celery_worker: Any) -> None:
+    world = World(httpserver)
+    rma = _rma_submitted(world)
+    assert world.rma_create.requests[0]["body"]["rma"] == rma.number
+    body = _returned_body(rma, received=2)
+    assert world.post(world.shipmonk, body) == 202
+    ret = _action(world, "process")
+    # ShipMonk redelivers the same webhook: a duplicate, no second call.
+    assert world.post(world.shipmonk, body) == 200
+    time.sleep(1.0)
+    assert world.counts() == {"process": 1, "flag": 0, "note": 0}
+    kinds = list(ret.timeline.order_by("id").values_list("kind", flat=True))
+    assert kinds[-3:] == ["rma_status_changed", "platform_action_queued", "platform_processed"]
+
+
+def test_short_receipt_flags_with_a_note_and_never_processes(httpserver: HTTPServer, celery_worker: Any) -> None:
+    world = World(httpserver)
+    rma = _rma_submitted(world)
+    assert world.post(world.shipmonk, _returned_body(rma, received=1)) == 202
+    _action(world, "flag")
+    assert world.counts() == {"process": 0, "flag": 1, "note": 1}
+    note = world.loop_calls["note"].requests[0]["body"]["content"]
+    assert note.startswith(f"Backhaul: Short receipt: RMA {rma.number} at CA1: 1 of 2 × TEE-BLK-M")
+
+
+@pytest.mark.parametrize(("received", "action", "calls"), [(2, "process", {"process": 1}), (1, "flag", {"flag": 1})])
+def test_a_dropped_warehouse_webhook_is_recovered_by_one_reconciliation_run(
+    httpserver: HTTPServer, celery_worker: Any, received: int, action: str, calls: dict[str, int]
+) -> None:
+    world = World(httpserver)
+    rma = _rma_submitted(world)
+    # ShipMonk received the parcel, but its webhook never reached us: only the list shows it.
+    row = json.loads(_returned_body(rma, received=received))
+    world.listed.append({**row, "updated_at": timezone.now().isoformat()})
+    tasks.connection_reconcile.delay(world.shipmonk.pk)
+    ret = _action(world, action)
+    assert {k: v for k, v in world.counts().items() if k in calls} == calls
+    assert world.counts()["process"] == (1 if action == "process" else 0)
+    assert ret.timeline.filter(kind="rma_received", message__endswith="(found by reconciliation)").exists()
