@@ -283,6 +283,7 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         "reset_circuit_breaker",
         "rotate_webhook_secret",
         "rotate_endpoint_url",
+        "register_webhooks",
     )
 
     @admin.display(description="Webhook URL")
@@ -307,6 +308,18 @@ class ConnectionAdmin(SimpleHistoryAdmin):
                 continue
             level = messages.SUCCESS if result.ok else messages.ERROR
             self.message_user(request, f"{connection}: {result.message}", level)
+
+    @admin.action(description="Register webhooks", permissions=["change"])
+    def register_webhooks(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        from integrations.services.registration import webhooks_register
+
+        for connection in queryset:
+            try:
+                result = webhooks_register(connection_id=connection.pk)
+            except EXPECTED_ERRORS as exc:
+                self.message_user(request, f"{connection}: {error_text(exc)}", messages.ERROR)
+                continue
+            self.message_user(request, f"{connection}: {result.summary}", messages.SUCCESS)
 
     @admin.action(description="Pause", permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:

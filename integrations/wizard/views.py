@@ -113,6 +113,15 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
     if request.method != "POST":
         form = PlatformForm(connection=connection)
         return render(request, "setup/platform.html", _platform_context(request, store, form))
+    if request.POST.get("action") == "register" and connection:
+        from config.exceptions import ApplicationError
+        from integrations.services.registration import webhooks_register
+
+        try:
+            messages.success(request, webhooks_register(connection_id=connection.pk).summary)
+        except ApplicationError as exc:
+            messages.error(request, str(exc))
+        return redirect(_step_url(store, "platform"))
     if request.POST.get("action") == "regenerate" and connection and connection.provider == Provider.REDO:
         result = services.returns_platform_save(
             store=store,
