@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from integrations.models import Connection, Store
-from integrations.sandbox.models import SandboxAccount, SandboxReturn
+from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn
 from integrations.sandbox.services import (
     loop_return_payload,
     sandbox_receive,
@@ -212,5 +212,18 @@ def demo_play(
             timeout,
         )
         report.say(f"ShipMonk received RMA {number} ({mode.replace('_', ' ')}).", echo)
+
+    # The returns platform is told: #1077 (short) flagged with a note, #1001 (full) processed.
+    def loop_actions(return_id: str) -> set[str]:
+        return set(
+            SandboxPlatformCall.objects.filter(account=loop, return_id=return_id).values_list("action", flat=True)
+        )
+
+    _wait("Loop flag and note on return 880003", lambda: {"flag", "note"} <= loop_actions("880003"), timeout)
+    note = SandboxPlatformCall.objects.filter(account=loop, return_id="880003", action="note").first()
+    content = (note.body or {}).get("content", "") if note else ""
+    report.say(f"Loop flagged return 880003 (#1077, short) with a note: {content}", echo)
+    _wait("Loop process on return 880001", lambda: "process" in loop_actions("880001"), timeout)
+    report.say("Loop processed return 880001 (#1001, received in full).", echo)
     report.say(f"Done. See {base_url.rstrip('/')}/admin/returns/return/?store__id__exact={store.pk}", echo)
     return report
