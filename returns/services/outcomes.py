@@ -167,7 +167,9 @@ def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, fo
     """
     suffix = f" ({found_by})" if found_by else ""
     with transaction.atomic():
-        return_obj = Return.objects.select_for_update().select_related("store", "connection").get(pk=return_id)
+        return_obj = (
+            Return.objects.select_for_update(of=("self",)).select_related("store", "connection").get(pk=return_id)
+        )
         if return_obj.platform_action:
             return f"already {return_obj.platform_action}"
         rmas = list(return_obj.rmas.select_related("location").prefetch_related("lines").order_by("number"))
