@@ -5,6 +5,7 @@ from config import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("demo/", views.demo_start, name="demo"),
     path("setup/", include("integrations.wizard.urls")),
     path(
         "health/",

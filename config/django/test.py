@@ -14,6 +14,20 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 if not REDIS_URL:  # noqa: F405
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# SQLite tests use a file, like `make run`: WAL and the busy timeout then apply, so a web thread,
+# a worker thread and the test can write in turn. The in-memory database's shared cache takes
+# table locks that fail at once ("database table is locked") instead of waiting.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile as _tempfile
+
+    (VAR_DIR / "test-db").mkdir(parents=True, exist_ok=True)  # noqa: F405
+    _test_db_dir = _tempfile.mkdtemp(prefix="run-", dir=VAR_DIR / "test-db")  # noqa: F405
+    import atexit as _atexit
+    import shutil as _shutil
+
+    _atexit.register(_shutil.rmtree, _test_db_dir, True)
+    DATABASES["default"]["TEST"] = {"NAME": f"{_test_db_dir}/test.sqlite3"}  # noqa: F405
+
 # Tests use the same brokers as production and quick start, never eager mode: Redis when
 # REDIS_URL is set, else the filesystem transport in its own folder (apart from `make run`'s).
 if not REDIS_URL:  # noqa: F405

@@ -27,3 +27,12 @@ def sandbox_auto_receive(sandbox_return_id: int) -> None:
     sandbox_return = SandboxReturn.objects.select_related("account").get(pk=sandbox_return_id)
     if sandbox_return.status in ("open", "new") and sandbox_return.account.auto_receive_mode:
         sandbox_receive(sandbox_return=sandbox_return, mode=sandbox_return.account.auto_receive_mode)
+
+
+# The story waits on the pipeline step by step, longer than the default time limits allow.
+@shared_task(queue="sync", soft_time_limit=240, time_limit=300)
+def sandbox_demo_play() -> None:
+    """Play the demo story from the landing page (manage.py demo does the same in the foreground)."""
+    from integrations.sandbox.demo import demo_play
+
+    demo_play()

@@ -1,0 +1,23 @@
+"""The demo story runs to the end over real HTTP, with a real worker, and leaves its rows behind."""
+
+from typing import Any
+
+import pytest
+
+from integrations.sandbox.demo import demo_play
+from returns.models import RMA, Return, TimelineEvent
+
+
+@pytest.mark.worker
+def test_demo_story_completes(live_server: Any, celery_worker: Any, settings: Any) -> None:
+    settings.PUBLIC_BASE_URL = live_server.url
+    report = demo_play(base_url=live_server.url, timeout=60)
+    assert report.lines[-1].startswith("Done.")
+    rmas = dict(RMA.objects.values_list("number", "location__wms_warehouse_code"))
+    # #1001 shipped from NJ1 (not the CA1 default); #1042 was split across both warehouses.
+    assert rmas == {"1001": "NJ1", "1042": "CA1", "1042_01": "NJ1", "1077": "CA1"}
+    assert set(RMA.objects.filter(number__in=["1001", "1077"]).values_list("status", flat=True)) == {"received"}
+    assert Return.objects.count() == 3
+    short = RMA.objects.get(number="1077")
+    assert short.lines.get().received_quantity == 1
+    assert TimelineEvent.objects.filter(return_obj=short.return_obj, rma=short, kind__startswith="rma_").exists()
