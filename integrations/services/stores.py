@@ -63,6 +63,10 @@ def store_create(*, name: str, owner: Any = None, **fields: Any) -> Store:
     store.save()
     if owner is not None and not owner.is_staff:
         StoreMembership.objects.create(store=store, user=owner, role=StoreMembership.Role.OWNER)
+    # The default warehouse-outcome mappings exist from the start, so support sees and edits them.
+    from returns.services.outcomes import status_mappings_ensure
+
+    status_mappings_ensure(store_id=store.pk)
     return store
 
 

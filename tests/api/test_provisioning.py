@@ -49,7 +49,12 @@ def test_provision_a_store_then_read_a_processed_return(world: World) -> None:
     )
     post(api, "/api/v1/sku-mappings/", {"store": store["id"], "platform_sku": "TEE-BLK-M", "wms_sku": "TB-M"})
     post(api, "/api/v1/disposition-rules/", {"store": store["id"], "instruction": "inspect", "match_reason": "damaged"})
-    post(api, "/api/v1/status-mappings/", {"store": store["id"], "outcome": "fully_received", "action": "process"})
+    # A new store starts with the default mappings; the merchant changes one of them.
+    mappings = api.get("/api/v1/status-mappings/", {"store": store["id"]}).json()["results"]
+    assert {m["outcome"]: m["action"] for m in mappings}["short"] == "flag"
+    short = next(m for m in mappings if m["outcome"] == "short")
+    changed = api.patch(f"/api/v1/status-mappings/{short['id']}/", {"action": "ignore"}, format="json")
+    assert changed.status_code == 200, changed.content
 
     assert loop["role"] == "returns_platform"
     assert trackstar["role"] == "warehouse"

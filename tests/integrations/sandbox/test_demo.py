@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from integrations.sandbox.demo import demo_play
+from integrations.sandbox.models import SandboxPlatformCall
 from returns.models import RMA, Return, TimelineEvent
 
 
@@ -21,3 +22,6 @@ def test_demo_story_completes(live_server: Any, celery_worker: Any, settings: An
     short = RMA.objects.get(number="1077")
     assert short.lines.get().received_quantity == 1
     assert TimelineEvent.objects.filter(return_obj=short.return_obj, rma=short, kind__startswith="rma_").exists()
+    # Manual mode: Loop was told to process the full receipt and to flag (with a note) the short one.
+    calls = sorted(SandboxPlatformCall.objects.values_list("return_id", "action"))
+    assert calls == [("880001", "process"), ("880003", "flag"), ("880003", "note")]
