@@ -37,7 +37,7 @@ class Sizes:
     ingest_levels: tuple[int, ...] = (4, 16, 64)
     ingest_seconds: int = 10
     bodies_per_thread: int = 2500  # Backhaul peaks near 200 req/s: 5,000 per level leaves room
-    e2e: tuple[tuple[int, int], ...] = ((20, 300), (100, 1000))  # (returns per second, count)
+    e2e: tuple[tuple[int, int], ...] = ((20, 300), (100, 500))  # (returns per second, count)
     e2e_concurrency: int = 4
     drain_returns: int = 10_000
     drain_webhook_concurrency: int = 2
