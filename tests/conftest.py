@@ -54,6 +54,36 @@ def load_fixture(provider: str, name: str) -> bytes:
     return (FIXTURES_DIR / provider / f"{name}.json").read_bytes()
 
 
+def reset_celery_pools() -> None:
+    """Close and forget every broker connection and producer pool (after pointing the app elsewhere).
+
+    kombu's pools.reset() and force_close_all() close the pools but leave them in kombu's global
+    registries, so the next publish would get "Acquire on closed pool": clear the registries too.
+    """
+    from kombu import pools
+
+    pools.reset()
+    pools.connections.clear()
+    pools.producers.clear()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def use_broker(url: str, transport_options: dict[str, Any] | None = None) -> Iterator[None]:
+    """Point the app at another broker for one test, then put the configured one back."""
+    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
+    reset_celery_pools()
+    celery_app.conf.broker_url = url
+    if transport_options is not None:
+        celery_app.conf.broker_transport_options = transport_options
+    try:
+        yield
+    finally:
+        reset_celery_pools()
+        celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
+
+
 def purge_broker() -> None:
     """Drop messages left by earlier tests so a worker sees only this test's work."""
     with celery_app.connection_for_write() as conn:

@@ -1,48 +1,22 @@
 """A real Celery worker (never eager mode) runs a task that retries with a countdown, on each broker."""
 
-import contextlib
 import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from kombu import pools
 
 from config.celery import app as celery_app
 from config.env import BASE_DIR
 from config.tasks import heartbeat_with_retry
-from tests.conftest import running_worker, wait_for
+from tests.conftest import running_worker, use_broker, wait_for
 
 
-@contextlib.contextmanager
-def use_broker(url: str, transport_options: dict[str, Any]) -> Iterator[None]:
-    """Point the app at another broker for one test, then put the configured one back."""
-    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
-
-    def reset_pools() -> None:
-        # The app caches its connection and producer pools for the old URL; kombu keeps a global
-        # pool per URL too, so close and forget them all.
-        pools.reset()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    reset_pools()
-    celery_app.conf.broker_url = url
-    celery_app.conf.broker_transport_options = transport_options
-    try:
-        yield
-    finally:
-        reset_pools()
-        celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
-
-
-def _heartbeat_completes(key: str, *, timeout: float = 30) -> int:
+def _heartbeat_completes(key: str, *, timeout: float = 60) -> int:
     heartbeat_with_retry.delay(key, 2)
     return wait_for(lambda: cache.get(f"{key}:done"), timeout=timeout)
 

@@ -20,7 +20,7 @@ from integrations.services.rotation import (
     connection_rotate_webhook_secret,
 )
 from returns.models import Return, ReturnLine, TimelineEvent
-from tests.conftest import load_fixture
+from tests.conftest import load_fixture, use_broker
 from tests.factories import ConnectionFactory, StoreFactory
 
 from .conftest import post_webhook
@@ -384,18 +384,9 @@ def test_broker_at_a_dead_address_does_not_fail_the_endpoint():
 
     conn = ConnectionFactory()
     # Point the real publish path at a port nothing listens on.
-    original_url = celery_app.conf.broker_url
-    celery_app.pool.force_close_all()
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    try:
+    with use_broker("redis://127.0.0.1:1/0"):
+        assert celery_app.conf.broker_url == "redis://127.0.0.1:1/0"
         response = _post(Client(), conn, "return_created")
-    finally:
-        celery_app.pool.force_close_all()
-        celery_app.conf.broker_url = original_url
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
     assert response.status_code == 202
     webhook = InboundWebhook.objects.get()
     assert (webhook.status, webhook.published_at) == (Status.PENDING, None)
