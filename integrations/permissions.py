@@ -4,7 +4,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from config.api import ApiView
 from integrations.models import Connection, Store
 
 
@@ -77,3 +80,49 @@ class StoreScopedMixin:
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()  # type: ignore[misc]
         return scope_to_user_stores(queryset, user=self.request.user, store_field=self.store_field)  # type: ignore[attr-defined]
+
+
+class StoreRowListApi(StoreScopedMixin, ApiView):
+    """A store's rows of one kind: GET lists them (?store= narrows), POST adds one to a store you belong to.
+
+    Subclasses set the queryset and serializers and say how a row is created.
+    """
+
+    is_list_api = True
+
+    def create(self, *, store: Any, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def get(self, request: Request) -> Response:
+        filters = self.filters()
+        queryset = self.get_queryset()
+        if "store" in filters:
+            queryset = queryset.filter(store_id=filters["store"])
+        return self.paginated(queryset)
+
+    def post(self, request: Request) -> Response:
+        data = self.validated_input()
+        return self.output(self.create(store=data.pop("store"), data=data), status=201)
+
+
+class StoreRowDetailApi(StoreScopedMixin, ApiView):
+    """One of a store's rows: GET reads it, PATCH changes it, DELETE removes it.
+
+    Subclasses set the queryset and serializers and say how a row is changed and removed.
+    """
+
+    def update(self, row: Any, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def remove(self, row: Any) -> None:
+        raise NotImplementedError
+
+    def get(self, request: Request, pk: int) -> Response:
+        return self.output(self.get_object())
+
+    def patch(self, request: Request, pk: int) -> Response:
+        return self.output(self.update(self.get_object(), self.validated_input(partial=True)))
+
+    def delete(self, request: Request, pk: int) -> Response:
+        self.remove(self.get_object())
+        return Response(status=204)

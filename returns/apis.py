@@ -1,12 +1,15 @@
 """REST API: returns (read), RMAs (read; "retry" and "cancel"), disposition rules and status mappings."""
 
+from typing import Any
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import ApiView
-from integrations.permissions import StoreScopedMixin
+from integrations.permissions import StoreRowDetailApi, StoreRowListApi, StoreScopedMixin
+from returns import provisioning
 from returns import serializers as s
 from returns.models import RMA, DispositionRule, Return, StatusMapping
 
@@ -105,97 +108,53 @@ class RmaCancelApi(StoreScopedMixin, ApiView):
         return self.output(self.get_object())
 
 
-class DispositionRuleListApi(StoreScopedMixin, ApiView):
+class DispositionRuleListApi(StoreRowListApi):
     """List disposition rules; add one to a store you belong to."""
 
     queryset = DispositionRule.objects.all()
-    is_list_api = True
     InputSerializer = s.DispositionRuleCreateSerializer
     OutputSerializer = s.DispositionRuleOutputSerializer
     FilterSerializer = s.ByStoreFilterSerializer
 
-    def get(self, request: Request) -> Response:
-        """List disposition rules."""
-        filters = self.filters()
-        queryset = self.get_queryset()
-        if "store" in filters:
-            queryset = queryset.filter(store_id=filters["store"])
-        return self.paginated(queryset)
-
-    def post(self, request: Request) -> Response:
-        """Add a disposition rule to one of your stores."""
-        from returns.provisioning import disposition_rule_create
-
-        data = self.validated_input()
-        return self.output(disposition_rule_create(store=data.pop("store"), data=data), status=201)
+    def create(self, *, store: Any, data: dict[str, Any]) -> DispositionRule:
+        return provisioning.disposition_rule_create(store=store, data=data)
 
 
-class DispositionRuleDetailApi(StoreScopedMixin, ApiView):
+class DispositionRuleDetailApi(StoreRowDetailApi):
     """Read, change or delete one disposition rule."""
 
     queryset = DispositionRule.objects.all()
     InputSerializer = s.DispositionRuleUpdateSerializer
     OutputSerializer = s.DispositionRuleOutputSerializer
 
-    def get(self, request: Request, pk: int) -> Response:
-        return self.output(self.get_object())
+    def update(self, row: DispositionRule, data: dict[str, Any]) -> DispositionRule:
+        return provisioning.disposition_rule_update(rule=row, data=data)
 
-    def patch(self, request: Request, pk: int) -> Response:
-        from returns.provisioning import disposition_rule_update
-
-        rule = self.get_object()
-        return self.output(disposition_rule_update(rule=rule, data=self.validated_input(partial=True)))
-
-    def delete(self, request: Request, pk: int) -> Response:
-        from returns.provisioning import disposition_rule_delete
-
-        disposition_rule_delete(rule=self.get_object())
-        return Response(status=204)
+    def remove(self, row: DispositionRule) -> None:
+        provisioning.disposition_rule_delete(rule=row)
 
 
-class StatusMappingListApi(StoreScopedMixin, ApiView):
+class StatusMappingListApi(StoreRowListApi):
     """List status mappings; add one to a store you belong to."""
 
     queryset = StatusMapping.objects.all()
-    is_list_api = True
     InputSerializer = s.StatusMappingCreateSerializer
     OutputSerializer = s.StatusMappingOutputSerializer
     FilterSerializer = s.ByStoreFilterSerializer
 
-    def get(self, request: Request) -> Response:
-        """List status mappings."""
-        filters = self.filters()
-        queryset = self.get_queryset()
-        if "store" in filters:
-            queryset = queryset.filter(store_id=filters["store"])
-        return self.paginated(queryset)
-
-    def post(self, request: Request) -> Response:
-        """Add a status mapping to one of your stores."""
-        from returns.provisioning import status_mapping_create
-
-        data = self.validated_input()
-        return self.output(status_mapping_create(store=data.pop("store"), data=data), status=201)
+    def create(self, *, store: Any, data: dict[str, Any]) -> StatusMapping:
+        return provisioning.status_mapping_create(store=store, data=data)
 
 
-class StatusMappingDetailApi(StoreScopedMixin, ApiView):
+class StatusMappingDetailApi(StoreRowDetailApi):
     """Read, change or delete one status mapping."""
 
     queryset = StatusMapping.objects.all()
     InputSerializer = s.StatusMappingUpdateSerializer
     OutputSerializer = s.StatusMappingOutputSerializer
 
-    def get(self, request: Request, pk: int) -> Response:
-        return self.output(self.get_object())
+    def update(self, row: StatusMapping, data: dict[str, Any]) -> StatusMapping:
+        return provisioning.status_mapping_update(mapping=row, data=data)
 
-    def patch(self, request: Request, pk: int) -> Response:
-        from returns.provisioning import status_mapping_update
-
-        mapping = self.get_object()
-        return self.output(status_mapping_update(mapping=mapping, data=self.validated_input(partial=True)))
-
-    def delete(self, request: Request, pk: int) -> Response:
-        from returns.provisioning import status_mapping_delete
-
-        status_mapping_delete(mapping=self.get_object())
-        return Response(status=204)
+    def remove(self, row: StatusMapping) -> None:
+        provisioning.status_mapping_delete(mapping=row)
