@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
@@ -251,10 +251,20 @@ def _breaker_failure(*, connection_id: int, message: str) -> None:
         logger.error("circuit breaker opened for connection %s", connection_id)
 
 
+# last_success_at is health information, kept to the minute.
+LAST_SUCCESS_AT_PRECISION = timedelta(seconds=60)
+
+
 def _breaker_success(*, connection_id: int) -> None:
-    Connection.objects.filter(pk=connection_id).update(
-        consecutive_failures=0, last_success_at=timezone.now(), updated_at=timezone.now()
-    )
+    """End a failure streak; every successful push lands here, so the shared connection row is
+    rewritten only when something changes (a streak ends, the health time is a minute old):
+    concurrent workers then do not queue on its row lock."""
+    now = timezone.now()
+    Connection.objects.filter(pk=connection_id).filter(
+        Q(consecutive_failures__gt=0)
+        | Q(last_success_at__isnull=True)
+        | Q(last_success_at__lt=now - LAST_SUCCESS_AT_PRECISION)
+    ).update(consecutive_failures=0, last_success_at=now, updated_at=now)
 
 
 def _counts_for_breaker(exc: ProviderError) -> bool:

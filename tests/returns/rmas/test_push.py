@@ -274,3 +274,27 @@ def test_a_validation_error_does_not_count_towards_the_breaker(
     expect_create(httpserver, json_response({"message": "bad sku"}, 422))
     rma_push(rma_id=world["rma"].pk)
     assert Connection.objects.get(pk=world["conn"].pk).status == "active"
+
+
+@pytest.mark.parametrize(
+    ("failures", "last_success_seconds_ago", "rewritten"),
+    [(3, 5, True), (0, None, True), (0, 5, False), (0, 120, True)],
+)
+def test_a_success_rewrites_the_connection_row_only_when_something_changes(
+    world: dict, failures: int, last_success_seconds_ago: int | None, rewritten: bool
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from returns.services.rmas import _breaker_success
+
+    last = None if last_success_seconds_ago is None else timezone.now() - dt.timedelta(seconds=last_success_seconds_ago)
+    stamp = timezone.now() - dt.timedelta(days=1)
+    Connection.objects.filter(pk=world["conn"].pk).update(
+        consecutive_failures=failures, last_success_at=last, updated_at=stamp
+    )
+    _breaker_success(connection_id=world["conn"].pk)
+    conn = Connection.objects.get(pk=world["conn"].pk)
+    assert conn.consecutive_failures == 0
+    assert (conn.updated_at != stamp) is rewritten
