@@ -104,7 +104,29 @@ def running_worker(concurrency: int = 2, pool: str = "threads") -> Iterator[Any]
         queues=["webhooks", "rmas", "sync"],
         shutdown_timeout=30,
     ) as worker:
+        _wait_until_consuming()
         yield worker
+
+
+def _wait_until_consuming(timeout: float = 30.0) -> None:
+    """Hand the worker to the test only once it has run a task: a cold first start can take a while
+    to bind its queues, and a test's own timeout should measure the test, not the start-up."""
+    import time
+    import uuid
+
+    from django.core.cache import cache
+
+    from config.tasks import heartbeat_with_retry
+
+    key = f"worker-ready-{uuid.uuid4()}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        heartbeat_with_retry.delay(key, 0)
+        for _ in range(40):
+            if cache.get(f"{key}:done"):
+                return
+            time.sleep(0.05)
+    pytest.fail(f"the test worker ran no task within {timeout}s of starting")
 
 
 @pytest.fixture

@@ -11,6 +11,9 @@ ALLOW_PRIVATE_PROVIDER_URLS = True
 # Fixed test-only keys (never used outside tests).
 FIELD_ENCRYPTION_KEYS = ["8PN5yYITHRd-yi83NA6XGkMXac_2tea946fL0_aGSwM="]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Tests never run collectstatic: whitenoise serves from the finders instead of scanning STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 if not REDIS_URL:  # noqa: F405
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
