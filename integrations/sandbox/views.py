@@ -339,8 +339,8 @@ def trackstar_returns(request: HttpRequest, account: SandboxAccount) -> HttpResp
 def _trackstar_reference(body: dict[str, Any]) -> str:
     """The RMA number Backhaul tags the return with, when it does."""
     for tag in body.get("trackstar_tags", []):
-        if isinstance(tag, dict) and "rma" in tag:
-            return str(tag["rma"])
+        if isinstance(tag, dict) and ("rma" in tag or "rma_number" in tag):
+            return str(tag.get("rma", tag.get("rma_number")))
         if isinstance(tag, str) and tag.startswith("rma:"):
             return tag.removeprefix("rma:")
     return ""
@@ -418,15 +418,33 @@ def trackstar_orders(request: HttpRequest, account: SandboxAccount) -> HttpRespo
 
 @sandbox_endpoint(Provider.TRACKSTAR)
 def trackstar_write_info(request: HttpRequest, account: SandboxAccount, integration_name: str) -> HttpResponse:
-    """GET /integrations/wms/{name}/write-info: the integration-specific return fields."""
+    """GET /integrations/wms/{name}/write-info: an OpenAPI document of the integration's write fields.
+
+    The base create schema plus the integration-specific fields this sandbox accepts (providers.md §3.2).
+    """
+    string = {"type": "string"}
+    create_schema = {
+        "type": "object",
+        "required": ["warehouse_id", "order_id", "line_items"],
+        "properties": {
+            "warehouse_id": string,
+            "order_id": string,
+            "line_items": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"sku": string, "quantity": {"type": "integer"}}},
+            },
+            "trackstar_tags": {"type": "array", "items": {}},
+            "tracking_number": string,
+            "carrier": string,
+            "return_cause": {"type": "string", "enum": ["customer_return", "damaged", "wrong_item", "other"]},
+        },
+    }
     return JsonResponse(
         {
-            "integration_name": integration_name,
-            "returns": {
-                "create": {
-                    "required": ["warehouse_id", "order_id", "line_items"],
-                    "optional": ["trackstar_tags", "tracking_number", "carrier", "return_cause"],
-                }
+            "openapi": "3.1.0",
+            "info": {"title": f"{integration_name} write fields", "version": "sandbox"},
+            "paths": {
+                "/wms/returns": {"post": {"requestBody": {"content": {"application/json": {"schema": create_schema}}}}}
             },
         }
     )

@@ -14,6 +14,10 @@ def test_demo_story_completes(live_server: Any, celery_worker: Any, settings: An
     settings.PUBLIC_BASE_URL = live_server.url
     report = demo_play(base_url=live_server.url, timeout=60)
     assert report.lines[-1].startswith("Done.")
+    assert any(
+        line.startswith("Loop flagged return 880003 (#1077, short) with a note: Backhaul:") for line in report.lines
+    )
+    assert "Loop processed return 880001 (#1001, received in full)." in report.lines
     rmas = dict(RMA.objects.values_list("number", "location__wms_warehouse_code"))
     # #1001 shipped from NJ1 (not the CA1 default); #1042 was split across both warehouses.
     assert rmas == {"1001": "NJ1", "1042": "CA1", "1042_01": "NJ1", "1077": "CA1"}
