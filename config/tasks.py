@@ -1,11 +1,13 @@
 """Small infrastructure tasks."""
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 from django.core.cache import cache
 
 
 @shared_task(bind=True, max_retries=5)
-def heartbeat_with_retry(self, key: str, fail_times: int) -> None:  # type: ignore[no-untyped-def]
+def heartbeat_with_retry(self: Task[Any, Any], key: str, fail_times: int) -> None:
     """Retries with a countdown until it has failed `fail_times` times, then records success.
 
     Used by tests and `manage.py celery_selftest` to prove a real worker, the broker's
@@ -19,7 +21,7 @@ def heartbeat_with_retry(self, key: str, fail_times: int) -> None:  # type: igno
 
 
 @shared_task(bind=True)
-def retention_purge(self) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def retention_purge(self: Task[Any, Any]) -> dict[str, int]:
     """Delete finished webhooks and successful API calls older than settings.RETENTION_DAYS."""
     import structlog
 

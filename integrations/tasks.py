@@ -1,6 +1,8 @@
 """Thin Celery tasks: ids in, one service call each."""
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 from django.db import OperationalError
 
 from integrations.exceptions import ProviderTransientError
@@ -9,13 +11,13 @@ WEBHOOK_MAX_RETRIES = 5
 
 
 @shared_task(bind=True, max_retries=WEBHOOK_MAX_RETRIES, queue="webhooks")
-def webhook_process(self, webhook_id: int) -> str:  # type: ignore[no-untyped-def]
+def webhook_process(self: Task[Any, Any], webhook_id: int) -> str:
     """Process one stored webhook; retries only when it waits on something (a return, a provider)."""
     from integrations.services.webhooks import WebhookRetryLater
     from integrations.services.webhooks import webhook_process as service
 
     try:
-        return service(webhook_id=webhook_id, final_attempt=self.request.retries >= self.max_retries)
+        return service(webhook_id=webhook_id, final_attempt=self.request.retries >= WEBHOOK_MAX_RETRIES)
     except OperationalError as exc:  # a locked database: try again almost at once
         raise self.retry(exc=exc, countdown=1 + self.request.retries) from exc
     except (WebhookRetryLater, ProviderTransientError) as exc:
@@ -25,7 +27,7 @@ def webhook_process(self, webhook_id: int) -> str:  # type: ignore[no-untyped-de
 
 
 @shared_task(bind=True, queue="webhooks")
-def webhooks_sweep_pending(self) -> int:  # type: ignore[no-untyped-def]
+def webhooks_sweep_pending(self: Task[Any, Any]) -> int:
     """Re-publish webhooks still pending after the grace period (beat, every minute)."""
     from integrations.services.webhooks import webhooks_sweep_pending as service
 

@@ -1,17 +1,18 @@
 """RMA tasks: thin wrappers that take ids and call one service each (queue "rmas")."""
 
 from collections.abc import Callable
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
 
 
-def _final(task) -> bool:  # type: ignore[no-untyped-def]
+def _final(task: Task[Any, Any]) -> bool:
     return task.request.retries >= settings.RMA_PUSH_MAX_RETRIES
 
 
-def _run(task, service: Callable, rma_id: int) -> str:  # type: ignore[no-untyped-def]
+def _run(task: Task[Any, Any], service: Callable[..., Any], rma_id: int) -> str:
     from returns.services.rmas import push_countdown
 
     try:
@@ -27,7 +28,7 @@ def _run(task, service: Callable, rma_id: int) -> str:  # type: ignore[no-untype
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def rma_push(self, rma_id: int) -> str:  # type: ignore[no-untyped-def]
+def rma_push(self: Task[Any, Any], rma_id: int) -> str:
     """Push one RMA to its WMS; retries only transient failures, with the service's countdown."""
     from returns.services.rmas import rma_push as service
 
@@ -35,7 +36,7 @@ def rma_push(self, rma_id: int) -> str:  # type: ignore[no-untyped-def]
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def rma_tracking_push(self, rma_id: int) -> str:  # type: ignore[no-untyped-def]
+def rma_tracking_push(self: Task[Any, Any], rma_id: int) -> str:
     """Send a submitted RMA's new tracking numbers to the WMS."""
     from returns.services.rmas import rma_tracking_push as service
 
@@ -43,7 +44,7 @@ def rma_tracking_push(self, rma_id: int) -> str:  # type: ignore[no-untyped-def]
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def rma_cancel_push(self, rma_id: int) -> str:  # type: ignore[no-untyped-def]
+def rma_cancel_push(self: Task[Any, Any], rma_id: int) -> str:
     """Cancel an RMA at its WMS."""
     from returns.services.rmas import rma_cancel_push as service
 
@@ -59,7 +60,7 @@ def rmas_sweep_pending() -> int:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def return_platform_act(self, return_id: int) -> str:  # type: ignore[no-untyped-def]
+def return_platform_act(self: Task[Any, Any], return_id: int) -> str:
     """Process or flag a return on its platform once its RMAs are resolved; retries transient failures."""
     from returns.services.outcomes import return_platform_act as service
     from returns.services.rmas import push_countdown

@@ -1,5 +1,7 @@
 """Sandbox state in the admin: accounts with their failure settings, RMAs with receive actions."""
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -26,7 +28,9 @@ class SandboxAccountAdmin(admin.ModelAdmin):
     readonly_fields = ("key", "base_path")
 
 
-def _receive_action(mode: str, description: str):  # type: ignore[no-untyped-def]
+def _receive_action(
+    mode: str, description: str
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[SandboxReturn]], None]:
     @admin.action(description=description)
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[SandboxReturn]) -> None:
         for sandbox_return in queryset.select_related("account__connection"):

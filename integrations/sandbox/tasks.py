@@ -1,10 +1,12 @@
 """Sandbox background work: receiving after a delay, delivering webhooks to the store."""
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 
 
 @shared_task(bind=True, max_retries=5, queue="sync")
-def sandbox_webhook_deliver(self, delivery_id: int) -> None:  # type: ignore[no-untyped-def]
+def sandbox_webhook_deliver(self: Task[Any, Any], delivery_id: int) -> None:
     """Send one sandbox webhook; retried like a real provider retries a failed delivery."""
     import requests
 

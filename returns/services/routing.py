@@ -83,7 +83,7 @@ def _order_lookup(*, return_obj: Return) -> tuple[int, OrderRef] | None:
     key = f"rma-routing:order:{return_obj.store_id}:{return_obj.order_name or return_obj.order_number}"
     cached = cache.get(key)
     if cached is not None:
-        return tuple(cached) if cached else None  # type: ignore[return-value]
+        return tuple(cached) if cached else None
     found: tuple[int, OrderRef] | None = None
     connections = Connection.objects.filter(
         store_id=return_obj.store_id, role=Connection.Role.WAREHOUSE, status=Connection.Status.ACTIVE
