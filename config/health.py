@@ -33,7 +33,8 @@ class Broker(HealthCheck):
 
         try:
             with app.connection_for_write(self.url) as connection:
-                connection.ensure_connection(max_retries=1, timeout=self.timeout.total_seconds())
+                # kombu-stubs type timeout as int; kombu compares it with elapsed float seconds.
+                connection.ensure_connection(max_retries=1, timeout=self.timeout.total_seconds())  # type: ignore[arg-type]
                 connection.default_channel  # noqa: B018 (opening a channel is the probe: Redis pings here)
                 transport = connection.transport.driver_type
         except Exception as exc:  # kombu raises library-specific errors per transport

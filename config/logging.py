@@ -1,7 +1,11 @@
 """Redaction of secrets by key name, shared by the log pipeline, the ApiCall log and Sentry."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event, Hint
+    from structlog.typing import EventDict, WrappedLogger
 
 SECRET_KEY_PARTS = (
     "authorization",
@@ -32,10 +36,10 @@ def redact(value: Any) -> Any:
     return value
 
 
-def redact_processor(_logger: Any, _method: str, event_dict: dict) -> dict:
+def redact_processor(_logger: "WrappedLogger", _method: str, event_dict: "EventDict") -> "EventDict":
     """structlog processor: drop secrets from every log line."""
     return redact(event_dict)
 
 
-def scrub_sentry_event(event: dict, _hint: dict) -> dict:
+def scrub_sentry_event(event: "Event", _hint: "Hint") -> "Event":
     return redact(event)

@@ -3,6 +3,8 @@
 https://docs.celeryq.dev/en/stable/userguide/configuration.html
 """
 
+from typing import Any
+
 from kombu import Exchange, Queue
 
 from config.env import VAR_DIR, env
@@ -16,7 +18,7 @@ if _redis_url:
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_redis_url)
     # A task not acked within the visibility timeout is redelivered, so it must outlast the
     # longest countdown or a delayed retry would run twice (celery#5935).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_MAX_COUNTDOWN_SECONDS + 60 * 30}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": CELERY_MAX_COUNTDOWN_SECONDS + 60 * 30}
 else:
     # Quick start without Redis: kombu's filesystem transport. In and out must be the same
     # folder or messages pile up unread (celery#3564); kombu does not create the folders.

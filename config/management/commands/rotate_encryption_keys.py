@@ -5,8 +5,16 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.db.models import Field
 
 from config.fields import EncryptedTextField, get_fernet
+
+
+def _column(field: Field[Any, Any]) -> str:
+    """A concrete field's column (a primary key is concrete); only virtual fields have none."""
+    if field.column is None:
+        raise ValueError(f"{field} has no database column")
+    return field.column
 
 
 class Command(BaseCommand):
@@ -23,8 +31,8 @@ class Command(BaseCommand):
             if not fields:
                 continue
             table = connection.ops.quote_name(model._meta.db_table)
-            pk = connection.ops.quote_name(model._meta.pk.column)
-            columns = [connection.ops.quote_name(f.column) for f in fields]
+            pk = connection.ops.quote_name(_column(model._meta.pk))
+            columns = [connection.ops.quote_name(_column(f)) for f in fields]
             # Raw SQL reads the tokens without decrypting them: rotate() works on tokens.
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT {pk}, {', '.join(columns)} FROM {table}")  # noqa: S608
