@@ -60,7 +60,8 @@ class ConnectionAdminForm(forms.ModelForm):
         return getattr(self.instance, name) or ""
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what BaseModelForm.clean returns; its stub allows None for overrides
         for name in SECRET_FIELDS:
             if name not in self.fields:
                 continue

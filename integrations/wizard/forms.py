@@ -1,6 +1,6 @@
 """Wizard forms. Secrets are write-only: never rendered back, and a blank field keeps what is stored."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,18 +10,24 @@ from integrations.services.url_safety import UnsafeUrl, url_check_safe
 from integrations.wizard.services import WarehouseOption
 from warehouses.models import ShippingLocation
 
+# The mixin goes before a Form or ModelForm: type-check it as one, stay a plain mixin at runtime.
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
-class AccessibleFormMixin:
+
+class AccessibleFormMixin(_FormBase):
     """Point each input at its help text and error message (aria-describedby) and flag invalid ones."""
 
     def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        for name, bound in self.fields.items():  # type: ignore[attr-defined]
+        super().full_clean()
+        for name, bound in self.fields.items():
             ids = []
-            auto_id = self[name].auto_id  # type: ignore[index]
+            auto_id = self[name].auto_id
             if bound.help_text:
                 ids.append(f"{auto_id}_helptext")
-            if name in self.errors:  # type: ignore[attr-defined]
+            if name in self.errors:
                 ids.append(f"{auto_id}_error")
                 bound.widget.attrs["aria-invalid"] = "true"
             if ids:
@@ -68,7 +74,8 @@ class PlatformForm(AccessibleFormMixin, forms.Form):
         return bool(c and c.provider == provider and getattr(c, name))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what BaseForm.clean returns; its stub allows None for overrides
         provider = data.get("provider")
         if not provider:
             return data
@@ -142,7 +149,8 @@ class WarehouseForm(AccessibleFormMixin, forms.Form):
         return bool(data.get(name) or stored)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what BaseForm.clean returns; its stub allows None for overrides
         kind = data.get("kind")
         if not kind:
             return data
@@ -207,7 +215,7 @@ class LocationForm(AccessibleFormMixin, forms.ModelForm):
         current = self.instance.trackstar_warehouse_id or self.instance.wms_warehouse_code
         if self.instance.pk and current and current not in self.options:
             choices.append((current, f"{current} (not in the live list any more)"))
-        self.fields["warehouse"].choices = choices
+        cast(forms.ChoiceField, self.fields["warehouse"]).choices = choices  # declared a ChoiceField above
         self.fields["warehouse"].initial = current
         self.fields["make_default"].initial = self.instance.is_default or not store.shipping_locations.exists()
 
@@ -286,7 +294,8 @@ class InviteSignupForm(AccessibleFormMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         from django.contrib.auth import get_user_model, password_validation
 
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what BaseForm.clean returns; its stub allows None for overrides
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", "The two passwords differ.")
