@@ -192,9 +192,9 @@ def _checks(return_obj: Return, rmas: list[RMA]) -> list[Check]:
         expected[line.sku] = expected.get(line.sku, 0) + line.quantity
     sent: dict[str, int] = {}
     for rma in rmas:
-        for line in rma.lines.all():
-            key = line.platform_sku or line.sku
-            sent[key] = sent.get(key, 0) + line.quantity
+        for rma_line in rma.lines.all():
+            key = rma_line.platform_sku or rma_line.sku
+            sent[key] = sent.get(key, 0) + rma_line.quantity
     tracking = {s.tracking_number for s in return_obj.shipments.all() if s.tracking_number}
     pushed: set[str] = set()
     for rma in rmas:

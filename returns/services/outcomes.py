@@ -301,10 +301,10 @@ def _redo_items(return_obj: Return) -> list[tuple[str, bool, bool]]:
     received: dict[str, int] = defaultdict(int)
     restocked: dict[str, int] = defaultdict(int)
     for rma in return_obj.rmas.exclude(status=RMA.Status.CANCELLED).prefetch_related("lines"):
-        for line in rma.lines.all():
-            sku = line.platform_sku or line.sku
-            received[sku] += line.received_quantity
-            restocked[sku] += line.restocked_quantity
+        for rma_line in rma.lines.all():
+            sku = rma_line.platform_sku or rma_line.sku
+            received[sku] += rma_line.received_quantity
+            restocked[sku] += rma_line.restocked_quantity
     items = []
     for line in return_obj.lines.order_by("id"):
         got = min(line.quantity, received[line.sku])

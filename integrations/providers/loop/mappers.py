@@ -197,7 +197,8 @@ def happy_returns_shipment_labels(shipment: Mapping[str, Any]) -> list[InboundLa
     The key names of this response are not documented in our sources, so read leniently:
     the shipment's tracking / carrier / status apply to every return id listed in it.
     """
-    body = shipment.get("data") if isinstance(shipment.get("data"), Mapping) else shipment
+    data = shipment.get("data")
+    body: Mapping[str, Any] = data if isinstance(data, Mapping) else shipment
     tracking = _tracking(body.get("tracking_number") or body.get("tracking"))
     key = tracking or text(body.get("bag_barcode") or body.get("id") or body.get("happy_returns_shipment_id"))
     return_ids: list[str] = [text(r) for r in body.get("return_ids") or [] if text(r)]

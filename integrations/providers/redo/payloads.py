@@ -59,7 +59,8 @@ def returns_from(data: Any) -> list[dict[str, Any]]:
     for ret in data.get("returns") or []:
         if not isinstance(ret, dict) or not ret.get("id"):
             continue
-        order_ref = ret.get("order") if isinstance(ret.get("order"), dict) else {}
+        order_field = ret.get("order")
+        order_ref = order_field if isinstance(order_field, dict) else {}
         order = orders.get(str(order_ref.get("id"))) or order_ref
         out.append({"type": "updated", "at": ret.get("updatedAt"), "return": ret, "order": order})
     return out

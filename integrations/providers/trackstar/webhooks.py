@@ -92,6 +92,6 @@ class TrackStarWebhooks(WebhookHandler):
             fulfillments = mappers.fulfillment_events(data)
             return [InboundEvent(name, msg_id, f, external_event_id=msg_id) for f in fulfillments]
         if name.startswith("connection-error."):
-            event = mappers.connection_health_event(name, data)
-            return [InboundEvent(name, msg_id, event, external_event_id=msg_id)]
+            health_event = mappers.connection_health_event(name, data)
+            return [InboundEvent(name, msg_id, health_event, external_event_id=msg_id)]
         return [InboundEvent(name, msg_id, IgnoredEvent(f"TrackStar {raw_type} is not handled"), msg_id)]
