@@ -167,7 +167,7 @@ def demo_play(
     _wait("4 fulfilments", lambda: Fulfillment.objects.filter(store=store).count() == len(shipments), timeout)
     report.say("ShipMonk reported 4 outbound shipments (order #1042 split across CA1 and NJ1).", echo)
 
-    stories = [
+    stories: list[tuple[str, str, list[dict[str, Any]]]] = [
         ("880001", "#1001", [{"sku": "TEE-BLK-M", "reason": "Too small", "parent_reason": "Fit"}]),
         (
             "880002",
@@ -200,17 +200,16 @@ def demo_play(
 
     # The warehouse receives: #1077 arrives short, #1001 arrives in full.
     for number, mode in (("1077", "short"), ("1001", "fully_received")):
-        sandbox_return = _wait(
-            f"sandbox RMA {number}",
-            lambda n=number: SandboxReturn.objects.filter(account=shipmonk, rma_number=n).first(),
-            timeout,
-        )
+
+        def sandbox_rma(n: str = number) -> SandboxReturn | None:
+            return SandboxReturn.objects.filter(account=shipmonk, rma_number=n).first()
+
+        def rma_received(n: str = number) -> bool:
+            return RMA.objects.filter(store=store, number=n, status=RMA.Status.RECEIVED).exists()
+
+        sandbox_return = _wait(f"sandbox RMA {number}", sandbox_rma, timeout)
         sandbox_receive(sandbox_return=sandbox_return, mode=mode)
-        _wait(
-            f"RMA {number} marked received",
-            lambda n=number: RMA.objects.filter(store=store, number=n, status=RMA.Status.RECEIVED).exists(),
-            timeout,
-        )
+        _wait(f"RMA {number} marked received", rma_received, timeout)
         report.say(f"ShipMonk received RMA {number} ({mode.replace('_', ' ')}).", echo)
 
     # The returns platform is told: #1077 (short) flagged with a note, #1001 (full) processed.

@@ -71,7 +71,7 @@ def sandbox_return_create(
 
         transaction.on_commit(
             lambda: sandbox_auto_receive.apply_async(
-                args=[sandbox_return.pk], countdown=account.auto_receive_delay_seconds
+                args=(sandbox_return.pk,), countdown=account.auto_receive_delay_seconds
             )
         )
     return sandbox_return
@@ -126,17 +126,21 @@ def _received_lines(items: list[dict[str, Any]], mode: str) -> list[dict[str, An
     return lines
 
 
+# A received RMA's status as each WMS names it, keyed by SandboxAccount.provider (a plain str column).
+_RECEIVED_STATUS: dict[str, str] = {
+    Provider.SHIPMONK: "returned",
+    Provider.TRACKSTAR: "received",
+    Provider.SHIPSTREAM: "put_away",
+}
+
+
 def sandbox_receive(*, sandbox_return: SandboxReturn, mode: str) -> SandboxReturn:
     """The warehouse receives and grades the parcel, then tells the store through its webhook."""
     if mode not in RECEIVE_MODES:
         raise ValueError(f"unknown receive mode {mode!r}; expected one of {', '.join(RECEIVE_MODES)}")
     previous_status = sandbox_return.status
     sandbox_return.received = _received_lines(sandbox_return.items, mode)
-    sandbox_return.status = {
-        Provider.SHIPMONK: "returned",
-        Provider.TRACKSTAR: "received",
-        Provider.SHIPSTREAM: "put_away",
-    }.get(sandbox_return.account.provider, "received")
+    sandbox_return.status = _RECEIVED_STATUS.get(sandbox_return.account.provider, "received")
     sandbox_return.save(update_fields=["received", "status", "updated_at"])
     event_type, payload = warehouse_webhook_payload(sandbox_return=sandbox_return, previous_status=previous_status)
     sandbox_webhook_send(account=sandbox_return.account, event_type=event_type, payload=payload)
@@ -506,6 +510,8 @@ def sandbox_webhook_deliver(*, delivery_id: int) -> SandboxWebhookDelivery:
 
     delivery = SandboxWebhookDelivery.objects.select_related("account__connection").get(pk=delivery_id)
     connection = delivery.account.connection
+    if connection is None:  # unlinked (SET_NULL) after the webhook was queued: nothing to sign it for
+        raise ValueError(f"{delivery.account} is no longer linked to a store connection: cannot sign {delivery}")
     body = delivery.body.encode()
     headers = signed_headers(connection=connection, body=body)
     delivery.attempts += 1

@@ -41,6 +41,7 @@ View = Callable[..., HttpResponse]
 
 def provider_error(provider: str, status: int, message: str, details: list[str] | None = None) -> HttpResponse:
     """An error in the shape the real provider uses (providers.md)."""
+    body: dict[str, Any]
     match provider:
         case Provider.TRACKSTAR:
             return JsonResponse({"error": message, "origin": "trackstar", "details": details or []}, status=status)
@@ -403,7 +404,14 @@ def trackstar_warehouses(request: HttpRequest, account: SandboxAccount) -> HttpR
 @sandbox_endpoint(Provider.TRACKSTAR)
 def trackstar_orders(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
     """GET /wms/orders: every order number asked for exists, shipped from the first warehouse."""
-    number = next((value for name, value in request.GET.items() if "order_number" in name or "reference" in name), "")
+    number = next(
+        (
+            value
+            for name, value in request.GET.items()
+            if isinstance(value, str) and ("order_number" in name or "reference" in name)
+        ),
+        "",
+    )
     if not number:
         return JsonResponse({"data": [], "next_token": None, "total_count": 0})
     warehouse_id = str(account.warehouses[0].get("id")) if account.warehouses else "wh_sandbox"

@@ -146,22 +146,27 @@ def warehouse_system_save(
     )
 
 
+# Keyed by Connection.provider, a plain str column.
+_AUTH_CREDENTIAL: dict[str, str] = {
+    Provider.LOOP: "API key",
+    Provider.REDO: "API secret",
+    Provider.TRACKSTAR: "access token",
+    Provider.SHIPSTREAM: "API username or password",
+}
+_AUTH_HINT: dict[str, str] = {
+    Provider.LOOP: " Check that you copied the whole key and that it has the Order and Return scopes.",
+    Provider.REDO: " Check the secret and that the API client has the returns scopes.",
+}
+
+
 def provider_error_message(*, exc: ProviderError, connection: Connection) -> str:
     """A plain-language message per error class (the provider's own words only where they help)."""
     name = connection.display_name
     via = " through TrackStar" if connection.provider == Provider.TRACKSTAR else ""
     match exc:
         case ProviderAuthError():
-            what = {
-                Provider.LOOP: "API key",
-                Provider.REDO: "API secret",
-                Provider.TRACKSTAR: "access token",
-                Provider.SHIPSTREAM: "API username or password",
-            }.get(connection.provider, "API key")
-            hint = {
-                Provider.LOOP: " Check that you copied the whole key and that it has the Order and Return scopes.",
-                Provider.REDO: " Check the secret and that the API client has the returns scopes.",
-            }.get(connection.provider, " Check that you copied all of it.")
+            what = _AUTH_CREDENTIAL.get(connection.provider, "API key")
+            hint = _AUTH_HINT.get(connection.provider, " Check that you copied all of it.")
             return f"The {what} was refused by {name}{via}.{hint}"
         case ProviderTimeout():
             return f"{name}{via} didn't answer in time. Wait a moment and try again."
