@@ -246,7 +246,7 @@ class BaseHttpClient:
         duration_ms: int,
         error: ProviderError | None,
         idempotency_key: str,
-    ) -> int | None:
+    ) -> int:
         from integrations.models import ApiCall
 
         headers = {k: self._scrub(str(v)) for k, v in redact(request_headers).items()}

@@ -17,7 +17,9 @@ from limits.strategies import MovingWindowRateLimiter
 
 @functools.cache
 def _limiter_for(storage_uri: str) -> MovingWindowRateLimiter:
-    storage: Storage = storage_from_string(storage_uri)
+    storage = storage_from_string(storage_uri)
+    if not isinstance(storage, Storage):  # an "async+..." URI: this limiter is synchronous
+        raise ValueError(f"rate-limit storage must be synchronous, not {type(storage).__name__}")
     return MovingWindowRateLimiter(storage)
 
 

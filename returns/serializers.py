@@ -76,7 +76,9 @@ class TimelineEventOutputSerializer(serializers.Serializer):
     kind = serializers.CharField()
     level = serializers.ChoiceField(choices=TimelineEvent.Level.choices)
     message = serializers.CharField()
-    data = serializers.DictField(child=serializers.JSONField())
+    # DRF's metaclass moves declared fields off the class, so Serializer.data (a property) is untouched;
+    # the stubs cannot see that.
+    data = serializers.DictField(child=serializers.JSONField())  # type: ignore[assignment]
     webhook = serializers.IntegerField(source="webhook_id", allow_null=True)
     api_call = serializers.IntegerField(source="api_call_id", allow_null=True)
     created_at = serializers.DateTimeField()

@@ -75,13 +75,13 @@ def _register_loop(connection: Connection, url: str) -> RegistrationResult:
         if str(hook.get("url") or "") == url:
             existing[(str(hook.get("topic")), str(hook.get("trigger")))] = hook
     for topic, trigger in WEBHOOK_SUBSCRIPTIONS:
-        hook = existing.get((topic, trigger))
-        if hook is None:
+        found = existing.get((topic, trigger))
+        if found is None:
             client.webhook_create(topic=topic, trigger=trigger, url=url)
             result.created.append(trigger)
-        elif str(hook.get("status") or "active") != "active" and hook.get("id") is not None:
+        elif str(found.get("status") or "active") != "active" and found.get("id") is not None:
             # Loop deactivates a webhook after repeated failures (older docs): turn it back on.
-            client.webhook_activate(webhook_id=str(hook["id"]), topic=topic, trigger=trigger, url=url)
+            client.webhook_activate(webhook_id=str(found["id"]), topic=topic, trigger=trigger, url=url)
             result.reactivated.append(trigger)
         else:
             result.present.append(trigger)
@@ -110,7 +110,8 @@ def _register_redo(connection: Connection, url: str) -> RegistrationResult:
     # One subscription per connection: Redo updates the one with the same externalId.
     answer = client.webhook_create(url=url, token=connection.webhook_secret, external_id=f"backhaul-{connection.pk}")
     result = RegistrationResult(provider=connection.provider, url=url)
-    hook = answer.get("webhook") if isinstance(answer.get("webhook"), dict) else {}
+    webhook = answer.get("webhook")
+    hook = webhook if isinstance(webhook, dict) else {}
     label = f"return ({hook.get('id')})" if hook.get("id") else "return"
     created = client.last_api_call_id is not None and _status_of(client.last_api_call_id) == 201
     (result.created if created else result.present).append(label)

@@ -144,11 +144,16 @@ def webhook_receive(
 
     keys = list(dict.fromkeys(e.dedupe_key for e in events))
     dedupe_key = keys[0] if len(keys) == 1 else content_key(*keys)
-    return _claim(webhook=webhook, dedupe_key=dedupe_key[:255], fields=described)
+    return _claim(webhook=webhook, connection_id=connection.pk, dedupe_key=dedupe_key[:255], fields=described)
 
 
-def _claim(*, webhook: InboundWebhook, dedupe_key: str, fields: dict[str, Any] | None = None) -> ReceiveResult:
-    """The first delivery takes the dedupe key (unique per connection); later ones point at it."""
+def _claim(
+    *, webhook: InboundWebhook, connection_id: int, dedupe_key: str, fields: dict[str, Any] | None = None
+) -> ReceiveResult:
+    """The first delivery takes the dedupe key (unique per connection); later ones point at it.
+
+    connection_id is the webhook's: only a delivery to a known connection is claimed.
+    """
     fields = fields or {}
     try:
         with transaction.atomic():
@@ -158,7 +163,7 @@ def _claim(*, webhook: InboundWebhook, dedupe_key: str, fields: dict[str, Any] |
     except IntegrityError:
         webhook.dedupe_key = None
     # The unique constraint only fires once the first row is committed, so it is readable now.
-    original = InboundWebhook.objects.get(connection_id=webhook.connection_id, dedupe_key=dedupe_key)
+    original = InboundWebhook.objects.get(connection_id=connection_id, dedupe_key=dedupe_key)
     _update(webhook, **fields, status=Status.DUPLICATE, duplicate_of=original)
     if original.status == Status.FAILED:
         # Dedupe on "processed", not on "received": a redelivery of a failed event runs it again.
@@ -332,7 +337,7 @@ def _related_return(*, webhook: InboundWebhook) -> Any:
             external_id = payload.data.external_id
         elif isinstance(payload, InboundLabelEvent | InboundLabelRequestEvent):
             external_id = payload.return_external_id
-        if external_id:
+        if external_id and webhook.store_id is not None:  # a store's returns; no store, none of them
             found = Return.objects.filter(
                 store_id=webhook.store_id, platform=webhook.provider, external_id=external_id
             ).first()

@@ -168,7 +168,7 @@ def _groups(*, return_obj: Return, lines: list[ReturnLine]) -> tuple[list[Planne
         if route is None:
             unrouted.append(line)
             continue
-        shipment = shipment_for_line(line, shipments) if len(shipments) > 1 else (shipments or [None])[0]
+        shipment = shipment_for_line(line, shipments) if len(shipments) > 1 else (shipments[0] if shipments else None)
         key = (route.connection_id, route.location.pk, shipment.pk if shipment else None)
         groups.setdefault(key, PlannedGroup(route=route, shipment=shipment)).lines.append(line)
     return list(groups.values()), unrouted

@@ -75,9 +75,10 @@ class LoopClient(BaseHttpClient, ProviderClient):
         if error:
             message = self._scrub(f"{self.provider} answered {response.status_code} with an error: {error}")[:1000]
             # The shared base logged this call as a success (2xx); correct the log so support sees it.
-            ApiCall.objects.filter(pk=self.last_api_call_id).update(
-                error_class=ProviderRejected.__name__, error_message=message
-            )
+            if self.last_api_call_id is not None:  # always set by the request() just above
+                ApiCall.objects.filter(pk=self.last_api_call_id).update(
+                    error_class=ProviderRejected.__name__, error_message=message
+                )
             raise ProviderRejected(message, status_code=response.status_code, api_call_id=self.last_api_call_id)
         return response
 
