@@ -30,6 +30,7 @@ migrate: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy config integrations returns warehouses
 
 # SQLite always; PostgreSQL too when DATABASE_URL is set. Redis tests run when REDIS_URL is set.
 test: lint test-sqlite test-postgres
