@@ -26,7 +26,8 @@ def fill_env_file(env_file: Path) -> list[str]:
     for name, value in _generators().items():
         pattern = re.compile(rf"^\s*(export\s+)?{name}\s*=\s*(.*)$")
         matches = [i for i, line in enumerate(lines) if pattern.match(line)]
-        if matches and pattern.match(lines[matches[0]]).group(2).strip(" '\""):  # type: ignore[union-attr]
+        first = pattern.match(lines[matches[0]]) if matches else None
+        if first is not None and first.group(2).strip(" '\""):
             continue
         if matches:
             lines[matches[0]] = f"{name}={value}"

@@ -17,8 +17,15 @@ class ProviderError(Exception):
 class ProviderTransientError(ProviderError):
     """Worth retrying later: timeouts, 5xx, 429."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+        api_call_id: int | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, api_call_id=api_call_id)
         self.retry_after = retry_after
 
 

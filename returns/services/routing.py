@@ -7,8 +7,11 @@
 3. the store's default location.
 """
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 
@@ -23,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 ORDER_LOOKUP_CACHE_SECONDS = 3600
 
+_T = TypeVar("_T")
+
 
 @dataclass(frozen=True)
 class Route:
@@ -31,10 +36,13 @@ class Route:
 
     @property
     def connection_id(self) -> int:
-        return self.location.warehouse_connection_id  # type: ignore[return-value]
+        connection_id = self.location.warehouse_connection_id
+        if connection_id is None:  # every location look-up here requires a warehouse connection
+            raise ValueError(f"{self.location} routes a return but is not linked to a warehouse connection")
+        return connection_id
 
 
-def _memo(memo: dict | None, key: tuple, compute):  # type: ignore[no-untyped-def]
+def _memo(memo: dict[tuple[Any, ...], Any] | None, key: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
     """Look-ups that depend on the return, not the line, run once per planning pass (flat query counts)."""
     if memo is None:
         return compute()
@@ -64,10 +72,11 @@ def _from_fulfillment(*, return_obj: Return, line: ReturnLine, memo: dict | None
             location = _memo(
                 memo,
                 ("code", fulfillment.warehouse_code, fulfillment.warehouse_connection_id),
-                lambda f=fulfillment: wh.location_for_warehouse_code(
+                functools.partial(
+                    wh.location_for_warehouse_code,
                     store_id=return_obj.store_id,
-                    warehouse_code=f.warehouse_code,
-                    connection_id=f.warehouse_connection_id,
+                    warehouse_code=fulfillment.warehouse_code,
+                    connection_id=fulfillment.warehouse_connection_id,
                 ),
             )
         if location is not None:
