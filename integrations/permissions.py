@@ -1,9 +1,10 @@
 """Who sees what through the API: staff see every store, a merchant only the stores they belong to."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -72,14 +73,21 @@ class UserWarehouseConnectionField(_BoundedPrimaryKeyField):
         return scope_to_user_stores(queryset, user=_request_user(self))
 
 
-class StoreScopedMixin:
+# The mixin goes before a GenericAPIView: type-check it as one, stay a plain mixin at runtime.
+if TYPE_CHECKING:
+    _ViewBase = GenericAPIView[Any]
+else:
+    _ViewBase = object
+
+
+class StoreScopedMixin(_ViewBase):
     """For API views: the view's queryset limited to the requesting user's stores (others are 404)."""
 
     store_field = "store"
 
     def get_queryset(self) -> QuerySet:
-        queryset = super().get_queryset()  # type: ignore[misc]
-        return scope_to_user_stores(queryset, user=self.request.user, store_field=self.store_field)  # type: ignore[attr-defined]
+        queryset = super().get_queryset()
+        return scope_to_user_stores(queryset, user=self.request.user, store_field=self.store_field)
 
 
 class StoreRowListApi(StoreScopedMixin, ApiView):
