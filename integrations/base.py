@@ -5,6 +5,8 @@ that cannot do something raises UnsupportedCapability, which is a permanent conf
 """
 
 import abc
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -90,6 +92,11 @@ class ProviderClient(abc.ABC):
     def test_connection(self) -> str:
         """Make one cheap live call; return a short human message or raise ProviderError."""
         raise UnsupportedCapability(self.slug, "test_connection")
+
+    @contextlib.contextmanager
+    def log_context(self, *, rma_id: int | None = None, return_obj_id: int | None = None) -> Iterator[None]:
+        """Link the calls made inside the block to this RMA / return; BaseHttpClient records them."""
+        yield
 
 
 class WarehouseClient(ProviderClient):

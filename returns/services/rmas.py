@@ -347,7 +347,7 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
         # database lock is held while waiting on the network.
         try:
             client = _client_for(rma)
-            with client.log_context(rma_id=rma.pk, return_obj_id=rma.return_obj_id):  # type: ignore[attr-defined]
+            with client.log_context(rma_id=rma.pk, return_obj_id=rma.return_obj_id):
                 payload = _resolve_external_order(client=client, rma=rma, payload=rma_payload_build(rma=rma))
                 result = client.rma_find(payload=payload) if may_exist else None
                 found = result is not None
@@ -474,7 +474,7 @@ def _remote_change(
             return PushOutcome("retry", "connection paused", push_countdown(retries=retries))
         try:
             client = _client_for(rma)
-            with client.log_context(rma_id=rma.pk, return_obj_id=rma.return_obj_id):  # type: ignore[attr-defined]
+            with client.log_context(rma_id=rma.pk, return_obj_id=rma.return_obj_id):
                 payload = rma_payload_build(rma=rma)
                 result = call(client, rma, payload)
         except ProviderTransientError as exc:

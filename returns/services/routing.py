@@ -108,7 +108,7 @@ def _order_lookup(*, return_obj: Return) -> tuple[int, OrderRef] | None:
             client = get_client(connection=connection)
             if not isinstance(client, WarehouseClient):
                 continue
-            with client.log_context(return_obj_id=return_obj.pk):  # type: ignore[attr-defined]
+            with client.log_context(return_obj_id=return_obj.pk):
                 ref = client.order_find(order_name=return_obj.order_name, order_number=return_obj.order_number)
         except ProviderError as exc:
             # Routing falls through to the default location; the ApiCall row keeps the details.
