@@ -10,7 +10,7 @@ from django.db.models import Field
 from config.fields import EncryptedTextField, get_fernet
 
 
-def _column(field: Field[Any, Any]) -> str:
+def _column(field: "Field[Any, Any]") -> str:
     """A concrete field's column (a primary key is concrete); only virtual fields have none."""
     if field.column is None:
         raise ValueError(f"{field} has no database column")
