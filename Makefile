@@ -30,7 +30,7 @@ migrate: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DJANGO_SETTINGS_MODULE=config.django.test $(BIN)/python manage.py makemigrations --check --dry-run
+	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=config.django.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/mypy config integrations returns warehouses
 
 # SQLite always; PostgreSQL too when DATABASE_URL is set. Redis tests run when REDIS_URL is set.
