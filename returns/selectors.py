@@ -7,11 +7,16 @@ from returns.models import RMA, ReturnShipment
 from returns.services.planning import disposition_for, reason_category, rules_for_store
 from warehouses.selectors import fulfillments_for_order
 
+RMA_RELATIONS = ("store", "return_obj", "warehouse_connection", "location", "shipment")
+
 
 def rma_with_relations(*, rma_id: int) -> RMA:
-    return RMA.objects.select_related("store", "return_obj", "warehouse_connection", "location", "shipment").get(
-        pk=rma_id
-    )
+    return RMA.objects.select_related(*RMA_RELATIONS).get(pk=rma_id)
+
+
+def rma_locked_with_relations(*, rma_id: int) -> RMA | None:
+    """The RMA row locked for update (only its own row: the joins are nullable), with what a push reads."""
+    return RMA.objects.select_for_update(of=("self",)).select_related(*RMA_RELATIONS).filter(pk=rma_id).first()
 
 
 def rma_shipments(*, rma: RMA) -> list[ReturnShipment]:

@@ -314,17 +314,16 @@ def _resolve_external_order(*, client: WarehouseClient, rma: RMA, payload: RmaPa
 
 def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> PushOutcome:
     """Send one pending RMA to its WMS; decide retry / needs_attention / failed on error."""
-    from returns.selectors import rma_payload_build, rma_with_relations
+    from returns.selectors import rma_locked_with_relations, rma_payload_build
 
     with _Lease(rma_id, "push") as lease:
         if not lease.held:
             # Another worker is pushing this RMA right now; come back later and find it done.
             return PushOutcome("done" if final_attempt else "busy", "another worker holds the RMA", 1.0)
         with transaction.atomic():
-            rma = RMA.objects.select_for_update().filter(pk=rma_id).first()
+            rma = rma_locked_with_relations(rma_id=rma_id)
             if rma is None:
                 return PushOutcome("done", "no such RMA")
-            rma = rma_with_relations(rma_id=rma_id)
             if rma.status != RMA.Status.PENDING:
                 return PushOutcome("done", f"already {rma.status}")
             connection = rma.warehouse_connection
@@ -382,8 +381,12 @@ def _push_transient(rma: RMA, exc: ProviderTransientError, *, final_attempt: boo
 
 def _push_succeeded(rma: RMA, result: PushResult, payload: RmaPayload, *, found: bool) -> None:
     _breaker_success(connection_id=rma.warehouse_connection_id)
+    from returns.selectors import rma_locked_with_relations
+
     with transaction.atomic():
-        locked = RMA.objects.select_for_update().get(pk=rma.pk)
+        locked = rma_locked_with_relations(rma_id=rma.pk)
+        if locked is None:  # deleted meanwhile (its return was removed): nothing left to record
+            return
         cancelled_meanwhile = locked.status == RMA.Status.CANCELLED
         locked.external_id = result.external_id[:200]
         locked.external_url = result.external_url[:1000]

@@ -298,3 +298,13 @@ def test_a_success_rewrites_the_connection_row_only_when_something_changes(
     conn = Connection.objects.get(pk=world["conn"].pk)
     assert conn.consecutive_failures == 0
     assert (conn.updated_at != stamp) is rewritten
+
+
+def test_a_push_reads_the_rma_once_with_its_relations(
+    httpserver: HTTPServer, world: dict, django_assert_max_num_queries: Any
+) -> None:
+    # 22 before the RMA was read with its relations under one lock (bench "cost growth" counts).
+    create = expect_create(httpserver, shipmonk_ok())
+    with django_assert_max_num_queries(18):
+        rma_push(rma_id=world["rma"].pk)
+    assert (RMA.objects.get(pk=world["rma"].pk).status, create.count) == ("submitted", 1)
