@@ -1,9 +1,11 @@
 """Reads over returns and RMAs, including the provider-neutral payload an RMA is pushed with."""
 
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef
 
 from integrations.base import RmaLinePayload, RmaPayload
-from returns.models import RMA, ReturnShipment
+from integrations.models import ApiCall
+from returns.models import RMA, ReturnShipment, RMALine
 from returns.services.planning import disposition_for, reason_category, rules_for_store
 from warehouses.selectors import fulfillments_for_order
 
@@ -14,17 +16,33 @@ def rma_with_relations(*, rma_id: int) -> RMA:
     return RMA.objects.select_related(*RMA_RELATIONS).get(pk=rma_id)
 
 
-def rma_locked_with_relations(*, rma_id: int) -> RMA | None:
-    """The RMA row locked for update (only its own row: the joins are nullable), with what a push reads."""
-    return RMA.objects.select_for_update(of=("self",)).select_related(*RMA_RELATIONS).filter(pk=rma_id).first()
+def rma_locked_for_push(*, rma_id: int) -> tuple[RMA, bool] | None:
+    """The RMA row locked for update (only its own row: the joins are nullable) with what a push
+    reads, and whether a create request was ever logged for it (a support retry resets the
+    attempt counter, not the history), in one statement."""
+    create_calls = ApiCall.objects.filter(rma_id=OuterRef("pk"), operation="rma_create")
+    rma = (
+        RMA.objects.select_for_update(of=("self",))
+        .select_related(*RMA_RELATIONS)
+        .annotate(create_call_logged=Exists(create_calls))
+        .filter(pk=rma_id)
+        .first()
+    )
+    return None if rma is None else (rma, bool(rma.create_call_logged))
 
 
-def rma_shipments(*, rma: RMA) -> list[ReturnShipment]:
-    """The live parcels of this RMA: its own, else the return's parcels carrying its lines (or any line)."""
+def rma_lines_with_return_lines(*, rma: RMA) -> list[RMALine]:
+    return list(rma.lines.select_related("return_line").order_by("id"))
+
+
+def rma_shipments(*, rma: RMA, rma_lines: list[RMALine] | None = None) -> list[ReturnShipment]:
+    """The live parcels of this RMA: its own, else the return's parcels carrying its lines (or any line).
+
+    rma_lines: the RMA's lines with their return lines, when the caller has read them already."""
     if rma.shipment_id:
         return [rma.shipment] if rma.shipment and not rma.shipment.cancelled else []
     keys: set[str] = set()
-    for line in rma.lines.select_related("return_line"):
+    for line in rma_lines if rma_lines is not None else rma_lines_with_return_lines(rma=rma):
         if line.return_line:
             keys.add(str(line.return_line.line_key))
             keys.update(str(i) for i in line.return_line.external_line_ids or [])
@@ -36,16 +54,25 @@ def order_external_id_cache_key(*, connection_id: int, order_name: str) -> str:
     return f"wms-order-id:{connection_id}:{order_name}"
 
 
+def order_external_id_cached(*, connection_id: int, order_name: str) -> str:
+    """A WMS order id looked up earlier (TrackStar), kept in the cache for a month."""
+    return cache.get(order_external_id_cache_key(connection_id=connection_id, order_name=order_name)) or ""
+
+
 def rma_payload_build(*, rma: RMA) -> RmaPayload:
-    """Everything the WMS needs, read fresh at push time (so a label that arrived meanwhile is included)."""
+    """Everything the WMS needs, read fresh at push time (so a label that arrived meanwhile is included).
+
+    external_order_id comes from the order's fulfilments only; clients that need it and find it
+    blank add the cached look-up (order_external_id_cached), so the others skip that round trip."""
     return_obj = rma.return_obj
     store = rma.store
     connection = rma.warehouse_connection
     rules = rules_for_store(store_id=store.pk)
     return_lines = list(return_obj.lines.all())
+    rma_lines = rma_lines_with_return_lines(rma=rma)
     lines = []
     all_reasons: list[str] = []
-    for rma_line in rma.lines.order_by("id"):
+    for rma_line in rma_lines:
         reasons = tuple(r for r in rma_line.reason.split("; ") if r)
         all_reasons.extend(reasons)
         notes = []
@@ -64,7 +91,7 @@ def rma_payload_build(*, rma: RMA) -> RmaPayload:
                 instruction_note="; ".join(notes),
             )
         )
-    shipments = rma_shipments(rma=rma)
+    shipments = rma_shipments(rma=rma, rma_lines=rma_lines)
     tracking = tuple(dict.fromkeys(s.tracking_number for s in shipments if s.tracking_number))
     first = shipments[0] if shipments else None
     order_key = external_order_id = ""
@@ -77,9 +104,6 @@ def rma_payload_build(*, rma: RMA) -> RmaPayload:
         if fulfillment.warehouse_connection_id in (None, connection.pk):
             order_key = order_key or fulfillment.order_key
             external_order_id = external_order_id or fulfillment.external_order_id
-    if not external_order_id:
-        key = order_external_id_cache_key(connection_id=connection.pk, order_name=return_obj.order_name)
-        external_order_id = cache.get(key) or ""
     location = rma.location
     outcomes = {line.outcome for line in return_lines if line.outcome} | {return_obj.outcome}
     return RmaPayload(

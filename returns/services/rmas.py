@@ -255,15 +255,19 @@ def _breaker_failure(*, connection_id: int, message: str) -> None:
 LAST_SUCCESS_AT_PRECISION = timedelta(seconds=60)
 
 
-def _breaker_success(*, connection_id: int) -> None:
+def _breaker_success(*, connection: Connection) -> None:
     """End a failure streak; every successful push lands here, so the shared connection row is
     rewritten only when something changes (a streak ends, the health time is a minute old):
-    concurrent workers then do not queue on its row lock."""
+    concurrent workers then do not queue on its row lock. `connection` was read at the start of
+    the push; when it showed nothing to change, no statement is sent at all (a streak that began
+    since then is ended by the next success)."""
     now = timezone.now()
-    Connection.objects.filter(pk=connection_id).filter(
-        Q(consecutive_failures__gt=0)
-        | Q(last_success_at__isnull=True)
-        | Q(last_success_at__lt=now - LAST_SUCCESS_AT_PRECISION)
+    stale = now - LAST_SUCCESS_AT_PRECISION
+    fresh = connection.last_success_at is not None and connection.last_success_at >= stale
+    if connection.consecutive_failures == 0 and fresh:
+        return
+    Connection.objects.filter(pk=connection.pk).filter(
+        Q(consecutive_failures__gt=0) | Q(last_success_at__isnull=True) | Q(last_success_at__lt=stale)
     ).update(consecutive_failures=0, last_success_at=now, updated_at=now)
 
 
@@ -287,16 +291,20 @@ def _client_for(rma: RMA) -> WarehouseClient:
     return client
 
 
-def _resolve_external_order(*, client: WarehouseClient, rma: RMA, payload: RmaPayload) -> RmaPayload:
-    """TrackStar needs its own order id: look it up once and cache it on the order's fulfilments."""
+def _with_external_order(*, client: WarehouseClient, rma: RMA, payload: RmaPayload, look_up: bool) -> RmaPayload:
+    """TrackStar needs its own order id: from the fulfilments, else the cache, else (look_up) one
+    order search whose answer is kept on the order's fulfilments and in the cache."""
     from dataclasses import replace
 
-    from returns.selectors import order_external_id_cache_key
+    from returns.selectors import order_external_id_cache_key, order_external_id_cached
     from warehouses.models import Fulfillment
     from warehouses.selectors import order_keys
 
     if not client.needs_external_order_id or payload.external_order_id:
         return payload
+    cached = order_external_id_cached(connection_id=rma.warehouse_connection_id, order_name=payload.order_name)
+    if cached or not look_up:
+        return replace(payload, external_order_id=cached)
     ref = client.order_find(order_name=payload.order_name, order_number=payload.order_number)
     if ref is None:
         raise ProviderRejected(f"{rma.warehouse_connection.display_name} has no order {payload.order_name}")
@@ -314,16 +322,17 @@ def _resolve_external_order(*, client: WarehouseClient, rma: RMA, payload: RmaPa
 
 def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> PushOutcome:
     """Send one pending RMA to its WMS; decide retry / needs_attention / failed on error."""
-    from returns.selectors import rma_locked_with_relations, rma_payload_build
+    from returns.selectors import rma_locked_for_push, rma_payload_build
 
     with _Lease(rma_id, "push") as lease:
         if not lease.held:
             # Another worker is pushing this RMA right now; come back later and find it done.
             return PushOutcome("done" if final_attempt else "busy", "another worker holds the RMA", 1.0)
         with transaction.atomic():
-            rma = rma_locked_with_relations(rma_id=rma_id)
-            if rma is None:
+            locked = rma_locked_for_push(rma_id=rma_id)
+            if locked is None:
                 return PushOutcome("done", "no such RMA")
+            rma, create_call_logged = locked
             if rma.status != RMA.Status.PENDING:
                 return PushOutcome("done", f"already {rma.status}")
             connection = rma.warehouse_connection
@@ -339,7 +348,7 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
                 # Crash loops (a poison message redelivered after worker deaths) also end here.
                 _failed(rma, f"gave up after {rma.attempts} attempts", trace="")
                 return PushOutcome("done", "attempts exhausted")
-            may_exist = rma.attempts > 0 or rma.api_calls.filter(operation="rma_create").exists()
+            may_exist = rma.attempts > 0 or create_call_logged
             rma.attempts += 1
             rma.save(update_fields=["attempts", "updated_at"])
         # The request runs outside any transaction: ApiCall rows commit on their own, and no
@@ -347,7 +356,8 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
         try:
             client = _client_for(rma)
             with client.log_context(rma_id=rma.pk, return_obj_id=rma.return_obj_id):
-                payload = _resolve_external_order(client=client, rma=rma, payload=rma_payload_build(rma=rma))
+                payload = rma_payload_build(rma=rma)
+                payload = _with_external_order(client=client, rma=rma, payload=payload, look_up=True)
                 result = client.rma_find(payload=payload) if may_exist else None
                 found = result is not None
                 if result is None:
@@ -380,46 +390,52 @@ def _push_transient(rma: RMA, exc: ProviderTransientError, *, final_attempt: boo
 
 
 def _push_succeeded(rma: RMA, result: PushResult, payload: RmaPayload, *, found: bool) -> None:
-    _breaker_success(connection_id=rma.warehouse_connection_id)
-    from returns.selectors import rma_locked_with_relations
-
+    _breaker_success(connection=rma.warehouse_connection)
+    now = timezone.now()
+    recorded = {
+        "external_id": result.external_id[:200],
+        "external_url": result.external_url[:1000],
+        "submitted_at": now,
+        "last_error": "",
+        "pushed_tracking_numbers": list(payload.tracking_numbers),
+        "updated_at": now,
+    }
     with transaction.atomic():
-        locked = rma_locked_with_relations(rma_id=rma.pk)
-        if locked is None:  # deleted meanwhile (its return was removed): nothing left to record
+        # Conditional updates instead of a locked re-read: the row is still pending (the usual
+        # case, one statement), or support cancelled it while the request was in flight (record
+        # what the WMS created, keep it cancelled, and cancel it there too).
+        submitted = RMA.objects.filter(pk=rma.pk, status=RMA.Status.PENDING).update(
+            status=RMA.Status.SUBMITTED, **recorded
+        )
+        cancelled_meanwhile = not submitted and bool(
+            RMA.objects.filter(pk=rma.pk, status=RMA.Status.CANCELLED).update(**recorded)
+        )
+        if not submitted and not cancelled_meanwhile:  # deleted meanwhile (its return was removed)
             return
-        cancelled_meanwhile = locked.status == RMA.Status.CANCELLED
-        locked.external_id = result.external_id[:200]
-        locked.external_url = result.external_url[:1000]
-        locked.submitted_at = timezone.now()
-        locked.last_error = ""
-        locked.pushed_tracking_numbers = list(payload.tracking_numbers)
-        if not cancelled_meanwhile:
-            locked.status = RMA.Status.SUBMITTED
-        locked.save()
-        wms = locked.warehouse_connection.display_name
-        where = locked.location.warehouse_label if locked.location else "the warehouse"
+        wms = rma.warehouse_connection.display_name
+        where = rma.location.warehouse_label if rma.location else "the warehouse"
         verb = "found (already created)" if found else "created"
         timeline_add(
-            return_obj=locked.return_obj,
-            rma=locked,
+            return_obj=rma.return_obj,
+            rma=rma,
             kind="rma_submitted",
             level=Level.SUCCESS,
-            message=f"{wms} RMA {locked.number} {verb} at {where}",
+            message=f"{wms} RMA {rma.number} {verb} at {where}",
             data={"external_id": result.external_id, "external_url": result.external_url},
             api_call_id=result.api_call_id,
         )
         if result.unused_fields:
             timeline_add(
-                return_obj=locked.return_obj,
-                rma=locked,
+                return_obj=rma.return_obj,
+                rma=rma,
                 kind="rma_unused_fields",
                 level=Level.WARNING,
-                message=f"{wms} ignored fields of RMA {locked.number}: {', '.join(result.unused_fields)}",
+                message=f"{wms} ignored fields of RMA {rma.number}: {', '.join(result.unused_fields)}",
                 data={"unused_fields": list(result.unused_fields)},
                 api_call_id=result.api_call_id,
             )
         if cancelled_meanwhile:
-            _enqueue("rma_cancel_push", locked.pk)
+            _enqueue("rma_cancel_push", rma.pk)
 
 
 def _needs_attention(rma: RMA, message: str, *, api_call_id: int | None = None, kind: str = "rma_rejected") -> None:
@@ -479,6 +495,7 @@ def _remote_change(
             client = _client_for(rma)
             with client.log_context(rma_id=rma.pk, return_obj_id=rma.return_obj_id):
                 payload = rma_payload_build(rma=rma)
+                payload = _with_external_order(client=client, rma=rma, payload=payload, look_up=False)
                 result = call(client, rma, payload)
         except ProviderTransientError as exc:
             if _counts_for_breaker(exc):
@@ -490,7 +507,7 @@ def _remote_change(
         except ProviderPermanentError as exc:
             on_permanent(rma, exc)
             return PushOutcome("done", "permanent error")
-        _breaker_success(connection_id=rma.warehouse_connection_id)
+        _breaker_success(connection=rma.warehouse_connection)
         on_success(rma, result, payload)
         return PushOutcome("done", "ok")
 

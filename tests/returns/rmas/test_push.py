@@ -294,7 +294,7 @@ def test_a_success_rewrites_the_connection_row_only_when_something_changes(
     Connection.objects.filter(pk=world["conn"].pk).update(
         consecutive_failures=failures, last_success_at=last, updated_at=stamp
     )
-    _breaker_success(connection_id=world["conn"].pk)
+    _breaker_success(connection=Connection.objects.get(pk=world["conn"].pk))
     conn = Connection.objects.get(pk=world["conn"].pk)
     assert conn.consecutive_failures == 0
     assert (conn.updated_at != stamp) is rewritten
@@ -303,8 +303,32 @@ def test_a_success_rewrites_the_connection_row_only_when_something_changes(
 def test_a_push_reads_the_rma_once_with_its_relations(
     httpserver: HTTPServer, world: dict, django_assert_max_num_queries: Any
 ) -> None:
-    # 22 before the RMA was read with its relations under one lock (bench "cost growth" counts).
+    # 22 before the RMA was read once with its relations, 18 before the success path wrote with
+    # conditional updates and the create-call check joined the locked read (bench "cost growth");
+    # 15 counts the first success of a connection, which records last_success_at.
     create = expect_create(httpserver, shipmonk_ok())
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(15):
         rma_push(rma_id=world["rma"].pk)
     assert (RMA.objects.get(pk=world["rma"].pk).status, create.count) == ("submitted", 1)
+
+
+def test_an_rma_cancelled_while_its_create_is_in_flight_stays_cancelled_and_is_cancelled_at_the_wms(
+    httpserver: HTTPServer, world: dict, publish: mock.Mock, django_capture_on_commit_callbacks: Any
+) -> None:
+    from returns.services import rmas as rmas_module
+
+    create = expect_create(httpserver, shipmonk_ok(778))
+    real = rmas_module._with_external_order
+
+    def cancel_then_continue(**kwargs: Any) -> Any:
+        # Support cancels the RMA after the push read it as pending, before the WMS answers.
+        RMA.objects.filter(pk=world["rma"].pk).update(status=RMA.Status.CANCELLED)
+        return real(**kwargs)
+
+    patched = mock.patch.object(rmas_module, "_with_external_order", side_effect=cancel_then_continue)
+    with patched, django_capture_on_commit_callbacks(execute=True):
+        rma_push(rma_id=world["rma"].pk)
+    rma = RMA.objects.get(pk=world["rma"].pk)
+    assert (rma.status, rma.external_id, create.count) == ("cancelled", "778", 1)
+    assert rma.timeline.filter(kind="rma_submitted").count() == 1
+    assert mock.call("rma_cancel_push", rma.pk) in publish.call_args_list
