@@ -66,3 +66,9 @@ CELERY_TIMEZONE = "UTC"
 # the outbox sweeper re-publishes anything that was not sent.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
+# Database connections in workers: Celery's Django fix-up closes them before and after every task
+# (celery#9824), so each task paid a new PostgreSQL connection, a forked backend with cold
+# caches. A large reuse count turns that off; config/celery.py instead gives tasks Django's
+# request rules (CONN_MAX_AGE, CONN_HEALTH_CHECKS) and closes the connection after any task that
+# did not succeed (a time limit can interrupt a query and leave the connection unusable).
+CELERY_DB_REUSE_MAX = 1_000_000

@@ -108,3 +108,25 @@ def test_a_separate_worker_process_consumes_from_redis() -> None:
     assert attempts == 3, output
     assert "config.tasks.heartbeat_with_retry" in output
     assert "Retry in 1s" in output
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("state", "kept"), [("SUCCESS", True), ("FAILURE", False), ("RETRY", False)])
+def test_a_task_keeps_its_database_connection_only_after_a_success(state: str, kept: bool) -> None:
+    """Tasks follow Django's request rules (CONN_MAX_AGE) instead of Celery's close-every-task default,
+    which cost each task a new PostgreSQL connection; anything but a success drops the connection."""
+    from django.db import connection
+
+    from config.celery import _db_connections_after_task, _db_connections_before_task
+
+    assert celery_app.conf.get("CELERY_DB_REUSE_MAX") >= 1_000_000  # Celery's own closing is off
+    connection.settings_dict["CONN_MAX_AGE"], saved = 60, connection.settings_dict["CONN_MAX_AGE"]
+    try:
+        _db_connections_before_task()
+        connection.ensure_connection()
+        raw = connection.connection
+        _db_connections_after_task(state=state)
+        _db_connections_before_task()
+        assert (connection.connection is raw) is kept
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = saved
