@@ -233,7 +233,14 @@ class InboundWebhook(BaseModel):
     error = models.TextField(blank=True, default="")
     traceback = models.TextField(blank=True, default="")
     attempts = models.PositiveIntegerField(default=0)
-    published_at = models.DateTimeField(null=True, blank=True)
+    # The first publish, right after the row is stored, is not recorded (a second write for every
+    # webhook); the sweeper records when it re-publishes a row left pending.
+    published_at = models.DateTimeField(
+        "re-published at",
+        null=True,
+        blank=True,
+        help_text="When the sweeper last re-published this row because it was still pending.",
+    )
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,7 +1,8 @@
 """Inbound webhooks: store first, verify, dedupe in the database, process in a worker, replay, sweep.
 
-The endpoint runs outside any request transaction (the view is non-atomic): the row is
-committed before verification, so forged or garbage posts are kept for forensics.
+The endpoint runs outside any request transaction (the view is non-atomic): every request is
+stored as one row, forged or garbage posts included (kept for forensics), and the task is
+published only after that row is committed.
 """
 
 import contextlib
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.db import connection as django_connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -76,100 +78,98 @@ def _update(webhook: InboundWebhook, **fields: Any) -> None:
         setattr(webhook, name, value)
 
 
-def _reject(webhook: InboundWebhook, reason: str) -> None:
-    _update(webhook, status=Status.REJECTED, verification=Verification.INVALID, verification_reason=reason[:300])
-
-
 def webhook_receive(
     *, provider: str, endpoint_token: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None
 ) -> ReceiveResult:
-    """Store the request, verify it, dedupe it and queue it; the answer tells the view what to send."""
-    now = timezone.now()
-    connection = (
-        Connection.objects.select_related("store").filter(endpoint_token=endpoint_token, provider=provider).first()
-        if endpoint_token
-        else None
-    )
-    webhook = InboundWebhook.objects.create(
-        connection=connection,
-        store_id=connection.store_id if connection else None,
-        provider=provider[:20],
-        endpoint_token=endpoint_token[:128],
-        remote_addr=remote_addr or None,
-        headers=_stored_headers(headers),
-        body=body,
-    )
-    if connection is None:
-        _update(
-            webhook, status=Status.REJECTED, verification=Verification.INVALID, verification_reason="unknown endpoint"
-        )
-        return ReceiveResult(404, "unknown endpoint", webhook)
+    """Verify, dedupe and queue one delivery, storing it as one row whatever the outcome; the answer
+    tells the view what to send.
 
+    Verification and parsing are pure computation on the request, so the row is written once,
+    already carrying its outcome: one INSERT for an accepted delivery (it takes the dedupe key),
+    instead of an INSERT then UPDATEs. Should verification or parsing raise unexpectedly, the
+    request is still stored (failed, with the traceback) before the error propagates.
+    """
+    now = timezone.now()
+    connection = None
+    if endpoint_token:  # get(), not first(): the token is unique, and an ORDER BY costs a compile on every request
+        with contextlib.suppress(Connection.DoesNotExist):
+            connection = Connection.objects.get(endpoint_token=endpoint_token, provider=provider)
+    raw = {
+        "connection": connection,
+        "store_id": connection.store_id if connection else None,
+        "provider": provider[:20],
+        "endpoint_token": endpoint_token[:128],
+        "remote_addr": remote_addr or None,
+        "headers": _stored_headers(headers),
+        "body": body,
+    }
+    rejected = {"status": Status.REJECTED, "verification": Verification.INVALID}
+    if connection is None:
+        return ReceiveResult(404, "unknown endpoint", _store(raw, **rejected, verification_reason="unknown endpoint"))
     try:
         handler = get_webhook_handler(provider)
     except UnknownProvider:
-        _update(
-            webhook, status=Status.REJECTED, verification=Verification.INVALID, verification_reason="unknown provider"
-        )
-        return ReceiveResult(404, "unknown endpoint", webhook)
+        return ReceiveResult(404, "unknown endpoint", _store(raw, **rejected, verification_reason="unknown provider"))
 
-    result = handler.verify(connection=connection, headers=headers, body=body, now=now)
-    if not result.ok:
-        _update(
-            webhook, status=Status.REJECTED, verification=Verification.INVALID, verification_reason=result.reason[:300]
-        )
-        return ReceiveResult(401, "unauthorized", webhook)
-    # Written together with the outcome below: one UPDATE per delivery instead of three.
-    verified = {"verification": Verification.VALID, "verification_reason": result.reason[:300]}
+    try:
+        result = handler.verify(connection=connection, headers=headers, body=body, now=now)
+        if not result.ok:
+            return ReceiveResult(401, "unauthorized", _store(raw, **rejected, verification_reason=result.reason[:300]))
+        verified = {"verification": Verification.VALID, "verification_reason": result.reason[:300]}
+        try:
+            events = handler.parse(headers=headers, body=body)
+            if not events:
+                raise WebhookParseError("no event in the body")
+        except WebhookParseError as exc:
+            reason = str(exc).splitlines()[0][:200] if str(exc) else "unknown payload shape"
+            return ReceiveResult(400, reason, _store(raw, **verified, status=Status.REJECTED, error=reason))
+    except Exception as exc:
+        _store(raw, status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], traceback=tb.format_exc())
+        raise
     # Health only: a verified delivery proves the provider can reach us. Kept fresh to the minute,
     # so a burst of deliveries does not rewrite (and lock) the same connection row every time.
     if connection.last_webhook_at is None or now - connection.last_webhook_at > LAST_WEBHOOK_AT_PRECISION:
         Connection.objects.filter(pk=connection.pk).update(last_webhook_at=now)
 
-    try:
-        events = handler.parse(headers=headers, body=body)
-        if not events:
-            raise WebhookParseError("no event in the body")
-    except WebhookParseError as exc:
-        reason = str(exc).splitlines()[0][:200] if str(exc) else "unknown payload shape"
-        _update(webhook, **verified, status=Status.REJECTED, error=reason)
-        return ReceiveResult(400, reason, webhook)
-
     event_types = ",".join(dict.fromkeys(e.event_type for e in events))[:120]
     described = {**verified, "event_type": event_types, "external_event_id": events[0].external_event_id[:255]}
     if all(e.ignored for e in events):
         reasons = "; ".join(e.payload.reason for e in events if isinstance(e.payload, IgnoredEvent))
-        _update(webhook, **described, status=Status.IGNORED, error=reasons[:500], processed_at=now)
-        return ReceiveResult(200, "ignored", webhook)
+        ignored = _store(raw, **described, status=Status.IGNORED, error=reasons[:500], processed_at=now)
+        return ReceiveResult(200, "ignored", ignored)
 
     keys = list(dict.fromkeys(e.dedupe_key for e in events))
     dedupe_key = keys[0] if len(keys) == 1 else content_key(*keys)
-    return _claim(webhook=webhook, connection_id=connection.pk, dedupe_key=dedupe_key[:255], fields=described)
+    return _claim(raw=raw, fields=described, connection_id=connection.pk, dedupe_key=dedupe_key[:255])
 
 
-def _claim(
-    *, webhook: InboundWebhook, connection_id: int, dedupe_key: str, fields: dict[str, Any] | None = None
-) -> ReceiveResult:
-    """The first delivery takes the dedupe key (unique per connection); later ones point at it.
+def _store(raw: dict[str, Any], **fields: Any) -> InboundWebhook:
+    return InboundWebhook.objects.create(**raw, **fields)
 
-    connection_id is the webhook's: only a delivery to a known connection is claimed.
-    """
-    fields = fields or {}
+
+def _claim(*, raw: dict[str, Any], fields: dict[str, Any], connection_id: int, dedupe_key: str) -> ReceiveResult:
+    """The first delivery takes the dedupe key (unique per connection) as it is inserted; a later
+    one is stored pointing at it."""
     try:
-        with transaction.atomic():
-            _update(webhook, **fields, dedupe_key=dedupe_key, status=Status.PENDING)
-            transaction.on_commit(lambda: webhook_publish(webhook_id=webhook.pk))
+        # A savepoint only inside a caller's transaction: the endpoint runs in autocommit, where
+        # a refused INSERT leaves nothing behind, and BEGIN/COMMIT would be two more round trips.
+        with transaction.atomic() if django_connection.in_atomic_block else contextlib.nullcontext():
+            webhook = _store(raw, **fields, dedupe_key=dedupe_key, status=Status.PENDING)
+    except IntegrityError as exc:
+        # The unique constraint only fires once the first row is committed, so it is readable now.
+        original = InboundWebhook.objects.filter(connection_id=connection_id, dedupe_key=dedupe_key).first()
+        if original is None:  # some other constraint refused the row: keep the request, report it
+            failed = _store(raw, **fields, status=Status.FAILED, error=f"not stored as pending: {exc}"[:2000])
+            return ReceiveResult(500, "could not store the event", failed)
+    else:
+        transaction.on_commit(lambda: webhook_publish(webhook_id=webhook.pk))
         return ReceiveResult(202, "accepted", webhook)
-    except IntegrityError:
-        webhook.dedupe_key = None
-    # The unique constraint only fires once the first row is committed, so it is readable now.
-    original = InboundWebhook.objects.get(connection_id=connection_id, dedupe_key=dedupe_key)
-    _update(webhook, **fields, status=Status.DUPLICATE, duplicate_of=original)
+    duplicate = _store(raw, **fields, status=Status.DUPLICATE, duplicate_of=original)
     if original.status == Status.FAILED:
         # Dedupe on "processed", not on "received": a redelivery of a failed event runs it again.
         _requeue(webhook_id=original.pk, from_statuses=(Status.FAILED,))
-        return ReceiveResult(202, "redelivery of a failed event: queued again", webhook)
-    return ReceiveResult(200, "duplicate", webhook)
+        return ReceiveResult(202, "redelivery of a failed event: queued again", duplicate)
+    return ReceiveResult(200, "duplicate", duplicate)
 
 
 def _requeue(*, webhook_id: int, from_statuses: tuple[str, ...]) -> bool:
@@ -184,7 +184,11 @@ def _requeue(*, webhook_id: int, from_statuses: tuple[str, ...]) -> bool:
 
 
 def webhook_publish(*, webhook_id: int) -> bool:
-    """Publish the processing task; a broker outage is logged and left to the sweeper, never raised."""
+    """Publish the processing task; a broker outage is logged and left to the sweeper, never raised.
+
+    Nothing is written here: a pending row is re-published by the sweeper once it is older than
+    the grace period, whether or not this publish happened, so recording it would only cost
+    every webhook a second write. The sweeper records its own re-publishes (published_at)."""
     from integrations.tasks import webhook_process  # the tasks module imports this one
 
     try:
@@ -193,7 +197,6 @@ def webhook_publish(*, webhook_id: int) -> bool:
         # Only the class: a broker error can carry the broker URL and its password.
         logger.warning("webhook %s not published (%s); the sweeper will retry", webhook_id, type(exc).__name__)
         return False
-    InboundWebhook.objects.filter(pk=webhook_id).update(published_at=timezone.now())
     return True
 
 
@@ -357,13 +360,13 @@ def webhooks_sweep_pending(*, now: dt.datetime | None = None, limit: int = 1000)
     """Re-publish rows still pending after the grace period (broker outage, crash between commit and publish)."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE_SECONDS)
-    # Not published since the cutoff: a message that was sent recently is given time to run.
+    # Not re-published since the cutoff: a message that was sent recently is given time to run.
     ids = list(
         InboundWebhook.objects.filter(status=Status.PENDING, updated_at__lt=cutoff)
         .filter(Q(published_at__isnull=True) | Q(published_at__lt=cutoff))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    for webhook_id in ids:
-        webhook_publish(webhook_id=webhook_id)
+    published = [webhook_id for webhook_id in ids if webhook_publish(webhook_id=webhook_id)]
+    InboundWebhook.objects.filter(pk__in=published).update(published_at=now)
     return ids

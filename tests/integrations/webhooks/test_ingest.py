@@ -209,6 +209,46 @@ def test_garbage_is_400_with_a_one_line_reason_and_kept(client, body, reason):
 
 
 @pytest.mark.django_db
+def test_a_request_that_crashes_verification_is_still_stored_with_its_traceback(monkeypatch):
+    from integrations.providers.loop.webhooks import LoopWebhooks
+
+    def crash(self: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("verifier bug")
+
+    monkeypatch.setattr(LoopWebhooks, "verify", crash)
+    conn = ConnectionFactory()
+    response = post_webhook(Client(raise_request_exception=False), conn, load_fixture("loop", "return_created"))
+    assert response.status_code == 500
+    webhook = InboundWebhook.objects.get()
+    assert (webhook.status, webhook.error) == (Status.FAILED, "RuntimeError: verifier bug")
+    assert "verifier bug" in webhook.traceback
+    assert bytes(webhook.body) == load_fixture("loop", "return_created")
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as the endpoint runs: no savepoint around the insert
+def test_an_accepted_delivery_is_one_insert(published, django_assert_num_queries):
+    """The hot path: read the connection, then insert the row already verified, typed and
+    holding its dedupe key (was INSERT + UPDATE in a transaction + UPDATE published_at)."""
+    conn = ConnectionFactory(last_webhook_at=timezone.now())
+    body = load_fixture("loop", "return_created")
+    with django_assert_num_queries(2) as queries:
+        result = svc.webhook_receive(
+            provider="loop",
+            endpoint_token=conn.endpoint_token,
+            headers=signed_headers(conn, body),
+            body=body,
+            remote_addr="127.0.0.1",
+        )
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "INSERT"]
+    assert (result.status_code, result.webhook.status, result.webhook.event_type) == (
+        202,
+        Status.PENDING,
+        "return:return.created",
+    )
+    assert InboundWebhook.objects.get().dedupe_key
+
+
+@pytest.mark.django_db
 def test_secrets_are_not_stored_in_headers(client):
     conn = ConnectionFactory(provider="redo")
     _post(client, conn, "created", provider="redo")
