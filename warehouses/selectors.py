@@ -1,8 +1,12 @@
-"""Reads over shipping locations, fulfilments and SKU mappings (used by RMA routing and building)."""
+"""Reads over shipping locations, fulfilments and SKU mappings (used by RMA routing and building).
+
+The location look-ups return the location row alone (routing needs its warehouse connection's id,
+not the connection, whose encrypted credentials would be decrypted for nothing).
+"""
 
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from warehouses.models import Fulfillment, ShippingLocation, SkuMapping
 
@@ -19,8 +23,10 @@ def location_for_destination(*, store_id: int, platform: str, destination_key: s
         return None
     field = "redo_location_id" if platform == "redo" else "loop_destination_id"
     return (
-        ShippingLocation.objects.select_related("warehouse_connection")
-        .filter(store_id=store_id, warehouse_connection__isnull=False, **{field: destination_key})
+        ShippingLocation.objects.filter(
+            store_id=store_id, warehouse_connection__isnull=False, **{field: destination_key}
+        )
+        .order_by("name", "id")  # the default ordering within one store, without its join on the store's name
         .first()
     )
 
@@ -28,8 +34,8 @@ def location_for_destination(*, store_id: int, platform: str, destination_key: s
 def location_default(*, store_id: int) -> ShippingLocation | None:
     """The store's default location, when it is linked to a warehouse."""
     return (
-        ShippingLocation.objects.select_related("warehouse_connection")
-        .filter(store_id=store_id, is_default=True, warehouse_connection__isnull=False)
+        ShippingLocation.objects.filter(store_id=store_id, is_default=True, warehouse_connection__isnull=False)
+        .order_by("name", "id")
         .first()
     )
 
@@ -40,7 +46,7 @@ def location_for_warehouse_code(
     """The location whose WMS code or TrackStar id is warehouse_code (on that connection, if given)."""
     if not warehouse_code:
         return None
-    qs = ShippingLocation.objects.select_related("warehouse_connection").filter(
+    qs = ShippingLocation.objects.filter(
         Q(wms_warehouse_code=warehouse_code) | Q(trackstar_warehouse_id=warehouse_code),
         store_id=store_id,
         warehouse_connection__isnull=False,
@@ -50,22 +56,42 @@ def location_for_warehouse_code(
     return qs.order_by("-is_default", "id").first()
 
 
-def fulfillments_for_order(
-    *, store_id: int, order_name: str, order_number: str = "", provider_order_id: str = ""
-) -> list[Fulfillment]:
-    """The store's outbound shipments of one order, newest first."""
+def _fulfillments_of_order(
+    *, store_id: int, order_name: str, order_number: str, provider_order_id: str
+) -> QuerySet[Fulfillment] | None:
     names = order_keys(order_name=order_name, order_number=order_number)
     match = Q(order_number__in=names) | Q(order_key__in=names)
     if provider_order_id:
         # ShipMonk order keys often embed the Shopify order id ("shopify-5550001112").
         match |= Q(order_key=provider_order_id) | Q(order_key__endswith=f"-{provider_order_id}")
     if not names and not provider_order_id:
-        return []
-    return list(
-        Fulfillment.objects.select_related("location__warehouse_connection", "warehouse_connection")
-        .filter(match, store_id=store_id)
-        .order_by("-shipped_at", "-created_at")
+        return None
+    return Fulfillment.objects.filter(match, store_id=store_id).order_by("-shipped_at", "-created_at")
+
+
+def fulfillments_for_order(
+    *, store_id: int, order_name: str, order_number: str = "", provider_order_id: str = ""
+) -> list[Fulfillment]:
+    """The store's outbound shipments of one order, newest first."""
+    qs = _fulfillments_of_order(
+        store_id=store_id, order_name=order_name, order_number=order_number, provider_order_id=provider_order_id
     )
+    if qs is None:
+        return []
+    return list(qs.select_related("location__warehouse_connection", "warehouse_connection"))
+
+
+def fulfillments_for_routing(
+    *, store_id: int, order_name: str, order_number: str = "", provider_order_id: str = ""
+) -> list[Fulfillment]:
+    """fulfillments_for_order with each one's location only: routing reads connection ids and warehouse
+    codes, not the connections (whose credentials would be decrypted for nothing)."""
+    qs = _fulfillments_of_order(
+        store_id=store_id, order_name=order_name, order_number=order_number, provider_order_id=provider_order_id
+    )
+    if qs is None:
+        return []
+    return list(qs.select_related("location"))
 
 
 def fulfillment_ships_sku(fulfillment: Fulfillment, sku: str) -> bool:
@@ -83,7 +109,6 @@ def fulfillment_ships_sku(fulfillment: Fulfillment, sku: str) -> bool:
 def sku_map(*, store_id: int, platform_skus: Iterable[str]) -> dict[str, str]:
     """Platform SKU → WMS SKU; SKUs without a mapping map to themselves."""
     skus = set(platform_skus)
-    mapping = dict(
-        SkuMapping.objects.filter(store_id=store_id, platform_sku__in=skus).values_list("platform_sku", "wms_sku")
-    )
+    rows = SkuMapping.objects.filter(store_id=store_id, platform_sku__in=skus).order_by()  # no join for the ordering
+    mapping = dict(rows.values_list("platform_sku", "wms_sku"))
     return {sku: mapping.get(sku) or sku for sku in skus}

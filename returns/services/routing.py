@@ -56,7 +56,7 @@ def _from_fulfillment(*, return_obj: Return, line: ReturnLine, memo: dict | None
         memo,
         ("fulfillments",),
         lambda: list(
-            wh.fulfillments_for_order(
+            wh.fulfillments_for_routing(
                 store_id=return_obj.store_id,
                 order_name=return_obj.order_name,
                 order_number=return_obj.order_number,
