@@ -4,7 +4,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import NotSupportedError, connections, router, transaction
+from django.utils import timezone
 
 from integrations.providers._common import (
     REASON_CHANGED_MIND,
@@ -108,22 +109,38 @@ def base_rma_number(*, return_obj: Return) -> str:
 def rma_number_allocate(*, store_id: int, base: str) -> str:
     """The next RMA number of an order: `1042`, then `1042_01`, `1042_02`, ... in creation order.
 
-    The sequence row is locked (select_for_update) so concurrent planners never share a number;
-    the unique (store, number) constraint on RMA is the backstop.
+    One upsert on the (store, order_key) unique constraint creates the sequence row or bumps it
+    and returns the new count. PostgreSQL and SQLite (3.35+) run it atomically: concurrent
+    planners of one order queue on the row's lock, held until their transaction ends, so no two
+    share a number and a rolled-back plan gives its number back. The unique (store, number)
+    constraint on RMA is the backstop.
     """
-    with transaction.atomic():
-        sequence = RmaNumberSequence.objects.select_for_update().filter(store_id=store_id, order_key=base).first()
-        if sequence is None:
-            try:
-                with transaction.atomic():
-                    RmaNumberSequence.objects.create(store_id=store_id, order_key=base, allocated=0)
-            except IntegrityError:
-                pass  # another planner created it first; lock theirs
-            sequence = RmaNumberSequence.objects.select_for_update().get(store_id=store_id, order_key=base)
-        index = sequence.allocated
-        sequence.allocated = index + 1
-        sequence.save(update_fields=["allocated", "updated_at"])
+    allocated = _sequence_bump(store_id=store_id, order_key=base)
+    index = allocated - 1
     return base if index == 0 else f"{base}_{index:02d}"
+
+
+# One statement: create the order's sequence row at 1 or add 1 to it, and say where it stands.
+# The conflict target is the uniq_rma_sequence constraint (store, order_key).
+_SEQUENCE_BUMP_SQL = """
+    INSERT INTO returns_rmanumbersequence (created_at, updated_at, store_id, order_key, allocated)
+    VALUES (%s, %s, %s, %s, 1)
+    ON CONFLICT (store_id, order_key)
+    DO UPDATE SET allocated = returns_rmanumbersequence.allocated + 1, updated_at = excluded.updated_at
+    RETURNING allocated
+"""
+
+
+def _sequence_bump(*, store_id: int, order_key: str) -> int:
+    """The order's count of allocated numbers after adding this one."""
+    connection = connections[router.db_for_write(RmaNumberSequence)]
+    if not connection.features.can_return_columns_from_insert:
+        raise NotSupportedError("RMA numbering needs INSERT ... RETURNING (PostgreSQL, SQLite 3.35 or later)")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_SEQUENCE_BUMP_SQL, [now, now, store_id, order_key])
+        row = cursor.fetchone()
+    return int(row[0])
 
 
 # -- planning ----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import threading
 import time
 
 import pytest
-from django.db import OperationalError, close_old_connections
+from django.db import OperationalError, connection
 
 from returns.models import RmaNumberSequence
 from returns.services.planning import rma_number_allocate
@@ -28,7 +28,7 @@ def _allocate_concurrently(store_id: int, count: int) -> list[str]:
         except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()  # this thread's connection: the test database can then be dropped
 
     threads = [threading.Thread(target=allocate) for _ in range(count)]
     for thread in threads:

@@ -4,6 +4,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.db import transaction
 from pytest_httpserver import HTTPServer
 
 from integrations.models import Provider, Store
@@ -244,6 +245,25 @@ def test_numbers_are_allocated_in_order_per_store_and_order(two_warehouses: dict
     assert [rma_number_allocate(store_id=store.pk, base="2001") for _ in range(3)] == ["2001", "2001_01", "2001_02"]
     assert rma_number_allocate(store_id=other.pk, base="2001") == "2001"
     assert RmaNumberSequence.objects.get(store=store, order_key="2001").allocated == 3
+
+
+def test_a_number_whose_plan_rolls_back_is_given_again(two_warehouses: dict) -> None:
+    store = two_warehouses["store"]
+    allocated: list[str] = []
+
+    @transaction.atomic
+    def plan_that_fails() -> None:
+        allocated.append(rma_number_allocate(store_id=store.pk, base="3001"))
+        raise RuntimeError("the plan failed after its number was allocated")
+
+    assert rma_number_allocate(store_id=store.pk, base="3001") == "3001"
+    with pytest.raises(RuntimeError):
+        plan_that_fails()
+    assert allocated == ["3001_01"]
+    assert rma_number_allocate(store_id=store.pk, base="3001") == "3001_01"
+    sequence = RmaNumberSequence.objects.get(store=store, order_key="3001")
+    assert sequence.allocated == 2
+    assert sequence.updated_at >= sequence.created_at
 
 
 def test_a_cancelled_return_cancels_pending_rmas_locally(two_warehouses: dict) -> None:
