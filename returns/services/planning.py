@@ -175,8 +175,18 @@ def _covered_keys(*, return_obj: Return) -> set[tuple[int, int | None, str]]:
     return set(rows.values_list("rma__warehouse_connection_id", "rma__location_id", "platform_sku"))
 
 
+def _lines(*, return_obj: Return) -> list[ReturnLine]:
+    """The return's lines by id (a prefetched list, such as the intake's, is used as it is)."""
+    return sorted(return_obj.lines.all(), key=lambda line: line.pk)
+
+
+def _live_shipments(*, return_obj: Return) -> list[ReturnShipment]:
+    """The return's shipments that are not cancelled, by id (a prefetched list is used as it is)."""
+    return sorted((s for s in return_obj.shipments.all() if not s.cancelled), key=lambda s: s.pk)
+
+
 def _groups(*, return_obj: Return, lines: list[ReturnLine]) -> tuple[list[PlannedGroup], list[ReturnLine]]:
-    shipments = list(return_obj.shipments.filter(cancelled=False).order_by("id"))
+    shipments = _live_shipments(return_obj=return_obj)
     groups: OrderedDict[tuple[int, int, int | None], PlannedGroup] = OrderedDict()
     unrouted = []
     memo: dict = {}  # one destination / fulfilment / default look-up per return, not per line
@@ -191,25 +201,38 @@ def _groups(*, return_obj: Return, lines: list[ReturnLine]) -> tuple[list[Planne
     return list(groups.values()), unrouted
 
 
-def rmas_plan(*, return_obj: Return, webhook_id: int | None = None) -> list[RMA]:
+def _lock(*, return_obj: Return) -> Return:
+    """The return re-read under its row lock, with its store (the store row itself is not locked)."""
+    return Return.objects.select_for_update(of=("self",)).select_related("store").get(pk=return_obj.pk)
+
+
+def rmas_plan(*, return_obj: Return, webhook_id: int | None = None, locked: bool = False) -> list[RMA]:
     """Create the pending RMAs a return still needs (one per warehouse × parcel) and queue their pushes.
 
     Idempotent: lines already on a live RMA at the same warehouse are skipped, so a repeated
     trigger creates nothing. Routing (which may ask a WMS) runs before the lock is taken.
+
+    locked=True says the caller read return_obj (with its store) under select_for_update in the
+    current transaction and saved what it changed (the intake does): planners of the return are
+    already serialised, so it is neither read nor locked again. Outside a transaction the flag
+    is ignored. Lines and shipments come from return_obj's prefetch cache when it has one.
     """
     from returns.services.rmas import rma_push_enqueue
 
-    lines = list(return_obj.lines.order_by("id"))
-    covered = _covered_keys(return_obj=return_obj)
+    held = locked and transaction.get_connection(router.db_for_write(Return)).in_atomic_block
+    lines = _lines(return_obj=return_obj)
     groups, unrouted = _groups(return_obj=return_obj, lines=lines)
     created: list[RMA] = []
-    with transaction.atomic():
-        # Serialise planners of one return; re-read coverage under the lock.
-        return_obj = Return.objects.select_for_update().select_related("store").get(pk=return_obj.pk)
+    # No savepoint: nothing here catches an error, so one would only cost two statements; an
+    # error still rolls back the caller's whole transaction (or this one, outside any).
+    with transaction.atomic(savepoint=False):
+        if not held:
+            # Serialise planners of one return; coverage is read under the lock.
+            return_obj = _lock(return_obj=return_obj)
         covered = _covered_keys(return_obj=return_obj)
         store = return_obj.store
-        rules = rules_for_store(store_id=store.pk)
-        skus = sku_map(store_id=store.pk, platform_skus=[line.sku for line in lines])
+        rules: list[DispositionRule] | None = None  # read only when an RMA is to be written
+        skus: dict[str, str] = {}
         for group in groups:
             todo = [
                 line
@@ -218,6 +241,9 @@ def rmas_plan(*, return_obj: Return, webhook_id: int | None = None) -> list[RMA]
             ]
             if not todo:
                 continue
+            if rules is None:
+                rules = rules_for_store(store_id=store.pk)
+                skus = sku_map(store_id=store.pk, platform_skus=[line.sku for line in lines])
             number = rma_number_allocate(store_id=store.pk, base=base_rma_number(return_obj=return_obj))
             rma = RMA.objects.create(
                 store=store,
@@ -261,6 +287,7 @@ def _create_lines(
     *, rma: RMA, lines: list[ReturnLine], rules: list[DispositionRule], skus: dict[str, str], return_outcome: str
 ) -> None:
     by_sku: OrderedDict[str, dict] = OrderedDict()
+    instructed: dict[str, list[int]] = {}  # instruction → lines to record it on (one UPDATE per instruction)
     for line in lines:
         wms_sku = skus.get(line.sku, line.sku)
         entry = by_sku.setdefault(
@@ -275,7 +302,10 @@ def _create_lines(
         if INSTRUCTION_CAUTION.get(instruction, 0) > INSTRUCTION_CAUTION.get(entry["instruction"], 0):
             entry["instruction"] = instruction
         if instruction and line.processing_instruction != instruction:
-            ReturnLine.objects.filter(pk=line.pk).update(processing_instruction=instruction)
+            instructed.setdefault(instruction, []).append(line.pk)
+            line.processing_instruction = instruction  # the instance may be a caller's (a prefetch cache)
+    for instruction, pks in instructed.items():
+        ReturnLine.objects.filter(pk__in=pks).update(processing_instruction=instruction)
     RMALine.objects.bulk_create(
         [
             RMALine(

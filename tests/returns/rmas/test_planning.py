@@ -4,11 +4,12 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from pytest_httpserver import HTTPServer
 
 from integrations.models import Provider, Store
-from returns.models import RMA, DispositionRule, RmaNumberSequence
+from returns.models import RMA, DispositionRule, Return, RmaNumberSequence, TimelineEvent
 from returns.selectors import rma_payload_build
 from returns.services.planning import (
     base_rma_number,
@@ -264,6 +265,44 @@ def test_a_number_whose_plan_rolls_back_is_given_again(two_warehouses: dict) -> 
     sequence = RmaNumberSequence.objects.get(store=store, order_key="3001")
     assert sequence.allocated == 2
     assert sequence.updated_at >= sequence.created_at
+
+
+def test_a_locked_return_with_prefetched_rows_is_planned_without_reading_it_again(
+    two_warehouses: dict, django_assert_num_queries: Any
+) -> None:
+    """locked=True (the intake holds the row lock): the return, its lines and shipments are not read
+    again; the plan is the same as when planning reads and locks everything itself."""
+    store = two_warehouses["store"]
+    lines = [{"sku": "TEE-BLK-M", "destination_key": "dest-ca"}, {"sku": "CAP-RED", "destination_key": "dest-nj"}]
+    make_return(store, lines=lines, external_id="A1")
+    make_return(store, lines=lines, external_id="A2", order_name="#2042")
+    by_itself = rmas_plan(return_obj=Return.objects.get(external_id="A1"))
+    with transaction.atomic():
+        ret = Return.objects.select_for_update().select_related("store").prefetch_related("lines", "shipments")
+        ret = ret.get(external_id="A2")
+        # two location look-ups, coverage, rules, SKU mappings; then per RMA: number, RMA, lines, timeline
+        with django_assert_num_queries(5 + 2 * 4):
+            locked = rmas_plan(return_obj=ret, locked=True)
+    assert [(r.number, r.location_id) for r in by_itself] == [
+        ("1042", two_warehouses["ca1"].pk),
+        ("1042_01", two_warehouses["nj1"].pk),
+    ]
+    assert [(r.number, r.location_id) for r in locked] == [
+        ("2042", two_warehouses["ca1"].pk),
+        ("2042_01", two_warehouses["nj1"].pk),
+    ]
+    assert rmas_plan(return_obj=ret, locked=True) == []  # planned once
+    assert TimelineEvent.objects.filter(return_obj=ret, kind="rma_planned").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_locked_is_ignored_outside_a_transaction(two_warehouses: dict) -> None:
+    ret = make_return(two_warehouses["store"], destination_id="dest-ca")
+    with CaptureQueriesContext(connection) as queries:
+        (rma,) = rmas_plan(return_obj=Return.objects.get(pk=ret.pk), locked=True)
+    assert rma.number == "1042"
+    # planning's own locked read of the return (with its store), as without the flag
+    assert sum('FROM "returns_return" INNER JOIN "integrations_store"' in q["sql"] for q in queries) == 1
 
 
 def test_a_cancelled_return_cancels_pending_rmas_locally(two_warehouses: dict) -> None:
