@@ -6,7 +6,8 @@ overwrites a newer state; every function is safe to run twice (webhook redeliver
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models.constants import OnConflict
 
 from integrations.inbound import (
     InboundLabelEvent,
@@ -60,37 +61,67 @@ def _notify_rmas(*, return_obj: Return, change: str, webhook_id: int | None) -> 
     rmas_on_return_changed(return_obj=return_obj, change=change, webhook_id=webhook_id)
 
 
-def _lock_return(*, store_id: int, platform: str, external_id: str) -> Return | None:
-    return (
-        Return.objects.select_for_update()
-        .select_related("store")
-        .filter(store_id=store_id, platform=platform, external_id=external_id)
-        .first()
+def _lock_return(*, connection: Connection, platform: str, external_id: str) -> Return | None:
+    """The return under its row lock (only its row: the store row stays free for other returns)."""
+    qs = Return.objects.select_for_update(of=("self",)).filter(
+        store_id=connection.store_id, platform=platform, external_id=external_id
     )
+    store_loaded = Connection.store.is_cached(connection)
+    return_obj = (qs if store_loaded else qs.select_related("store")).first()
+    if return_obj is not None and store_loaded:
+        return_obj.store = connection.store  # the same row (store_id matched), already read
+    return return_obj
+
+
+def _insert_if_absent(return_obj: Return) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: True, with the pk set, when this call inserted the row.
+
+    A conflict (another worker created the return since our read) returns no row instead of
+    raising, so no savepoint is needed to survive it.
+    """
+    meta = Return._meta
+    alias = router.db_for_write(Return, instance=return_obj)
+    if not connections[alias].features.can_return_columns_from_insert:  # SQLite before 3.35
+        try:  # an ignored insert would leave no id to read: insert under a savepoint instead
+            with transaction.atomic(using=alias):
+                return_obj.save(force_insert=True, using=alias)
+        except IntegrityError:
+            return False
+        return True
+    fields = [f for f in meta.local_concrete_fields if not f.primary_key]
+    rows = Return._base_manager._insert(  # type: ignore[attr-defined]  # Model.save's own insert, with a conflict clause
+        [return_obj], fields=fields, returning_fields=[meta.pk], using=alias, on_conflict=OnConflict.IGNORE
+    )
+    row = rows[0] if rows else None
+    if row is None or row[0] is None:
+        return False
+    return_obj.pk = row[0]
+    return_obj._state.adding = False
+    return_obj._state.db = alias
+    return True
 
 
 def _get_or_create_return(*, connection: Connection, data: ReturnData) -> tuple[Return, bool]:
-    existing = _lock_return(store_id=connection.store_id, platform=data.platform, external_id=data.external_id)
+    existing = _lock_return(connection=connection, platform=data.platform, external_id=data.external_id)
     if existing is not None:
         return existing, False
     is_test = data.is_test or connection.store.is_sandbox
-    try:
-        with transaction.atomic():
-            created = Return.objects.create(
-                store_id=connection.store_id,
-                connection=connection,
-                platform=data.platform,
-                external_id=data.external_id,
-                is_test=is_test,
-                **_values(data),
-            )
+    created = Return(
+        store_id=connection.store_id,
+        connection=connection,
+        platform=data.platform,
+        external_id=data.external_id,
+        is_test=is_test,
+        **_values(data),
+    )
+    if _insert_if_absent(created):
         created.store = connection.store
         return created, True
-    except IntegrityError:
-        # Another worker created it between our read and insert (two events of one new return).
-        locked = _lock_return(store_id=connection.store_id, platform=data.platform, external_id=data.external_id)
-        assert locked is not None  # noqa: S101 (the unique constraint just told us it exists)
-        return locked, False
+    # Another worker created it between our read and insert (two events of one new return).
+    locked = _lock_return(connection=connection, platform=data.platform, external_id=data.external_id)
+    if locked is None:  # SQLite's INSERT OR IGNORE also skips a row that breaks NOT NULL or CHECK
+        raise IntegrityError(f"{data.platform} return {data.external_id} was neither inserted nor found")
+    return locked, False
 
 
 def _sync_lines(*, return_obj: Return, lines: tuple[ReturnLineData, ...]) -> bool:
@@ -155,7 +186,11 @@ def _upsert_shipment(*, return_obj: Return, data: ReturnShipmentData) -> tuple[R
     return shipment, "updated"
 
 
-@transaction.atomic
+# The services below run inside webhook_process's transaction (or their own, when called outside
+# one). No savepoint: nothing in them catches an error, and webhook_process lets every error out of
+# its transaction, which rolls back whole. (A caller that caught one of their errors inside its own
+# transaction could not go on using that transaction: Django marks it for rollback.)
+@transaction.atomic(savepoint=False)
 def return_apply_event(*, connection: Connection, event: InboundReturnEvent, webhook_id: int | None) -> Return:
     """Upsert a return, its lines and shipments from a platform event (version-guarded), then plan RMAs."""
     data = event.data
@@ -231,14 +266,14 @@ def return_apply_event(*, connection: Connection, event: InboundReturnEvent, web
 def _require_return(*, connection: Connection, platform: str, external_id: str) -> Return:
     from integrations.services.webhooks import WebhookRetryLater
 
-    return_obj = _lock_return(store_id=connection.store_id, platform=platform, external_id=external_id)
+    return_obj = _lock_return(connection=connection, platform=platform, external_id=external_id)
     if return_obj is None:
         # Usually the return event is still in flight: retry shortly rather than lose the label.
         raise WebhookRetryLater(f"{_platform_label(platform)} return {external_id} is not known yet")
     return return_obj
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def return_label_apply(
     *, connection: Connection, event: InboundLabelEvent, webhook_id: int | None, missing_ok: bool = False
 ) -> ReturnShipment | None:
@@ -274,7 +309,7 @@ def return_label_apply(
     return shipment
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def return_label_request_apply(
     *, connection: Connection, event: InboundLabelRequestEvent, webhook_id: int | None
 ) -> Return:

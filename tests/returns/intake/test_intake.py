@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from integrations.inbound import (
     InboundLabelEvent,
@@ -114,3 +115,31 @@ def test_warehouse_event_received_with_version_guard():
     rma.refresh_from_db()
     assert (rma.status, rma.outcome) == (RMA.Status.RECEIVED, "short")
     assert TimelineEvent.objects.filter(message="Received at CA1: 1 × TEE-BLK-M, restocked").exists()
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["insert-returning", "no-returning"])
+def test_a_return_created_by_another_worker_since_our_read_is_updated_not_duplicated(planned, monkeypatch, returning):
+    """The insert of a new return meets the unique constraint (two events of one new return at once):
+    no error, no second row; the other worker's return is locked and updated instead. Without
+    INSERT ... RETURNING (SQLite before 3.35) the insert runs under a savepoint instead."""
+    if not returning and connection.vendor != "sqlite":
+        pytest.skip("only SQLite (before 3.35) inserts without RETURNING")
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", returning)
+    conn = ConnectionFactory()
+    intake.return_apply_event(connection=conn, event=_event("created", at=T0), webhook_id=None)
+    assert Return.objects.get().lines.get().quantity == 2
+    lock = intake._lock_return
+    reads: list[bool] = []
+
+    def lock_missing_first(**kwargs):
+        reads.append(True)
+        return None if len(reads) == 1 else lock(**kwargs)
+
+    monkeypatch.setattr(intake, "_lock_return", lock_missing_first)
+    event = _event("updated", at=T0 + dt.timedelta(hours=1), qty=3)
+    returned = intake.return_apply_event(connection=conn, event=event, webhook_id=None)
+    assert len(reads) == 2
+    ret = Return.objects.get()
+    assert (returned.pk, ret.lines.get().quantity) == (ret.pk, 3)
+    assert planned == ["created", "updated"]
+    assert list(TimelineEvent.objects.values_list("kind", flat=True)) == ["return_created", "return_updated"]

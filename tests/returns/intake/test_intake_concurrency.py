@@ -1,0 +1,73 @@
+"""Two events of one new return applied at once: one row, both applied, no error (PostgreSQL)."""
+
+import datetime as dt
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from integrations.inbound import InboundReturnEvent, ReturnData, ReturnLineData
+from returns.models import Return, TimelineEvent
+from returns.services import intake
+from tests.factories import ConnectionFactory
+
+T0 = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC)
+
+
+def _event(change: str, *, at: dt.datetime, qty: int) -> InboundReturnEvent:
+    return InboundReturnEvent(
+        change=change,
+        data=ReturnData(
+            platform="loop",
+            external_id="990011",
+            order_name="#1042",
+            platform_updated_at=at,
+            lines=(ReturnLineData(line_key="TEE", sku="TEE-BLK-M", quantity=qty),),
+        ),
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_both_workers_insert_one_wins_the_other_updates_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = ConnectionFactory()
+    monkeypatch.setattr(intake, "rmas_on_return_changed", lambda **kw: None)
+    lock = intake._lock_return
+    first_read = threading.local()
+
+    def missing_on_first_read(**kwargs: Any) -> Any:
+        # Both workers find no return and go on to insert it: the race the conflict clause settles.
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            return None
+        return lock(**kwargs)
+
+    monkeypatch.setattr(intake, "_lock_return", missing_on_first_read)
+    insert = intake._insert_if_absent
+    inserted: list[bool] = []
+    monkeypatch.setattr(intake, "_insert_if_absent", lambda obj: inserted.append(insert(obj)) or inserted[-1])
+    events = [_event("created", at=T0, qty=1), _event("updated", at=T0 + dt.timedelta(hours=1), qty=2)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(events))
+
+    def apply(event: InboundReturnEvent) -> None:
+        try:
+            start.wait()
+            intake.return_apply_event(connection=conn, event=event, webhook_id=None)
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=apply, args=(event,)) for event in events]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(inserted) == [False, True]  # the second insert met the first row and gave way
+    ret = Return.objects.get()
+    assert ret.platform_updated_at == T0 + dt.timedelta(hours=1)  # the newer event wins, whatever the order
+    assert ret.lines.get().quantity == 2
+    assert TimelineEvent.objects.filter(return_obj=ret, kind="return_created").count() == 1
