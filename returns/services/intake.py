@@ -4,10 +4,13 @@ Every write is version-guarded by the platform's own timestamp, so an older even
 overwrites a newer state; every function is safe to run twice (webhook redelivery, replay).
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Model
 from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 from integrations.inbound import (
     InboundLabelEvent,
@@ -39,6 +42,18 @@ _RETURN_FIELDS = (
     "platform_updated_at",
 )
 _CANCELLED_STATES = {"cancelled", "canceled", "deleted", "rejected"}
+_LINE_FIELDS = (  # what _sync_lines writes on a line (the keys of its `values`)
+    "sku",
+    "title",
+    "quantity",
+    "reason",
+    "parent_reason",
+    "reason_code",
+    "customer_comment",
+    "outcome",
+    "external_line_ids",
+    "destination_key",
+)
 
 
 def _platform_label(platform: str) -> str:
@@ -124,12 +139,29 @@ def _get_or_create_return(*, connection: Connection, data: ReturnData) -> tuple[
     return locked, False
 
 
-def _sync_lines(*, return_obj: Return, lines: tuple[ReturnLineData, ...]) -> bool:
-    """Upsert lines by key; lines gone from a newer payload are removed. True when anything changed."""
+def _prefetched(instance: Model, name: str, objs: Iterable[Model]) -> None:
+    """Fill instance's prefetch cache for the related manager `name` (what prefetch_related stores), so
+    RMA planning reads these rows instead of querying them again. Only for a complete, current set."""
+    queryset = getattr(instance, name).get_queryset()
+    queryset._result_cache = list(objs)
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[name] = queryset
+
+
+def _sync_lines(*, return_obj: Return, lines: tuple[ReturnLineData, ...], created: bool = False) -> bool:
+    """Upsert lines by key; lines gone from a newer payload are removed. True when anything changed.
+
+    A return created in this transaction has no lines yet, so none are read. Unless the payload
+    says nothing about lines, the return's current lines are left in its prefetch cache.
+    """
     if not lines:
         return False  # a payload without line items says nothing about them
-    existing = {line.line_key: line for line in return_obj.lines.all()}
+    existing = {} if created else {line.line_key: line for line in return_obj.lines.all()}
     changed = False
+    now = timezone.now()
+    kept = []
+    updated = []
     new_lines = []  # one INSERT for all new lines, not one per line
     for data in lines:
         values = {
@@ -148,21 +180,35 @@ def _sync_lines(*, return_obj: Return, lines: tuple[ReturnLineData, ...]) -> boo
         if line is None:
             new_lines.append(ReturnLine(return_obj=return_obj, line_key=data.line_key, **values))
             changed = True
-        elif any(getattr(line, k) != v for k, v in values.items()):
+            continue
+        if any(getattr(line, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(line, k, v)
-            line.save()
-            changed = True
+            line.updated_at = now
+            updated.append(line)
+        kept.append(line)
     if existing:
         ReturnLine.objects.filter(pk__in=[line.pk for line in existing.values()]).delete()
         changed = True
+    if updated:  # one UPDATE for all changed lines, not one per line
+        ReturnLine.objects.bulk_update(updated, fields=[*_LINE_FIELDS, "updated_at"])
+        changed = True
     if new_lines:
         ReturnLine.objects.bulk_create(new_lines)
+    current = kept + new_lines
+    if all(line.pk is not None for line in current):  # bulk_create set the ids (PostgreSQL, SQLite 3.35+)
+        _prefetched(return_obj, "lines", sorted(current, key=lambda line: line.pk))
     return changed
 
 
-def _upsert_shipment(*, return_obj: Return, data: ReturnShipmentData) -> tuple[ReturnShipment, str]:
-    """Returns the shipment and what happened to it: "created", "updated" or ""."""
+def _upsert_shipment(
+    *, return_obj: Return, data: ReturnShipmentData, known: dict[str, ReturnShipment] | None = None
+) -> tuple[ReturnShipment, str]:
+    """Returns the shipment and what happened to it: "created", "updated" or "".
+
+    known: for a return created in this transaction, its shipments so far by key (there are no
+    others in the database), so none is looked up.
+    """
     values = {
         "carrier": data.carrier,
         "service": data.service,
@@ -172,9 +218,14 @@ def _upsert_shipment(*, return_obj: Return, data: ReturnShipmentData) -> tuple[R
         "line_keys": list(data.line_keys),
         "cancelled": data.cancelled,
     }
-    shipment = ReturnShipment.objects.filter(return_obj=return_obj, shipment_key=data.shipment_key).first()
+    if known is not None:
+        shipment = known.get(data.shipment_key)
+    else:
+        shipment = ReturnShipment.objects.filter(return_obj=return_obj, shipment_key=data.shipment_key).first()
     if shipment is None:
         created = ReturnShipment.objects.create(return_obj=return_obj, shipment_key=data.shipment_key, **values)
+        if known is not None:
+            known[data.shipment_key] = created
         return created, "created"
     # Empty values from a thinner payload (a label event without the label URL) keep what we had.
     updates = {k: v for k, v in values.items() if v not in ("", []) and getattr(shipment, k) != v}
@@ -218,12 +269,15 @@ def return_apply_event(*, connection: Connection, event: InboundReturnEvent, web
                 setattr(return_obj, k, v)
             return_obj.save()
             changed = True
-    lines_changed = _sync_lines(return_obj=return_obj, lines=data.lines)
+    lines_changed = _sync_lines(return_obj=return_obj, lines=data.lines, created=created)
     new_labels = []
+    known: dict[str, ReturnShipment] | None = {} if created else None
     for shipment_data in data.shipments or ():
-        shipment, what = _upsert_shipment(return_obj=return_obj, data=shipment_data)
+        shipment, what = _upsert_shipment(return_obj=return_obj, data=shipment_data, known=known)
         if what == "created":
             new_labels.append(shipment)
+    if known is not None:  # a new return's shipments are all here
+        _prefetched(return_obj, "shipments", sorted(known.values(), key=lambda s: s.pk))
 
     if created:
         suffix = " (test event: never sent to a live warehouse)" if return_obj.is_test else ""

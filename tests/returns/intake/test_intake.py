@@ -143,3 +143,50 @@ def test_a_return_created_by_another_worker_since_our_read_is_updated_not_duplic
     assert (returned.pk, ret.lines.get().quantity) == (ret.pk, 3)
     assert planned == ["created", "updated"]
     assert list(TimelineEvent.objects.values_list("kind", flat=True)) == ["return_created", "return_updated"]
+
+
+def test_the_returned_return_carries_its_current_lines_and_shipments(django_assert_num_queries):
+    """Intake leaves the lines (and a new return's shipments) in the prefetch cache RMA planning reads."""
+    conn = ConnectionFactory()
+    created = InboundReturnEvent(
+        change="created",
+        data=ReturnData(
+            platform="loop",
+            external_id="880012",
+            order_name="#1043",
+            platform_updated_at=T0,
+            lines=(
+                ReturnLineData(line_key="A", sku="TEE-BLK-M", quantity=1),
+                ReturnLineData(line_key="B", sku="CAP-RED", quantity=2),
+            ),
+            shipments=(ReturnShipmentData(shipment_key="9400111", carrier="USPS", tracking_number="9400111"),),
+        ),
+    )
+    ret = intake.return_apply_event(connection=conn, event=created, webhook_id=None)
+    with django_assert_num_queries(0):
+        lines = [(line.pk, line.line_key, line.quantity) for line in ret.lines.all()]
+        shipments = [(s.pk, s.shipment_key) for s in ret.shipments.all()]
+    assert lines == list(ret.lines.order_by("id").values_list("pk", "line_key", "quantity"))
+    assert shipments == list(ret.shipments.order_by("id").values_list("pk", "shipment_key"))
+    assert len(lines) == 2
+    assert len(shipments) == 1
+
+    data = created.data
+    updated = InboundReturnEvent(
+        change="updated",
+        data=ReturnData(
+            platform=data.platform,
+            external_id=data.external_id,
+            order_name=data.order_name,
+            platform_updated_at=T0 + dt.timedelta(hours=1),
+            lines=(  # A changes, B goes, C comes
+                ReturnLineData(line_key="A", sku="TEE-BLK-M", quantity=3),
+                ReturnLineData(line_key="C", sku="SOCK-1", quantity=1),
+            ),
+        ),
+    )
+    ret = intake.return_apply_event(connection=conn, event=updated, webhook_id=None)
+    with django_assert_num_queries(0):
+        lines = [(line.pk, line.line_key, line.quantity) for line in ret.lines.all()]
+    assert lines == list(ret.lines.order_by("id").values_list("pk", "line_key", "quantity"))
+    assert [key for _, key, _ in lines] == ["A", "C"]

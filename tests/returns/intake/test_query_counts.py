@@ -1,0 +1,142 @@
+"""Processing one inbound return webhook costs a fixed number of SQL statements, whatever its size.
+
+One Loop `return.created` webhook is received, then processed by the worker's service
+(webhook_process → intake → RMA planning → routing → numbering). The count covers the whole
+processing transaction and is the same for 1, 10 and 100 lines: lines and RMA lines are
+written in bulk, per-return look-ups run once, and an RMA number is one upsert.
+"""
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
+
+from integrations.models import Connection, InboundWebhook, Provider
+from integrations.sandbox.services import loop_return_payload
+from integrations.services.webhooks import webhook_process, webhook_receive
+from returns.models import RMA, DispositionRule, Instruction, ReturnLine, RMALine, TimelineEvent
+from tests.factories import ConnectionFactory, ShippingLocationFactory, StoreFactory
+from tests.integrations.webhooks.signing import signed_headers
+from warehouses.models import Fulfillment, SkuMapping
+
+pytestmark = pytest.mark.django_db
+# Statements of one processing run, the transaction's BEGIN/COMMIT (here the test's SAVEPOINT and
+# RELEASE) included. A return routed by its destination: 20 (35 before). Routed by fulfilment, with
+# a label in the payload (planning runs twice: "created", then "label_created"): 32 (53 before for
+# 1 line, 62 for 10, 152 for 100: one UPDATE per line for its disposition).
+# A few fewer once rmas_on_return_changed hands planning the intake's locked Return (no re-read of
+# the return, its lines and shipments, no second lock).
+DESTINATION_MAX = 20
+FULFILMENT_AND_LABEL_MAX = 32
+
+
+def _extra_batches(lines: int) -> int:
+    """INSERTs beyond one for the lines and the RMA lines: none on PostgreSQL; SQLite caps a
+    statement's parameters, so Django splits a bulk insert of many rows."""
+
+    def batches(model: type[Model]) -> int:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        return math.ceil(lines / connection.ops.bulk_batch_size(fields, [None] * lines))
+
+    return batches(ReturnLine) - 1 + batches(RMALine) - 1
+
+
+@pytest.fixture
+def loop(db: None) -> Connection:
+    store = StoreFactory()
+    loop = ConnectionFactory(store=store, provider=Provider.LOOP)
+    wms = ConnectionFactory(store=store, provider=Provider.SHIPMONK)
+    ShippingLocationFactory(
+        store=store, warehouse_connection=wms, name="Ontario, CA", loop_destination_id="dest_ca1", is_default=True
+    )
+    ShippingLocationFactory(store=store, warehouse_connection=wms, name="Newark, NJ", wms_warehouse_code="NJ1")
+    return loop
+
+
+def _receive(loop: Connection, *, lines: int, destination_id: str | None, label: bool = False) -> InboundWebhook:
+    items = [{"sku": f"SKU-{i:03d}", "reason": "Too small"} for i in range(lines)]
+    payload: dict[str, Any] = loop_return_payload(
+        return_id=f"R{lines}",
+        order_name="#1042",
+        lines=items,
+        destination_id=destination_id,
+        label={"carrier": "USPS", "tracking_number": "9400100000000000000001"} if label else None,
+    )
+    body = json.dumps(payload).encode()
+    result = webhook_receive(
+        provider="loop",
+        endpoint_token=loop.endpoint_token,
+        headers={"Content-Type": "application/json", **signed_headers(loop, body)},
+        body=body,
+        remote_addr="127.0.0.1",
+    )
+    assert result.status_code == 202, result
+    return result.webhook
+
+
+def _process(webhook: InboundWebhook, assert_max: Callable[..., Any], limit: int) -> int:
+    with assert_max(limit), CaptureQueriesContext(connection) as queries:
+        assert webhook_process(webhook_id=webhook.pk) == InboundWebhook.Status.PROCESSED
+    return len(queries)
+
+
+@pytest.mark.parametrize("lines", [1, 10, 100])
+def test_a_return_routed_by_its_destination(
+    loop: Connection, lines: int, django_assert_max_num_queries: Callable[..., Any]
+) -> None:
+    webhook = _receive(loop, lines=lines, destination_id="dest_ca1")
+    _process(webhook, django_assert_max_num_queries, DESTINATION_MAX + _extra_batches(lines))
+    rma = RMA.objects.get()
+    assert (rma.number, rma.location.name, rma.status) == ("1042", "Ontario, CA", RMA.Status.PENDING)
+    assert RMALine.objects.filter(rma=rma).count() == ReturnLine.objects.count() == lines
+    kinds = list(TimelineEvent.objects.order_by("id").values_list("kind", flat=True))
+    assert kinds == ["return_created", "rma_planned"]
+
+
+@pytest.mark.parametrize("lines", [1, 10, 100])
+def test_a_return_routed_by_fulfilment_with_rules_mappings_and_a_label(
+    loop: Connection, lines: int, django_assert_max_num_queries: Callable[..., Any]
+) -> None:
+    store = loop.store
+    nj1 = store.shipping_locations.get(wms_warehouse_code="NJ1")
+    Fulfillment.objects.create(
+        store=store,
+        warehouse_connection_id=nj1.warehouse_connection_id,
+        shipment_key="SHP-1",
+        order_key="1042",
+        order_number="1042",
+        warehouse_code="NJ1",
+    )
+    DispositionRule.objects.create(store=store, priority=1, match_reason="small", instruction=Instruction.INSPECT)
+    SkuMapping.objects.create(store=store, platform_sku="SKU-000", wms_sku="WMS-000")
+    webhook = _receive(loop, lines=lines, destination_id=None, label=True)
+    _process(webhook, django_assert_max_num_queries, FULFILMENT_AND_LABEL_MAX + _extra_batches(lines))
+    rma = RMA.objects.get()
+    assert rma.shipment is not None
+    assert (rma.number, rma.location_id, rma.shipment.tracking_number) == ("1042", nj1.pk, "9400100000000000000001")
+    assert RMALine.objects.get(rma=rma, platform_sku="SKU-000").sku == "WMS-000"
+    assert set(RMALine.objects.values_list("processing_instruction", flat=True)) == {Instruction.INSPECT}
+    assert set(ReturnLine.objects.values_list("processing_instruction", flat=True)) == {Instruction.INSPECT}
+    kinds = list(TimelineEvent.objects.order_by("id").values_list("kind", flat=True))
+    assert kinds == ["return_created", "label_created", "rma_planned"]
+
+
+def test_the_count_does_not_grow_with_lines(
+    loop: Connection, django_assert_max_num_queries: Callable[..., Any]
+) -> None:
+    counts = [
+        _process(
+            _receive(loop, lines=lines, destination_id="dest_ca1"),
+            django_assert_max_num_queries,
+            DESTINATION_MAX + _extra_batches(lines),
+        )
+        - _extra_batches(lines)
+        for lines in (1, 10, 100)
+    ]
+    assert counts[0] == counts[1] == counts[2], counts
+    assert list(RMA.objects.order_by("id").values_list("number", flat=True)) == ["1042", "1042_01", "1042_02"]
