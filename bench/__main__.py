@@ -175,6 +175,7 @@ def section_ingest(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, en
         app = ingest.run_wrk(url=app_url, target="backhaul", **args)
         baseline = ingest.run_wrk(url=base_url, target="baseline", **args)
         log(f"ingest c={level}: backhaul {app.rps:.0f}/s p99 {app.p99_ms:.0f} ms, baseline {baseline.rps:.0f}/s")
+        log(f"ingest c={level}: CPU ms per request: backhaul {app.cpu_ms}, baseline {baseline.cpu_ms}")
         results.ingest.append((app, baseline))
     procs.stop(base)
     results.meta["web_workers"] = WEB_WORKERS
@@ -231,7 +232,7 @@ def section_e2e(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env: 
 def section_drain(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     from django.db.models import Max, Min
 
-    from bench import sender
+    from bench import cpu, sender
     from integrations.models import InboundWebhook
     from returns.models import RMA
 
@@ -247,8 +248,10 @@ def section_drain(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env
     backlog = InboundWebhook.objects.filter(status=InboundWebhook.Status.PENDING)
     log(f"drain: {accepted} accepted in {accept_seconds:.1f}s; {backlog.count()} pending; starting the webhook worker")
 
+    before = cpu.snapshot()
     hooks = worker("drain-webhooks", "webhooks", sizes.drain_webhook_concurrency, env, work)
     wait_until("the webhook backlog", lambda: not backlog.exists(), 420, interval=1.0)
+    process_cpu = cpu.used(before, cpu.snapshot())  # before the stop: exited processes leave /proc
     procs.stop(hooks)
     done = InboundWebhook.objects.filter(
         status=InboundWebhook.Status.PROCESSED, processed_at__isnull=False, created_at__gte=drain_start
@@ -259,8 +262,10 @@ def section_drain(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env
     pending = RMA.objects.filter(status=RMA.Status.PENDING, number__startswith="D")
     log(f"drain: {processed} webhooks processed ({span['first']} → {span['last']}); {pending.count()} RMAs pending")
 
+    before = cpu.snapshot()
     pushes = worker("drain-rmas", "rmas", sizes.drain_push_concurrency, env, work)
     wait_until("the RMA backlog", lambda: not pending.exists(), 420, interval=1.0)
+    push_cpu = cpu.used(before, cpu.snapshot())
     procs.stop(pushes)
     arrivals = [at for number, at in wms_app.arrivals(work).items() if number.startswith("D")]
     push_seconds = (max(arrivals) - min(arrivals)) if arrivals else float("nan")
@@ -276,9 +281,12 @@ def section_drain(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env
         push_seconds=push_seconds,
         push_rate=steady_rate(arrivals),
         push_rate_overall=(len(arrivals) - 1) / push_seconds if arrivals and push_seconds > 0 else float("nan"),
+        process_cpu_ms=cpu.per_item_ms(process_cpu, processed),
+        push_cpu_ms=cpu.per_item_ms(push_cpu, len(arrivals)),
     )
     d = results.drain
     log(f"drain: process {d.process_rate:.1f}/s; push {d.push_rate:.1f}/s (ideal {d.ideal:.0f}/s)")
+    log(f"drain: CPU ms per webhook {d.process_cpu_ms}; per RMA push {d.push_cpu_ms}")
 
 
 def section_costs(results: Results, *, sizes: Sizes, wiring) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.env import ROOT
@@ -22,6 +22,7 @@ class WrkResult:
     p99_ms: float
     errors: int  # socket errors + non-2xx answers
     wrapped: int = 0  # bodies re-sent after a thread's file ran out (duplicates)
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU ms per request by role (bench/cpu.py)
 
 
 def _ms(value: str, unit: str) -> float:
@@ -52,6 +53,8 @@ def wrk_path() -> str:
 
 
 def run_wrk(*, url: str, bodies_dir: Path, path: str, connections: int, seconds: float, target: str) -> WrkResult:
+    from bench import cpu
+
     argv = [
         wrk_path(),
         f"-t{min(WRK_THREADS, connections)}",
@@ -67,5 +70,9 @@ def run_wrk(*, url: str, bodies_dir: Path, path: str, connections: int, seconds:
         str(bodies_dir),
         path,
     ]
+    before = cpu.snapshot()
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True)  # noqa: S603
-    return parse_wrk(out.stdout, target=target, connections=connections, seconds=seconds)
+    used = cpu.used(before, cpu.snapshot())
+    result = parse_wrk(out.stdout, target=target, connections=connections, seconds=seconds)
+    result.cpu_ms = cpu.per_item_ms(used, result.requests)
+    return result

@@ -41,6 +41,8 @@ class DrainResult:
     push_seconds: float
     push_rate: float  # steady state (5th to 95th percentile of arrivals)
     push_rate_overall: float  # all pushes over first-to-last arrival
+    process_cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU ms per webhook by role
+    push_cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU ms per RMA by role
 
     @property
     def ideal(self) -> float:
@@ -60,6 +62,11 @@ class Results:
 
 def _f(value: float, digits: int = 1) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.{digits}f}"
+
+
+def cpu_cells(cpu_ms: dict[str, float], roles: tuple[str, ...]) -> list[str]:
+    """CPU ms per item for each role, then the machine-wide total of the measured roles."""
+    return [_f(cpu_ms.get(role, 0.0), 2) for role in roles] + [_f(sum(cpu_ms.values()), 2)]
 
 
 def _met(ok: bool | None) -> str:
@@ -179,6 +186,16 @@ def render(results: Results) -> str:
         )
     w("")
     w(f"Best Backhaul throughput over best baseline throughput: **{_f(ingest_ratio(results) * 100, 0)} %**.")
+    w("")
+    w("Where the CPU went, in ms per request (all processes of each kind, read from `/proc` during each")
+    w("wrk run; `bench/cpu.py`). Two cores give 2,000 CPU ms per second, so the total bounds the rate.")
+    w("")
+    w("| connections | app | app ms | postgres ms | redis ms | wrk ms | total ms |")
+    w("|---|---|---|---|---|---|---|")
+    for app, base in results.ingest:
+        for run, role in ((app, "web"), (base, "baseline")):
+            cells = cpu_cells(run.cpu_ms, (role, "postgres", "redis", "load"))
+            w(f"| {run.connections} | {run.target} | " + " | ".join(cells) + " |")
     wrapped = sum(a.wrapped for a, _ in results.ingest)
     if wrapped:
         w(f"({wrapped} Backhaul requests re-sent a body already used: duplicates, answered 200.)")
@@ -220,6 +237,13 @@ def render(results: Results) -> str:
             f"| RMAs pushed (first to last, {_f(d.push_seconds)} s) | {d.pushed:,} | {_f(d.push_rate_overall)} "
             f"| {_f(d.ideal, 0)} | {_f(d.push_rate_overall / d.ideal * 100, 0)} % |"
         )
+        w("")
+        w("Where the CPU went, in ms per item, from each stage's worker start until its backlog was empty:")
+        w("")
+        w("| stage | worker ms | postgres ms | redis ms | WMS ms | total ms |")
+        w("|---|---|---|---|---|---|")
+        for name, cpu_ms in (("webhook → RMA planned", d.process_cpu_ms), ("RMA pushed", d.push_cpu_ms)):
+            w(f"| {name} | " + " | ".join(cpu_cells(cpu_ms, ("worker", "postgres", "redis", "wms"))) + " |")
     else:
         w("(not run)")
     w("")

@@ -70,3 +70,29 @@ def test_report_renders_all_sections(tmp_path: Path) -> None:
         "Flat query counts": True,
     }
     assert "bench summary" in report.summary(results)
+
+
+def test_cpu_accounting_sums_by_role_and_counts_new_processes_from_zero() -> None:
+    from bench import cpu
+
+    before = cpu.Snapshot({1: ("web", 10.0), 2: ("postgres", 5.0)})
+    after = cpu.Snapshot({1: ("web", 12.5), 2: ("postgres", 5.5), 3: ("worker", 1.0)})
+    used = cpu.used(before, after)
+    assert (used["web"], used["postgres"], used["worker"], used["redis"]) == (2.5, 0.5, 1.0, 0.0)
+    assert cpu.per_item_ms(used, 1000) == {"web": 2.5, "postgres": 0.5, "worker": 1.0}
+    assert report.cpu_cells({"web": 2.5, "postgres": 0.5}, ("web", "postgres", "redis")) == [
+        "2.50",
+        "0.50",
+        "0.00",
+        "3.00",
+    ]
+    assert cpu._role(10**9, "postgres", "postgres: bench") == "postgres"
+    assert cpu._role(10**9, "python", ".venv/bin/gunicorn config.wsgi:application") == "web"
+
+
+def test_a_live_snapshot_sees_this_process() -> None:
+    import os
+
+    from bench import cpu
+
+    assert cpu.snapshot().seconds[os.getpid()][0] == "bench"
