@@ -72,8 +72,11 @@ def _values(data: ReturnData) -> dict[str, Any]:
 
 
 def _notify_rmas(*, return_obj: Return, change: str, webhook_id: int | None) -> None:
-    """Hand the change to RMA planning; test returns are planned too, and the push keeps them off live WMSs."""
-    rmas_on_return_changed(return_obj=return_obj, change=change, webhook_id=webhook_id)
+    """Hand the change to RMA planning; test returns are planned too, and the push keeps them off live WMSs.
+
+    Every caller holds return_obj under its row lock (or just inserted it) in the current
+    transaction, with its store, and has saved it: planning uses it as it is."""
+    rmas_on_return_changed(return_obj=return_obj, change=change, webhook_id=webhook_id, locked=True)
 
 
 def _lock_return(*, connection: Connection, platform: str, external_id: str) -> Return | None:

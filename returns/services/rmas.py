@@ -130,16 +130,23 @@ def rma_trigger_met(*, return_obj: Return) -> bool:
     return True
 
 
-def rmas_on_return_changed(*, return_obj: Return, change: str, webhook_id: int | None = None) -> None:
+def rmas_on_return_changed(
+    *, return_obj: Return, change: str, webhook_id: int | None = None, locked: bool = False
+) -> None:
     """React to a return change from the intake.
 
     change is one of: "created", "updated", "label_created", "label_updated", "cancelled",
     "label_request_cancelled". Plans RMAs when the store's trigger is met, pushes tracking,
     cancels RMAs.
+
+    locked: return_obj was read with its store under select_for_update in the current transaction
+    and saved (the intake's): used as it is, and planning is told the row is locked (and reads
+    the lines and shipments the intake left in its prefetch cache). Otherwise it is read again.
     """
     from returns.services.planning import rmas_plan
 
-    return_obj = Return.objects.select_related("store").get(pk=return_obj.pk)
+    if not locked:
+        return_obj = Return.objects.select_related("store").get(pk=return_obj.pk)
     if change in CANCEL_CHANGES or return_obj.state == "cancelled":
         for rma in return_obj.rmas.exclude(status=RMA.Status.CANCELLED):
             rma_cancel(rma_id=rma.pk, reason=f"return {change.replace('_', ' ')} on {return_obj.platform}")
@@ -148,7 +155,7 @@ def rmas_on_return_changed(*, return_obj: Return, change: str, webhook_id: int |
         logger.warning("unknown return change %r", change)
         return
     if return_obj.store.is_active and rma_trigger_met(return_obj=return_obj):
-        rmas_plan(return_obj=return_obj, webhook_id=webhook_id)
+        rmas_plan(return_obj=return_obj, webhook_id=webhook_id, locked=locked)
     if change in LABEL_CHANGES or change == "updated":
         for rma in return_obj.rmas.filter(status=RMA.Status.SUBMITTED):
             if _tracking_numbers(rma) != list(rma.pushed_tracking_numbers or []):
