@@ -7,7 +7,7 @@ from integrations.base import RmaLinePayload, RmaPayload
 from integrations.models import ApiCall
 from returns.models import RMA, ReturnShipment, RMALine
 from returns.services.planning import disposition_for, reason_category, rules_for_store
-from warehouses.selectors import fulfillments_for_order
+from warehouses.selectors import fulfillment_order_refs
 
 RMA_RELATIONS = ("store", "return_obj", "warehouse_connection", "location", "shipment")
 
@@ -21,14 +21,16 @@ def rma_locked_for_push(*, rma_id: int) -> tuple[RMA, bool] | None:
     reads, and whether a create request was ever logged for it (a support retry resets the
     attempt counter, not the history), in one statement."""
     create_calls = ApiCall.objects.filter(rma_id=OuterRef("pk"), operation="rma_create")
-    rma = (
-        RMA.objects.select_for_update(of=("self",))
-        .select_related(*RMA_RELATIONS)
-        .annotate(create_call_logged=Exists(create_calls))
-        .filter(pk=rma_id)
-        .first()
-    )
-    return None if rma is None else (rma, bool(rma.create_call_logged))
+    try:  # get(), not first(): no ORDER BY to compile
+        rma = (
+            RMA.objects.select_for_update(of=("self",))
+            .select_related(*RMA_RELATIONS)
+            .annotate(create_call_logged=Exists(create_calls))
+            .get(pk=rma_id)
+        )
+    except RMA.DoesNotExist:
+        return None
+    return rma, bool(rma.create_call_logged)
 
 
 def rma_lines_with_return_lines(*, rma: RMA) -> list[RMALine]:
@@ -95,15 +97,15 @@ def rma_payload_build(*, rma: RMA) -> RmaPayload:
     tracking = tuple(dict.fromkeys(s.tracking_number for s in shipments if s.tracking_number))
     first = shipments[0] if shipments else None
     order_key = external_order_id = ""
-    for fulfillment in fulfillments_for_order(
+    for connection_id, fulfillment_order_key, fulfillment_order_id in fulfillment_order_refs(
         store_id=store.pk,
         order_name=return_obj.order_name,
         order_number=return_obj.order_number,
         provider_order_id=return_obj.provider_order_id,
     ):
-        if fulfillment.warehouse_connection_id in (None, connection.pk):
-            order_key = order_key or fulfillment.order_key
-            external_order_id = external_order_id or fulfillment.external_order_id
+        if connection_id in (None, connection.pk):
+            order_key = order_key or fulfillment_order_key
+            external_order_id = external_order_id or fulfillment_order_id
     location = rma.location
     outcomes = {line.outcome for line in return_lines if line.outcome} | {return_obj.outcome}
     return RmaPayload(

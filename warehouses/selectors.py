@@ -69,29 +69,31 @@ def _fulfillments_of_order(
     return Fulfillment.objects.filter(match, store_id=store_id).order_by("-shipped_at", "-created_at")
 
 
-def fulfillments_for_order(
-    *, store_id: int, order_name: str, order_number: str = "", provider_order_id: str = ""
-) -> list[Fulfillment]:
-    """The store's outbound shipments of one order, newest first."""
-    qs = _fulfillments_of_order(
-        store_id=store_id, order_name=order_name, order_number=order_number, provider_order_id=provider_order_id
-    )
-    if qs is None:
-        return []
-    return list(qs.select_related("location__warehouse_connection", "warehouse_connection"))
-
-
 def fulfillments_for_routing(
     *, store_id: int, order_name: str, order_number: str = "", provider_order_id: str = ""
 ) -> list[Fulfillment]:
-    """fulfillments_for_order with each one's location only: routing reads connection ids and warehouse
-    codes, not the connections (whose credentials would be decrypted for nothing)."""
+    """The store's outbound shipments of one order, newest first, each with its location only: routing
+    reads connection ids and warehouse codes, not the connections (whose credentials would be
+    decrypted for nothing)."""
     qs = _fulfillments_of_order(
         store_id=store_id, order_name=order_name, order_number=order_number, provider_order_id=provider_order_id
     )
     if qs is None:
         return []
     return list(qs.select_related("location"))
+
+
+def fulfillment_order_refs(
+    *, store_id: int, order_name: str, order_number: str = "", provider_order_id: str = ""
+) -> list[tuple[int | None, str, str]]:
+    """(warehouse connection id, WMS order key, WMS order id) of the order's fulfilments, newest first:
+    what an RMA push reads, as plain values (no model instances, no joins)."""
+    qs = _fulfillments_of_order(
+        store_id=store_id, order_name=order_name, order_number=order_number, provider_order_id=provider_order_id
+    )
+    if qs is None:
+        return []
+    return list(qs.values_list("warehouse_connection_id", "order_key", "external_order_id"))
 
 
 def fulfillment_ships_sku(fulfillment: Fulfillment, sku: str) -> bool:
