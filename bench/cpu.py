@@ -34,7 +34,8 @@ def _role(pid: int, comm: str, cmdline: str) -> str | None:
 
 @dataclass
 class Snapshot:
-    seconds: dict[int, tuple[str, float]] = field(default_factory=dict)  # pid -> (role, cpu seconds)
+    # (pid, start time) -> (role, cpu seconds); the start time tells a reused pid from the old process
+    seconds: dict[tuple[int, int], tuple[str, float]] = field(default_factory=dict)
 
 
 def snapshot() -> Snapshot:
@@ -52,16 +53,17 @@ def snapshot() -> Snapshot:
         if role is None:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
-        # utime and stime are fields 14 and 15 of stat; fields[0] here is field 3.
-        snap.seconds[int(entry.name)] = (role, (int(fields[11]) + int(fields[12])) / _TICK)
+        # utime, stime and starttime are fields 14, 15 and 22 of stat; fields[0] here is field 3.
+        key = (int(entry.name), int(fields[19]))
+        snap.seconds[key] = (role, (int(fields[11]) + int(fields[12])) / _TICK)
     return snap
 
 
 def used(before: Snapshot, after: Snapshot) -> dict[str, float]:
     """CPU seconds per role between the snapshots (processes started in between count from zero)."""
     totals = dict.fromkeys(ROLES, 0.0)
-    for pid, (role, seconds) in after.seconds.items():
-        start = before.seconds.get(pid, (role, 0.0))[1]
+    for key, (role, seconds) in after.seconds.items():
+        start = before.seconds.get(key, (role, 0.0))[1]
         totals[role] += max(0.0, seconds - start)
     return totals
 

@@ -75,11 +75,14 @@ def test_report_renders_all_sections(tmp_path: Path) -> None:
 def test_cpu_accounting_sums_by_role_and_counts_new_processes_from_zero() -> None:
     from bench import cpu
 
-    before = cpu.Snapshot({1: ("web", 10.0), 2: ("postgres", 5.0)})
-    after = cpu.Snapshot({1: ("web", 12.5), 2: ("postgres", 5.5), 3: ("worker", 1.0)})
+    before = cpu.Snapshot({(1, 100): ("web", 10.0), (2, 100): ("postgres", 5.0), (4, 100): ("postgres", 9.0)})
+    # pid 4 was reused by a new PostgreSQL backend (another start time): it counts from zero too.
+    after = cpu.Snapshot(
+        {(1, 100): ("web", 12.5), (2, 100): ("postgres", 5.5), (3, 200): ("worker", 1.0), (4, 300): ("postgres", 2.0)}
+    )
     used = cpu.used(before, after)
-    assert (used["web"], used["postgres"], used["worker"], used["redis"]) == (2.5, 0.5, 1.0, 0.0)
-    assert cpu.per_item_ms(used, 1000) == {"web": 2.5, "postgres": 0.5, "worker": 1.0}
+    assert (used["web"], used["postgres"], used["worker"], used["redis"]) == (2.5, 2.5, 1.0, 0.0)
+    assert cpu.per_item_ms(used, 1000) == {"web": 2.5, "postgres": 2.5, "worker": 1.0}
     assert report.cpu_cells({"web": 2.5, "postgres": 0.5}, ("web", "postgres", "redis")) == [
         "2.50",
         "0.50",
@@ -95,4 +98,4 @@ def test_a_live_snapshot_sees_this_process() -> None:
 
     from bench import cpu
 
-    assert cpu.snapshot().seconds[os.getpid()][0] == "bench"
+    assert {role for (pid, _), (role, _) in cpu.snapshot().seconds.items() if pid == os.getpid()} == {"bench"}
