@@ -42,6 +42,8 @@ class Sizes:
     drain_returns: int = 10_000
     drain_webhook_concurrency: int = 2
     drain_push_concurrency: int = 4
+    drain_slow_latencies_ms: tuple[int, ...] = (100,)
+    drain_slow_seconds: int = 20  # each slower run pushes about this long at its ideal rate
     page_rows: tuple[int, ...] = (1_000, 100_000)
 
 
@@ -51,6 +53,7 @@ QUICK = Sizes(
     bodies_per_thread=1500,
     e2e=((20, 40),),
     drain_returns=int(os.environ.get("BENCH_QUICK_DRAIN", "200")),
+    drain_slow_seconds=2,
     page_rows=(100, 1_000),
 )
 
@@ -229,27 +232,31 @@ def section_e2e(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env: 
     procs.stop(proc)
 
 
-def section_drain(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def _drain(
+    *, prefix: str, count: int, latency_ms: int, sizes: Sizes, wiring, benv: BenchEnv, env: dict[str, str]
+) -> DrainResult:  # type: ignore[no-untyped-def]
+    """Accept `count` returns with no worker running, then run the webhook stage and the push stage
+    one after the other against the WMS at `latency_ms`; RMA numbers start with `prefix`."""
     from django.db.models import Max, Min
 
     from bench import cpu, sender
-    from integrations.models import InboundWebhook
+    from integrations.models import Connection, InboundWebhook
     from returns.models import RMA
 
     work = benv.work_dir
-    wms_app.reset(work)
-    items = _items(wiring, "D", sizes.drain_returns)
-    log(f"drain: accepting {len(items)} returns with no worker running")
+    tag = f"drain {prefix}"
+    items = _items(wiring, prefix, count)
+    log(f"{tag}: accepting {len(items)} returns with no worker running")
     drain_start = dt.datetime.now(dt.UTC)
     started = time.monotonic()
     sent = sender.send(port=WEB_PORT, path=wiring.endpoint_path, items=items, rate=None, threads=8)
     accept_seconds = time.monotonic() - started
     accepted = sum(1 for s in sent if 200 <= s.status < 300)
     backlog = InboundWebhook.objects.filter(status=InboundWebhook.Status.PENDING)
-    log(f"drain: {accepted} accepted in {accept_seconds:.1f}s; {backlog.count()} pending; starting the webhook worker")
+    log(f"{tag}: {accepted} accepted in {accept_seconds:.1f}s; {backlog.count()} pending; starting the webhook worker")
 
     before = cpu.snapshot()
-    hooks = worker("drain-webhooks", "webhooks", sizes.drain_webhook_concurrency, env, work)
+    hooks = worker(f"drain-webhooks-{prefix}", "webhooks", sizes.drain_webhook_concurrency, env, work)
     wait_until("the webhook backlog", lambda: not backlog.exists(), 420, interval=1.0)
     process_cpu = cpu.used(before, cpu.snapshot())  # before the stop: exited processes leave /proc
     procs.stop(hooks)
@@ -259,24 +266,28 @@ def section_drain(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env
     span = done.aggregate(first=Min("processed_at"), last=Max("processed_at"))
     times = [t.timestamp() for t in done.values_list("processed_at", flat=True)]
     processed = len(times)
-    pending = RMA.objects.filter(status=RMA.Status.PENDING, number__startswith="D")
-    log(f"drain: {processed} webhooks processed ({span['first']} → {span['last']}); {pending.count()} RMAs pending")
+    pending = RMA.objects.filter(status=RMA.Status.PENDING, number__startswith=prefix)
+    log(f"{tag}: {processed} webhooks processed ({span['first']} → {span['last']}); {pending.count()} RMAs pending")
 
+    # The WMS sleeps for the latency its path asks for (bench/wms_app.py): the connection's base URL says.
+    wms = Connection.objects.filter(pk=wiring.wms_connection_id)
+    wms.update(base_url=f"http://127.0.0.1:{WMS_PORT}/latency/{latency_ms}")
     before = cpu.snapshot()
-    pushes = worker("drain-rmas", "rmas", sizes.drain_push_concurrency, env, work)
+    pushes = worker(f"drain-rmas-{prefix}", "rmas", sizes.drain_push_concurrency, env, work)
     wait_until("the RMA backlog", lambda: not pending.exists(), 420, interval=1.0)
     push_cpu = cpu.used(before, cpu.snapshot())
     procs.stop(pushes)
-    arrivals = [at for number, at in wms_app.arrivals(work).items() if number.startswith("D")]
+    wms.update(base_url=f"http://127.0.0.1:{WMS_PORT}")
+    arrivals = [at for number, at in wms_app.arrivals(work).items() if number.startswith(prefix)]
     push_seconds = (max(arrivals) - min(arrivals)) if arrivals else float("nan")
-    results.drain = DrainResult(
+    result = DrainResult(
         returns=accepted,
         accept_seconds=accept_seconds,
         webhook_concurrency=sizes.drain_webhook_concurrency,
         processed=processed,
         process_rate=steady_rate(times),
         push_concurrency=sizes.drain_push_concurrency,
-        latency_ms=WMS_LATENCY_MS,
+        latency_ms=latency_ms,
         pushed=len(arrivals),
         push_seconds=push_seconds,
         push_rate=steady_rate(arrivals),
@@ -284,9 +295,20 @@ def section_drain(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env
         process_cpu_ms=cpu.per_item_ms(process_cpu, processed),
         push_cpu_ms=cpu.per_item_ms(push_cpu, len(arrivals)),
     )
-    d = results.drain
-    log(f"drain: process {d.process_rate:.1f}/s; push {d.push_rate:.1f}/s (ideal {d.ideal:.0f}/s)")
-    log(f"drain: CPU ms per webhook {d.process_cpu_ms}; per RMA push {d.push_cpu_ms}")
+    log(f"{tag}: process {result.process_rate:.1f}/s; push {result.push_rate:.1f}/s (ideal {result.ideal:.0f}/s)")
+    log(f"{tag}: CPU ms per webhook {result.process_cpu_ms}; per RMA push {result.push_cpu_ms}")
+    return result
+
+
+def section_drain(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    wms_app.reset(benv.work_dir)
+    kwargs = {"sizes": sizes, "wiring": wiring, "benv": benv, "env": env}
+    results.drain = _drain(prefix="D", count=sizes.drain_returns, latency_ms=WMS_LATENCY_MS, **kwargs)
+    # The same push stage against slower WMSs (real ones answer in tens to hundreds of ms): how much
+    # of the gap to the ideal is Backhaul's fixed CPU per push, which a longer wait dilutes.
+    for latency_ms in sizes.drain_slow_latencies_ms:
+        count = sizes.drain_push_concurrency * sizes.drain_slow_seconds * 1000 // latency_ms
+        results.drain_slow.append(_drain(prefix=f"L{latency_ms}n", count=count, latency_ms=latency_ms, **kwargs))
 
 
 def section_costs(results: Results, *, sizes: Sizes, wiring) -> None:  # type: ignore[no-untyped-def]

@@ -55,6 +55,7 @@ class Results:
     ingest: list[tuple[WrkResult, WrkResult]] = field(default_factory=list)  # (backhaul, baseline) per level
     e2e: list[E2EResult] = field(default_factory=list)
     drain: DrainResult | None = None
+    drain_slow: list[DrainResult] = field(default_factory=list)  # the push stage against slower WMSs
     pipeline: list[PipelineCost] = field(default_factory=list)
     pages: list[PageCost] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -244,6 +245,17 @@ def render(results: Results) -> str:
         w("|---|---|---|---|---|---|")
         for name, cpu_ms in (("webhook → RMA planned", d.process_cpu_ms), ("RMA pushed", d.push_cpu_ms)):
             w(f"| {name} | " + " | ".join(cpu_cells(cpu_ms, ("worker", "postgres", "redis", "wms"))) + " |")
+        if results.drain_slow:
+            w("")
+            w("The same push stage (same worker, same concurrency) against slower WMSs, fewer RMAs each:")
+            w("")
+            w("| WMS latency ms | RMAs | rate /s | ideal /s | of ideal | worker CPU ms per RMA |")
+            w("|---|---|---|---|---|---|")
+            for r in (d, *results.drain_slow):
+                w(
+                    f"| {r.latency_ms} | {r.pushed:,} | {_f(r.push_rate)} | {_f(r.ideal, 0)} "
+                    f"| {_f(r.push_rate / r.ideal * 100, 0)} % | {_f(r.push_cpu_ms.get('worker', 0.0), 2)} |"
+                )
     else:
         w("(not run)")
     w("")
@@ -295,6 +307,11 @@ def summary(results: Results) -> str:
         lines.append(
             f"drain: process {d.process_rate:.1f}/s, push {d.push_rate:.1f}/s of ideal {d.ideal:.0f}/s"
             f" ({d.push_rate / d.ideal:.0%})"
+        )
+    for r in results.drain_slow:
+        lines.append(
+            f"drain at {r.latency_ms} ms WMS latency: push {r.push_rate:.1f}/s of ideal {r.ideal:.0f}/s"
+            f" ({r.push_rate / r.ideal:.0%})"
         )
     for p in results.pipeline:
         lines.append(f"queries lines={p.lines:>3}: receive {p.receive} process {p.process} push {p.push}")

@@ -1,6 +1,7 @@
 """A stand-in WMS speaking ShipMonk's returns API, with a set latency, that records when each RMA arrives.
 
-Run under gunicorn (gthread, many threads: the latency is a sleep, not work). Each process appends
+Run under gunicorn (gthread, many threads: the latency is a sleep, not work). A base URL ending in
+`/latency/<ms>` sets another latency for the requests under it. Each process appends
 `<rma number>\t<unix time>` to $BENCH_WORK_DIR/wms-arrivals-<pid>.tsv when a create request arrives,
 before the latency, so end-to-end times end at the WMS's door.
 """
@@ -33,18 +34,26 @@ def _json(start_response, status: str, data: object) -> list[bytes]:  # type: ig
     return [body]
 
 
+def _latency(path: str) -> float:
+    """BENCH_WMS_LATENCY_MS, or the milliseconds a `/latency/<ms>/...` path prefix asks for."""
+    if path.startswith("/latency/"):
+        return int(path.split("/")[2]) / 1000
+    return LATENCY
+
+
 def application(environ, start_response):  # type: ignore[no-untyped-def]
     arrived = time.time()
     path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+    latency = _latency(path)
     length = int(environ.get("CONTENT_LENGTH") or 0)
     raw = environ["wsgi.input"].read(length) if length else b""
     if path.endswith("/v1/integrations/returns") and method == "POST":
         number = str(json.loads(raw or b"{}").get("rma", ""))
         _record(number, arrived)
-        time.sleep(LATENCY)
+        time.sleep(latency)
         return _json(start_response, "200 OK", {"status": 200, "data": {"message": "Return created", "id": next(_ids)}})
     if path.endswith("/v1/integrations/returns-list"):
-        time.sleep(LATENCY)
+        time.sleep(latency)
         return _json(start_response, "200 OK", {"status": 200, "data": {"returns_list": []}})
     if path.endswith("/v1/integrations/warehouses"):
         return _json(start_response, "200 OK", {"data": [{"id": "wh_ca1", "code": "CA1", "name": "Ontario, CA"}]})

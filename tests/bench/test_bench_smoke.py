@@ -55,6 +55,8 @@ def test_report_renders_all_sections(tmp_path: Path) -> None:
         push_rate=70,  # of an ideal 4 / 0.020 s = 200 per second: 35 %
         push_rate_overall=66,
     )
+    slow = dict(vars(results.drain), latency_ms=100, pushed=800, push_rate=34, push_rate_overall=33)
+    results.drain_slow.append(report.DrainResult(**slow))
     results.pipeline = [PipelineCost(n, 7, 30, 20) for n in (1, 10, 100)]
     results.pages = [PageCost(rows=n, queries={"admin: returns": 9}, status={"admin: returns": 200}) for n in (1, 2)]
     out = tmp_path / "benchmarks.md"
@@ -63,6 +65,7 @@ def test_report_renders_all_sections(tmp_path: Path) -> None:
     for heading in ("## 1. Ingest", "## 2. End to end", "## 3. Backlog drain", "## 4. Cost growth", "## Targets"):
         assert heading in text
     assert "57 %" in text  # 400 / 700
+    assert "| 100 | 800 | 34.0 | 40 | 85 % |" in text  # the slower WMS: 4 / 0.100 s = 40 per second
     assert {name: ok for name, _, _, ok in report.targets(results)} == {
         "Ingest ≥ half the baseline": True,
         "End-to-end p99 at 20 returns/s": True,
