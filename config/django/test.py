@@ -31,6 +31,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     _atexit.register(_shutil.rmtree, _test_db_dir, True)
     DATABASES["default"]["TEST"] = {"NAME": f"{_test_db_dir}/test.sqlite3"}  # noqa: F405
 
+else:
+    # Worker and live-server threads keep their own connections; with persistent connections they
+    # would outlive the threads and hold the test database open at teardown. Each task or request
+    # closes its connection when done, as with CONN_MAX_AGE=0 in any deployment.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
 # Tests use the same brokers as production and quick start, never eager mode: Redis when
 # REDIS_URL is set, else the filesystem transport in its own folder (apart from `make run`'s).
 if not REDIS_URL:  # noqa: F405
