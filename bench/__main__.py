@@ -255,10 +255,9 @@ def _drain(
     backlog = InboundWebhook.objects.filter(status=InboundWebhook.Status.PENDING)
     log(f"{tag}: {accepted} accepted in {accept_seconds:.1f}s; {backlog.count()} pending; starting the webhook worker")
 
-    before = cpu.snapshot()
-    hooks = worker(f"drain-webhooks-{prefix}", "webhooks", sizes.drain_webhook_concurrency, env, work)
-    wait_until("the webhook backlog", lambda: not backlog.exists(), 420, interval=1.0)
-    process_cpu = cpu.used(before, cpu.snapshot())  # before the stop: exited processes leave /proc
+    with cpu.Meter() as process_cpu:  # ends before the stop: the worker's exit is not its work
+        hooks = worker(f"drain-webhooks-{prefix}", "webhooks", sizes.drain_webhook_concurrency, env, work)
+        wait_until("the webhook backlog", lambda: not backlog.exists(), 420, interval=1.0)
     procs.stop(hooks)
     done = InboundWebhook.objects.filter(
         status=InboundWebhook.Status.PROCESSED, processed_at__isnull=False, created_at__gte=drain_start
@@ -272,10 +271,9 @@ def _drain(
     # The WMS sleeps for the latency its path asks for (bench/wms_app.py): the connection's base URL says.
     wms = Connection.objects.filter(pk=wiring.wms_connection_id)
     wms.update(base_url=f"http://127.0.0.1:{WMS_PORT}/latency/{latency_ms}")
-    before = cpu.snapshot()
-    pushes = worker(f"drain-rmas-{prefix}", "rmas", sizes.drain_push_concurrency, env, work)
-    wait_until("the RMA backlog", lambda: not pending.exists(), 420, interval=1.0)
-    push_cpu = cpu.used(before, cpu.snapshot())
+    with cpu.Meter() as push_cpu:
+        pushes = worker(f"drain-rmas-{prefix}", "rmas", sizes.drain_push_concurrency, env, work)
+        wait_until("the RMA backlog", lambda: not pending.exists(), 420, interval=1.0)
     procs.stop(pushes)
     wms.update(base_url=f"http://127.0.0.1:{WMS_PORT}")
     arrivals = [at for number, at in wms_app.arrivals(work).items() if number.startswith(prefix)]
@@ -292,8 +290,8 @@ def _drain(
         push_seconds=push_seconds,
         push_rate=steady_rate(arrivals),
         push_rate_overall=(len(arrivals) - 1) / push_seconds if arrivals and push_seconds > 0 else float("nan"),
-        process_cpu_ms=cpu.per_item_ms(process_cpu, processed),
-        push_cpu_ms=cpu.per_item_ms(push_cpu, len(arrivals)),
+        process_cpu_ms=cpu.per_item_ms(process_cpu.totals, processed),
+        push_cpu_ms=cpu.per_item_ms(push_cpu.totals, len(arrivals)),
     )
     log(f"{tag}: process {result.process_rate:.1f}/s; push {result.push_rate:.1f}/s (ideal {result.ideal:.0f}/s)")
     log(f"{tag}: CPU ms per webhook {result.process_cpu_ms}; per RMA push {result.push_cpu_ms}")

@@ -5,6 +5,7 @@ per request or per RMA: on a 2-core machine that, not waiting, is what bounds th
 """
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +67,34 @@ def used(before: Snapshot, after: Snapshot) -> dict[str, float]:
         start = before.seconds.get(key, (role, 0.0))[1]
         totals[role] += max(0.0, seconds - start)
     return totals
+
+
+class Meter:
+    """CPU used by role while the block runs. /proc is sampled every `interval` seconds in a thread,
+    so a process that exits meanwhile still counts up to its last sample: PostgreSQL backends do,
+    when Django closes a connection past CONN_MAX_AGE and opens a new one."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self.totals: dict[str, float] = {}
+        self._stop = threading.Event()
+
+    def __enter__(self) -> "Meter":
+        self._before = snapshot()
+        self._latest = dict(self._before.seconds)
+        self._thread = threading.Thread(target=self._sample, name="cpu-meter", daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._latest.update(snapshot().seconds)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._latest.update(snapshot().seconds)
+        self.totals = used(self._before, Snapshot(self._latest))
 
 
 def per_item_ms(totals: dict[str, float], items: int) -> dict[str, float]:

@@ -71,12 +71,13 @@ def run_wrk(*, url: str, bodies_dir: Path, path: str, connections: int, seconds:
         str(bodies_dir),
         path,
     ]
-    before, children = cpu.snapshot(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True)  # noqa: S603
-    used = cpu.used(before, cpu.snapshot())
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with cpu.Meter() as meter:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True)  # noqa: S603
+    used = meter.totals
     # wrk has exited by now (gone from /proc): its CPU is in our reaped children's usage.
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    used["load"] += (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    used["load"] = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     result = parse_wrk(out.stdout, target=target, connections=connections, seconds=seconds)
     result.cpu_ms = cpu.per_item_ms(used, result.requests)
     return result

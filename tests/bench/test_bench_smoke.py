@@ -102,3 +102,21 @@ def test_a_live_snapshot_sees_this_process() -> None:
     from bench import cpu
 
     assert {role for (pid, _), (role, _) in cpu.snapshot().seconds.items() if pid == os.getpid()} == {"bench"}
+
+
+def test_the_meter_counts_a_process_that_exits_inside_the_block() -> None:
+    """A PostgreSQL backend closed after CONN_MAX_AGE leaves /proc before the block ends; what it
+    used up to the meter's last sample must still count."""
+    import subprocess
+    import sys
+    import time
+
+    from bench import cpu
+
+    burn = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\ntime.sleep(0.3)"
+    with cpu.Meter(interval=0.05) as meter:
+        # " celery ... worker" in its command line gives it the worker role.
+        child = subprocess.Popen([sys.executable, "-c", burn, "celery", "worker"])  # noqa: S603
+        child.wait(timeout=30)
+        time.sleep(0.1)
+    assert meter.totals["worker"] >= 0.3
