@@ -12,14 +12,15 @@ def _final(task: Task[Any, Any]) -> bool:
     return task.request.retries >= settings.RMA_PUSH_MAX_RETRIES
 
 
-def _run(task: Task[Any, Any], service: Callable[..., Any], rma_id: int) -> str:
+def _run(task: Task[Any, Any], service: Callable[..., Any], **ids: int) -> str:
+    """Run a service that returns a PushOutcome, turning its retry and a locked database into task retries."""
     from returns.services.rmas import push_countdown
 
     try:
-        outcome = service(rma_id=rma_id, final_attempt=_final(task), retries=task.request.retries)
+        outcome = service(**ids, final_attempt=_final(task), retries=task.request.retries)
     except OperationalError as exc:
         # A locked or deadlocked database is transient. Every service re-reads its row and its
-        # attempt counter, so a rerun after a request that did land looks the RMA up first.
+        # attempt counter, so a rerun after a request that did land looks the result up first.
         countdown = push_countdown(retries=task.request.retries)
         raise task.retry(exc=exc, countdown=countdown, max_retries=settings.RMA_PUSH_MAX_RETRIES) from exc
     if outcome.retry:
@@ -32,7 +33,7 @@ def rma_push(self: Task[Any, Any], rma_id: int) -> str:
     """Push one RMA to its WMS; retries only transient failures, with the service's countdown."""
     from returns.services.rmas import rma_push as service
 
-    return _run(self, service, rma_id)
+    return _run(self, service, rma_id=rma_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -40,7 +41,7 @@ def rma_tracking_push(self: Task[Any, Any], rma_id: int) -> str:
     """Send a submitted RMA's new tracking numbers to the WMS."""
     from returns.services.rmas import rma_tracking_push as service
 
-    return _run(self, service, rma_id)
+    return _run(self, service, rma_id=rma_id)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -48,7 +49,7 @@ def rma_cancel_push(self: Task[Any, Any], rma_id: int) -> str:
     """Cancel an RMA at its WMS."""
     from returns.services.rmas import rma_cancel_push as service
 
-    return _run(self, service, rma_id)
+    return _run(self, service, rma_id=rma_id)
 
 
 @shared_task
@@ -63,16 +64,8 @@ def rmas_sweep_pending() -> int:
 def return_platform_act(self: Task[Any, Any], return_id: int) -> str:
     """Process or flag a return on its platform once its RMAs are resolved; retries transient failures."""
     from returns.services.outcomes import return_platform_act as service
-    from returns.services.rmas import push_countdown
 
-    try:
-        outcome = service(return_id=return_id, final_attempt=_final(self), retries=self.request.retries)
-    except OperationalError as exc:
-        countdown = push_countdown(retries=self.request.retries)
-        raise self.retry(exc=exc, countdown=countdown, max_retries=settings.RMA_PUSH_MAX_RETRIES) from exc
-    if outcome.retry:
-        raise self.retry(countdown=outcome.countdown)
-    return outcome.detail
+    return _run(self, service, return_id=return_id)
 
 
 @shared_task
