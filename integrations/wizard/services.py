@@ -30,6 +30,7 @@ from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
 from integrations.services.stores import connection_create, connection_update, store_update
 from integrations.wizard.selectors import locations_for_store, returns_platform_connection, warehouse_connection
 from warehouses.models import ShippingLocation, SkuMapping
+from warehouses.provisioning import location_create, location_update
 
 logger = logging.getLogger(__name__)
 
@@ -294,24 +295,19 @@ def location_save(
     connection: Connection,
     is_default: bool,
 ) -> ShippingLocation:
-    """Add or change a shipping location linked to one warehouse of the WMS; `is_default` moves the default."""
-    location = location or ShippingLocation(store=store)
-    for name in LOCATION_FIELDS:
-        if name in data:
-            setattr(location, name, data[name])
-    location.warehouse_connection = connection
-    location.trackstar_warehouse_id = warehouse.trackstar_id
-    location.wms_warehouse_code = warehouse.wms_code
-    has_default = store.shipping_locations.filter(is_default=True).exclude(pk=location.pk).exists()
-    if is_default or not has_default:
-        # Clear the old default first: one default per store is a DB constraint.
-        store.shipping_locations.filter(is_default=True).exclude(pk=location.pk).update(is_default=False)
-        location.is_default = True
-    elif location.is_default and not is_default:
-        location.is_default = False
-    location.full_clean()
-    location.save()
-    return location
+    """Add or change a shipping location linked to one warehouse of the WMS; `is_default` moves the
+    default, and a store's first location becomes its default."""
+    others = store.shipping_locations.exclude(pk=location.pk) if location else store.shipping_locations.all()
+    fields = {
+        **{name: data[name] for name in LOCATION_FIELDS if name in data},
+        "warehouse_connection": connection,
+        "trackstar_warehouse_id": warehouse.trackstar_id,
+        "wms_warehouse_code": warehouse.wms_code,
+        "is_default": is_default or not others.filter(is_default=True).exists(),
+    }
+    if location is None:
+        return location_create(store=store, data=fields)
+    return location_update(location=location, data=fields)
 
 
 # ----------------------------------------------------------------------------- rules and SKU mappings
