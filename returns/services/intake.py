@@ -7,7 +7,7 @@ overwrites a newer state; every function is safe to run twice (webhook redeliver
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Model
 from django.db.models.constants import OnConflict
 from django.utils import timezone
@@ -99,13 +99,8 @@ def _insert_if_absent(return_obj: Return) -> bool:
     """
     meta = Return._meta
     alias = router.db_for_write(Return, instance=return_obj)
-    if not connections[alias].features.can_return_columns_from_insert:  # SQLite before 3.35
-        try:  # an ignored insert would leave no id to read: insert under a savepoint instead
-            with transaction.atomic(using=alias):
-                return_obj.save(force_insert=True, using=alias)
-        except IntegrityError:
-            return False
-        return True
+    # Both supported databases return columns from an INSERT (RMA numbering needs it too, see
+    # planning._sequence_bump), so there is no second way to insert.
     fields = [f for f in meta.local_concrete_fields if not f.primary_key]
     rows = Return._base_manager._insert(  # type: ignore[attr-defined]  # Model.save's own insert, with a conflict clause
         [return_obj], fields=fields, returning_fields=[meta.pk], using=alias, on_conflict=OnConflict.IGNORE

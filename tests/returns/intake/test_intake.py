@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
 
 from integrations.inbound import (
     InboundLabelEvent,
@@ -117,17 +116,9 @@ def test_warehouse_event_received_with_version_guard():
     assert TimelineEvent.objects.filter(message="Received at CA1: 1 × TEE-BLK-M, restocked").exists()
 
 
-# The insert without RETURNING exists only for SQLite before 3.35 (psycopg has no lastrowid), so that
-# case runs in the SQLite pass of `make test`, which CI always runs.
-RETURNING_CASES = [True, False] if connection.vendor == "sqlite" else [True]
-
-
-@pytest.mark.parametrize("returning", RETURNING_CASES, ids=lambda r: "insert-returning" if r else "no-returning")
-def test_a_return_created_by_another_worker_since_our_read_is_updated_not_duplicated(planned, monkeypatch, returning):
+def test_a_return_created_by_another_worker_since_our_read_is_updated_not_duplicated(planned, monkeypatch):
     """The insert of a new return meets the unique constraint (two events of one new return at once):
-    no error, no second row; the other worker's return is locked and updated instead. Without
-    INSERT ... RETURNING (SQLite before 3.35) the insert runs under a savepoint instead."""
-    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", returning)
+    no error, no second row; the other worker's return is locked and updated instead."""
     conn = ConnectionFactory()
     intake.return_apply_event(connection=conn, event=_event("created", at=T0), webhook_id=None)
     assert Return.objects.get().lines.get().quantity == 2
