@@ -1,4 +1,4 @@
-"""Inbound webhooks: store first, verify, dedupe in the database, process in a worker, replay, sweep.
+"""Inbound webhooks: verify, store every request as one row, dedupe in the database, process in a worker, replay, sweep.
 
 The endpoint runs outside any request transaction (the view is non-atomic): every request is
 stored as one row, forged or garbage posts included (kept for forensics), and the task is
