@@ -7,7 +7,11 @@ from celery import Celery, signals
 from celery.schedules import crontab
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
+from config import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
+# Before any broker connection: `filesystem://` (the quick-start broker) writes messages atomically.
+broker.register()
 
 app = Celery("backhaul", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -130,3 +130,32 @@ def test_a_task_keeps_its_database_connection_only_after_a_success(state: str, k
         assert (connection.connection is raw) is kept
     finally:
         connection.settings_dict["CONN_MAX_AGE"] = saved
+
+
+def test_filesystem_broker_messages_appear_only_when_complete(tmp_path: Path) -> None:
+    """A consumer takes any `<...>.<queue>.msg` file it finds; kombu's own transport wrote that file in
+    place, so a consumer could read it half-written, crash on the JSON and lose the message."""
+    from kombu import Connection
+    from kombu.transport import filesystem, resolve_transport
+
+    from config import broker
+
+    assert resolve_transport("filesystem") is broker.FilesystemTransport
+    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path), "control_folder": str(tmp_path)}
+    seen_while_writing: list[str] = []
+    real_dumps = broker.dumps
+
+    def dumps_and_look(message: object) -> str:
+        seen_while_writing.extend(os.listdir(tmp_path))  # the folder as a consumer sees it mid-write
+        return real_dumps(message)
+
+    with Connection("filesystem://", transport_options=options) as conn:
+        assert isinstance(conn.transport, broker.FilesystemTransport)
+        queue = conn.SimpleQueue("atomic-test")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(broker, "dumps", dumps_and_look)
+            mp.setattr(filesystem, "dumps", dumps_and_look)  # kombu's own _put, were it still in use
+            queue.put({"n": 1})
+        assert not [name for name in seen_while_writing if name.endswith(".atomic-test.msg")]
+        assert queue.get(timeout=5).payload == {"n": 1}
+        queue.close()
