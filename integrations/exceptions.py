@@ -61,6 +61,12 @@ class ProviderConfigurationError(ProviderPermanentError):
     """410 / 501, or a connection missing what the call needs."""
 
 
+class ProviderDestinationRefused(ProviderConfigurationError):
+    """We refused to send: the address is not public, or the provider answered with a redirect.
+
+    The connection's URL has to change, so the HTTP base also records the message on the connection."""
+
+
 class UnsupportedCapability(ProviderConfigurationError):
     """The provider (or the WMS behind TrackStar) cannot do this."""
 

@@ -4,6 +4,11 @@ It owns the requests Session, the explicit (connect, read) timeouts, auth header
 per-connection rate limit, the ApiCall log (secrets redacted) and the mapping from HTTP
 failures to the error taxonomy in integrations/exceptions.py, so retry policy lives in one
 place and provider code only builds requests and reads answers.
+
+It is also where credentials are kept from leaving for an address nobody checked: unless the
+deployment allows private addresses, every connection goes through the connect-time guard
+(integrations/services/connect_guard.py), and redirects are never followed (requests would carry
+our Api-Key / X-Authorization headers to the redirect target).
 """
 
 import contextlib
@@ -11,6 +16,7 @@ import json
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -22,6 +28,7 @@ from integrations import ratelimit
 from integrations.exceptions import (
     ProviderAuthError,
     ProviderConfigurationError,
+    ProviderDestinationRefused,
     ProviderError,
     ProviderRateLimited,
     ProviderRejected,
@@ -29,6 +36,7 @@ from integrations.exceptions import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from integrations.services.connect_guard import GuardedAdapter, RefusedAddress
 
 MAX_LOGGED_BODY = 20_000
 
@@ -75,9 +83,13 @@ class BaseHttpClient:
         self.connection_id = connection_id
         self.rate_limit = rate_limit or self.default_rate_limit
         self.session = requests.Session()
-        adapter = HTTPAdapter(max_retries=_connect_only_retry())
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        if settings.ALLOW_PRIVATE_PROVIDER_URLS:
+            adapter = HTTPAdapter(max_retries=_connect_only_retry())
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
+        else:
+            self.session.mount("http://", GuardedAdapter(https=False, max_retries=_connect_only_retry()))
+            self.session.mount("https://", GuardedAdapter(https=True, max_retries=_connect_only_retry()))
         self.session.headers.update({"Accept": "application/json", "User-Agent": "Backhaul/1.0"})
         if headers:
             self.session.headers.update(headers)
@@ -152,8 +164,16 @@ class BaseHttpClient:
         error: ProviderError | None = None
         try:
             response = self.session.request(
-                method, url, json=json_body, params=params, headers=request_headers, timeout=self.timeout
+                method,
+                url,
+                json=json_body,
+                params=params,
+                headers=request_headers,
+                timeout=self.timeout,
+                allow_redirects=False,
             )
+        except RefusedAddress as exc:
+            error = ProviderDestinationRefused(f"{self.provider}: {exc}")
         except requests.exceptions.ConnectTimeout as exc:
             error = ProviderUnavailable(f"could not connect to {self.provider} in time ({type(exc).__name__})")
         except requests.exceptions.Timeout:
@@ -178,6 +198,8 @@ class BaseHttpClient:
         self.last_api_call_id = api_call_id
         if error is not None:
             error.api_call_id = api_call_id
+            if isinstance(error, ProviderDestinationRefused):
+                self._record_on_connection(error)
             raise error
         assert response is not None  # noqa: S101 - no error means we have a response
         return response
@@ -202,6 +224,12 @@ class BaseHttpClient:
 
     def _error_for(self, response: requests.Response) -> ProviderError | None:
         status = response.status_code
+        if 300 <= status < 400:
+            return ProviderDestinationRefused(
+                f"{self.provider} answered {status} redirecting to {_location_host(response)}: redirects are "
+                "not followed, so our credentials go nowhere else; set the connection's URL to the final address",
+                status_code=status,
+            )
         if status < 400:
             return None
         message = self._scrub(self.error_message(response))[:1000]
@@ -216,6 +244,18 @@ class BaseHttpClient:
         if status in (401, 403):
             return ProviderAuthError(text, status_code=status)
         return ProviderRejected(text, status_code=status)
+
+    def _record_on_connection(self, error: ProviderError) -> None:
+        """A refused destination is the connection's to fix: show it there too (support and the merchant look there)."""
+        if self.connection_id is None:
+            return
+        from django.utils import timezone
+
+        from integrations.models import Connection
+
+        Connection.objects.filter(pk=self.connection_id).update(
+            last_error=self._scrub(error.message)[:2000], updated_at=timezone.now()
+        )
 
     def _scrub(self, text: str) -> str:
         for secret in self._secrets:
@@ -268,6 +308,17 @@ class BaseHttpClient:
             return_obj_id=self._log_context["return_obj_id"],
         )
         return call.pk
+
+
+def _location_host(response: requests.Response) -> str:
+    """The host a redirect points at (relative Locations stay on the same host), never its path or query."""
+    location = response.headers.get("Location", "")
+    if not location:
+        return "(no Location header)"
+    try:
+        return urlsplit(urljoin(response.url, location)).hostname or "(an unreadable Location)"
+    except ValueError:
+        return "(an unreadable Location)"
 
 
 def _json_or_none(response: requests.Response) -> Any:
