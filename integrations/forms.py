@@ -3,10 +3,12 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from config.fields import EncryptedTextField
 from integrations.models import Connection
+from integrations.services.connection_settings import connection_settings_validate
 
 SECRET_FIELDS: tuple[str, ...] = tuple(
     field.name for field in Connection._meta.concrete_fields if isinstance(field, EncryptedTextField)
@@ -62,6 +64,14 @@ class ConnectionAdminForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data  # what BaseModelForm.clean returns; its stub allows None for overrides
+        # The same URL and options check as the API and the wizard (SSRF guard, the provider's option schema).
+        given = {name: cleaned[name] for name in ("base_url", "options") if cleaned.get(name) is not None}
+        if cleaned.get("provider") and given:
+            try:
+                cleaned.update(connection_settings_validate(provider=cleaned["provider"], **given))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
         for name in SECRET_FIELDS:
             if name not in self.fields:
                 continue

@@ -114,10 +114,14 @@ class Connection(BaseModel):
     webhook_username = models.CharField(max_length=100, blank=True, default="", help_text="ShipMonk Basic Auth user.")
     webhook_password = EncryptedTextField(help_text="ShipMonk Basic Auth password.")
     previous_webhook_password = EncryptedTextField()
+    # Rotation state is a field no form or API writes (it was once in options, where a merchant could
+    # move it and revive an old password).
+    previous_webhook_password_expires_at = models.DateTimeField(null=True, blank=True)
     # Non-secret trace of credential changes, kept in history instead of the secrets themselves.
     credentials_updated_at = models.DateTimeField(null=True, blank=True)
 
-    # Provider-specific options that are not secrets (Redo Loop-compatible mode, cached write-info, ...).
+    # Provider-specific settings a person may change, declared per provider (providers/<slug>/options.py)
+    # and checked on every write (services/connection_settings.py). Never security state or caches.
     options = models.JSONField(default=dict, blank=True)
 
     # Health and circuit breaker.

@@ -60,7 +60,13 @@ class ConnectionUpdateSerializer(ConnectionSecretsSerializer):
     api_username = serializers.CharField(max_length=200, required=False, allow_blank=True)
     external_account_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
     webhook_username = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    options = serializers.DictField(child=serializers.JSONField(), required=False, validators=[reject_nul_characters])
+    options = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        validators=[reject_nul_characters],
+        help_text="Provider options; unknown keys are refused. All providers: rate_limit (such as 10/second). "
+        "Redo: loop_compatible (boolean), loop_compatible_base_url (a public https URL).",
+    )
 
 
 class ConnectionCreateSerializer(ConnectionUpdateSerializer):

@@ -51,19 +51,16 @@ def connection_rotate_webhook_password(*, connection: Connection) -> str:
     """New ShipMonk Basic Auth password; the old one keeps working for the rotation window. Returns the new one."""
     locked = Connection.objects.select_for_update().get(pk=connection.pk)
     new_password = secrets.token_urlsafe(24)
-    options = dict(locked.options or {})
     if locked.webhook_password:
         locked.previous_webhook_password = locked.webhook_password
-        # The model has one expiry field (for the secret); the password's window end is not secret.
-        options["previous_webhook_password_expires_at"] = _window_end().isoformat()
+        locked.previous_webhook_password_expires_at = _window_end()
     locked.webhook_password = new_password
-    locked.options = options
     locked.credentials_updated_at = timezone.now()
     locked.save(
         update_fields=[
             "webhook_password",
             "previous_webhook_password",
-            "options",
+            "previous_webhook_password_expires_at",
             "credentials_updated_at",
             "updated_at",
         ]

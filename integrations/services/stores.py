@@ -5,13 +5,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from integrations.models import RETURNS_PLATFORMS, Connection, Store, StoreMembership
-from integrations.services.url_safety import UnsafeUrl, url_check_safe
+from integrations.services.connection_settings import connection_settings_validate
 
 STORE_FIELDS = (
     "name",
@@ -82,14 +81,13 @@ def store_update(*, store: Store, data: Mapping[str, Any]) -> Store:
     return store
 
 
-def _validate_base_url(base_url: str) -> None:
-    """Connections may only point at public https hosts, unless settings allow private ones (SSRF guard)."""
-    if not base_url:
-        return
-    try:
-        url_check_safe(url=base_url)
-    except UnsafeUrl as exc:
-        raise ValidationError({"base_url": str(exc)}) from exc
+def _checked_settings(*, provider: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """data with its URL and options checked (SSRF guard, the provider's option schema); before any transaction,
+    since the URL check resolves the host."""
+    given = {name: data[name] for name in ("base_url", "options") if name in data}
+    if not given:
+        return dict(data)
+    return {**data, **connection_settings_validate(provider=provider, **given)}
 
 
 def _apply_connection_fields(
@@ -112,15 +110,15 @@ def _apply_connection_fields(
             connection.previous_webhook_secret_expires_at = timezone.now() + datetime.timedelta(hours=hours)
         if name == "webhook_password" and connection.webhook_password and value != connection.webhook_password:
             connection.previous_webhook_password = connection.webhook_password
+            hours = settings.WEBHOOK_SECRET_ROTATION_WINDOW_HOURS
+            connection.previous_webhook_password_expires_at = timezone.now() + datetime.timedelta(hours=hours)
         setattr(connection, name, value)
         changed_credentials = True
     if changed_credentials:
         connection.credentials_updated_at = timezone.now()
-    _validate_base_url(connection.base_url)
     connection.full_clean()
 
 
-@transaction.atomic
 def connection_create(
     *,
     store: Store,
@@ -129,19 +127,22 @@ def connection_create(
     secrets: Mapping[str, str | None] | None = None,
 ) -> Connection:
     """Create a store's connection to a provider; the role follows from the provider."""
+    checked = _checked_settings(provider=provider, data=data or {})
     role = Connection.Role.RETURNS_PLATFORM if provider in RETURNS_PLATFORMS else Connection.Role.WAREHOUSE
-    connection = Connection(store=store, provider=provider, role=role)
-    _apply_connection_fields(connection, data=data or {}, secrets=secrets or {})
-    connection.save()
+    with transaction.atomic():
+        connection = Connection(store=store, provider=provider, role=role)
+        _apply_connection_fields(connection, data=checked, secrets=secrets or {})
+        connection.save()
     return connection
 
 
-@transaction.atomic
 def connection_update(
     *, connection: Connection, data: Mapping[str, Any] | None = None, secrets: Mapping[str, str | None] | None = None
 ) -> Connection:
     """Change a connection; secrets change only when given, and credentials_updated_at records when."""
-    connection = Connection.objects.select_for_update().get(pk=connection.pk)
-    _apply_connection_fields(connection, data=data or {}, secrets=secrets or {})
-    connection.save()
+    checked = _checked_settings(provider=connection.provider, data=data or {})
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().get(pk=connection.pk)
+        _apply_connection_fields(connection, data=checked, secrets=secrets or {})
+        connection.save()
     return connection

@@ -25,7 +25,6 @@ from integrations.inbound import (
     hmac_digest,
     load_json_object,
     matches_any,
-    parse_timestamp,
     text,
 )
 from integrations.providers.shipmonk import mappers
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
 def active_passwords(connection: "Connection", *, now: dt.datetime) -> list[str]:
     """The current Basic Auth password, plus the previous one while its rotation window is open."""
     passwords = [connection.webhook_password] if connection.webhook_password else []
-    expires = parse_timestamp((connection.options or {}).get("previous_webhook_password_expires_at"))
+    expires = connection.previous_webhook_password_expires_at
     if connection.previous_webhook_password and expires is not None and now < expires:
         passwords.append(connection.previous_webhook_password)
     return passwords
