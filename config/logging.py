@@ -1,5 +1,16 @@
-"""Redaction of secrets by key name, shared by the log pipeline, the ApiCall log and Sentry."""
+"""Redaction of secrets by key name, and of webhook endpoint tokens in any text, shared by the log
+pipeline, the ApiCall log and Sentry.
 
+An endpoint token is a secret that travels in a URL (/webhooks/<provider>/<token>/), so every log
+line that names a request path would carry it: request logs (django-structlog, django.request,
+runserver), exception messages, Sentry's request URL and breadcrumbs, our own webhook
+registration calls. Wherever such a path appears it is rewritten to a short hash of the token,
+which still lets support tell two endpoints apart and match a line to a connection
+(endpoint_token_hash of its token).
+"""
+
+import hashlib
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +32,32 @@ SECRET_KEY_PARTS = (
 )
 REDACTED = "[redacted]"
 
+# /webhooks/<provider>/<token>: the token is whatever follows the provider, up to a delimiter.
+_ENDPOINT_PATH = re.compile(r"(/webhooks/[A-Za-z0-9_-]+/)([^/\s?#\"'<>]+)")
+
+
+def endpoint_token_hash(token: str) -> str:
+    """A short, stable stand-in for an endpoint token in logs (never the token itself)."""
+    return hashlib.sha256(token.encode()).hexdigest()[:12]
+
+
+def mask_endpoint_tokens(text: str) -> str:
+    """`text` with the token of every webhook endpoint path replaced by <sha256:short hash>."""
+    if "/webhooks/" not in text:
+        return text
+    return _ENDPOINT_PATH.sub(lambda m: f"{m.group(1)}<sha256:{endpoint_token_hash(m.group(2))}>", text)
+
+
+def mask_endpoint_tokens_in(value: Any) -> Any:
+    """A copy of value with mask_endpoint_tokens applied to every string in it (keys stay)."""
+    if isinstance(value, str):
+        return mask_endpoint_tokens(value)
+    if isinstance(value, Mapping):
+        return {k: mask_endpoint_tokens_in(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_endpoint_tokens_in(v) for v in value]
+    return value
+
 
 def is_secret_key(key: str) -> bool:
     lowered = key.lower()
@@ -37,9 +74,9 @@ def redact(value: Any) -> Any:
 
 
 def redact_processor(_logger: "WrappedLogger", _method: str, event_dict: "EventDict") -> "EventDict":
-    """structlog processor: drop secrets from every log line."""
-    return redact(event_dict)
+    """structlog processor: drop secrets (by key name, and endpoint tokens in any text) from every log line."""
+    return mask_endpoint_tokens_in(redact(event_dict))
 
 
 def scrub_sentry_event(event: "Event", _hint: "Hint") -> "Event":
-    return redact(event)
+    return mask_endpoint_tokens_in(redact(event))

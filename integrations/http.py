@@ -23,7 +23,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from config.logging import REDACTED, redact
+from config.logging import REDACTED, mask_endpoint_tokens, redact
 from integrations import ratelimit
 from integrations.exceptions import (
     ProviderAuthError,
@@ -260,7 +260,8 @@ class BaseHttpClient:
     def _scrub(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        # Our own webhook URLs (registration calls and their answers) carry endpoint tokens.
+        return mask_endpoint_tokens(text)
 
     def _body_text(self, body: Any) -> str:
         if body is None or body == "":

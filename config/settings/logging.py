@@ -1,4 +1,4 @@
-"""Structured JSON logs to stdout (django-structlog), secrets redacted by key name."""
+"""Structured JSON logs to stdout (django-structlog), secrets redacted by key name, endpoint tokens masked."""
 
 import structlog
 
@@ -27,6 +27,8 @@ LOGGING = {
                 structlog.processors.TimeStamper(fmt="iso"),
                 structlog.stdlib.add_logger_name,
                 structlog.stdlib.add_log_level,
+                # A traceback becomes text here, so redaction sees it (a request path in it carries a token).
+                structlog.processors.format_exc_info,
                 redact_processor,
             ],
         },
@@ -36,6 +38,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_structlog": {"level": LOG_LEVEL},
+        # runserver's request lines name webhook paths: through our handler, so their tokens are masked too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 
