@@ -1,7 +1,9 @@
-"""Custom django-health-check checks: the Celery broker (Redis or the filesystem transport) and migrations.
+"""/health/ and its custom django-health-check checks: the Celery broker (Redis or the filesystem
+transport) and migrations.
 
 The contrib Celery `Ping` needs a running worker answering control messages; /health/ of the web
 process should say whether *it* can enqueue work, so this checks the broker connection only.
+Which check failed and why is for staff: anyone else gets the status code and one word.
 """
 
 import dataclasses
@@ -11,8 +13,10 @@ from typing import Any
 
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
+from health_check.views import HealthCheckView
 
 
 def _filesystem_folders(transport_options: dict[str, Any]) -> list[str]:
@@ -63,3 +67,16 @@ class PendingMigrations(HealthCheck):
             raise ServiceUnavailable("Could not read the migration state") from exc
         if plan:
             raise ServiceUnavailable(f"{len(plan)} unapplied migration(s)")
+
+
+class HealthView(HealthCheckView):
+    """/health/: every check's result for staff; for anyone else only 200 or 500 and {"status": ...}."""
+
+    async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = await super().get(request, *args, **kwargs)
+        user = await request.auser()
+        if user.is_active and user.is_staff:
+            return response
+        # The checks' names and messages describe our infrastructure: not for load balancers or strangers.
+        failed = any(result.error for result in self.results)
+        return JsonResponse({"status": "unavailable" if failed else "ok"}, status=500 if failed else 200)

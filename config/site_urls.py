@@ -1,7 +1,7 @@
 from django.urls import include, path
-from health_check.views import HealthCheckView
 
 from config import views
+from config.health import HealthView
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,7 +9,7 @@ urlpatterns = [
     path("setup/", include("integrations.wizard.urls")),
     path(
         "health/",
-        HealthCheckView.as_view(
+        HealthView.as_view(
             checks=[
                 "health_check.checks.Database",
                 "health_check.checks.Cache",
