@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
@@ -194,13 +195,36 @@ def only_present(data: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, A
     return {name: data[name] for name in names if name in data}
 
 
-def not_found(request: Any, exception: Exception | None = None) -> Any:
-    """handler404: under /api/ even a URL that matches no route answers in the one error shape."""
+def _is_api_path(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
+@csrf_exempt  # like every API view: a POST to a wrong path must get this 404, not a CSRF page
+def api_not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
+    """Any path under /api/ that matches no operation: 404 in the one error shape (also with DEBUG on).
+
+    A route rather than only handler404, which DEBUG replaces with Django's HTML page. A path that
+    only lacks its final slash gets a hint instead of a redirect: a redirected POST loses its body."""
     from django.http import JsonResponse
+    from django.urls import Resolver404, resolve
+
+    message = "Not found."
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            message = f"Not found. API paths end with a slash: {request.path}/"
+    return JsonResponse({"error": {"code": "not_found", "message": message, "details": {}}}, status=404)
+
+
+def not_found(request: Any, exception: Exception | None = None) -> Any:
+    """handler404: under /api/ a 404 raised outside DRF also answers in the one error shape."""
     from django.views.defaults import page_not_found
 
-    if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": "not_found", "message": "Not found.", "details": {}}}, status=404)
+    if _is_api_path(request.path):
+        return api_not_found(request)
     return page_not_found(request, exception)
 
 
@@ -209,7 +233,7 @@ def server_error(request: Any) -> Any:
     from django.http import JsonResponse
     from django.views.defaults import server_error as html_server_error
 
-    if request.path.startswith("/api/"):
+    if _is_api_path(request.path):
         body = {"error": {"code": "server_error", "message": "Something went wrong on our side.", "details": {}}}
         return JsonResponse(body, status=500)
     return html_server_error(request)

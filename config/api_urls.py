@@ -1,8 +1,9 @@
 """/api/: the v1 REST API, its OpenAPI schema and the Swagger UI (assets from the sidecar, served as static)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.api import api_not_found
 from integrations import apis as integrations_apis
 from returns import apis as returns_apis
 from warehouses import apis as warehouses_apis
@@ -41,4 +42,6 @@ urlpatterns = [
     path("v1/", include((v1, "v1"))),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Last: everything else under /api/ is a JSON 404, never Django's HTML page.
+    re_path(r"", api_not_found, name="not-found"),
 ]
