@@ -1,4 +1,4 @@
-"""Shared REST API pieces: one error shape for every failure, pagination, and the thin base view.
+"""Shared REST API pieces: one error shape for every failure, pagination, filtering and the thin base view.
 
 Every failure answers {"error": {"code", "message", "details"}}; the OpenAPI schema documents
 that shape on every operation (ApiSchema), so contract tests can hold the API to it.
@@ -13,6 +13,7 @@ from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend, FilterSet
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
@@ -128,12 +129,6 @@ class ApiSchema(AutoSchema):
             return output_serializer
         return super().get_response_serializers()
 
-    def get_override_parameters(self) -> list[Any]:
-        filter_serializer = getattr(self.view, "FilterSerializer", None)
-        if filter_serializer is not None and self.method == "GET":
-            return [filter_serializer]
-        return super().get_override_parameters()
-
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code in ERROR_CODES:
@@ -145,13 +140,16 @@ class ApiSchema(AutoSchema):
 class ApiView(GenericAPIView):
     """A thin API view: validate with InputSerializer, call a service, answer with OutputSerializer.
 
-    Subclasses set `InputSerializer`, `OutputSerializer` and, for lists, `FilterSerializer` and
-    `is_list_api = True` (GET lists with pagination, POST creates with 201).
+    Subclasses set `InputSerializer`, `OutputSerializer` and, for lists, a django-filter
+    `filterset_class` and `is_list_api = True` (GET lists with pagination, POST creates with 201).
     """
 
     InputSerializer: type[serializers.Serializer] | None = None
     OutputSerializer: type[serializers.Serializer] | None = None
-    FilterSerializer: type[serializers.Serializer] | None = None
+    # DRF's documented django-filter integration: the FilterSet validates the query string (a bad
+    # value is a 400 naming the parameter) and drf-spectacular documents it.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class: type[FilterSet] | None = None
     is_list_api = False
     pagination_class = Pagination
     # JSON only: one request format to document, validate and fuzz.
@@ -167,13 +165,6 @@ class ApiView(GenericAPIView):
             raise Http404
         return super().get_object()
 
-    def filters(self) -> dict[str, Any]:
-        if self.FilterSerializer is None:
-            return {}
-        serializer = self.FilterSerializer(data=self.request.query_params, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return {key: value for key, value in serializer.validated_data.items() if value not in (None, "")}
-
     def validated_input(self, *, partial: bool = False) -> dict[str, Any]:
         assert self.InputSerializer is not None  # noqa: S101 (programming error, not input)
         serializer = self.InputSerializer(
@@ -184,6 +175,10 @@ class ApiView(GenericAPIView):
 
     def output(self, instance: Any, *, status: int = 200) -> Response:
         return Response(self.get_serializer(instance).data, status=status)
+
+    def filtered_page(self) -> Response:
+        """GET of a list: the user's rows, narrowed by the filterset, one page of them."""
+        return self.paginated(self.filter_queryset(self.get_queryset()))
 
     def paginated(self, queryset: QuerySet) -> Response:
         page = self.paginate_queryset(queryset)

@@ -1,12 +1,12 @@
 """REST API: stores, connections (secrets write-only; a "test" action) and inbound webhooks (read; "replay")."""
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import ApiView, only_present
+from integrations import filters
 from integrations import serializers as s
 from integrations.models import Connection, InboundWebhook, Store
 from integrations.permissions import StoreScopedMixin, user_is_staff
@@ -21,17 +21,11 @@ class StoreListApi(StoreScopedMixin, ApiView):
     is_list_api = True
     InputSerializer = s.StoreInputSerializer
     OutputSerializer = s.StoreOutputSerializer
-    FilterSerializer = s.StoreFilterSerializer
+    filterset_class = filters.StoreFilter
 
     def get(self, request: Request) -> Response:
         """List the stores you can see."""
-        filters = self.filters()
-        queryset = self.get_queryset()
-        if "is_active" in filters:
-            queryset = queryset.filter(is_active=filters["is_active"])
-        if "search" in filters:
-            queryset = queryset.filter(Q(name__icontains=filters["search"]) | Q(slug__icontains=filters["search"]))
-        return self.paginated(queryset)
+        return self.filtered_page()
 
     def post(self, request: Request) -> Response:
         """Create a store (staff only)."""
@@ -70,13 +64,11 @@ class ConnectionListApi(StoreScopedMixin, ApiView):
     is_list_api = True
     InputSerializer = s.ConnectionCreateSerializer
     OutputSerializer = s.ConnectionOutputSerializer
-    FilterSerializer = s.ConnectionFilterSerializer
+    filterset_class = filters.ConnectionFilter
 
     def get(self, request: Request) -> Response:
         """List connections in your stores."""
-        filters = self.filters()
-        lookups = {"store": "store_id", "provider": "provider", "role": "role", "status": "status"}
-        return self.paginated(self.get_queryset().filter(**{lookups[k]: v for k, v in filters.items()}))
+        return self.filtered_page()
 
     def post(self, request: Request) -> Response:
         """Create a connection in one of your stores; secrets are write-only."""
@@ -129,21 +121,11 @@ class WebhookListApi(StoreScopedMixin, ApiView):
     queryset = InboundWebhook.objects.all()
     is_list_api = True
     OutputSerializer = s.WebhookOutputSerializer
-    FilterSerializer = s.WebhookFilterSerializer
+    filterset_class = filters.WebhookFilter
 
     def get(self, request: Request) -> Response:
         """List inbound webhooks."""
-        filters = self.filters()
-        lookups = {
-            "store": "store_id",
-            "connection": "connection_id",
-            "provider": "provider",
-            "status": "status",
-            "event_type": "event_type",
-            "created_after": "created_at__gte",
-            "created_before": "created_at__lt",
-        }
-        return self.paginated(self.get_queryset().filter(**{lookups[k]: v for k, v in filters.items()}))
+        return self.filtered_page()
 
 
 class WebhookDetailApi(StoreScopedMixin, ApiView):

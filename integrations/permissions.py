@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import ApiView
+from config.filters import ByStoreFilter
 from integrations.models import Connection, Store
 
 
@@ -97,16 +98,13 @@ class StoreRowListApi(StoreScopedMixin, ApiView):
     """
 
     is_list_api = True
+    filterset_class = ByStoreFilter
 
     def create(self, *, store: Any, data: dict[str, Any]) -> Any:
         raise NotImplementedError
 
     def get(self, request: Request) -> Response:
-        filters = self.filters()
-        queryset = self.get_queryset()
-        if "store" in filters:
-            queryset = queryset.filter(store_id=filters["store"])
-        return self.paginated(queryset)
+        return self.filtered_page()
 
     def post(self, request: Request) -> Response:
         data = self.validated_input()

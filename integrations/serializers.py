@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from rest_framework import serializers
 
-from config.api import IdField, reject_nul_characters
+from config.api import reject_nul_characters
 from config.logging import redact
 from integrations.models import Connection, InboundWebhook, Provider, Store
 from integrations.permissions import UserStoreField
@@ -33,11 +33,6 @@ class StoreOutputSerializer(serializers.Serializer):
     is_sandbox = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-
-
-class StoreFilterSerializer(serializers.Serializer):
-    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
-    search = serializers.CharField(required=False, max_length=200, help_text="Part of the name or slug.")
 
 
 class ConnectionSecretsSerializer(serializers.Serializer):
@@ -129,13 +124,6 @@ class ConnectionOutputSerializer(serializers.Serializer):
         return bool(obj.webhook_password)
 
 
-class ConnectionFilterSerializer(serializers.Serializer):
-    store = IdField(required=False)
-    provider = serializers.ChoiceField(choices=Provider.choices, required=False)
-    role = serializers.ChoiceField(choices=Connection.Role.choices, required=False)
-    status = serializers.ChoiceField(choices=Connection.Status.choices, required=False)
-
-
 class ConnectionTestOutputSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     message = serializers.CharField(allow_blank=True)
@@ -170,13 +158,3 @@ class WebhookOutputSerializer(serializers.Serializer):
         except ValueError:
             return text
         return json.dumps(redact(parsed))
-
-
-class WebhookFilterSerializer(serializers.Serializer):
-    store = IdField(required=False)
-    connection = IdField(required=False)
-    provider = serializers.ChoiceField(choices=Provider.choices, required=False)
-    status = serializers.ChoiceField(choices=InboundWebhook.Status.choices, required=False)
-    event_type = serializers.CharField(required=False, max_length=120)
-    created_after = serializers.DateTimeField(required=False)
-    created_before = serializers.DateTimeField(required=False)

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from config.api import ApiView
 from integrations.permissions import StoreRowDetailApi, StoreRowListApi, StoreScopedMixin
-from returns import provisioning
+from returns import filters, provisioning
 from returns import serializers as s
 from returns.models import RMA, DispositionRule, Return, StatusMapping
 
@@ -22,23 +22,11 @@ class ReturnListApi(StoreScopedMixin, ApiView):
     queryset = Return.objects.all()
     is_list_api = True
     OutputSerializer = s.ReturnOutputSerializer
-    FilterSerializer = s.ReturnFilterSerializer
+    filterset_class = filters.ReturnFilter
 
     def get(self, request: Request) -> Response:
         """List returns; filter by store, platform, order name, state and creation dates."""
-        filters = self.filters()
-        queryset = self.get_queryset()
-        if "order_name" in filters:
-            name = filters.pop("order_name").lstrip("#")
-            queryset = queryset.filter(order_name__in=[name, f"#{name}"])
-        lookups = {
-            "store": "store_id",
-            "platform": "platform",
-            "state": "state",
-            "created_after": "created_at__gte",
-            "created_before": "created_at__lt",
-        }
-        return self.paginated(queryset.filter(**{lookups[k]: v for k, v in filters.items()}))
+        return self.filtered_page()
 
 
 class ReturnDetailApi(StoreScopedMixin, ApiView):
@@ -59,13 +47,11 @@ class RmaListApi(StoreScopedMixin, ApiView):
     queryset = RMA_WITH_LINES
     is_list_api = True
     OutputSerializer = s.RmaOutputSerializer
-    FilterSerializer = s.RmaFilterSerializer
+    filterset_class = filters.RmaFilter
 
     def get(self, request: Request) -> Response:
         """List RMAs; filter by store, return, status and number."""
-        filters = self.filters()
-        lookups = {"store": "store_id", "return_id": "return_obj_id", "status": "status", "number": "number"}
-        return self.paginated(self.get_queryset().filter(**{lookups[k]: v for k, v in filters.items()}))
+        return self.filtered_page()
 
 
 class RmaDetailApi(StoreScopedMixin, ApiView):
@@ -114,7 +100,6 @@ class DispositionRuleListApi(StoreRowListApi):
     queryset = DispositionRule.objects.all()
     InputSerializer = s.DispositionRuleCreateSerializer
     OutputSerializer = s.DispositionRuleOutputSerializer
-    FilterSerializer = s.ByStoreFilterSerializer
 
     def create(self, *, store: Any, data: dict[str, Any]) -> DispositionRule:
         return provisioning.disposition_rule_create(store=store, data=data)
@@ -140,7 +125,6 @@ class StatusMappingListApi(StoreRowListApi):
     queryset = StatusMapping.objects.all()
     InputSerializer = s.StatusMappingCreateSerializer
     OutputSerializer = s.StatusMappingOutputSerializer
-    FilterSerializer = s.ByStoreFilterSerializer
 
     def create(self, *, store: Any, data: dict[str, Any]) -> StatusMapping:
         return provisioning.status_mapping_create(store=store, data=data)

@@ -2,7 +2,6 @@
 
 from rest_framework import serializers
 
-from config.api import IdField
 from integrations.permissions import UserStoreField
 from returns.models import RMA, Instruction, Platform, PlatformAction, TimelineEvent, WarehouseOutcome
 
@@ -115,22 +114,6 @@ class ReturnDetailOutputSerializer(ReturnOutputSerializer):
     timeline = TimelineEventOutputSerializer(many=True, source="timeline.all")
 
 
-class ReturnFilterSerializer(serializers.Serializer):
-    store = IdField(required=False)
-    platform = serializers.ChoiceField(choices=Platform.choices, required=False)
-    order_name = serializers.CharField(required=False, max_length=100, help_text="Exact; a leading # is optional.")
-    state = serializers.CharField(required=False, max_length=30)
-    created_after = serializers.DateTimeField(required=False)
-    created_before = serializers.DateTimeField(required=False)
-
-
-class RmaFilterSerializer(serializers.Serializer):
-    store = IdField(required=False)
-    return_id = IdField(required=False)
-    status = serializers.ChoiceField(choices=RMA.Status.choices, required=False)
-    number = serializers.CharField(required=False, max_length=100)
-
-
 class RmaCancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -184,7 +167,3 @@ class StatusMappingOutputSerializer(serializers.Serializer):
     note_template = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-
-
-class ByStoreFilterSerializer(serializers.Serializer):
-    store = IdField(required=False)

@@ -14,7 +14,6 @@ class LocationListApi(StoreRowListApi):
     queryset = ShippingLocation.objects.all()
     InputSerializer = s.LocationCreateSerializer
     OutputSerializer = s.LocationOutputSerializer
-    FilterSerializer = s.ByStoreFilterSerializer
 
     def create(self, *, store: Any, data: dict[str, Any]) -> ShippingLocation:
         return provisioning.location_create(store=store, data=data)
@@ -40,7 +39,6 @@ class SkuMappingListApi(StoreRowListApi):
     queryset = SkuMapping.objects.all()
     InputSerializer = s.SkuMappingCreateSerializer
     OutputSerializer = s.SkuMappingOutputSerializer
-    FilterSerializer = s.ByStoreFilterSerializer
 
     def create(self, *, store: Any, data: dict[str, Any]) -> SkuMapping:
         return provisioning.sku_mapping_create(store=store, **data)

@@ -2,7 +2,6 @@
 
 from rest_framework import serializers
 
-from config.api import IdField
 from integrations.permissions import UserStoreField, UserWarehouseConnectionField
 
 
@@ -45,10 +44,6 @@ class LocationOutputSerializer(serializers.Serializer):
     is_default = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-
-
-class ByStoreFilterSerializer(serializers.Serializer):
-    store = IdField(required=False)
 
 
 class SkuMappingUpdateSerializer(serializers.Serializer):

@@ -1,0 +1,36 @@
+"""The API's query filters for returns and RMAs (django-filter FilterSets)."""
+
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+
+from config.filters import IdFilter, text_filter
+from returns.models import RMA, Platform, Return
+
+
+class ReturnFilter(filters.FilterSet):
+    store = IdFilter(field_name="store_id")
+    platform = filters.ChoiceFilter(choices=Platform.choices)
+    order_name = text_filter(method="filter_order_name", max_length=100, help_text="Exact; a leading # is optional.")
+    state = text_filter(max_length=30)
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Return
+        fields = ("store", "platform", "order_name", "state", "created_after", "created_before")
+
+    def filter_order_name(self, queryset: QuerySet[Return], name: str, value: str) -> QuerySet[Return]:
+        # Platforms store "#1001" or "1001": match both spellings.
+        bare = value.lstrip("#")
+        return queryset.filter(order_name__in=[bare, f"#{bare}"])
+
+
+class RmaFilter(filters.FilterSet):
+    store = IdFilter(field_name="store_id")
+    return_id = IdFilter(field_name="return_obj_id")
+    status = filters.ChoiceFilter(choices=RMA.Status.choices)
+    number = text_filter(max_length=100)
+
+    class Meta:
+        model = RMA
+        fields = ("store", "return_id", "status", "number")
