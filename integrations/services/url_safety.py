@@ -78,6 +78,14 @@ def parse_address(text: str) -> IpAddress:
     return ipaddress.ip_address(text.strip("[]").split("%", 1)[0])
 
 
+def _is_literal(host: str) -> bool:
+    try:
+        parse_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def url_check_safe(*, url: str, allow_private: bool | None = None) -> str:
     """Raise UnsafeUrl unless `url` is https and every address its host resolves to is public; return it trimmed."""
     allow = settings.ALLOW_PRIVATE_PROVIDER_URLS if allow_private is None else allow_private
@@ -105,6 +113,10 @@ def url_check_safe(*, url: str, allow_private: bool | None = None) -> str:
         address = parse_address(str(info[4][0]))
         reason = address_block_reason(address)
         if reason:
+            if _is_literal(host):
+                raise UnsafeUrl(
+                    f"{host} is a private or local network address ({reason}); use the public URL of the service."
+                )
             raise UnsafeUrl(
                 f"{host} points to a private or local network address ({address}, {reason}); "
                 "use the public URL of the service."
