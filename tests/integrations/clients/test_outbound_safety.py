@@ -7,9 +7,8 @@ carries to 127.0.0.1, so the guard sees a public address and the test still need
 """
 
 import datetime as dt
-import socket
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +26,11 @@ from integrations.providers.shipmonk import ShipMonkClient
 from integrations.registry import get_client
 from integrations.services.url_safety import address_block_reason, parse_address
 from tests.factories import ConnectionFactory
+from tests.integrations.conftest import PUBLIC, Resolver
 
 pytestmark = pytest.mark.django_db
 
 API_KEY = "sm-secret-key-1234"
-PUBLIC = "93.184.216.34"  # any public address; the test's socket layer carries it to 127.0.0.1
 
 
 @pytest.fixture(autouse=True)
@@ -42,54 +41,6 @@ def _clean_cache() -> None:
 
     cache.clear()
     ratelimit._limiter().storage.reset()
-
-
-Resolver = Callable[[str], list[str]]
-
-
-@pytest.fixture
-def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, Resolver]:
-    """Names the test controls: dns["name"] = lambda host: [addresses]; other names resolve as usual."""
-    real_getaddrinfo = socket.getaddrinfo
-    table: dict[str, Resolver] = {}
-
-    def fake_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        if name not in table:
-            return real_getaddrinfo(host, port, *args, **kwargs)
-        answers = []
-        for address in table[name](name):
-            if ":" in address:
-                answers.append((socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, int(port or 0), 0, 0)))
-            else:
-                answers.append((socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port or 0))))
-        return answers
-
-    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
-    return table
-
-
-@pytest.fixture
-def public_is_local(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A connect to PUBLIC reaches 127.0.0.1 (after the guard has checked PUBLIC)."""
-    connect = socket.socket.connect  # the suite's loopback-only connect
-
-    def carry(self: socket.socket, address: Any) -> Any:
-        if isinstance(address, tuple) and address[0] == PUBLIC:
-            address = ("127.0.0.1", *address[1:])
-        return connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", carry)
-
-
-@pytest.fixture
-def other_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1")
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
 
 
 def _shipmonk(base_url: str, **kwargs: Any) -> ShipMonkClient:
