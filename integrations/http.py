@@ -161,17 +161,18 @@ class BaseHttpClient:
             request_headers["Idempotency-Key"] = idempotency_key
         started = time.monotonic()
         response: requests.Response | None = None
-        error: ProviderError | None = None
+        error: ProviderError | None = self._foreign_origin_error(url)
         try:
-            response = self.session.request(
-                method,
-                url,
-                json=json_body,
-                params=params,
-                headers=request_headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
+            if error is None:
+                response = self.session.request(
+                    method,
+                    url,
+                    json=json_body,
+                    params=params,
+                    headers=request_headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
         except RefusedAddress as exc:
             error = ProviderDestinationRefused(f"{self.provider}: {exc}")
         except requests.exceptions.ConnectTimeout as exc:
@@ -221,6 +222,16 @@ class BaseHttpClient:
             raise ProviderThrottled(
                 f"per-connection rate limit {self.rate_limit} reached; nothing sent", retry_after=wait
             )
+
+    def _foreign_origin_error(self, url: str) -> ProviderError | None:
+        """An absolute URL (a provider's next-page link) is called only on the connection's own origin,
+        the same rule as for redirects: our credentials go to no other host."""
+        if _origin(url) == _origin(self.base_url):
+            return None
+        host = urlsplit(url).hostname or "(no host)"
+        return ProviderDestinationRefused(
+            f"{self.provider}: refused to send a request to {host}, which is not the connection's host"
+        )
 
     def _error_for(self, response: requests.Response) -> ProviderError | None:
         status = response.status_code
@@ -309,6 +320,16 @@ class BaseHttpClient:
             return_obj_id=self._log_context["return_obj_id"],
         )
         return call.pk
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or ""), port or {"http": 80, "https": 443}.get(scheme)
 
 
 def _location_host(response: requests.Response) -> str:

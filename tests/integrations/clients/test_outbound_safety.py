@@ -291,3 +291,36 @@ def test_production_a_certificate_for_another_name_is_still_refused(
     with pytest.raises(ProviderUnavailable, match="SSLError"):
         client.warehouses_list()
     assert server.log == []
+
+
+# -- absolute URLs from a provider's answer ---------------------------------------------------------
+
+
+def test_a_next_page_link_to_another_host_gets_no_request(httpserver: HTTPServer, other_server: HTTPServer) -> None:
+    from integrations.providers.loop import LoopClient
+
+    loop_key = "loop-api-key-0001"
+    other_server.expect_request("/steal").respond_with_json({"returns": []})
+    httpserver.expect_request("/warehouse/return/list").respond_with_json(
+        {"returns": [{"id": 1}], "next_page_url": f"http://localhost:{other_server.port}/steal"}
+    )
+    client = LoopClient(api_key=loop_key, base_url=f"http://127.0.0.1:{httpserver.port}")
+    now = dt.datetime.now(dt.UTC)
+    with pytest.raises(ProviderDestinationRefused, match="refused to send a request to localhost"):
+        client.returns_list(updated_since=now - dt.timedelta(days=1), until=now, max_pages=3)
+    assert other_server.log == []
+    refused = ApiCall.objects.get(error_class="ProviderDestinationRefused")
+    assert refused.status_code is None
+
+
+def test_a_next_page_link_on_the_same_host_is_followed(httpserver: HTTPServer) -> None:
+    from integrations.providers.loop import LoopClient
+
+    httpserver.expect_ordered_request("/warehouse/return/list").respond_with_json(
+        {"returns": [{"id": 1}], "next_page_url": httpserver.url_for("/warehouse/return/list?page=2")}
+    )
+    httpserver.expect_ordered_request("/warehouse/return/list").respond_with_json({"returns": [{"id": 2}]})
+    client = LoopClient(api_key="loop-api-key-0001", base_url=httpserver.url_for("/"))
+    now = dt.datetime.now(dt.UTC)
+    rows = client.returns_list(updated_since=now - dt.timedelta(days=1), until=now, max_pages=3)
+    assert [row["id"] for row in rows] == [1, 2]
