@@ -7,8 +7,9 @@ place and provider code only builds requests and reads answers.
 
 It is also where credentials are kept from leaving for an address nobody checked: unless the
 deployment allows private addresses, every connection goes through the connect-time guard
-(integrations/services/connect_guard.py), and redirects are never followed (requests would carry
-our Api-Key / X-Authorization headers to the redirect target).
+(integrations/services/connect_guard.py); redirects are never followed (requests would carry
+our Api-Key / X-Authorization headers to the redirect target), and an absolute URL from an answer
+is only called on the connection's own origin.
 """
 
 import contextlib
@@ -20,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
+from django.utils import timezone
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -260,8 +262,6 @@ class BaseHttpClient:
         """A refused destination is the connection's to fix: show it there too (support and the merchant look there)."""
         if self.connection_id is None:
             return
-        from django.utils import timezone
-
         from integrations.models import Connection
 
         Connection.objects.filter(pk=self.connection_id).update(
