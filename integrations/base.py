@@ -1,16 +1,24 @@
-"""The outbound provider interface and the DTOs clients speak (never ORM objects).
+"""The provider interfaces and the DTOs clients speak (never ORM objects).
 
-Capabilities are optional so returns platforms and warehouse systems share one type: a client
-that cannot do something raises UnsupportedCapability, which is a permanent configuration error.
+Two interfaces, one per role: WarehouseClient (ShipMonk, ShipStream, TrackStar) and
+ReturnsPlatformClient (Loop, Redo). The same job has the same method name in every provider
+(`returns_changed_since`, `return_flag`, ...). A client that cannot do something raises
+UnsupportedCapability, a permanent configuration error; what a provider can do is also declared
+as data (integrations/declarations.py), so forms and the domain can ask before calling.
+
+Every method that calls the provider logs one ApiCall per request (integrations/http.py), whose
+`operation` is the method's own name, so a rerun can tell which calls already succeeded.
 """
 
 import abc
 import contextlib
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from integrations.exceptions import UnsupportedCapability
+from integrations.inbound import InboundReturnEvent, InboundWarehouseReturnEvent, Payload
 
 if TYPE_CHECKING:
     from integrations.models import Connection
@@ -79,10 +87,50 @@ class OrderRef:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class WarehouseInfo:
+    """One warehouse as the WMS lists it, and where its ids go on a ShippingLocation."""
+
+    name: str
+    # The WMS's own code (ShippingLocation.wms_warehouse_code): ShipMonk identifier, ShipStream id, TrackStar code.
+    wms_code: str
+    # TrackStar's own warehouse id (ShippingLocation.trackstar_warehouse_id); "" for a direct WMS.
+    trackstar_id: str = ""
+    # How a merchant recognises it in a list: "Ontario (CA1)".
+    label: str = ""
+
+    @property
+    def key(self) -> str:
+        """What identifies it in a choice list: TrackStar's id where there is one, else the WMS code."""
+        return self.trackstar_id or self.wms_code
+
+
+@dataclass(frozen=True)
+class ReturnItemDecision:
+    """What the warehouse outcome means for one item of a return (per-item processing)."""
+
+    item_id: str  # the platform's item id
+    accept: bool  # received: refund / exchange it; False rejects it
+    restock: bool  # back into sellable inventory
+
+
+@dataclass(frozen=True)
+class WebhookRegistration:
+    """What registering Backhaul's webhook subscriptions at a provider found and did."""
+
+    created: tuple[str, ...] = ()
+    present: tuple[str, ...] = ()
+    reactivated: tuple[str, ...] = ()
+
+
 class ProviderClient(abc.ABC):
     """Base of every provider client; concrete clients live in integrations/providers/<slug>/client.py."""
 
     slug: ClassVar[str]
+    # Where the requests go (a connection's own URL, a sandbox, or the provider's production URL).
+    base_url: str
+    # Words added after the provider's name where the mode matters to support ("Loop-compatible API").
+    mode_label: ClassVar[str] = ""
 
     @classmethod
     @abc.abstractmethod
@@ -98,17 +146,17 @@ class ProviderClient(abc.ABC):
         """Link the calls made inside the block to this RMA / return; BaseHttpClient records them."""
         yield
 
+    def inbound_event_enrich(self, *, event: Payload) -> Sequence[Payload]:
+        """Complete a parsed webhook event with what only the provider's API knows; called before any
+        database transaction opens (it may make requests). Most events are complete: returned as they are."""
+        return (event,)
+
 
 class WarehouseClient(ProviderClient):
     """A warehouse system that receives RMAs (ShipMonk, ShipStream, TrackStar)."""
 
-    # TrackStar refuses a return without its own order id; the others link the order by reference.
-    needs_external_order_id: ClassVar[bool] = False
-    # ShipMonk has no cancel endpoint: support cancels in its app.
-    supports_cancel: ClassVar[bool] = True
-
-    def warehouses_list(self) -> list[dict[str, Any]]:
-        """The WMS's warehouses as it returns them."""
+    def warehouses_list(self) -> list[WarehouseInfo]:
+        """The WMS's warehouses."""
         raise UnsupportedCapability(self.slug, "warehouses_list")
 
     def order_find(self, *, order_name: str, order_number: str = "") -> OrderRef | None:
@@ -130,3 +178,55 @@ class WarehouseClient(ProviderClient):
     def rma_cancel(self, *, external_id: str, payload: RmaPayload, idempotency_key: str) -> PushResult:
         """Cancel an existing RMA in the WMS."""
         raise UnsupportedCapability(self.slug, "rma_cancel")
+
+    def returns_changed_since(
+        self, *, since: dt.datetime, until: dt.datetime, max_pages: int
+    ) -> Iterator[InboundWarehouseReturnEvent]:
+        """The WMS's RMAs changed since `since` (reconciliation), as the events its webhooks would have
+        sent, oldest page first, reading at most max_pages pages (lazily: a page per step of iteration)."""
+        raise UnsupportedCapability(self.slug, "returns_changed_since")
+
+
+class ReturnsPlatformClient(ProviderClient):
+    """A returns platform that sends returns and is told what the warehouse received (Loop, Redo).
+
+    Each action method returns the id of the ApiCall that did it (None only without a log)."""
+
+    @property
+    def actions_base_url(self) -> str:
+        """Where process / flag / note requests go (the test-data guard checks it before acting)."""
+        return self.base_url
+
+    @abc.abstractmethod
+    def return_process(self, *, return_id: str) -> int | None:
+        """Process the whole return: the platform issues refunds, exchanges or store credit."""
+
+    def return_items_process(self, *, return_id: str, items: Sequence[ReturnItemDecision]) -> int | None:
+        """Process item by item: accept (and maybe restock) or reject each one."""
+        raise UnsupportedCapability(self.slug, "processing a return item by item")
+
+    @abc.abstractmethod
+    def return_flag(self, *, return_id: str) -> int | None:
+        """Stop automatic processing until a person at the merchant reviews the return."""
+
+    @abc.abstractmethod
+    def return_note_create(self, *, return_id: str, content: str) -> int | None:
+        """Leave a note on the return for the merchant's team (what arrived, why it was flagged)."""
+
+    def return_status_update(self, *, return_id: str, status: str) -> int | None:
+        """Set the return's status to one of the platform's own words."""
+        raise UnsupportedCapability(self.slug, "setting a return's status")
+
+    def returns_changed_since(
+        self, *, since: dt.datetime, until: dt.datetime, max_pages: int
+    ) -> Iterator[InboundReturnEvent]:
+        """Returns changed since `since` (reconciliation), as the events its webhooks would have sent,
+        reading at most max_pages pages (lazily: a page per step of iteration)."""
+        raise UnsupportedCapability(self.slug, "returns_changed_since")
+
+    def webhooks_register(self, *, url: str, secret: str, external_id: str) -> WebhookRegistration:
+        """Create, or re-check and re-activate, Backhaul's subscriptions (its declaration's topics) at `url`.
+
+        secret: the token the provider should send back, where Backhaul chooses it (Redo's bearer).
+        external_id: a stable name for the subscription, so a re-run updates instead of duplicating."""
+        raise UnsupportedCapability(self.slug, "registering webhooks through its API")

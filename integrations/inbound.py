@@ -107,6 +107,9 @@ class InboundLabelEvent:
     change: str  # label_created | label_updated
     shipment: ReturnShipmentData
     updated_at: dt.datetime | None = None
+    # True: a label for a return Backhaul does not hold is dropped instead of retried (a Happy Returns
+    # shipment lists every return in the bag, not only this store's).
+    if_return_known: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ class InboundLabelRequestEvent:
 
 @dataclass(frozen=True)
 class InboundHappyReturnsShipmentEvent:
-    """Only ids arrive; the details are fetched through Loop's API while processing."""
+    """Only ids arrive: Loop's client fetches the shipment (inbound_event_enrich) and turns it into label events."""
 
     loop_shipment_id: str
     happy_returns_shipment_id: str

@@ -180,8 +180,8 @@ class Connection(BaseModel):
 
     @property
     def display_name(self) -> str:
-        """The warehouse system's own name ("ShipMonk"), also when TrackStar stands in front of it."""
-        if self.provider == Provider.TRACKSTAR and self.wms_name:
+        """The warehouse system's own name ("ShipMonk"), also when a provider (TrackStar) stands in front of it."""
+        if self.wms_name:  # only a provider in front of another WMS names one
             known = {choice.value: choice.label for choice in Provider}
             return known.get(self.wms_name, self.wms_name.replace("_", " ").title())
         return self.get_provider_display()

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
+from integrations.registry import get_declaration
 from warehouses.models import Fulfillment, ShippingLocation, SkuMapping
 
 
@@ -18,10 +19,10 @@ def order_keys(*, order_name: str, order_number: str = "") -> set[str]:
 
 
 def location_for_destination(*, store_id: int, platform: str, destination_key: str) -> ShippingLocation | None:
-    """The location a platform's explicit destination maps to (Loop destination_id, Redo location id)."""
+    """The location a platform's explicit destination maps to (the field its declaration names)."""
     if not destination_key:
         return None
-    field = "redo_location_id" if platform == "redo" else "loop_destination_id"
+    field = get_declaration(platform).destination_field
     return (
         ShippingLocation.objects.filter(
             store_id=store_id, warehouse_connection__isnull=False, **{field: destination_key}

@@ -7,16 +7,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.models import Connection, Provider, new_endpoint_token
-
-
-def _new_secret(provider: str) -> str:
-    if provider == Provider.TRACKSTAR:
-        # Svix secrets are whsec_ + base64 of the key bytes.
-        import base64
-
-        return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-    return secrets.token_urlsafe(32)
+from integrations.declarations import webhook_secret_generate
+from integrations.models import Connection, new_endpoint_token
+from integrations.registry import get_declaration
 
 
 def _window_end() -> dt.datetime:
@@ -27,7 +20,7 @@ def _window_end() -> dt.datetime:
 def connection_rotate_webhook_secret(*, connection: Connection) -> str:
     """Generate a new webhook secret; the old one verifies until the rotation window ends. Returns the new one."""
     locked = Connection.objects.select_for_update().get(pk=connection.pk)
-    new_secret = _new_secret(locked.provider)
+    new_secret = webhook_secret_generate(get_declaration(locked.provider).webhooks.secret_format)
     if locked.webhook_secret:
         locked.previous_webhook_secret = locked.webhook_secret
         locked.previous_webhook_secret_expires_at = _window_end()

@@ -5,11 +5,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from integrations.models import RETURNS_PLATFORMS, Connection, Store, StoreMembership
+from integrations.models import Connection, Store, StoreMembership
+from integrations.registry import UnknownProvider, get_declaration
 from integrations.services.connection_settings import connection_settings_validate
 
 STORE_FIELDS = (
@@ -126,9 +128,12 @@ def connection_create(
     data: Mapping[str, Any] | None = None,
     secrets: Mapping[str, str | None] | None = None,
 ) -> Connection:
-    """Create a store's connection to a provider; the role follows from the provider."""
+    """Create a store's connection to a provider; the role follows from the provider's declaration."""
+    try:
+        role = Connection.Role(get_declaration(provider).role)
+    except UnknownProvider as exc:
+        raise ValidationError({"provider": f"Unknown provider {provider!r}."}) from exc
     checked = _checked_settings(provider=provider, data=data or {})
-    role = Connection.Role.RETURNS_PLATFORM if provider in RETURNS_PLATFORMS else Connection.Role.WAREHOUSE
     with transaction.atomic():
         connection = Connection(store=store, provider=provider, role=role)
         _apply_connection_fields(connection, data=checked, secrets=secrets or {})

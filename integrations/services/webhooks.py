@@ -281,14 +281,14 @@ def _apply(*, event: InboundEvent, webhook: InboundWebhook) -> str:
 def _apply_happy_returns_shipment(
     *, connection: Connection, event: InboundHappyReturnsShipmentEvent, webhook_id: int
 ) -> None:
-    """The webhook carries only ids: fetch the shipment through Loop's API, then apply it as labels."""
-    from integrations.providers.loop.mappers import happy_returns_shipment_labels
+    """The webhook carries only ids: the provider's client fetches the shipment, then it is applied as labels."""
     from returns.services import intake
 
-    client: Any = get_client(connection=connection)
-    details = client.happy_returns_shipment_get(shipment_id=event.happy_returns_shipment_id)
-    for label in happy_returns_shipment_labels(details or {}):
-        intake.return_label_apply(connection=connection, event=label, webhook_id=webhook_id, missing_ok=True)
+    for label in get_client(connection=connection).inbound_event_enrich(event=event):
+        if isinstance(label, InboundLabelEvent):
+            intake.return_label_apply(
+                connection=connection, event=label, webhook_id=webhook_id, missing_ok=label.if_return_known
+            )
 
 
 def connection_health_apply(*, connection: Connection, event: InboundConnectionHealthEvent) -> None:

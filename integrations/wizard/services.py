@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
-from integrations.base import WarehouseClient
+from integrations.base import WarehouseInfo
 from integrations.exceptions import (
     ProviderAuthError,
     ProviderConfigurationError,
@@ -25,7 +25,7 @@ from integrations.exceptions import (
     UnsupportedCapability,
 )
 from integrations.models import Connection, Provider, Store
-from integrations.registry import get_client
+from integrations.registry import get_client, get_declaration, get_warehouse_client
 from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
 from integrations.services.stores import connection_create, connection_update, store_update
 from integrations.wizard.selectors import locations_for_store, returns_platform_connection, warehouse_connection
@@ -147,28 +147,29 @@ def warehouse_system_save(
     )
 
 
-# Keyed by Connection.provider, a plain str column.
-_AUTH_CREDENTIAL: dict[str, str] = {
-    Provider.LOOP: "API key",
-    Provider.REDO: "API secret",
-    Provider.TRACKSTAR: "access token",
-    Provider.SHIPSTREAM: "API username or password",
-}
-_AUTH_HINT: dict[str, str] = {
-    Provider.LOOP: " Check that you copied the whole key and that it has the Order and Return scopes.",
-    Provider.REDO: " Check the secret and that the API client has the returns scopes.",
-}
+def _credential_words(connection: Connection) -> str:
+    """What the merchant typed to sign in ("API key", "API username or password"), from the declaration."""
+    fields = [f for f in get_declaration(connection.provider).credential_fields if f.required]
+    signing_in = [
+        f.label if f.label.startswith("API") else f.label[0].lower() + f.label[1:]
+        for f in fields
+        if f.secret or f.name == "api_username"
+    ] or ["API key"]
+    if len(signing_in) > 1:
+        signing_in = [signing_in[0], signing_in[-1].removeprefix("API ")]
+    return " or ".join(signing_in)
 
 
 def provider_error_message(*, exc: ProviderError, connection: Connection) -> str:
     """A plain-language message per error class (the provider's own words only where they help)."""
+    declaration = get_declaration(connection.provider)
     name = connection.display_name
-    via = " through TrackStar" if connection.provider == Provider.TRACKSTAR else ""
+    via = f" through {declaration.display_name}" if declaration.fronts_other_wms else ""
     match exc:
         case ProviderAuthError():
-            what = _AUTH_CREDENTIAL.get(connection.provider, "API key")
-            hint = _AUTH_HINT.get(connection.provider, " Check that you copied all of it.")
-            return f"The {what} was refused by {name}{via}.{hint}"
+            what = _credential_words(connection)
+            hint = declaration.auth_error_hint or "Check that you copied all of it."
+            return f"The {what} was refused by {name}{via}. {hint}"
         case ProviderTimeout():
             return f"{name}{via} didn't answer in time. Wait a moment and try again."
         case ProviderRateLimited():
@@ -225,20 +226,11 @@ class WarehouseOption:
     wms_code: str = ""
 
 
-def _options(connection: Connection, raw: list[dict[str, Any]]) -> list[WarehouseOption]:
-    options = []
-    for item in raw:
-        name = str(item.get("name") or "")
-        if connection.provider == Provider.TRACKSTAR:
-            wid, code = str(item.get("id") or ""), str(item.get("code") or item.get("identifier") or "")
-            label = f"{name} ({code or wid})" if name else wid
-            options.append(WarehouseOption(value=wid, label=label, trackstar_id=wid, wms_code=code))
-        elif connection.provider == Provider.SHIPMONK:
-            code = str(item.get("identifier") or "")
-            options.append(WarehouseOption(value=code, label=f"{name} ({code})" if name else code, wms_code=code))
-        elif connection.provider == Provider.SHIPSTREAM:
-            wid = str(item.get("warehouse_id") or "")
-            options.append(WarehouseOption(value=wid, label=f"{name} (#{wid})" if name else wid, wms_code=wid))
+def _options(warehouses: list[WarehouseInfo]) -> list[WarehouseOption]:
+    options = [
+        WarehouseOption(value=w.key, label=w.label or w.key, trackstar_id=w.trackstar_id, wms_code=w.wms_code)
+        for w in warehouses
+    ]
     return [o for o in options if o.value]
 
 
@@ -252,16 +244,13 @@ def warehouses_fetch(*, connection: Connection, refresh: bool = False) -> CheckR
     key = _warehouses_cache_key(connection)
     if not refresh and (cached := cache.get(key)) is not None:
         return CheckResult(ok=True, message="", warehouses=cached)
-    client = get_client(connection=connection)
     try:
-        if not isinstance(client, WarehouseClient):
-            raise UnsupportedCapability(connection.provider, "warehouses_list")
-        raw = client.warehouses_list()
+        warehouses = get_warehouse_client(connection=connection).warehouses_list()
     except ProviderError as exc:
         text = provider_error_message(exc=exc, connection=connection)
         _record_check(connection=connection, ok=False, message=text)
         return CheckResult(ok=False, message=text)
-    options = _options(connection, raw)
+    options = _options(warehouses)
     cache.set(key, options, 300)
     noun = "warehouse" if len(options) == 1 else "warehouses"
     message = f"{connection.display_name} answered with {len(options)} {noun}."

@@ -30,6 +30,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.base import ReturnItemDecision, ReturnsPlatformClient
 from integrations.exceptions import (
     ProviderConfigurationError,
     ProviderError,
@@ -37,8 +38,8 @@ from integrations.exceptions import (
     ProviderThrottled,
     ProviderTransientError,
 )
-from integrations.http import connection_base_url
-from integrations.models import ApiCall, Connection, Provider, Store
+from integrations.models import ApiCall, Connection, Store
+from integrations.registry import get_declaration, get_returns_platform_client
 from returns.models import RMA, Platform, PlatformAction, Return, StatusMapping, TimelineEvent, WarehouseOutcome
 from returns.services.rmas import PushOutcome, is_sandbox_url, push_countdown
 from returns.services.timeline import timeline_add
@@ -138,15 +139,11 @@ def _platform_connection(return_obj: Return) -> Connection | None:
     ).first()
 
 
-def _platform_label(return_obj: Return, connection: Connection | None = None) -> str:
+def _platform_label(return_obj: Return, client: ReturnsPlatformClient | None = None) -> str:
     label = Platform(return_obj.platform).label if return_obj.platform in Platform.values else return_obj.platform
-    if connection is not None and connection.provider == Provider.REDO and _loop_compatible(connection):
-        return f"{label} (Loop-compatible API)"
+    if client is not None and client.mode_label:
+        return f"{label} ({client.mode_label})"
     return label
-
-
-def _loop_compatible(connection: Connection) -> bool:
-    return bool((connection.options or {}).get("loop_compatible"))
 
 
 def _note(mapping: StatusMapping, *, outcome: str, summary: str) -> str:
@@ -187,7 +184,8 @@ def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, fo
                 )
             return "waiting"
         connection = _platform_connection(return_obj)
-        platform = _platform_label(return_obj, connection)
+        client = get_returns_platform_client(connection=connection) if connection else None
+        platform = _platform_label(return_obj, client)
         mapping = status_mapping_resolve(store_id=return_obj.store_id, outcome=outcome)
         summary = received_summary(rmas=rmas)
         data: dict[str, Any] = {"outcome": outcome, "action": mapping.action, "summary": summary}
@@ -296,8 +294,9 @@ def _once(return_id: int, operation: str, call: Callable[[], Any]) -> int | None
     return result[0] if isinstance(result, tuple) else result
 
 
-def _redo_items(return_obj: Return) -> list[tuple[str, bool, bool]]:
-    """Per Redo item: (item id, accept, restock), from what the warehouses received per SKU."""
+def _item_decisions(return_obj: Return) -> list[ReturnItemDecision]:
+    """Per platform item: accept it when it arrived, restock it when the warehouse did, from what the
+    warehouses received per SKU."""
     received: dict[str, int] = defaultdict(int)
     restocked: dict[str, int] = defaultdict(int)
     for rma in return_obj.rmas.exclude(status=RMA.Status.CANCELLED).prefetch_related("lines"):
@@ -312,45 +311,37 @@ def _redo_items(return_obj: Return) -> list[tuple[str, bool, bool]]:
         received[line.sku] -= got
         restocked[line.sku] -= back
         item_id = (line.external_line_ids or [line.line_key])[0]
-        items.append((str(item_id), got > 0, back > 0))
+        items.append(ReturnItemDecision(item_id=str(item_id), accept=got > 0, restock=back > 0))
     return items
 
 
-def _call_platform(*, client: Any, connection: Connection, return_obj: Return, action: str, note: str) -> list[int]:
-    """Make the calls for one action; returns their ApiCall ids. Raises the taxonomy's errors."""
+def _call_platform(
+    *, client: ReturnsPlatformClient, connection: Connection, return_obj: Return, action: str, note: str
+) -> list[int]:
+    """Make the calls for one action; returns their ApiCall ids. Raises the taxonomy's errors.
+
+    Each call is skipped when an earlier run already made it successfully (flag, then note). Only
+    process, flag and note are ever called: on Redo's Loop-compatible API close rejects a return
+    and cancel resets it."""
     rid, ext = return_obj.pk, return_obj.external_id
-    redo_native = connection.provider == Provider.REDO and not _loop_compatible(connection)
     calls: list[int | None] = []
-    if not redo_native:
-        # Loop, or Redo's Loop-compatible API. Never close or cancel there: on Redo close rejects
-        # the return and cancel resets it.
-        if action == PlatformAction.PROCESS:
-            calls.append(_once(rid, "return_process", lambda: client.return_process(return_id=ext)))
+    if action == PlatformAction.PROCESS:
+        if get_declaration(connection.provider).supports_per_item_processing:
+            try:
+                items = _item_decisions(return_obj)
+                calls.append(
+                    _once(rid, "return_items_process", lambda: client.return_items_process(return_id=ext, items=items))
+                )
+            except ProviderConfigurationError:
+                # Not offered here (a 410 / 501 for a BETA endpoint, or an API mode without it): the whole
+                # return is processed instead, the documented way.
+                calls.append(_once(rid, "return_process", lambda: client.return_process(return_id=ext)))
         else:
-            calls.append(_once(rid, "return_flag", lambda: client.return_flag(return_id=ext)))
-            calls.append(_once(rid, "return_note", lambda: client.return_note_create(return_id=ext, content=note)))
-    elif action == PlatformAction.PROCESS:
-        try:
-            items = _redo_items(return_obj)
-            calls.append(_once(rid, "return_process", lambda: client.return_process(return_id=ext, items=items)))
-        except ProviderConfigurationError:
-            # process is BETA: where it is not offered (410 / 501), completing the return is the documented way.
-            calls.append(
-                _once(rid, "return_status", lambda: client.return_status_update(return_id=ext, status="complete"))
-            )
+            calls.append(_once(rid, "return_process", lambda: client.return_process(return_id=ext)))
     else:
-        calls.append(_once(rid, "return_status", lambda: client.return_status_update(return_id=ext, status="flagged")))
-        calls.append(_once(rid, "return_comment", lambda: client.return_comment_create(return_id=ext, message=note)))
+        calls.append(_once(rid, "return_flag", lambda: client.return_flag(return_id=ext)))
+        calls.append(_once(rid, "return_note", lambda: client.return_note_create(return_id=ext, content=note)))
     return [c for c in calls if c is not None]
-
-
-def _client_for(connection: Connection) -> Any:
-    from integrations.providers.redo.client import RedoLoopCompatibleClient
-    from integrations.registry import get_client
-
-    if connection.provider == Provider.REDO and _loop_compatible(connection):
-        return RedoLoopCompatibleClient.from_connection(connection)
-    return get_client(connection=connection)
 
 
 def return_platform_act(*, return_id: int, final_attempt: bool = False, retries: int = 0) -> PushOutcome:
@@ -367,18 +358,23 @@ def return_platform_act(*, return_id: int, final_attempt: bool = False, retries:
         ).first() or {}
         note = str(decision.get("note") or "Backhaul: the warehouse reported a problem; please review.")
         connection = _platform_connection(return_obj)
-        platform = _platform_label(return_obj, connection)
         if connection is None:
+            platform = _platform_label(return_obj)
             _act_failed(return_obj, action, platform, f"the store has no {platform} connection", api_call_id=None)
             return PushOutcome("done", "no connection")
+        try:
+            client = get_returns_platform_client(connection=connection)
+        except ProviderPermanentError as exc:  # a connection that cannot act on returns
+            _act_failed(return_obj, action, _platform_label(return_obj), exc.message, api_call_id=None)
+            return PushOutcome("done", "permanent error")
+        platform = _platform_label(return_obj, client)
         if not connection.is_accepting_pushes and not final_attempt:
             return PushOutcome("retry", f"connection {connection.status}", push_countdown(retries=retries))
         test_data = return_obj.is_test or return_obj.store.is_sandbox
-        if test_data and not is_sandbox_url(_effective_base_url(connection)):
+        if test_data and not is_sandbox_url(client.actions_base_url):
             _act_failed(return_obj, action, platform, "test return: not sent to a live platform", api_call_id=None)
             return PushOutcome("done", "test data blocked")
         try:
-            client = _client_for(connection)
             with client.log_context(return_obj_id=return_obj.pk):
                 api_calls = _call_platform(
                     client=client, connection=connection, return_obj=return_obj, action=action, note=note
@@ -396,12 +392,6 @@ def return_platform_act(*, return_id: int, final_attempt: bool = False, retries:
             return PushOutcome("done", "error")
         _act_succeeded(return_obj, action, platform, note=note, api_call_ids=api_calls)
         return PushOutcome("done", str(action))
-
-
-def _effective_base_url(connection: Connection) -> str:
-    if connection.provider == Provider.REDO and _loop_compatible(connection):
-        return str((connection.options or {}).get("loop_compatible_base_url") or settings.REDO_LOOP_COMPAT_BASE_URL)
-    return connection_base_url(connection)
 
 
 def _act_succeeded(return_obj: Return, action: str, platform: str, *, note: str, api_call_ids: list[int]) -> None:

@@ -24,8 +24,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from integrations.exceptions import ProviderError, ProviderPermanentError
-from integrations.inbound import InboundReturnEvent, InboundWarehouseReturnEvent
-from integrations.models import Connection, Provider
+from integrations.inbound import InboundWarehouseReturnEvent
+from integrations.models import Connection
+from integrations.registry import get_returns_platform_client, get_warehouse_client
 from returns.models import Return, TimelineEvent
 from returns.services.timeline import timeline_add
 
@@ -74,32 +75,12 @@ def _since(connection: Connection, now: dt.datetime) -> dt.datetime:
 # -- warehouse side ---------------------------------------------------------------------------
 
 
-def _warehouse_events(connection: Connection, since: dt.datetime) -> list[InboundWarehouseReturnEvent]:
-    """The WMS's returns updated since `since`, mapped by the webhook mappers into the same events."""
-    from integrations.providers.shipmonk import mappers as shipmonk
-    from integrations.providers.shipstream import mappers as shipstream
-    from integrations.providers.trackstar import mappers as trackstar
-    from integrations.registry import get_client
-
-    client: Any = get_client(connection=connection)
-    pages = settings.RECONCILE_MAX_PAGES
-    if connection.provider == Provider.SHIPMONK:
-        return [
-            shipmonk.return_status_event(row) for row in client.returns_updated(updated_since=since, max_pages=pages)
-        ]
-    if connection.provider == Provider.TRACKSTAR:
-        rows = client.returns_updated(updated_since=since, max_pages=pages)
-        return [trackstar.return_event(row, None) for row in rows]
-    if connection.provider == Provider.SHIPSTREAM:
-        rows = client.deliveries_updated(updated_since=since, max_pages=pages)
-        return [shipstream.delivery_object_event(row) for row in rows]
-    return []
-
-
-def _reconcile_warehouse(connection: Connection, since: dt.datetime, result: ReconcileResult) -> None:
+def _reconcile_warehouse(connection: Connection, since: dt.datetime, now: dt.datetime, result: ReconcileResult) -> None:
+    """The WMS's RMAs changed since `since`, mapped by the webhook mappers and applied like webhooks."""
     from returns.services.warehouse_events import rma_apply_warehouse_event
 
-    for event in _warehouse_events(connection, since):
+    client = get_warehouse_client(connection=connection)
+    for event in client.returns_changed_since(since=since, until=now, max_pages=settings.RECONCILE_MAX_PAGES):
         if not (event.rma_number or event.external_id):
             continue
         result.checked += 1
@@ -125,27 +106,12 @@ def _rma_state(connection: Connection, event: InboundWarehouseReturnEvent) -> tu
 # -- platform side ----------------------------------------------------------------------------
 
 
-def _platform_events(connection: Connection, since: dt.datetime, now: dt.datetime) -> list[InboundReturnEvent]:
-    """The platform's returns updated since `since`, mapped by the webhook mappers."""
-    from integrations.providers.loop import mappers as loop
-    from integrations.providers.redo import mappers as redo
-    from integrations.registry import get_client
-
-    client: Any = get_client(connection=connection)
-    pages = settings.RECONCILE_MAX_PAGES
-    if connection.provider == Provider.LOOP:
-        rows = client.returns_list(updated_since=since, until=now, max_pages=pages)
-        # List rows are return objects without a webhook trigger; "updated" lets intake decide.
-        return [loop.return_event({**row, "trigger": "return.updated"}) for row in rows if row.get("id")]
-    if connection.provider == Provider.REDO:
-        return [redo.return_event(body) for body in client.returns_list(updated_since=since, max_pages=pages)]
-    return []
-
-
 def _reconcile_platform(connection: Connection, since: dt.datetime, now: dt.datetime, result: ReconcileResult) -> None:
+    """The platform's returns changed since `since`, mapped by the webhook mappers and applied like webhooks."""
     from returns.services.intake import return_apply_event
 
-    for event in _platform_events(connection, since, now):
+    client = get_returns_platform_client(connection=connection)
+    for event in client.returns_changed_since(since=since, until=now, max_pages=settings.RECONCILE_MAX_PAGES):
         data = event.data
         if not data.external_id:
             continue
@@ -228,7 +194,7 @@ def connection_reconcile(*, connection_id: int, now: dt.datetime | None = None) 
         since = _since(connection, started)
         try:
             if connection.role == Connection.Role.WAREHOUSE:
-                _reconcile_warehouse(connection, since, result)
+                _reconcile_warehouse(connection, since, started, result)
             else:
                 _reconcile_platform(connection, since, started, result)
         except ProviderError as exc:

@@ -47,6 +47,7 @@ from integrations.exceptions import (
 )
 from integrations.http import connection_base_url
 from integrations.models import Connection, Store
+from integrations.registry import get_declaration, get_warehouse_client
 from returns.models import RMA, Return, TimelineEvent
 from returns.services.timeline import timeline_add
 
@@ -290,24 +291,19 @@ def _counts_for_breaker(exc: ProviderError) -> bool:
 
 
 def _client_for(rma: RMA) -> WarehouseClient:
-    from integrations.registry import get_client
-
-    client = get_client(connection=rma.warehouse_connection)
-    if not isinstance(client, WarehouseClient):
-        raise UnsupportedCapability(rma.warehouse_connection.provider, "RMAs")
-    return client
+    return get_warehouse_client(connection=rma.warehouse_connection)
 
 
 def _with_external_order(*, client: WarehouseClient, rma: RMA, payload: RmaPayload, look_up: bool) -> RmaPayload:
-    """TrackStar needs its own order id: from the fulfilments, else the cache, else (look_up) one
-    order search whose answer is kept on the order's fulfilments and in the cache."""
+    """A WMS that needs its own order id (TrackStar): from the fulfilments, else the cache, else (look_up)
+    one order search whose answer is kept on the order's fulfilments and in the cache."""
     from dataclasses import replace
 
     from returns.selectors import order_external_id_cache_key, order_external_id_cached
     from warehouses.models import Fulfillment
     from warehouses.selectors import order_keys
 
-    if not client.needs_external_order_id or payload.external_order_id:
+    if not get_declaration(rma.warehouse_connection.provider).needs_wms_order_id or payload.external_order_id:
         return payload
     cached = order_external_id_cached(connection_id=rma.warehouse_connection_id, order_name=payload.order_name)
     if cached or not look_up:
@@ -571,7 +567,7 @@ def rma_cancel_push(*, rma_id: int, final_attempt: bool = False, retries: int = 
         return bool(rma.external_id) and rma.warehouse_status != "cancelled"
 
     def call(client: WarehouseClient, rma: RMA, payload: RmaPayload) -> PushResult:
-        if not client.supports_cancel:
+        if not get_declaration(rma.warehouse_connection.provider).supports_cancel:
             raise UnsupportedCapability(rma.warehouse_connection.display_name, "cancelling RMAs through its API")
         return client.rma_cancel(
             external_id=rma.external_id, payload=payload, idempotency_key=f"{rma.idempotency_key}:cancel"

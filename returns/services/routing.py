@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 
-from integrations.base import OrderRef, WarehouseClient
+from integrations.base import OrderRef
 from integrations.exceptions import ProviderError
 from integrations.models import Connection
+from integrations.registry import get_declaration, get_warehouse_client
 from returns.models import Return, ReturnLine
 from warehouses import selectors as wh
 from warehouses.models import ShippingLocation
@@ -87,8 +88,6 @@ def _from_fulfillment(*, return_obj: Return, line: ReturnLine, memo: dict | None
 
 def _order_lookup(*, return_obj: Return) -> tuple[int, OrderRef] | None:
     """Ask each active warehouse connection of the store for the order; cached an hour, misses too."""
-    from integrations.registry import get_client
-
     key = f"rma-routing:order:{return_obj.store_id}:{return_obj.order_name or return_obj.order_number}"
     cached = cache.get(key)
     if cached is not None:
@@ -97,16 +96,15 @@ def _order_lookup(*, return_obj: Return) -> tuple[int, OrderRef] | None:
     connections = Connection.objects.filter(
         store_id=return_obj.store_id, role=Connection.Role.WAREHOUSE, status=Connection.Status.ACTIVE
     ).order_by("id")
-    from integrations.http import connection_base_url
     from returns.services.rmas import is_sandbox_url
 
     for connection in connections:
-        # Test data asks only sandbox warehouses, never a live WMS, even for a read.
-        if (return_obj.is_test or return_obj.store.is_sandbox) and not is_sandbox_url(connection_base_url(connection)):
+        if not get_declaration(connection.provider).supports_order_lookup:
             continue
         try:
-            client = get_client(connection=connection)
-            if not isinstance(client, WarehouseClient):
+            client = get_warehouse_client(connection=connection)
+            # Test data asks only sandbox warehouses, never a live WMS, even for a read.
+            if (return_obj.is_test or return_obj.store.is_sandbox) and not is_sandbox_url(client.base_url):
                 continue
             with client.log_context(return_obj_id=return_obj.pk):
                 ref = client.order_find(order_name=return_obj.order_name, order_number=return_obj.order_number)

@@ -5,7 +5,7 @@ overwrites a newer state. Safe to run twice. When an RMA's outcome is (re)comput
 return's platform action is decided (returns/services/outcomes.py).
 """
 
-import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from integrations.exceptions import ProviderPermanentError
 from integrations.inbound import InboundWarehouseReturnEvent, WarehouseLineData
-from integrations.models import Connection, Provider
+from integrations.models import Connection
+from integrations.registry import get_warehouse_client
 from returns.models import RMA, RMALine, TimelineEvent, WarehouseOutcome
 from returns.services.timeline import timeline_add
 
@@ -58,39 +59,40 @@ def _received_summary(line: RMALine) -> str:
     return ", ".join(words)
 
 
-def _with_shipstream_quantities(*, connection: Connection, event: InboundWarehouseReturnEvent) -> Any:
-    """ShipStream delivery:* messages carry no per-item quantities: read them with delivery.search.
+@dataclass(frozen=True)
+class PreparedWarehouseEvent:
+    """A warehouse event completed by its provider (before any transaction), ready to apply."""
 
-    Only once goods are arriving (receiving / received); a transient error propagates, so the
-    webhook is retried rather than applied without its quantities.
+    event: InboundWarehouseReturnEvent
+    # The provider could not complete it (a refused quantities read): applied without, and said why.
+    enrich_error: ProviderPermanentError | None = None
+
+
+def _rma_match(event: InboundWarehouseReturnEvent) -> Q:
+    return Q(number=event.rma_number) if event.rma_number else Q(external_id=event.external_id)
+
+
+def rma_warehouse_event_prepare(
+    *, connection: Connection, event: InboundWarehouseReturnEvent
+) -> PreparedWarehouseEvent:
+    """Let the WMS's client complete the event (ShipStream reads per-item quantities); no transaction may be open.
+
+    Only for an RMA of ours: events about other RMAs (a native integration's) cost no call. A
+    transient error propagates, so the webhook is retried rather than applied incomplete.
     """
-    from integrations.providers.shipstream.client import ShipStreamClient
-    from integrations.providers.shipstream.mappers import delivery_lines
-
-    if connection.provider != Provider.SHIPSTREAM or event.lines is not None or not event.rma_number:
-        return event
-    if event.status not in (RMA.Status.RECEIVING, RMA.Status.RECEIVED):
-        return event
-    if not RMA.objects.filter(number=event.rma_number, warehouse_connection=connection).exists():
-        return event  # not ours: no call
+    if not (event.rma_number or event.external_id):
+        return PreparedWarehouseEvent(event)
+    if not RMA.objects.filter(_rma_match(event), warehouse_connection=connection).exists():
+        return PreparedWarehouseEvent(event)
     try:
-        client = ShipStreamClient.from_connection(connection)
-        delivery = client.delivery_by_merchant_ref(merchant_ref=event.rma_number)
+        client = get_warehouse_client(connection=connection)
+        (enriched,) = client.inbound_event_enrich(event=event)
     except ProviderPermanentError as exc:
-        # The status still counts; support sees why the quantities are missing.
-        rma = RMA.objects.select_related("return_obj").filter(number=event.rma_number, warehouse_connection=connection)
-        if (found := rma.first()) is not None:
-            timeline_add(
-                return_obj=found.return_obj,
-                rma=found,
-                kind="rma_quantities_unavailable",
-                level=TimelineEvent.Level.WARNING,
-                message=f"ShipStream quantities of RMA {found.number} could not be read: {exc.message}",
-                api_call_id=exc.api_call_id,
-            )
-        return event
-    lines = delivery_lines(delivery) if delivery else None
-    return dataclasses.replace(event, lines=lines) if lines is not None else event
+        # The status still counts; support sees why the rest is missing.
+        return PreparedWarehouseEvent(event, enrich_error=exc)
+    if not isinstance(enriched, InboundWarehouseReturnEvent):  # a client that changed the event's kind is a bug
+        raise TypeError(f"{connection.provider} turned a warehouse event into {type(enriched).__name__}")
+    return PreparedWarehouseEvent(enriched)
 
 
 def rma_apply_warehouse_event(
@@ -98,18 +100,23 @@ def rma_apply_warehouse_event(
 ) -> str:
     """Apply a WMS event to its RMA; returns "" when applied, else a note saying why nothing was done.
 
-    found_by ("found by reconciliation") is added to the timeline entries it writes.
+    found_by ("found by reconciliation") is added to the timeline entries it writes. Provider calls
+    happen first, outside the transaction that applies the event.
     """
-    event = _with_shipstream_quantities(connection=connection, event=event)
-    return _apply(connection=connection, event=event, webhook_id=webhook_id, found_by=found_by)
+    prepared = rma_warehouse_event_prepare(connection=connection, event=event)
+    return rma_warehouse_event_apply(connection=connection, prepared=prepared, webhook_id=webhook_id, found_by=found_by)
 
 
 @transaction.atomic
-def _apply(*, connection: Connection, event: InboundWarehouseReturnEvent, webhook_id: int | None, found_by: str) -> str:
+def rma_warehouse_event_apply(
+    *, connection: Connection, prepared: PreparedWarehouseEvent, webhook_id: int | None, found_by: str = ""
+) -> str:
+    """Apply a prepared WMS event to its RMA under the RMA's row lock; returns "" or why nothing was done."""
     from returns.services.outcomes import return_outcome_evaluate
 
+    event = prepared.event
     suffix = f" ({found_by})" if found_by else ""
-    match = Q(number=event.rma_number) if event.rma_number else Q(external_id=event.external_id)
+    match = _rma_match(event)
     if not (event.rma_number or event.external_id):
         return "event names no RMA"
     rma = (
@@ -128,6 +135,17 @@ def _apply(*, connection: Connection, event: InboundWarehouseReturnEvent, webhoo
     if rma is None:
         # Returns created outside Backhaul (ShipMonk's native Loop app, manual RMAs) are not ours.
         return f"no RMA {event.rma_number or event.external_id} on this connection"
+    if prepared.enrich_error is not None:
+        timeline_add(
+            return_obj=rma.return_obj,
+            rma=rma,
+            kind="rma_quantities_unavailable",
+            level=TimelineEvent.Level.WARNING,
+            message=f"{connection.display_name} quantities of RMA {rma.number} could not be read: "
+            f"{prepared.enrich_error.message}",
+            api_call_id=prepared.enrich_error.api_call_id,
+            webhook_id=webhook_id,
+        )
 
     if event.updated_at and rma.warehouse_updated_at and event.updated_at < rma.warehouse_updated_at:
         timeline_add(

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from integrations.base import ReturnItemDecision
 from integrations.models import Connection, Store
-from integrations.registry import get_client
+from integrations.registry import get_returns_platform_client
 from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn
 from returns.models import RMA, Return, ReturnLine, ReturnShipment
 from returns.services.rmas import rma_cancel, rma_cancel_push, rma_push, rma_tracking_push, rmas_on_return_changed
@@ -96,8 +97,10 @@ def test_warehouse_client_creates_updates_and_cancels_at_the_sandbox(
 
 def test_loop_and_redo_clients_pass_the_sandbox(live_server: Any, transactional_db: None) -> None:
     store = Store.objects.create(name="Acme", slug="acme")
-    loop = get_client(connection=_sandboxed(store, live_server.url, "loop", "returns_platform", [], api_key="loop-key"))
-    redo = get_client(
+    loop = get_returns_platform_client(
+        connection=_sandboxed(store, live_server.url, "loop", "returns_platform", [], api_key="loop-key")
+    )
+    redo = get_returns_platform_client(
         connection=_sandboxed(
             store, live_server.url, "redo", "returns_platform", [], api_key="redo-secret", external_account_id="s1"
         )
@@ -107,9 +110,16 @@ def test_loop_and_redo_clients_pass_the_sandbox(live_server: Any, transactional_
     loop.return_flag(return_id="880012")
     loop.return_note_create(return_id="880012", content="Backhaul: short receipt, 1 of 2 × TEE-BLK-M " * 10)
     redo.test_connection()
-    redo.return_status_update(return_id="r1", status="flagged")
-    redo.return_comment_create(return_id="r1", message="Backhaul: short receipt")
-    redo.return_process(return_id="r2", items=[("item-1", True, False), ("item-2", False, True)])
+    redo.return_flag(return_id="r1")
+    redo.return_note_create(return_id="r1", content="Backhaul: short receipt")
+    redo.return_items_process(
+        return_id="r2",
+        items=[
+            ReturnItemDecision(item_id="item-1", accept=True, restock=False),
+            ReturnItemDecision(item_id="item-2", accept=False, restock=True),
+        ],
+    )
+    redo.return_process(return_id="r3")
     calls = sorted(SandboxPlatformCall.objects.values_list("account__provider", "return_id", "action"))
     assert calls == [
         ("loop", "880011", "process"),
@@ -118,4 +128,5 @@ def test_loop_and_redo_clients_pass_the_sandbox(live_server: Any, transactional_
         ("redo", "r1", "comment"),
         ("redo", "r1", "status:flagged"),
         ("redo", "r2", "process"),
+        ("redo", "r3", "status:complete"),
     ]

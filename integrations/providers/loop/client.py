@@ -4,23 +4,26 @@ Reference: https://docs.loopreturns.com/api-reference/getting-started ; provider
 """
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any, Self
 
 import requests
 from django.utils import timezone
 
-from integrations.base import ProviderClient
+from integrations.base import ReturnsPlatformClient, WebhookRegistration
 from integrations.exceptions import ProviderRejected
 from integrations.http import BaseHttpClient, connection_base_url
+from integrations.inbound import InboundHappyReturnsShipmentEvent, InboundReturnEvent, Payload
 from integrations.models import ApiCall, Connection
-from integrations.providers.loop import payloads
+from integrations.providers.loop import mappers, payloads
+from integrations.providers.loop.declaration import WEBHOOK_TOPICS
 
 # Loop's list endpoint refuses a range longer than 120 days.
 LIST_MAX_DAYS = 120
 
 
-class LoopClient(BaseHttpClient, ProviderClient):
+class LoopClient(BaseHttpClient, ReturnsPlatformClient):
     slug = "loop"
     provider = "loop"
     # 300 requests/minute per API key: https://docs.loopreturns.com/api-reference/rate-limit
@@ -54,6 +57,13 @@ class LoopClient(BaseHttpClient, ProviderClient):
         """
         data = self.request_json("GET", f"/happy-returns/shipments/{shipment_id}", operation="happy_returns_shipment")
         return data if isinstance(data, dict) else {"data": data}
+
+    def inbound_event_enrich(self, *, event: Payload) -> Sequence[Payload]:
+        """A Happy Returns shipment webhook carries only ids: fetch the shipment, one label event per return in it."""
+        if not isinstance(event, InboundHappyReturnsShipmentEvent):
+            return (event,)
+        details = self.happy_returns_shipment_get(shipment_id=event.happy_returns_shipment_id)
+        return tuple(mappers.happy_returns_shipment_labels(details or {}))
 
     # -- acting on a return (warehouse API, providers.md §1.7) ----------------------------------
 
@@ -106,13 +116,24 @@ class LoopClient(BaseHttpClient, ProviderClient):
         self._action(return_id, "note", json_body=payloads.note_body(content))
         return self.last_api_call_id
 
-    def returns_list(self, *, updated_since: dt.datetime, until: dt.datetime, max_pages: int) -> list[dict[str, Any]]:
-        """Returns updated in [updated_since, until], oldest range first, at most max_pages pages.
+    def returns_changed_since(
+        self, *, since: dt.datetime, until: dt.datetime, max_pages: int
+    ) -> Iterator[InboundReturnEvent]:
+        """Returns updated in [since, until] as return events, a page at a time.
 
         GET /warehouse/return/list?from=&to=&filter=updated_at (range ≤ 120 days, paginated):
         https://docs.loopreturns.com/integration-guides/process-returns
         """
-        since = max(updated_since, until - timedelta(days=LIST_MAX_DAYS - 1))
+        for rows in self._return_pages(since=since, until=until, max_pages=max_pages):
+            # List rows are return objects without a webhook trigger; "updated" lets intake decide.
+            for row in rows:
+                if row.get("id"):
+                    yield mappers.return_event({**row, "trigger": "return.updated"})
+
+    def _return_pages(
+        self, *, since: dt.datetime, until: dt.datetime, max_pages: int
+    ) -> Iterator[list[dict[str, Any]]]:
+        since = max(since, until - timedelta(days=LIST_MAX_DAYS - 1))
         # Whole days (the format the docs show): a day is re-read, and intake ignores what it has.
         params: dict[str, Any] | None = {
             "from": since.strftime("%Y-%m-%d"),
@@ -120,18 +141,38 @@ class LoopClient(BaseHttpClient, ProviderClient):
             "filter": "updated_at",
         }
         url = "/warehouse/return/list"
-        found: list[dict[str, Any]] = []
         for _ in range(max_pages):
             data = self.request_json("GET", url, operation="returns_list", params=params)
             rows, next_url = payloads.returns_from(data)
-            found.extend(rows)
+            yield rows
             if not next_url or not rows:
                 break
             # The next-page URL carries the filters already.
             url, params = next_url, None
-        return found
 
     # -- webhook subscriptions (providers.md §1.2) ----------------------------------------------
+
+    def webhooks_register(self, *, url: str, secret: str = "", external_id: str = "") -> WebhookRegistration:
+        """One subscription per (topic, trigger) of the declaration, listed first so a re-run creates only what
+        is missing and re-activates what Loop deactivated (providers.md §1.2, §1.4). Loop signs with its own
+        secret: `secret` and `external_id` are not sent."""
+        existing: dict[tuple[str, str], dict[str, Any]] = {}
+        for hook in self.webhooks_list():
+            if str(hook.get("url") or "") == url:
+                existing[(str(hook.get("topic")), str(hook.get("trigger")))] = hook
+        created, reactivated, present = [], [], []
+        for topic in WEBHOOK_TOPICS:
+            found = existing.get((topic.group, topic.name))
+            if found is None:
+                self.webhook_create(topic=topic.group, trigger=topic.name, url=url)
+                created.append(topic.name)
+            elif str(found.get("status") or "active") != "active" and found.get("id") is not None:
+                # Loop deactivates a webhook after repeated failures (older docs): turn it back on.
+                self.webhook_activate(webhook_id=str(found["id"]), topic=topic.group, trigger=topic.name, url=url)
+                reactivated.append(topic.name)
+            else:
+                present.append(topic.name)
+        return WebhookRegistration(created=tuple(created), present=tuple(present), reactivated=tuple(reactivated))
 
     def webhooks_list(self) -> list[dict[str, Any]]:
         """GET /webhooks → [{id, topic, trigger, url, status}]: https://docs.loopreturns.com/reference/setting-up-webhooks."""

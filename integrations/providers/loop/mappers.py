@@ -219,6 +219,7 @@ def happy_returns_shipment_labels(shipment: Mapping[str, Any]) -> list[InboundLa
                     status=text(body.get("status") or body.get("shipment_status")),
                 ),
                 updated_at=parse_timestamp(body.get("updated_at")),
+                if_return_known=True,
             )
         )
     return events

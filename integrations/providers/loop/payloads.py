@@ -9,17 +9,6 @@ from typing import Any
 # Loop refuses a note of 255 characters or more.
 NOTE_MAX_LENGTH = 254
 
-# The (topic, trigger) subscriptions Backhaul needs: return intake, labels, third-party label requests.
-WEBHOOK_SUBSCRIPTIONS: tuple[tuple[str, str], ...] = (
-    ("return", "return.created"),
-    ("return", "return.updated"),
-    ("return", "return.closed"),
-    ("label", "label.created"),
-    ("label", "label.updated"),
-    ("label.request", "label.request.issued"),
-    ("label.request", "label.request.cancelled"),
-)
-
 
 def note_body(content: str) -> dict[str, str]:
     """POST /warehouse/return/{id}/note: content under 255 characters (cut with an ellipsis)."""

@@ -4,20 +4,19 @@ Reference: https://apidocs.shipmonk.com/reference (public OpenAPI v1.024); provi
 """
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any, Self
 
-from integrations.base import OrderRef, PushResult, RmaPayload, WarehouseClient
+from integrations.base import OrderRef, PushResult, RmaPayload, WarehouseClient, WarehouseInfo
 from integrations.http import BaseHttpClient, connection_base_url
-from integrations.inbound import parse_timestamp
+from integrations.inbound import InboundWarehouseReturnEvent, parse_timestamp
 from integrations.models import Connection
-from integrations.providers.shipmonk import payloads
+from integrations.providers.shipmonk import mappers, payloads
 
 
 class ShipMonkClient(BaseHttpClient, WarehouseClient):
     slug = "shipmonk"
     provider = "shipmonk"
-    # ShipMonk documents no cancel endpoint for returns: support cancels in ShipMonk's app.
-    supports_cancel = False
     # Far below the ~100k/min ShipMonk reports per account; it protects the shared account.
     default_rate_limit = "20/second"
 
@@ -41,11 +40,11 @@ class ShipMonkClient(BaseHttpClient, WarehouseClient):
         warehouses = self.warehouses_list()
         return f"ShipMonk answered: {len(warehouses)} warehouse(s)"
 
-    def warehouses_list(self) -> list[dict[str, Any]]:
+    def warehouses_list(self) -> list[WarehouseInfo]:
         """GET /v1/integrations/warehouses → data[]: https://apidocs.shipmonk.com/reference (providers.md §4.3)."""
         data = self.request_json("GET", "/v1/integrations/warehouses", operation="warehouses_list")
         items = (data or {}).get("data") if isinstance(data, dict) else data
-        return list(items or [])
+        return mappers.warehouse_infos(items or [])
 
     def order_find(self, *, order_name: str, order_number: str = "") -> OrderRef | None:
         """GET /v1/integrations/orders?orderNumber=: https://apidocs.shipmonk.com/reference (providers.md §4.3)."""
@@ -93,14 +92,16 @@ class ShipMonkClient(BaseHttpClient, WarehouseClient):
         """The same upsert as create (keyed on `rma`), now carrying the tracking numbers (§4.2)."""
         return self.rma_create(payload=payload, idempotency_key=idempotency_key)
 
-    def returns_updated(self, *, updated_since: dt.datetime, max_pages: int) -> list[dict[str, Any]]:
-        """Returns updated since a time (reconciliation), filtered again here in case the filter is ignored.
+    def returns_changed_since(
+        self, *, since: dt.datetime, until: dt.datetime, max_pages: int
+    ) -> Iterator[InboundWarehouseReturnEvent]:
+        """Returns updated since a time, filtered again here in case the filter is ignored, as the events
+        ShipMonk's return webhook sends (the same object shape).
 
         GET /v1/integrations/returns-list?updated_at=&page=&page_size=100 → data.returns_list[]:
         https://apidocs.shipmonk.com/reference (providers.md §4.2)
         """
-        since = updated_since.astimezone(dt.UTC)
-        found: list[dict[str, Any]] = []
+        since = since.astimezone(dt.UTC)
         for page in range(1, max_pages + 1):
             params = {"updated_at": since.strftime("%Y-%m-%dT%H:%M:%SZ"), "page": page, "page_size": 100}
             data = self.request_json("GET", "/v1/integrations/returns-list", operation="returns_list", params=params)
@@ -109,9 +110,8 @@ class ShipMonkClient(BaseHttpClient, WarehouseClient):
             for row in rows:
                 updated = parse_timestamp(row.get("updated_at"))
                 if updated is None or updated >= since:
-                    found.append(row)
+                    yield mappers.return_status_event(row)
             paginator = data.get("paginator") if isinstance(data, dict) else None
             pages = int((paginator or {}).get("pages") or 1) if isinstance(paginator, dict) else 1
             if not rows or page >= pages:
                 break
-        return found

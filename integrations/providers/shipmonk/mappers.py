@@ -6,6 +6,7 @@ https://apidocs.shipmonk.com/reference (webhooks: orderShipmentNotification, ret
 from collections.abc import Mapping
 from typing import Any
 
+from integrations.base import WarehouseInfo
 from integrations.inbound import (
     FulfillmentData,
     InboundFulfillmentEvent,
@@ -132,3 +133,15 @@ def return_status_event(payload: Mapping[str, Any]) -> InboundWarehouseReturnEve
         received_at=parse_timestamp(payload.get("received_at")),
         lines=tuple(_line(i) for i in payload.get("items") or [] if isinstance(i, Mapping)),
     )
+
+
+def warehouse_infos(items: list[Any]) -> list[WarehouseInfo]:
+    """GET /v1/integrations/warehouses rows → warehouses keyed by their identifier ("CA1")."""
+    infos = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        name, code = text(item.get("name")), text(item.get("identifier"))
+        if code:
+            infos.append(WarehouseInfo(name=name, wms_code=code, label=f"{name} ({code})" if name else code))
+    return infos

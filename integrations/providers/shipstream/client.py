@@ -3,10 +3,12 @@
 Reference: https://docs.shipstream.io/doc/api-basics.html ; providers.md §5.
 """
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from typing import Any, Self
 
-from integrations.base import PushResult, RmaPayload, WarehouseClient
+from integrations.base import PushResult, RmaPayload, WarehouseClient, WarehouseInfo
 from integrations.exceptions import (
     ProviderAuthError,
     ProviderConfigurationError,
@@ -15,10 +17,13 @@ from integrations.exceptions import (
     ProviderUnavailable,
 )
 from integrations.http import BaseHttpClient, connection_base_url
+from integrations.inbound import InboundWarehouseReturnEvent, Payload
 from integrations.models import Connection
-from integrations.providers.shipstream import payloads
+from integrations.providers.shipstream import mappers, payloads
 
 AUTH_WORDS = ("access denied", "not authorized", "authentication", "login")
+# The neutral RMA statuses (inbound mappers) in which goods are arriving, so quantities are worth reading.
+_ARRIVING = ("receiving", "received")
 
 
 class ShipStreamClient(BaseHttpClient, WarehouseClient):
@@ -77,10 +82,10 @@ class ShipStreamClient(BaseHttpClient, WarehouseClient):
         """warehouse.list: https://docs.shipstream.io/ref/warehouse.html."""
         return f"ShipStream answered: {len(self.warehouses_list())} warehouse(s)"
 
-    def warehouses_list(self) -> list[dict[str, Any]]:
+    def warehouses_list(self) -> list[WarehouseInfo]:
         """warehouse.list() → [{warehouse_id, name, is_active, address}]: https://docs.shipstream.io/ref/warehouse.html."""
         result = self.call("warehouse.list", [], operation="warehouses_list")
-        return list(result or [])
+        return mappers.warehouse_infos(result if isinstance(result, list) else [])
 
     def rma_create(self, *, payload: RmaPayload, idempotency_key: str) -> PushResult:
         """delivery.create("rma", data, items): https://docs.shipstream.io/ref/delivery.html.
@@ -152,18 +157,31 @@ class ShipStreamClient(BaseHttpClient, WarehouseClient):
                 return row
         return None
 
-    def deliveries_updated(self, *, updated_since: dt.datetime, max_pages: int) -> list[dict[str, Any]]:
-        """RMA deliveries updated since a time, with their items (reconciliation).
+    def inbound_event_enrich(self, *, event: Payload) -> Sequence[Payload]:
+        """delivery:* messages carry no per-item quantities: once goods are arriving, read them with
+        delivery.search. A transient error propagates (the webhook is retried rather than applied without
+        its quantities); a permanent one too, and the caller applies the status without them."""
+        if not isinstance(event, InboundWarehouseReturnEvent) or event.lines is not None or not event.rma_number:
+            return (event,)
+        if event.status not in _ARRIVING:
+            return (event,)
+        delivery = self.delivery_by_merchant_ref(merchant_ref=event.rma_number)
+        lines = mappers.delivery_lines(delivery) if delivery else None
+        return (dataclasses.replace(event, lines=lines) if lines is not None else event,)
+
+    def returns_changed_since(
+        self, *, since: dt.datetime, until: dt.datetime, max_pages: int
+    ) -> Iterator[InboundWarehouseReturnEvent]:
+        """RMA deliveries updated since a time, with their items, as warehouse events.
 
         delivery.search({"updated_at": {"gt"}, "delivery_type": {"eq": "rma"}}, {page, limit}):
         https://docs.shipstream.io/ref/delivery.html
         """
-        since = updated_since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-        filters = {"updated_at": {"gt": since}, "delivery_type": {"eq": "rma"}}
-        found: list[dict[str, Any]] = []
+        after = since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        filters = {"updated_at": {"gt": after}, "delivery_type": {"eq": "rma"}}
         for page in range(1, max_pages + 1):
             rows = self._search(filters, {"fields": ["items"], "page": page, "limit": 100}, operation="deliveries_list")
-            found.extend(rows)
+            for row in rows:
+                yield mappers.delivery_object_event(row)
             if len(rows) < 100:
                 break
-        return found

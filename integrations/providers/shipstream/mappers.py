@@ -6,6 +6,7 @@ https://docs.shipstream.io/ref/topics.html (delivery:* topics)
 from collections.abc import Mapping
 from typing import Any
 
+from integrations.base import WarehouseInfo
 from integrations.inbound import InboundWarehouseReturnEvent, WarehouseLineData, parse_timestamp, text, to_int
 
 # ShipStream delivery status → RMA.Status value.
@@ -97,3 +98,15 @@ def delivery_object_event(delivery: Mapping[str, Any]) -> InboundWarehouseReturn
         updated_at=parse_timestamp(delivery.get("updated_at")),
         lines=delivery_lines(delivery),
     )
+
+
+def warehouse_infos(rows: list[Any]) -> list[WarehouseInfo]:
+    """warehouse.list() rows → warehouses keyed by their numeric id ("3")."""
+    infos = []
+    for row in rows:
+        if not isinstance(row, Mapping):
+            continue
+        name, wid = text(row.get("name")), text(row.get("warehouse_id"))
+        if wid:
+            infos.append(WarehouseInfo(name=name, wms_code=wid, label=f"{name} (#{wid})" if name else wid))
+    return infos

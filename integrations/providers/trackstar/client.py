@@ -6,17 +6,19 @@ Reference: https://docs.trackstarhq.com/how-to-guides/about-the-api ; providers.
 import contextlib
 import datetime as dt
 import time
+from collections.abc import Iterator
 from typing import Any, Self
 
 import requests
 from django.conf import settings
 from django.core.cache import cache
 
-from integrations.base import OrderRef, PushResult, RmaPayload, WarehouseClient
+from integrations.base import OrderRef, PushResult, RmaPayload, WarehouseClient, WarehouseInfo
 from integrations.exceptions import ProviderConfigurationError
 from integrations.http import BaseHttpClient, connection_base_url, parse_retry_after
+from integrations.inbound import InboundWarehouseReturnEvent
 from integrations.models import Connection
-from integrations.providers.trackstar import payloads
+from integrations.providers.trackstar import mappers, payloads
 
 WRITE_INFO_CACHE_SECONDS = 24 * 3600
 
@@ -24,7 +26,6 @@ WRITE_INFO_CACHE_SECONDS = 24 * 3600
 class TrackStarClient(BaseHttpClient, WarehouseClient):
     slug = "trackstar"
     provider = "trackstar"
-    needs_external_order_id = True
     # Per access token: GET 10/s, writes 50/s (https://docs.trackstarhq.com/how-to-guides/about-the-api).
     read_rate_limit = "10/second"
     write_rate_limit = "50/second"
@@ -77,10 +78,10 @@ class TrackStarClient(BaseHttpClient, WarehouseClient):
         warehouses = self.warehouses_list()
         return f"TrackStar answered: {len(warehouses)} warehouse(s) in {self.wms_name or 'the WMS'}"
 
-    def warehouses_list(self) -> list[dict[str, Any]]:
+    def warehouses_list(self) -> list[WarehouseInfo]:
         """GET /wms/warehouses → data[]: https://docs.trackstarhq.com/api-reference/wms-api/warehouses/get."""
         data = self.request_json("GET", "/wms/warehouses", operation="warehouses_list")
-        return list((data or {}).get("data") or []) if isinstance(data, dict) else []
+        return mappers.warehouse_infos((data or {}).get("data") or [] if isinstance(data, dict) else [])
 
     def order_find(self, *, order_name: str, order_number: str = "") -> OrderRef | None:
         """GET /wms/orders filtered by order number: https://docs.trackstarhq.com/api-reference/wms-api/orders/get."""
@@ -162,24 +163,27 @@ class TrackStarClient(BaseHttpClient, WarehouseClient):
         )
         return self._result(data, default_id=external_id)
 
-    def returns_updated(self, *, updated_since: dt.datetime, max_pages: int) -> list[dict[str, Any]]:
-        """Returns updated since a time (reconciliation), following next_token with the same filters.
+    def returns_changed_since(
+        self, *, since: dt.datetime, until: dt.datetime, max_pages: int
+    ) -> Iterator[InboundWarehouseReturnEvent]:
+        """Returns updated since a time, following next_token with the same filters, as the events TrackStar's
+        return webhooks send (the same object shape).
 
         GET /wms/returns?updated_date[gt]=&page_token=: https://docs.trackstarhq.com/how-to-guides/about-the-api
         (pagination, date filters) and https://docs.trackstarhq.com/api-reference/wms-api/returns/get
         """
-        since = updated_since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        params: dict[str, Any] = {"updated_date[gt]": since}
-        found: list[dict[str, Any]] = []
+        after = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        params: dict[str, Any] = {"updated_date[gt]": after}
         for _ in range(max_pages):
             data = self.request_json("GET", "/wms/returns", operation="returns_list", params=params)
             data = data if isinstance(data, dict) else {}
-            found.extend(r for r in data.get("data") or [] if isinstance(r, dict))
+            for row in data.get("data") or []:
+                if isinstance(row, dict):
+                    yield mappers.return_event(row, None)
             token = data.get("next_token")
             if not token:
                 break
-            params = {"updated_date[gt]": since, "page_token": token}
-        return found
+            params = {"updated_date[gt]": after, "page_token": token}
 
     def _result(self, data: Any, *, default_id: str = "") -> PushResult:
         data = data if isinstance(data, dict) else {}

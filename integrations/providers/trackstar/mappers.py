@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from integrations.base import WarehouseInfo
 from integrations.inbound import (
     FulfillmentData,
     InboundConnectionHealthEvent,
@@ -119,3 +120,17 @@ def connection_health_event(event_name: str, data: Mapping[str, Any]) -> Inbound
         return InboundConnectionHealthEvent(healthy=True, message="")
     message = text(data.get("error_message") or data.get("message") or data.get("error") or data.get("type"))
     return InboundConnectionHealthEvent(healthy=False, message=message or "TrackStar reported a connection error")
+
+
+def warehouse_infos(rows: list[Any]) -> list[WarehouseInfo]:
+    """GET /wms/warehouses rows → warehouses keyed by TrackStar's id, with the WMS's own code where given."""
+    infos = []
+    for row in rows:
+        if not isinstance(row, Mapping):
+            continue
+        name, wid = text(row.get("name")), text(row.get("id"))
+        code = text(row.get("code") or row.get("identifier"))
+        if wid:
+            label = f"{name} ({code or wid})" if name else wid
+            infos.append(WarehouseInfo(name=name, wms_code=code, trackstar_id=wid, label=label))
+    return infos

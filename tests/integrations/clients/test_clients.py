@@ -9,7 +9,7 @@ from django.core.cache import cache
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from integrations.base import RmaLinePayload, RmaPayload
+from integrations.base import RmaLinePayload, RmaPayload, WarehouseInfo
 from integrations.exceptions import (
     ProviderAuthError,
     ProviderConfigurationError,
@@ -195,10 +195,10 @@ def test_shipmonk_find_by_rma(httpserver: HTTPServer) -> None:
 
 def test_shipmonk_warehouses_and_test_connection(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/integrations/warehouses").respond_with_json(
-        {"status": 200, "data": [{"id": 1, "identifier": "CA1"}]}
+        {"status": 200, "data": [{"id": 1, "identifier": "CA1", "name": "Ontario"}]}
     )
     client = _shipmonk(httpserver)
-    assert client.warehouses_list() == [{"id": 1, "identifier": "CA1"}]
+    assert client.warehouses_list() == [WarehouseInfo(name="Ontario", wms_code="CA1", label="Ontario (CA1)")]
     assert "1 warehouse" in client.test_connection()
 
 

@@ -1,0 +1,92 @@
+"""The domain does not branch on providers.
+
+Read from the source (AST, not regular expressions, so comments and docstrings do not count):
+returns/, warehouses/ and integrations/services/ never compare with a provider (`Provider.X`,
+a provider slug literal in ==, in, match or a dispatch dict) and never import a provider's
+folder: provider knowledge is read through integrations.registry. The checker is first shown
+to catch a violation, so the test cannot pass by checking nothing.
+"""
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from integrations.models import Provider
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN = ("returns", "warehouses", "integrations/services")
+SLUGS = set(Provider.values)
+PROVIDER_MEMBERS = set(Provider.names)
+
+
+def _python_files(*folders: str) -> Iterator[Path]:
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def _is_provider(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant) and node.value in SLUGS:
+        return True
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "Provider":
+        return node.attr in PROVIDER_MEMBERS
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return any(_is_provider(element) for element in node.elts)
+    return False
+
+
+def provider_branches(source: str) -> list[str]:
+    """Every place that names a provider to decide something: line number and what it is."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Attribute) and _is_provider(node):
+            found.append(f"{line}: Provider.{node.attr}")
+        elif isinstance(node, ast.Compare) and any(_is_provider(n) for n in (node.left, *node.comparators)):
+            found.append(f"{line}: comparison with a provider slug")
+        elif isinstance(node, ast.MatchValue) and _is_provider(node.value):
+            found.append(f"{line}: match case on a provider")
+        elif isinstance(node, ast.Dict) and any(key is not None and _is_provider(key) for key in node.keys):
+            found.append(f"{line}: table keyed by provider")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("integrations.providers."):
+            if (node.module or "").split(".")[2] in SLUGS:
+                found.append(f"{line}: imports {node.module}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[:2] == ["integrations", "providers"] and len(parts) > 2 and parts[2] in SLUGS:
+                    found.append(f"{line}: imports {alias.name}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "if connection.provider == Provider.LOOP: pass",
+        "if platform == 'redo': pass",
+        "ok = provider in ('shipmonk', 'trackstar')",
+        "match provider:\n    case 'shipstream': pass",
+        "LABELS = {'loop': 'API key'}",
+        "from integrations.providers.loop.mappers import return_event",
+        "import integrations.providers.redo.client",
+    ],
+)
+def test_the_checker_catches_a_provider_branch(snippet: str) -> None:
+    assert provider_branches(snippet), snippet
+
+
+def test_the_checker_lets_neutral_code_pass() -> None:
+    neutral = "declaration = get_declaration(connection.provider)\nif declaration.supports_cancel: pass\n"
+    assert provider_branches(neutral) == []
+
+
+def test_the_domain_never_branches_on_a_provider() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): found
+        for path in _python_files(*DOMAIN)
+        if (found := provider_branches(path.read_text()))
+    }
+    assert offenders == {}
