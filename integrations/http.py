@@ -14,6 +14,7 @@ is only called on the connection's own origin.
 
 import contextlib
 import json
+import logging
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -21,6 +22,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
+from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -41,6 +44,14 @@ from integrations.exceptions import (
 from integrations.services.connect_guard import GuardedAdapter, RefusedAddress
 
 MAX_LOGGED_BODY = 20_000
+
+logger = logging.getLogger(__name__)
+
+# Sent before every provider request, with `operation` and `in_transaction` (a database transaction
+# is open on the default connection). No request may run inside one (reliability.md rule 11): a
+# lock would wait on the network, and a rollback would erase the request's ApiCall row. Tests
+# connect to it to prove a path makes its requests outside transactions.
+request_sending = Signal()
 
 
 def _connect_only_retry() -> Retry:
@@ -157,6 +168,10 @@ class BaseHttpClient:
     ) -> requests.Response:
         """Send one request, log it as an ApiCall and raise the taxonomy's error on failure."""
         url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
+        in_transaction = transaction.get_connection().in_atomic_block
+        request_sending.send(sender=type(self), operation=operation, in_transaction=in_transaction)
+        if in_transaction:
+            logger.warning("%s %s requested inside a database transaction", self.provider, operation)
         self._throttle(method)
         request_headers = dict(headers or {})
         if idempotency_key:

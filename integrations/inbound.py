@@ -36,6 +36,10 @@ class WebhookParseError(ValueError):
     """The body is not JSON or not a shape we know: answered 400 with this one-line reason."""
 
 
+class WebhookRetryLater(Exception):
+    """The event depends on something not there yet (a label before its return): retry with a countdown."""
+
+
 # --- provider-neutral DTOs ---------------------------------------------------------------
 
 

@@ -1,11 +1,19 @@
 """Reads over returns and RMAs, including the provider-neutral payload an RMA is pushed with."""
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from integrations.base import RmaLinePayload, RmaPayload
-from integrations.models import ApiCall
-from returns.models import RMA, ReturnShipment, RMALine
+from integrations.inbound import (
+    InboundLabelEvent,
+    InboundLabelRequestEvent,
+    InboundReturnEvent,
+    InboundWarehouseReturnEvent,
+    WebhookParseError,
+)
+from integrations.models import ApiCall, InboundWebhook
+from integrations.registry import UnknownProvider, get_webhook_handler
+from returns.models import RMA, Return, ReturnShipment, RMALine, TimelineEvent
 from returns.services.planning import disposition_for, reason_category, rules_for_store
 from warehouses.selectors import fulfillment_order_refs
 
@@ -128,3 +136,35 @@ def rma_payload_build(*, rma: RMA) -> RmaPayload:
         instructions=store.default_instructions,
         account_id=connection.external_account_id,
     )
+
+
+def return_for_webhook(*, webhook: InboundWebhook) -> Return | None:
+    """The return a stored webhook is about: from the timeline it wrote, else from its parsed events."""
+    entry = TimelineEvent.objects.filter(webhook_id=webhook.pk).select_related("return_obj").first()
+    if entry is not None:
+        return entry.return_obj
+    try:
+        events = get_webhook_handler(webhook.provider).parse(headers=webhook.headers, body=bytes(webhook.body))
+    except (WebhookParseError, UnknownProvider):
+        return None
+    for event in events:
+        payload = event.payload
+        external_id = ""
+        if isinstance(payload, InboundReturnEvent):
+            external_id = payload.data.external_id
+        elif isinstance(payload, InboundLabelEvent | InboundLabelRequestEvent):
+            external_id = payload.return_external_id
+        if external_id and webhook.store_id is not None:  # a store's returns; no store, none of them
+            found = Return.objects.filter(
+                store_id=webhook.store_id, platform=webhook.provider, external_id=external_id
+            ).first()
+            if found is not None:
+                return found
+        if isinstance(payload, InboundWarehouseReturnEvent):
+            rma = RMA.objects.filter(
+                Q(number=payload.rma_number) if payload.rma_number else Q(external_id=payload.external_id),
+                warehouse_connection_id=webhook.connection_id,
+            ).select_related("return_obj")
+            if (first := rma.first()) is not None:
+                return first.return_obj
+    return None

@@ -1,18 +1,22 @@
-"""The domain does not branch on providers.
+"""The domain does not branch on providers, and integrations does not import the apps it serves.
 
 Read from the source (AST, not regular expressions, so comments and docstrings do not count):
-returns/, warehouses/ and integrations/services/ never compare with a provider (`Provider.X`,
-a provider slug literal in ==, in, match or a dispatch dict) and never import a provider's
-folder: provider knowledge is read through integrations.registry. The checker is first shown
-to catch a violation, so the test cannot pass by checking nothing.
+- returns/, warehouses/ and integrations/services/ never compare with a provider (`Provider.X`,
+  a provider slug literal in ==, in, match or a dispatch dict) and never import a provider's
+  folder: provider knowledge is read through integrations.registry;
+- integrations never imports returns' or warehouses' services (they register handlers instead).
+Each checker is first shown to catch a violation, so the tests cannot pass by checking nothing.
 """
 
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from integrations.handlers import inbound_event_handler, inbound_event_types
+from integrations.inbound import IgnoredEvent, Payload
 from integrations.models import Provider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +66,18 @@ def provider_branches(source: str) -> list[str]:
     return found
 
 
+def imported_modules(source: str) -> list[str]:
+    """Every module imported anywhere in the source, inside functions too."""
+    modules = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            modules.append(node.module)
+            modules.extend(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            modules.extend(alias.name for alias in node.names)
+    return modules
+
+
 @pytest.mark.parametrize(
     "snippet",
     [
@@ -90,3 +106,24 @@ def test_the_domain_never_branches_on_a_provider() -> None:
         if (found := provider_branches(path.read_text()))
     }
     assert offenders == {}
+
+
+def test_the_import_checker_sees_imports_inside_functions() -> None:
+    source = "def f():\n    from returns.services import intake\n"
+    assert "returns.services.intake" in imported_modules(source)
+
+
+def test_integrations_never_imports_the_services_of_returns_or_warehouses() -> None:
+    forbidden = ("returns.services", "warehouses.services")
+    offenders = {
+        str(path.relative_to(ROOT)): sorted({m for m in imported_modules(path.read_text()) if m.startswith(forbidden)})
+        for path in _python_files("integrations")
+    }
+    assert {path: modules for path, modules in offenders.items() if modules} == {}
+
+
+def test_every_neutral_event_has_a_handler_registered_by_an_app() -> None:
+    handled = set(get_args(Payload)) - {IgnoredEvent}
+    assert set(inbound_event_types()) == handled
+    with pytest.raises(LookupError):
+        inbound_event_handler(IgnoredEvent)

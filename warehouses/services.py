@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.db.models import Q
 
-from integrations.inbound import FulfillmentData
+from integrations.inbound import FulfillmentData, InboundFulfillmentEvent
 from integrations.models import Connection
 from warehouses.models import Fulfillment, ShippingLocation
 
@@ -40,3 +40,11 @@ def fulfillment_upsert(*, connection: Connection, data: FulfillmentData, webhook
         },
     )
     return fulfillment
+
+
+def fulfillment_event_apply(
+    *, connection: Connection, prepared: InboundFulfillmentEvent, webhook_id: int | None
+) -> str:
+    """The handler-table form of fulfillment_upsert (registered in WarehousesConfig.ready)."""
+    fulfillment_upsert(connection=connection, data=prepared.data, webhook_id=webhook_id)
+    return ""

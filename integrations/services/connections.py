@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.exceptions import ProviderError
+from integrations.handlers import connection_activated
 from integrations.models import Connection
 
 
@@ -51,8 +52,6 @@ def connection_reset_breaker(*, connection: Connection) -> Connection:
 
 
 def _activate(*, connection: Connection, message: str) -> Connection:
-    from returns.services.rmas import rmas_requeue_for_connection
-
     with transaction.atomic():
         connection.status = Connection.Status.ACTIVE
         connection.consecutive_failures = 0
@@ -61,5 +60,5 @@ def _activate(*, connection: Connection, message: str) -> Connection:
         connection.save(
             update_fields=["status", "consecutive_failures", "breaker_opened_at", "health_message", "updated_at"]
         )
-        rmas_requeue_for_connection(connection_id=connection.pk)
+        connection_activated.run(connection=connection)  # returns re-queues the RMAs that waited
     return connection

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from integrations.handlers import store_created
 from integrations.models import Connection, Store, StoreMembership
 from integrations.registry import UnknownProvider, get_declaration
 from integrations.services.connection_settings import connection_settings_validate
@@ -64,10 +65,7 @@ def store_create(*, name: str, owner: Any = None, **fields: Any) -> Store:
     store.save()
     if owner is not None and not owner.is_staff:
         StoreMembership.objects.create(store=store, user=owner, role=StoreMembership.Role.OWNER)
-    # The default warehouse-outcome mappings exist from the start, so support sees and edits them.
-    from returns.services.outcomes import status_mappings_ensure
-
-    status_mappings_ensure(store_id=store.pk)
+    store_created.run(store=store)  # returns creates the default status mappings, visible to support at once
     return store
 
 

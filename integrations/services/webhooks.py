@@ -3,6 +3,11 @@
 The endpoint runs outside any request transaction (the view is non-atomic): every request is
 stored as one row, forged or garbage posts included (kept for forensics), and the task is
 published only after that row is committed.
+
+Processing hands each neutral event to the app that owns its models through the handler table
+(integrations/handlers.py): first every handler's `prepare`, outside any transaction (provider
+calls happen there, and their ApiCall rows commit on their own), then every `apply` in one
+transaction under the webhook's row lock. No request is made while that lock is held.
 """
 
 import contextlib
@@ -21,21 +26,16 @@ from django.utils import timezone
 
 from config.exceptions import ApplicationError
 from integrations.exceptions import ProviderTransientError
+from integrations.handlers import InboundEventHandler, inbound_event_handler, webhook_replayed
 from integrations.inbound import (
     IgnoredEvent,
     InboundConnectionHealthEvent,
-    InboundEvent,
-    InboundFulfillmentEvent,
-    InboundHappyReturnsShipmentEvent,
-    InboundLabelEvent,
-    InboundLabelRequestEvent,
-    InboundReturnEvent,
-    InboundWarehouseReturnEvent,
     WebhookParseError,
+    WebhookRetryLater,
     content_key,
 )
 from integrations.models import Connection, InboundWebhook
-from integrations.registry import UnknownProvider, get_client, get_webhook_handler
+from integrations.registry import UnknownProvider, get_webhook_handler
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +46,6 @@ Verification = InboundWebhook.Verification
 _REDACTED_HEADERS = {"authorization", "proxy-authorization", "cookie"}
 # Connection.last_webhook_at is a health signal: rewriting it more often than this only adds writes.
 LAST_WEBHOOK_AT_PRECISION = dt.timedelta(seconds=60)
-
-
-class WebhookRetryLater(Exception):
-    """The event depends on something not there yet (a label before its return): retry with a countdown."""
 
 
 @dataclass(frozen=True)
@@ -201,29 +197,39 @@ def webhook_publish(*, webhook_id: int) -> bool:
 
 
 def webhook_process(*, webhook_id: int, final_attempt: bool = True) -> str:
-    """Apply one pending webhook's events under a row lock; the status change commits with the effects."""
+    """Prepare one pending webhook's events (provider calls, no transaction), then apply them under the
+    webhook's row lock; the status change commits with the effects."""
     try:
+        webhook = InboundWebhook.objects.select_related("connection__store").filter(pk=webhook_id).first()
+        # Already done (or never verified): nothing to do, and no request made for it.
+        if webhook is None or webhook.status != Status.PENDING or webhook.connection is None:
+            return "skipped"
+        connection = webhook.connection
+        events = get_webhook_handler(webhook.provider).parse(headers=webhook.headers, body=bytes(webhook.body))
+        handled = [e for e in events if not e.ignored]
+        prepared = [_prepare(connection=connection, payload=e.payload) for e in handled]
         with transaction.atomic():
-            webhook = (
-                InboundWebhook.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("connection__store")
-                .filter(pk=webhook_id)
+            # Locked by another worker (a sweeper re-publish) or finished meanwhile: nothing to do.
+            locked = (
+                InboundWebhook.objects.select_for_update(skip_locked=True)
+                .filter(pk=webhook_id, status=Status.PENDING)
+                .only("attempts")
                 .first()
             )
-            # Locked by another worker (a sweeper re-publish) or already done: nothing to do.
-            if webhook is None or webhook.status != Status.PENDING or webhook.connection is None:
+            if locked is None:
                 return "skipped"
-            handler = get_webhook_handler(webhook.provider)
-            events = handler.parse(headers=webhook.headers, body=bytes(webhook.body))
-            notes = [note for event in events if (note := _apply(event=event, webhook=webhook))]
-            handled = [e for e in events if not e.ignored]
+            notes = [
+                note
+                for handler, value in prepared
+                if (note := handler.apply(connection=connection, prepared=value, webhook_id=webhook_id))
+            ]
             status = Status.PROCESSED if handled and len(notes) < len(handled) else Status.IGNORED
             _update(
                 webhook,
                 status=status,
                 error="; ".join(notes)[:2000],
                 traceback="",
-                attempts=webhook.attempts + 1,
+                attempts=locked.attempts + 1,
                 processed_at=timezone.now(),
             )
             return status
@@ -240,6 +246,12 @@ def webhook_process(*, webhook_id: int, final_attempt: bool = True) -> str:
         return Status.FAILED
 
 
+def _prepare(*, connection: Connection, payload: Any) -> tuple[InboundEventHandler, Any]:
+    """The handler of one neutral event, and what its prepare step read or fetched (outside any transaction)."""
+    handler = inbound_event_handler(type(payload))
+    return handler, handler.prepare(connection=connection, event=payload)
+
+
 def _record_failure(*, webhook_id: int, exc: BaseException, retry: bool) -> None:
     InboundWebhook.objects.filter(pk=webhook_id).update(
         # A retry stays pending so the task's own retry (or the sweeper) picks it up.
@@ -251,49 +263,17 @@ def _record_failure(*, webhook_id: int, exc: BaseException, retry: bool) -> None
     )
 
 
-def _apply(*, event: InboundEvent, webhook: InboundWebhook) -> str:
-    """Hand one neutral event to the service that owns its models; a non-empty note means "nothing to do"."""
-    from returns.services import intake, warehouse_events
-    from warehouses.services import fulfillment_upsert
-
-    connection = webhook.connection
-    assert connection is not None  # noqa: S101 (checked by the caller; narrows the type)
-    payload = event.payload
-    if isinstance(payload, IgnoredEvent):
-        return ""
-    if isinstance(payload, InboundReturnEvent):
-        intake.return_apply_event(connection=connection, event=payload, webhook_id=webhook.pk)
-    elif isinstance(payload, InboundLabelEvent):
-        intake.return_label_apply(connection=connection, event=payload, webhook_id=webhook.pk)
-    elif isinstance(payload, InboundLabelRequestEvent):
-        intake.return_label_request_apply(connection=connection, event=payload, webhook_id=webhook.pk)
-    elif isinstance(payload, InboundHappyReturnsShipmentEvent):
-        _apply_happy_returns_shipment(connection=connection, event=payload, webhook_id=webhook.pk)
-    elif isinstance(payload, InboundFulfillmentEvent):
-        fulfillment_upsert(connection=connection, data=payload.data, webhook_id=webhook.pk)
-    elif isinstance(payload, InboundWarehouseReturnEvent):
-        return warehouse_events.rma_apply_warehouse_event(connection=connection, event=payload, webhook_id=webhook.pk)
-    elif isinstance(payload, InboundConnectionHealthEvent):
-        connection_health_apply(connection=connection, event=payload)
-    return ""
-
-
-def _apply_happy_returns_shipment(
-    *, connection: Connection, event: InboundHappyReturnsShipmentEvent, webhook_id: int
-) -> None:
-    """The webhook carries only ids: the provider's client fetches the shipment, then it is applied as labels."""
-    from returns.services import intake
-
-    for label in get_client(connection=connection).inbound_event_enrich(event=event):
-        if isinstance(label, InboundLabelEvent):
-            intake.return_label_apply(
-                connection=connection, event=label, webhook_id=webhook_id, missing_ok=label.if_return_known
-            )
-
-
 def connection_health_apply(*, connection: Connection, event: InboundConnectionHealthEvent) -> None:
     """Record the provider's own view of the connection's health (TrackStar connection-error.*)."""
     Connection.objects.filter(pk=connection.pk).update(health_message=event.message[:2000], updated_at=timezone.now())
+
+
+def connection_health_event_apply(
+    *, connection: Connection, prepared: InboundConnectionHealthEvent, webhook_id: int | None
+) -> str:
+    """The handler-table form of connection_health_apply (registered in IntegrationsConfig.ready)."""
+    connection_health_apply(connection=connection, event=prepared)
+    return ""
 
 
 def webhook_replay(*, webhook_id: int) -> InboundWebhook:
@@ -308,52 +288,10 @@ def webhook_replay(*, webhook_id: int) -> InboundWebhook:
     replayable = (Status.PROCESSED, Status.FAILED, Status.IGNORED, Status.REJECTED)
     with transaction.atomic():
         if _requeue(webhook_id=target.pk, from_statuses=replayable):
-            return_obj = _related_return(webhook=target)
-            if return_obj is not None:
-                from returns.services.timeline import timeline_add
-
-                timeline_add(
-                    return_obj=return_obj,
-                    kind="webhook_replayed",
-                    message=f"Webhook #{target.pk} replayed by support",
-                    webhook_id=target.pk,
-                )
+            webhook_replayed.run(webhook=target)  # returns notes it on the return's timeline
     # Already pending: it is queued (or the sweeper will queue it); replaying again adds nothing.
     target.refresh_from_db()
     return target
-
-
-def _related_return(*, webhook: InboundWebhook) -> Any:
-    from returns.models import RMA, Return, TimelineEvent
-
-    entry = TimelineEvent.objects.filter(webhook_id=webhook.pk).select_related("return_obj").first()
-    if entry is not None:
-        return entry.return_obj
-    try:
-        events = get_webhook_handler(webhook.provider).parse(headers=webhook.headers, body=bytes(webhook.body))
-    except (WebhookParseError, UnknownProvider):
-        return None
-    for event in events:
-        payload = event.payload
-        external_id = ""
-        if isinstance(payload, InboundReturnEvent):
-            external_id = payload.data.external_id
-        elif isinstance(payload, InboundLabelEvent | InboundLabelRequestEvent):
-            external_id = payload.return_external_id
-        if external_id and webhook.store_id is not None:  # a store's returns; no store, none of them
-            found = Return.objects.filter(
-                store_id=webhook.store_id, platform=webhook.provider, external_id=external_id
-            ).first()
-            if found is not None:
-                return found
-        if isinstance(payload, InboundWarehouseReturnEvent):
-            rma = RMA.objects.filter(
-                Q(number=payload.rma_number) if payload.rma_number else Q(external_id=payload.external_id),
-                warehouse_connection_id=webhook.connection_id,
-            ).select_related("return_obj")
-            if (first := rma.first()) is not None:
-                return first.return_obj
-    return None
 
 
 def webhooks_sweep_pending(*, now: dt.datetime | None = None, limit: int = 1000) -> list[int]:

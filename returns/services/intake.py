@@ -5,6 +5,7 @@ overwrites a newer state; every function is safe to run twice (webhook redeliver
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, router, transaction
@@ -19,10 +20,12 @@ from integrations.inbound import (
     ReturnData,
     ReturnLineData,
     ReturnShipmentData,
+    WebhookRetryLater,
 )
 from integrations.models import Connection
 from returns.models import Platform, Return, ReturnLine, ReturnShipment, TimelineEvent
 from returns.services.rmas import rmas_on_return_changed
+from returns.services.routing import OrderLookup, order_lookup_fetch, order_lookup_needed
 from returns.services.timeline import timeline_add
 
 _RETURN_FIELDS = (
@@ -71,12 +74,72 @@ def _values(data: ReturnData) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in ("", None, {})}
 
 
-def _notify_rmas(*, return_obj: Return, change: str, webhook_id: int | None) -> None:
+def _notify_rmas(
+    *, return_obj: Return, change: str, webhook_id: int | None, order_lookup: OrderLookup | None = None
+) -> None:
     """Hand the change to RMA planning; test returns are planned too, and the push keeps them off live WMSs.
 
     Every caller holds return_obj under its row lock (or just inserted it) in the current
-    transaction, with its store, and has saved it: planning uses it as it is."""
-    rmas_on_return_changed(return_obj=return_obj, change=change, webhook_id=webhook_id, locked=True)
+    transaction, with its store, and has saved it: planning uses it as it is, with the order
+    lookup the prepare step made before the transaction (planning makes no request under the lock)."""
+    rmas_on_return_changed(
+        return_obj=return_obj, change=change, webhook_id=webhook_id, locked=True, order_lookup=order_lookup
+    )
+
+
+# -- before the transaction: what planning will need from the warehouses ----------------------
+
+
+@dataclass(frozen=True)
+class PreparedReturnEvent:
+    """A return or label event with the WMSs' answer about its order, asked before any transaction."""
+
+    event: InboundReturnEvent | InboundLabelEvent
+    order_lookup: OrderLookup | None = None
+
+
+def _order_lookup_for(return_obj: Return, lines: Iterable[ReturnLine]) -> OrderLookup | None:
+    if return_obj.state in _CANCELLED_STATES or not return_obj.store.is_active:
+        return None  # nothing will be planned
+    if not order_lookup_needed(return_obj=return_obj, lines=lines):
+        return None
+    return order_lookup_fetch(return_obj=return_obj)
+
+
+def return_event_prepare(*, connection: Connection, event: InboundReturnEvent) -> PreparedReturnEvent:
+    """Ask the store's WMSs for the return's order when routing will need it (network: before any
+    transaction). Reads the return as it is now, without a lock; the apply step re-reads it locked."""
+    data = event.data
+    existing = (
+        Return.objects.select_related("store")
+        .filter(store_id=connection.store_id, platform=data.platform, external_id=data.external_id)
+        .first()
+    )
+    return_obj = existing or Return(
+        store=connection.store, platform=data.platform, external_id=data.external_id, is_test=data.is_test
+    )
+    for name, value in _values(data).items():
+        setattr(return_obj, name, value)  # an unsaved copy: what the return will look like
+    if data.lines:
+        lines: Iterable[ReturnLine] = [
+            ReturnLine(sku=line.sku, quantity=line.quantity, destination_key=line.destination_key)
+            for line in data.lines
+        ]
+    else:
+        lines = list(existing.lines.all()) if existing else []
+    return PreparedReturnEvent(event, order_lookup=_order_lookup_for(return_obj, lines))
+
+
+def return_label_prepare(*, connection: Connection, event: InboundLabelEvent) -> PreparedReturnEvent:
+    """A new label can start planning (on_label_created): ask the WMSs for the order first when routing will."""
+    return_obj = (
+        Return.objects.select_related("store")
+        .filter(store_id=connection.store_id, platform=event.platform, external_id=event.return_external_id)
+        .first()
+    )
+    if return_obj is None:
+        return PreparedReturnEvent(event)  # the apply step retries (or drops) it
+    return PreparedReturnEvent(event, order_lookup=_order_lookup_for(return_obj, return_obj.lines.all()))
 
 
 def _lock_return(*, connection: Connection, platform: str, external_id: str) -> Return | None:
@@ -240,8 +303,16 @@ def _upsert_shipment(
 # its transaction, which rolls back whole. (A caller that caught one of their errors inside its own
 # transaction could not go on using that transaction: Django marks it for rollback.)
 @transaction.atomic(savepoint=False)
-def return_apply_event(*, connection: Connection, event: InboundReturnEvent, webhook_id: int | None) -> Return:
-    """Upsert a return, its lines and shipments from a platform event (version-guarded), then plan RMAs."""
+def return_apply_event(
+    *,
+    connection: Connection,
+    event: InboundReturnEvent,
+    webhook_id: int | None,
+    order_lookup: OrderLookup | None = None,
+) -> Return:
+    """Upsert a return, its lines and shipments from a platform event (version-guarded), then plan RMAs.
+
+    order_lookup: from return_event_prepare, made before the caller's transaction opened."""
     data = event.data
     platform = _platform_label(data.platform)
     return_obj, created = _get_or_create_return(connection=connection, data=data)
@@ -309,15 +380,14 @@ def return_apply_event(*, connection: Connection, event: InboundReturnEvent, web
     if return_obj.state in _CANCELLED_STATES and previous_state not in _CANCELLED_STATES:
         _notify_rmas(return_obj=return_obj, change="cancelled", webhook_id=webhook_id)
     elif created or changed or lines_changed:
-        _notify_rmas(return_obj=return_obj, change="created" if created else "updated", webhook_id=webhook_id)
+        change = "created" if created else "updated"
+        _notify_rmas(return_obj=return_obj, change=change, webhook_id=webhook_id, order_lookup=order_lookup)
     if new_labels:
-        _notify_rmas(return_obj=return_obj, change="label_created", webhook_id=webhook_id)
+        _notify_rmas(return_obj=return_obj, change="label_created", webhook_id=webhook_id, order_lookup=order_lookup)
     return return_obj
 
 
 def _require_return(*, connection: Connection, platform: str, external_id: str) -> Return:
-    from integrations.services.webhooks import WebhookRetryLater
-
     return_obj = _lock_return(connection=connection, platform=platform, external_id=external_id)
     if return_obj is None:
         # Usually the return event is still in flight: retry shortly rather than lose the label.
@@ -327,11 +397,18 @@ def _require_return(*, connection: Connection, platform: str, external_id: str) 
 
 @transaction.atomic(savepoint=False)
 def return_label_apply(
-    *, connection: Connection, event: InboundLabelEvent, webhook_id: int | None, missing_ok: bool = False
+    *,
+    connection: Connection,
+    event: InboundLabelEvent,
+    webhook_id: int | None,
+    missing_ok: bool = False,
+    order_lookup: OrderLookup | None = None,
 ) -> ReturnShipment | None:
-    """Create or update one label of a return, write the timeline and tell RMA planning."""
-    from integrations.services.webhooks import WebhookRetryLater
+    """Create or update one label of a return, write the timeline and tell RMA planning.
 
+    missing_ok (or the event's if_return_known): a label of a return we do not hold is dropped
+    instead of retried. order_lookup: from return_label_prepare, made before the transaction."""
+    missing_ok = missing_ok or event.if_return_known
     if not event.shipment.shipment_key:
         return None
     try:
@@ -357,7 +434,7 @@ def return_label_apply(
         data={"shipment_key": shipment.shipment_key, "status": shipment.status},
         webhook_id=webhook_id,
     )
-    _notify_rmas(return_obj=return_obj, change=change, webhook_id=webhook_id)
+    _notify_rmas(return_obj=return_obj, change=change, webhook_id=webhook_id, order_lookup=order_lookup)
     return shipment
 
 

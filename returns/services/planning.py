@@ -25,7 +25,14 @@ from returns.models import (
     RmaNumberSequence,
     TimelineEvent,
 )
-from returns.services.routing import Route, line_route
+from returns.services.routing import (
+    OrderLookup,
+    Route,
+    line_route,
+    order_lookup_cached,
+    order_lookup_fetch,
+    order_lookup_needed,
+)
 from returns.services.timeline import timeline_add
 from warehouses.selectors import sku_map
 
@@ -185,13 +192,14 @@ def _live_shipments(*, return_obj: Return) -> list[ReturnShipment]:
     return sorted((s for s in return_obj.shipments.all() if not s.cancelled), key=lambda s: s.pk)
 
 
-def _groups(*, return_obj: Return, lines: list[ReturnLine]) -> tuple[list[PlannedGroup], list[ReturnLine]]:
+def _groups(
+    *, return_obj: Return, lines: list[ReturnLine], order_lookup: OrderLookup | None, memo: dict
+) -> tuple[list[PlannedGroup], list[ReturnLine]]:
     shipments = _live_shipments(return_obj=return_obj)
     groups: OrderedDict[tuple[int, int, int | None], PlannedGroup] = OrderedDict()
     unrouted = []
-    memo: dict = {}  # one destination / fulfilment / default look-up per return, not per line
     for line in lines:
-        route = line_route(return_obj=return_obj, line=line, memo=memo)
+        route = line_route(return_obj=return_obj, line=line, order_lookup=order_lookup, memo=memo)
         if route is None:
             unrouted.append(line)
             continue
@@ -206,22 +214,36 @@ def _lock(*, return_obj: Return) -> Return:
     return Return.objects.select_for_update(of=("self",)).select_related("store").get(pk=return_obj.pk)
 
 
-def rmas_plan(*, return_obj: Return, webhook_id: int | None = None, locked: bool = False) -> list[RMA]:
+def rmas_plan(
+    *,
+    return_obj: Return,
+    webhook_id: int | None = None,
+    locked: bool = False,
+    order_lookup: OrderLookup | None = None,
+) -> list[RMA]:
     """Create the pending RMAs a return still needs (one per warehouse × parcel) and queue their pushes.
 
     Idempotent: lines already on a live RMA at the same warehouse are skipped, so a repeated
-    trigger creates nothing. Routing (which may ask a WMS) runs before the lock is taken.
+    trigger creates nothing.
 
     locked=True says the caller read return_obj (with its store) under select_for_update in the
     current transaction and saved what it changed (the intake does): planners of the return are
     already serialised, so it is neither read nor locked again. Outside a transaction the flag
     is ignored. Lines and shipments come from return_obj's prefetch cache when it has one.
+
+    order_lookup: what the WMSs said about the order, asked before the caller's transaction
+    (the intake's prepare step). Without it, a caller holding the lock gets only a cached answer
+    (no request while a lock is held); an unlocked return is looked up here, before the lock.
     """
     from returns.services.rmas import rma_push_enqueue
 
     held = locked and transaction.get_connection(router.db_for_write(Return)).in_atomic_block
     lines = _lines(return_obj=return_obj)
-    groups, unrouted = _groups(return_obj=return_obj, lines=lines)
+    memo: dict = {}  # one destination / fulfilment / default look-up per return, not per line
+    if order_lookup is None and order_lookup_needed(return_obj=return_obj, lines=lines, memo=memo):
+        fetch = order_lookup_cached if held else order_lookup_fetch
+        order_lookup = fetch(return_obj=return_obj)
+    groups, unrouted = _groups(return_obj=return_obj, lines=lines, order_lookup=order_lookup, memo=memo)
     created: list[RMA] = []
     # No savepoint: nothing here catches an error, so one would only cost two statements; an
     # error still rolls back the caller's whole transaction (or this one, outside any).

@@ -108,7 +108,7 @@ def _rma_state(connection: Connection, event: InboundWarehouseReturnEvent) -> tu
 
 def _reconcile_platform(connection: Connection, since: dt.datetime, now: dt.datetime, result: ReconcileResult) -> None:
     """The platform's returns changed since `since`, mapped by the webhook mappers and applied like webhooks."""
-    from returns.services.intake import return_apply_event
+    from returns.services.intake import return_apply_event, return_event_prepare
 
     client = get_returns_platform_client(connection=connection)
     for event in client.returns_changed_since(since=since, until=now, max_pages=settings.RECONCILE_MAX_PAGES):
@@ -120,7 +120,11 @@ def _reconcile_platform(connection: Connection, since: dt.datetime, now: dt.date
             store_id=connection.store_id, platform=data.platform, external_id=data.external_id
         ).first()
         before = (existing.platform_updated_at, existing.state) if existing else None
-        return_obj = return_apply_event(connection=connection, event=event, webhook_id=None)
+        # Like a webhook: the order lookup routing may need is asked before the intake's transaction.
+        prepared = return_event_prepare(connection=connection, event=event)
+        return_obj = return_apply_event(
+            connection=connection, event=event, webhook_id=None, order_lookup=prepared.order_lookup
+        )
         return_obj.refresh_from_db()
         after = (return_obj.platform_updated_at, return_obj.state)
         if before == after:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -50,6 +50,9 @@ from integrations.models import Connection, Store
 from integrations.registry import get_declaration, get_warehouse_client
 from returns.models import RMA, Return, TimelineEvent
 from returns.services.timeline import timeline_add
+
+if TYPE_CHECKING:
+    from returns.services.routing import OrderLookup
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +135,12 @@ def rma_trigger_met(*, return_obj: Return) -> bool:
 
 
 def rmas_on_return_changed(
-    *, return_obj: Return, change: str, webhook_id: int | None = None, locked: bool = False
+    *,
+    return_obj: Return,
+    change: str,
+    webhook_id: int | None = None,
+    locked: bool = False,
+    order_lookup: "OrderLookup | None" = None,
 ) -> None:
     """React to a return change from the intake.
 
@@ -143,6 +151,7 @@ def rmas_on_return_changed(
     locked: return_obj was read with its store under select_for_update in the current transaction
     and saved (the intake's): used as it is, and planning is told the row is locked (and reads
     the lines and shipments the intake left in its prefetch cache). Otherwise it is read again.
+    order_lookup: the WMSs' answer about the order, asked before the caller's transaction.
     """
     from returns.services.planning import rmas_plan
 
@@ -156,7 +165,7 @@ def rmas_on_return_changed(
         logger.warning("unknown return change %r", change)
         return
     if return_obj.store.is_active and rma_trigger_met(return_obj=return_obj):
-        rmas_plan(return_obj=return_obj, webhook_id=webhook_id, locked=locked)
+        rmas_plan(return_obj=return_obj, webhook_id=webhook_id, locked=locked, order_lookup=order_lookup)
     if change in LABEL_CHANGES or change == "updated":
         for rma in return_obj.rmas.filter(status=RMA.Status.SUBMITTED):
             if _tracking_numbers(rma) != list(rma.pushed_tracking_numbers or []):

@@ -9,7 +9,7 @@
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -86,13 +86,47 @@ def _from_fulfillment(*, return_obj: Return, line: ReturnLine, memo: dict | None
     return None
 
 
-def _order_lookup(*, return_obj: Return) -> tuple[int, OrderRef] | None:
-    """Ask each active warehouse connection of the store for the order; cached an hour, misses too."""
-    key = f"rma-routing:order:{return_obj.store_id}:{return_obj.order_name or return_obj.order_number}"
-    cached = cache.get(key)
+@dataclass(frozen=True)
+class OrderLookup:
+    """What the store's warehouse systems said about one order: asked before any transaction opens,
+    then handed to planning, which never calls a WMS while it holds the return's lock."""
+
+    connection_id: int | None = None
+    order: OrderRef | None = None
+
+
+def _order_lookup_key(return_obj: Return) -> str:
+    return f"rma-routing:order:{return_obj.store_id}:{return_obj.order_name or return_obj.order_number}"
+
+
+def order_lookup_needed(*, return_obj: Return, lines: Iterable[ReturnLine], memo: dict | None = None) -> bool:
+    """Whether routing would ask the WMSs for the order: some line has neither a mapped platform
+    destination nor a known fulfilment (database reads only; the objects may be unsaved).
+
+    `memo`: shared with the line_route calls that follow, so each look-up runs once."""
+    if not (return_obj.order_name or return_obj.order_number):
+        return False
+    memo = {} if memo is None else memo
+    return any(_known_route(return_obj=return_obj, line=line, memo=memo) is None for line in lines)
+
+
+def order_lookup_cached(*, return_obj: Return) -> OrderLookup | None:
+    """An earlier lookup of the order, from the cache (None: never asked, or expired)."""
+    cached = cache.get(_order_lookup_key(return_obj))
+    if cached is None:
+        return None
+    return OrderLookup(*cached) if cached else OrderLookup()
+
+
+def order_lookup_fetch(*, return_obj: Return) -> OrderLookup:
+    """Ask each active warehouse connection of the store for the order; cached an hour, misses too.
+
+    Network: call it before any transaction opens (the intake's prepare step, or planning of an
+    unlocked return before it takes the lock)."""
+    cached = order_lookup_cached(return_obj=return_obj)
     if cached is not None:
-        return tuple(cached) if cached else None
-    found: tuple[int, OrderRef] | None = None
+        return cached
+    found = OrderLookup()
     connections = Connection.objects.filter(
         store_id=return_obj.store_id, role=Connection.Role.WAREHOUSE, status=Connection.Status.ACTIVE
     ).order_by("id")
@@ -113,17 +147,18 @@ def _order_lookup(*, return_obj: Return) -> tuple[int, OrderRef] | None:
             logger.info("order lookup failed on connection %s: %s", connection.pk, type(exc).__name__)
             continue
         if ref is not None:
-            found = (connection.pk, ref)
+            found = OrderLookup(connection_id=connection.pk, order=ref)
             break
-    cache.set(key, found or (), ORDER_LOOKUP_CACHE_SECONDS)
+    cache.set(
+        _order_lookup_key(return_obj),
+        (found.connection_id, found.order) if found.order else (),
+        ORDER_LOOKUP_CACHE_SECONDS,
+    )
     return found
 
 
-def line_route(*, return_obj: Return, line: ReturnLine, lookup: bool = True, memo: dict | None = None) -> Route | None:
-    """The warehouse location this line goes to, and why; None when nothing routes it.
-
-    `memo` (a dict shared by the lines of one return) makes the per-return look-ups run once.
-    """
+def _known_route(*, return_obj: Return, line: ReturnLine, memo: dict | None) -> Route | None:
+    """What the store's own data says: the platform's mapped destination, else the fulfilling warehouse."""
     destination = line.destination_key or return_obj.destination_id
     location = _memo(
         memo,
@@ -134,18 +169,33 @@ def line_route(*, return_obj: Return, line: ReturnLine, lookup: bool = True, mem
     )
     if location is not None:
         return Route(location, f"platform destination {destination}")
-    route = _from_fulfillment(return_obj=return_obj, line=line, memo=memo)
+    return _from_fulfillment(return_obj=return_obj, line=line, memo=memo)
+
+
+def line_route(
+    *, return_obj: Return, line: ReturnLine, order_lookup: OrderLookup | None = None, memo: dict | None = None
+) -> Route | None:
+    """The warehouse location this line goes to, and why; None when nothing routes it. Never calls a WMS:
+    `order_lookup` is what the WMSs said about the order, asked beforehand (order_lookup_fetch).
+
+    `memo` (a dict shared by the lines of one return) makes the per-return look-ups run once.
+    """
+    route = _known_route(return_obj=return_obj, line=line, memo=memo)
     if route is not None:
         return route
-    if lookup and (return_obj.order_name or return_obj.order_number):
-        found = _order_lookup(return_obj=return_obj)
-        if found is not None:
-            connection_id, ref = found
-            location = wh.location_for_warehouse_code(
-                store_id=return_obj.store_id, warehouse_code=ref.warehouse_code, connection_id=connection_id
-            )
-            if location is not None:
-                return Route(location, f"order found in the WMS at {location.warehouse_label}")
+    if order_lookup is not None and order_lookup.order is not None:
+        location = _memo(
+            memo,
+            ("looked-up", order_lookup.connection_id, order_lookup.order.warehouse_code),
+            functools.partial(
+                wh.location_for_warehouse_code,
+                store_id=return_obj.store_id,
+                warehouse_code=order_lookup.order.warehouse_code,
+                connection_id=order_lookup.connection_id,
+            ),
+        )
+        if location is not None:
+            return Route(location, f"order found in the WMS at {location.warehouse_label}")
     location = _memo(memo, ("default",), lambda: wh.location_default(store_id=return_obj.store_id))
     if location is not None:
         return Route(location, "store default location")

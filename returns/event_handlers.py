@@ -1,0 +1,130 @@
+"""How returns takes what integrations receives: its handlers for the neutral inbound events and hooks.
+
+Registered with integrations.handlers in ReturnsConfig.ready, so integrations never imports
+returns' services. Each `prepare` runs before any transaction (it may call a provider: the WMS
+order lookup for routing, the platform's shipment details); each `apply` runs in the webhook's
+processing transaction and makes no request. They call the services through their modules
+(intake.return_apply_event), so a test that replaces a service replaces it here too.
+"""
+
+from dataclasses import dataclass
+
+from integrations.handlers import (
+    connection_activated,
+    inbound_event_handler_register,
+    store_created,
+    webhook_replayed,
+)
+from integrations.inbound import (
+    InboundHappyReturnsShipmentEvent,
+    InboundLabelEvent,
+    InboundLabelRequestEvent,
+    InboundReturnEvent,
+    InboundWarehouseReturnEvent,
+)
+from integrations.models import Connection, InboundWebhook, Store
+from integrations.registry import get_returns_platform_client
+from returns.selectors import return_for_webhook
+from returns.services import intake, warehouse_events
+from returns.services.intake import PreparedReturnEvent
+from returns.services.outcomes import status_mappings_ensure
+from returns.services.rmas import rmas_requeue_for_connection
+from returns.services.timeline import timeline_add
+
+
+def _return_apply(*, connection: Connection, prepared: PreparedReturnEvent, webhook_id: int | None) -> str:
+    assert isinstance(prepared.event, InboundReturnEvent)  # noqa: S101 (registered for return events only)
+    intake.return_apply_event(
+        connection=connection, event=prepared.event, webhook_id=webhook_id, order_lookup=prepared.order_lookup
+    )
+    return ""
+
+
+def _label_apply(*, connection: Connection, prepared: PreparedReturnEvent, webhook_id: int | None) -> str:
+    assert isinstance(prepared.event, InboundLabelEvent)  # noqa: S101 (registered for label events only)
+    intake.return_label_apply(
+        connection=connection, event=prepared.event, webhook_id=webhook_id, order_lookup=prepared.order_lookup
+    )
+    return ""
+
+
+def _return_prepare(*, connection: Connection, event: InboundReturnEvent) -> PreparedReturnEvent:
+    return intake.return_event_prepare(connection=connection, event=event)
+
+
+def _label_prepare(*, connection: Connection, event: InboundLabelEvent) -> PreparedReturnEvent:
+    return intake.return_label_prepare(connection=connection, event=event)
+
+
+def _warehouse_prepare(
+    *, connection: Connection, event: InboundWarehouseReturnEvent
+) -> warehouse_events.PreparedWarehouseEvent:
+    return warehouse_events.rma_warehouse_event_prepare(connection=connection, event=event)
+
+
+def _warehouse_apply(
+    *, connection: Connection, prepared: warehouse_events.PreparedWarehouseEvent, webhook_id: int | None
+) -> str:
+    return warehouse_events.rma_warehouse_event_apply(connection=connection, prepared=prepared, webhook_id=webhook_id)
+
+
+def _label_request_apply(*, connection: Connection, prepared: InboundLabelRequestEvent, webhook_id: int | None) -> str:
+    intake.return_label_request_apply(connection=connection, event=prepared, webhook_id=webhook_id)
+    return ""
+
+
+@dataclass(frozen=True)
+class _ShipmentLabels:
+    labels: tuple[PreparedReturnEvent, ...]
+
+
+def _shipment_labels_prepare(*, connection: Connection, event: InboundHappyReturnsShipmentEvent) -> _ShipmentLabels:
+    """The event names only a shipment: the platform's client fetches it as label events."""
+    completed = get_returns_platform_client(connection=connection).inbound_event_enrich(event=event)
+    return _ShipmentLabels(
+        tuple(
+            intake.return_label_prepare(connection=connection, event=label)
+            for label in completed
+            if isinstance(label, InboundLabelEvent)
+        )
+    )
+
+
+def _shipment_labels_apply(*, connection: Connection, prepared: _ShipmentLabels, webhook_id: int | None) -> str:
+    for label in prepared.labels:
+        _label_apply(connection=connection, prepared=label, webhook_id=webhook_id)
+    return ""
+
+
+def _store_created(*, store: Store) -> None:
+    # The default warehouse-outcome mappings exist from the start, so support sees and edits them.
+    status_mappings_ensure(store_id=store.pk)
+
+
+def _connection_activated(*, connection: Connection) -> None:
+    rmas_requeue_for_connection(connection_id=connection.pk)
+
+
+def _webhook_replayed(*, webhook: InboundWebhook) -> None:
+    return_obj = return_for_webhook(webhook=webhook)
+    if return_obj is not None:
+        timeline_add(
+            return_obj=return_obj,
+            kind="webhook_replayed",
+            message=f"Webhook #{webhook.pk} replayed by support",
+            webhook_id=webhook.pk,
+        )
+
+
+def register() -> None:
+    """Tell integrations which returns service takes each event and hook."""
+    inbound_event_handler_register(InboundReturnEvent, prepare=_return_prepare, apply=_return_apply)
+    inbound_event_handler_register(InboundLabelEvent, prepare=_label_prepare, apply=_label_apply)
+    inbound_event_handler_register(InboundLabelRequestEvent, apply=_label_request_apply)
+    inbound_event_handler_register(
+        InboundHappyReturnsShipmentEvent, prepare=_shipment_labels_prepare, apply=_shipment_labels_apply
+    )
+    inbound_event_handler_register(InboundWarehouseReturnEvent, prepare=_warehouse_prepare, apply=_warehouse_apply)
+    store_created.register(_store_created)
+    connection_activated.register(_connection_activated)
+    webhook_replayed.register(_webhook_replayed)
