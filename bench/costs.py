@@ -40,7 +40,7 @@ def pipeline_cost(*, wiring: Wiring, lines: int, tag: str = "") -> PipelineCost:
     from integrations.models import Connection
     from integrations.services.webhooks import webhook_process, webhook_receive
     from returns.models import RMA
-    from returns.services.rmas import rma_push
+    from returns.services.rmas.push import rma_push
 
     token = Connection.objects.get(pk=wiring.loop_connection_id).endpoint_token
     key = f"Q{tag}{lines}x{uuid.uuid4().hex[:6]}"

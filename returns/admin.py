@@ -133,7 +133,7 @@ class RMAAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry push", permissions=["change"])
     def retry_push(self, request: HttpRequest, queryset: QuerySet[RMA]) -> None:
-        from returns.services.rmas import rma_retry
+        from returns.services.rmas.support import rma_retry
 
         run_for_each(self, request, queryset, lambda rma: rma_retry(rma_id=rma.pk), done="Queued for another push")
 
@@ -149,7 +149,7 @@ class RMAAdmin(admin.ModelAdmin):
         )
         if confirm is not None:
             return confirm
-        from returns.services.rmas import rma_cancel
+        from returns.services.rmas.support import rma_cancel
 
         run_for_each(
             self,

@@ -72,7 +72,7 @@ class RmaRetryApi(StoreScopedMixin, ApiView):
 
     @extend_schema(request=None)
     def post(self, request: Request, pk: int) -> Response:
-        from returns.services.rmas import rma_retry
+        from returns.services.rmas.support import rma_retry
 
         rma = self.get_object()
         rma_retry(rma_id=rma.pk)
@@ -87,7 +87,7 @@ class RmaCancelApi(StoreScopedMixin, ApiView):
     OutputSerializer = s.RmaOutputSerializer
 
     def post(self, request: Request, pk: int) -> Response:
-        from returns.services.rmas import rma_cancel
+        from returns.services.rmas.support import rma_cancel
 
         rma = self.get_object()
         rma_cancel(rma_id=rma.pk, reason=self.validated_input()["reason"])

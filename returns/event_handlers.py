@@ -28,7 +28,7 @@ from returns.selectors import return_for_webhook
 from returns.services import intake, warehouse_events
 from returns.services.intake import PreparedReturnEvent
 from returns.services.outcomes import status_mappings_ensure
-from returns.services.rmas import rmas_requeue_for_connection
+from returns.services.rmas.sweeps import rmas_requeue_for_connection
 from returns.services.timeline import timeline_add
 
 

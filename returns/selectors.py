@@ -1,7 +1,7 @@
 """Reads over returns and RMAs, including the provider-neutral payload an RMA is pushed with."""
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from integrations.base import RmaLinePayload, RmaPayload
 from integrations.inbound import (
@@ -11,34 +11,28 @@ from integrations.inbound import (
     InboundWarehouseReturnEvent,
     WebhookParseError,
 )
-from integrations.models import ApiCall, InboundWebhook
+from integrations.models import InboundWebhook
 from integrations.registry import UnknownProvider, get_webhook_handler
-from returns.models import RMA, Return, ReturnShipment, RMALine, TimelineEvent
-from returns.services.planning import disposition_for, reason_category, rules_for_store
+from returns.dispositions import disposition_for
+from returns.models import RMA, DispositionRule, Return, ReturnShipment, RMALine, TimelineEvent
+from returns.reasons import reason_category
 from warehouses.selectors import fulfillment_order_refs
 
 RMA_RELATIONS = ("store", "return_obj", "warehouse_connection", "location", "shipment")
 
 
+def disposition_rules_for_store(*, store_id: int) -> list[DispositionRule]:
+    """The store's disposition rules, by priority (the order disposition_for expects)."""
+    return list(DispositionRule.objects.filter(store_id=store_id).order_by("priority", "id"))
+
+
+def return_label_exists(*, return_obj: Return) -> bool:
+    """The return has a live label (tracking number or label URL), the on_label_created trigger."""
+    return return_obj.shipments.filter(cancelled=False).exclude(tracking_number="", label_url="").exists()
+
+
 def rma_with_relations(*, rma_id: int) -> RMA:
     return RMA.objects.select_related(*RMA_RELATIONS).get(pk=rma_id)
-
-
-def rma_locked_for_push(*, rma_id: int) -> tuple[RMA, bool] | None:
-    """The RMA row locked for update (only its own row: the joins are nullable) with what a push
-    reads, and whether a create request was ever logged for it (a support retry resets the
-    attempt counter, not the history), in one statement."""
-    create_calls = ApiCall.objects.filter(rma_id=OuterRef("pk"), operation="rma_create")
-    try:  # get(), not first(): no ORDER BY to compile
-        rma = (
-            RMA.objects.select_for_update(of=("self",))
-            .select_related(*RMA_RELATIONS)
-            .annotate(create_call_logged=Exists(create_calls))
-            .get(pk=rma_id)
-        )
-    except RMA.DoesNotExist:
-        return None
-    return rma, bool(rma.create_call_logged)
 
 
 def rma_lines_with_return_lines(*, rma: RMA) -> list[RMALine]:
@@ -60,6 +54,11 @@ def rma_shipments(*, rma: RMA, rma_lines: list[RMALine] | None = None) -> list[R
     return [s for s in shipments if not s.line_keys or keys & {str(k) for k in s.line_keys}]
 
 
+def rma_tracking_numbers(*, rma: RMA) -> list[str]:
+    """The tracking numbers of the RMA's live parcels, in order, without repeats."""
+    return list(dict.fromkeys(s.tracking_number for s in rma_shipments(rma=rma) if s.tracking_number))
+
+
 def order_external_id_cache_key(*, connection_id: int, order_name: str) -> str:
     return f"wms-order-id:{connection_id}:{order_name}"
 
@@ -77,7 +76,7 @@ def rma_payload_build(*, rma: RMA) -> RmaPayload:
     return_obj = rma.return_obj
     store = rma.store
     connection = rma.warehouse_connection
-    rules = rules_for_store(store_id=store.pk)
+    rules = disposition_rules_for_store(store_id=store.pk)
     return_lines = list(return_obj.lines.all())
     rma_lines = rma_lines_with_return_lines(rma=rma)
     lines = []

@@ -14,7 +14,7 @@ def _final(task: Task[Any, Any]) -> bool:
 
 def _run(task: Task[Any, Any], service: Callable[..., Any], **ids: int) -> str:
     """Run a service that returns a PushOutcome, turning its retry and a locked database into task retries."""
-    from returns.services.rmas import push_countdown
+    from returns.retry_policy import push_countdown
 
     try:
         outcome = service(**ids, final_attempt=_final(task), retries=task.request.retries)
@@ -31,7 +31,7 @@ def _run(task: Task[Any, Any], service: Callable[..., Any], **ids: int) -> str:
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def rma_push(self: Task[Any, Any], rma_id: int) -> str:
     """Push one RMA to its WMS; retries only transient failures, with the service's countdown."""
-    from returns.services.rmas import rma_push as service
+    from returns.services.rmas.push import rma_push as service
 
     return _run(self, service, rma_id=rma_id)
 
@@ -39,7 +39,7 @@ def rma_push(self: Task[Any, Any], rma_id: int) -> str:
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def rma_tracking_push(self: Task[Any, Any], rma_id: int) -> str:
     """Send a submitted RMA's new tracking numbers to the WMS."""
-    from returns.services.rmas import rma_tracking_push as service
+    from returns.services.rmas.later_changes import rma_tracking_push as service
 
     return _run(self, service, rma_id=rma_id)
 
@@ -47,7 +47,7 @@ def rma_tracking_push(self: Task[Any, Any], rma_id: int) -> str:
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def rma_cancel_push(self: Task[Any, Any], rma_id: int) -> str:
     """Cancel an RMA at its WMS."""
-    from returns.services.rmas import rma_cancel_push as service
+    from returns.services.rmas.later_changes import rma_cancel_push as service
 
     return _run(self, service, rma_id=rma_id)
 
@@ -55,7 +55,7 @@ def rma_cancel_push(self: Task[Any, Any], rma_id: int) -> str:
 @shared_task
 def rmas_sweep_pending() -> int:
     """Re-publish pending RMAs never pushed (beat: every minute, see config/celery.py)."""
-    from returns.services.rmas import rmas_sweep_pending as service
+    from returns.services.rmas.sweeps import rmas_sweep_pending as service
 
     return service()
 

@@ -524,7 +524,7 @@ def test_rotate_endpoint_url_asks_first_then_shows_the_new_url(
 def test_retry_push_calls_rma_retry(staff_client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     rma = RMAFactory()
     calls: list[int] = []
-    stub_service(monkeypatch, "returns.services.rmas", "rma_retry", lambda *, rma_id: calls.append(rma_id))
+    stub_service(monkeypatch, "returns.services.rmas.support", "rma_retry", lambda *, rma_id: calls.append(rma_id))
 
     response = _run_action(staff_client, rma.__class__, "retry_push", [rma.pk])
 
@@ -539,7 +539,10 @@ def test_cancel_rma_asks_first_then_cancels_with_a_reason(
     rma = RMAFactory()
     calls: list[tuple[int, str]] = []
     stub_service(
-        monkeypatch, "returns.services.rmas", "rma_cancel", lambda *, rma_id, reason: calls.append((rma_id, reason))
+        monkeypatch,
+        "returns.services.rmas.support",
+        "rma_cancel",
+        lambda *, rma_id, reason: calls.append((rma_id, reason)),
     )
 
     confirm = _run_action(staff_client, rma.__class__, "cancel_rma", [rma.pk])

@@ -127,3 +127,15 @@ def test_every_neutral_event_has_a_handler_registered_by_an_app() -> None:
     assert set(inbound_event_types()) == handled
     with pytest.raises(LookupError):
         inbound_event_handler(IgnoredEvent)
+
+
+def test_selectors_only_read() -> None:
+    """A row lock is a write's business: selectors never take one (rma_lock_for_push is a service)."""
+    locking = {
+        str(path.relative_to(ROOT))
+        for path in _python_files("integrations", "returns", "warehouses")
+        if path.name == "selectors.py"
+        if "select_for_update"
+        in {n.attr for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Attribute)}
+    }
+    assert locking == set()

@@ -37,7 +37,8 @@ ALLOW_PRIVATE_PROVIDER_URLS = env.bool("ALLOW_PRIVATE_PROVIDER_URLS", default=Fa
 # Days to keep processed webhooks and API calls; pending and failed ones are kept regardless.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=30)
 
-# RMA pushes (read in returns/services/rmas.py with these defaults; declared here so they are tunable).
+# RMA pushes (read in returns/services/rmas/ and returns/retry_policy.py with these defaults; declared here so they
+# are tunable).
 # The first retry waits about this long, doubling each time up to CELERY_MAX_COUNTDOWN_SECONDS.
 RMA_PUSH_BACKOFF_SECONDS = env.float("RMA_PUSH_BACKOFF_SECONDS", default=10)
 # One worker at a time per RMA: longer than a task can run (its hard time limit) plus a margin.

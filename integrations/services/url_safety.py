@@ -122,3 +122,23 @@ def url_check_safe(*, url: str, allow_private: bool | None = None) -> str:
                 "use the public URL of the service."
             )
     return url
+
+
+# -- sandbox and test addresses -------------------------------------------------------------
+# Test data (a test return, a sandbox store) may only reach these; see returns/services/rmas/sandbox_guard.py.
+
+SANDBOX_HOST_SUFFIXES = (".local", ".localhost", ".test", ".invalid")
+
+
+def is_sandbox_url(url: str) -> bool:
+    """A loopback / private-test host, a provider sandbox host, or our own /sandbox/ fakes."""
+    if not url:
+        return False
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in ("localhost", "127.0.0.1", "::1") or host.endswith(SANDBOX_HOST_SUFFIXES):
+        return True
+    if "sandbox" in host.split(".")[0] or ".sandbox." in f".{host}.":
+        return True
+    own = urlsplit(settings.PUBLIC_BASE_URL)
+    return host == (own.hostname or "").lower() and parts.path.startswith("/sandbox/")

@@ -1,6 +1,6 @@
 """Default status mappings for stores that exist already (new stores get them on first use, in code).
 
-Kept in sync by hand with returns/services/outcomes.py DEFAULT_STATUS_MAPPINGS: a migration must
+Kept in sync by hand with returns/warehouse_outcomes.py DEFAULT_STATUS_MAPPINGS: a migration must
 not import app code that may change later.
 """
 

@@ -24,7 +24,7 @@ from integrations.inbound import (
 )
 from integrations.models import Connection
 from returns.models import Platform, Return, ReturnLine, ReturnShipment, TimelineEvent
-from returns.services.rmas import rmas_on_return_changed
+from returns.services.rmas.triggers import rmas_on_return_changed
 from returns.services.routing import OrderLookup, order_lookup_fetch, order_lookup_needed
 from returns.services.timeline import timeline_add
 

@@ -40,9 +40,17 @@ from integrations.exceptions import (
 )
 from integrations.models import ApiCall, Connection, Store
 from integrations.registry import get_declaration, get_returns_platform_client
+from integrations.services.url_safety import is_sandbox_url
 from returns.models import RMA, Platform, PlatformAction, Return, StatusMapping, TimelineEvent, WarehouseOutcome
-from returns.services.rmas import PushOutcome, is_sandbox_url, push_countdown
+from returns.retry_policy import PushOutcome, push_countdown
 from returns.services.timeline import timeline_add
+from returns.warehouse_outcomes import (
+    DEFAULT_STATUS_MAPPINGS,
+    RESOLVED_RMA_STATUSES,
+    platform_note,
+    received_summary,
+    return_outcome,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,18 +61,6 @@ FLAG_QUEUED = "flag_queued"
 RECORDED = "recorded"
 FAILED = "failed"
 QUEUED = (PROCESS_QUEUED, FLAG_QUEUED)
-RESOLVED_RMA_STATUSES = (RMA.Status.RECEIVED, RMA.Status.CANCELLED)
-
-# Sensible defaults: good and complete → process; anything else → a human looks, told what arrived.
-DEFAULT_STATUS_MAPPINGS: dict[str, tuple[str, str]] = {
-    WarehouseOutcome.FULLY_RECEIVED: (PlatformAction.PROCESS, ""),
-    WarehouseOutcome.SHORT: (PlatformAction.FLAG, "Short receipt: {summary}"),
-    WarehouseOutcome.EXCESS: (PlatformAction.FLAG, "More than expected arrived: {summary}"),
-    WarehouseOutcome.DAMAGED: (PlatformAction.FLAG, "Damaged or not resellable: {summary}"),
-    WarehouseOutcome.CANCELLED: (PlatformAction.IGNORE, ""),
-}
-# Worst first: the return's outcome is the worst of its RMAs'.
-_SEVERITY = (WarehouseOutcome.DAMAGED, WarehouseOutcome.SHORT, WarehouseOutcome.EXCESS, WarehouseOutcome.FULLY_RECEIVED)
 
 
 # -- status mappings --------------------------------------------------------------------------
@@ -93,44 +89,6 @@ def status_mapping_resolve(*, store_id: int, outcome: str) -> StatusMapping:
 # -- evaluating a return's outcome ------------------------------------------------------------
 
 
-def return_outcome(*, rmas: list[RMA]) -> str | None:
-    """The return's warehouse outcome, or None while an RMA is unresolved.
-
-    All cancelled → cancelled. Some cancelled and others received → short: goods the platform
-    expects will not arrive.
-    """
-    if not rmas or any(r.status not in RESOLVED_RMA_STATUSES for r in rmas):
-        return None
-    received = [r for r in rmas if r.status == RMA.Status.RECEIVED]
-    if not received:
-        return WarehouseOutcome.CANCELLED
-    outcomes = {r.outcome or WarehouseOutcome.FULLY_RECEIVED for r in received}
-    if len(received) < len(rmas):
-        outcomes.add(WarehouseOutcome.SHORT)
-    return next(o for o in _SEVERITY if o in outcomes)
-
-
-def received_summary(*, rmas: list[RMA]) -> str:
-    """What arrived, per RMA and SKU: "RMA 1077 at CA1: 1 of 2 × CAP-NVY (good, restocked)"."""
-    parts = []
-    for rma in rmas:
-        if rma.status == RMA.Status.CANCELLED:
-            parts.append(f"RMA {rma.number} cancelled")
-            continue
-        where = f" at {rma.location.warehouse_label}" if rma.location else ""
-        lines = []
-        for line in rma.lines.all():
-            words = sorted(
-                {str(d.get(k)) for d in line.receiving_details or [] for k in ("condition", "disposition") if d.get(k)}
-            )
-            if not words and line.restocked_quantity:
-                words = ["restocked"]
-            detail = f" ({', '.join(words)})" if words else ""
-            lines.append(f"{line.received_quantity} of {line.quantity} × {line.sku}{detail}")
-        parts.append(f"RMA {rma.number}{where}: {'; '.join(lines) or 'nothing'}")
-    return " | ".join(parts)
-
-
 def _platform_connection(return_obj: Return) -> Connection | None:
     if return_obj.connection_id:
         return return_obj.connection
@@ -144,16 +102,6 @@ def _platform_label(return_obj: Return, client: ReturnsPlatformClient | None = N
     if client is not None and client.mode_label:
         return f"{label} ({client.mode_label})"
     return label
-
-
-def _note(mapping: StatusMapping, *, outcome: str, summary: str) -> str:
-    template = mapping.note_template or DEFAULT_STATUS_MAPPINGS[outcome][1] or "{summary}"
-    try:
-        text = template.format(summary=summary)
-    except (KeyError, IndexError, ValueError):
-        # A template with other braces is used as written, with what arrived after it.
-        text = f"{template} {summary}"
-    return f"Backhaul: {text}"
 
 
 def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, found_by: str = "") -> str:
@@ -213,7 +161,7 @@ def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, fo
             return PlatformAction.IGNORE
         state = PROCESS_QUEUED if mapping.action == PlatformAction.PROCESS else FLAG_QUEUED
         if state == FLAG_QUEUED:
-            data["note"] = _note(mapping, outcome=outcome, summary=summary)
+            data["note"] = platform_note(note_template=mapping.note_template, outcome=outcome, summary=summary)
         _decide(return_obj, state)
         verb = "process" if state == PROCESS_QUEUED else "flag with a note"
         timeline_add(

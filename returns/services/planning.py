@@ -1,23 +1,19 @@
-"""RMA planning, numbering and building rules (product.md flows 2-4)."""
+"""RMA planning: routing lines to warehouses, grouping them into RMAs, numbering them (product.md flows 2-4).
+
+The rules it applies are pure modules outside services/: returns.dispositions, returns.reasons,
+returns.rma_numbers, returns.parcels.
+"""
 
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import NotSupportedError, connections, router, transaction
 from django.utils import timezone
 
-from integrations.providers._common import (
-    REASON_CHANGED_MIND,
-    REASON_EXCHANGE,
-    REASON_INCORRECT_PRODUCT,
-    REASON_UNDELIVERABLE,
-    REASON_UNKNOWN,
-)
+from returns.dispositions import INSTRUCTION_CAUTION, disposition_for
 from returns.models import (
     RMA,
     DispositionRule,
-    Instruction,
     Return,
     ReturnLine,
     ReturnShipment,
@@ -25,6 +21,11 @@ from returns.models import (
     RmaNumberSequence,
     TimelineEvent,
 )
+from returns.parcels import shipment_for_line
+from returns.reasons import line_reason_text
+from returns.rma_numbers import base_rma_number, rma_number
+from returns.selectors import disposition_rules_for_store
+from returns.services.rmas.publishing import rma_push_enqueue
 from returns.services.routing import (
     OrderLookup,
     Route,
@@ -35,80 +36,6 @@ from returns.services.routing import (
 )
 from returns.services.timeline import timeline_add
 from warehouses.selectors import sku_map
-
-# When lines of one SKU carry different instructions, the most cautious one wins: restocking
-# a unit that needed inspection is worse than inspecting one that could have been restocked.
-INSTRUCTION_CAUTION = {"": 0, Instruction.RESTOCK: 1, Instruction.INSPECT: 2, Instruction.QUARANTINE: 3}
-INSTRUCTION_CAUTION[Instruction.DISPOSE] = 4
-
-_REASON_WORDS = (
-    (REASON_UNDELIVERABLE, ("undeliver", "refused", "return to sender", "returned to sender", "bad address")),
-    (REASON_INCORRECT_PRODUCT, ("wrong item", "wrong product", "incorrect", "not as described", "not what i ordered")),
-    (REASON_CHANGED_MIND, ("changed my mind", "changed mind", "no longer", "don't want", "do not want", "mistake")),
-)
-
-
-# -- pure rules --------------------------------------------------------------------------------
-
-
-def reason_category(*, reasons: Iterable[str], outcome: str = "") -> str:
-    """The WMS-neutral reason of an RMA: an exchange first, then keywords in the shopper's reasons."""
-    if "exchange" in (outcome or "").lower():
-        return REASON_EXCHANGE
-    text = " ".join(reasons).lower()
-    for category, words in _REASON_WORDS:
-        if any(word in text for word in words):
-            return category
-    return REASON_UNKNOWN
-
-
-def line_reason_text(line: ReturnLine) -> str:
-    """`Too small (Fit)`, plus the customer's comment when there is one."""
-    text = line.reason or line.reason_code
-    if line.parent_reason and line.parent_reason != text:
-        text = f"{text} ({line.parent_reason})" if text else line.parent_reason
-    if line.customer_comment:
-        text = f'{text} - "{line.customer_comment.strip()[:120]}"' if text else line.customer_comment.strip()[:120]
-    return text
-
-
-def _sku_matches(pattern: str, sku: str) -> bool:
-    if pattern.endswith("*"):
-        return sku.startswith(pattern[:-1])
-    return pattern == sku
-
-
-def rule_matches(rule: DispositionRule, *, line: ReturnLine, return_outcome: str = "") -> bool:
-    """Blank criteria match anything; reason is a case-insensitive substring of reason or parent reason."""
-    if rule.match_reason:
-        wanted = rule.match_reason.lower()
-        if wanted not in (line.reason or "").lower() and wanted not in (line.parent_reason or "").lower():
-            return False
-    if rule.match_reason_code and rule.match_reason_code.lower() != (line.reason_code or "").lower():
-        return False
-    if rule.match_outcome:
-        outcome = (line.outcome or return_outcome or "").lower()
-        if rule.match_outcome.lower() != outcome:
-            return False
-    return not (rule.match_sku and not _sku_matches(rule.match_sku, line.sku))
-
-
-def disposition_for(
-    *, rules: Iterable[DispositionRule], line: ReturnLine, return_outcome: str = ""
-) -> DispositionRule | None:
-    """The first matching rule by priority (rules must already be ordered)."""
-    return next((r for r in rules if rule_matches(r, line=line, return_outcome=return_outcome)), None)
-
-
-def rules_for_store(*, store_id: int) -> list[DispositionRule]:
-    return list(DispositionRule.objects.filter(store_id=store_id).order_by("priority", "id"))
-
-
-def base_rma_number(*, return_obj: Return) -> str:
-    """The order name without '#'; a return without an order name falls back to the platform's id."""
-    name = (return_obj.order_name or return_obj.order_number or "").strip().lstrip("#").strip()
-    return name or f"{return_obj.platform.upper()}-{return_obj.external_id}"
-
 
 # -- numbering ---------------------------------------------------------------------------------
 
@@ -123,8 +50,7 @@ def rma_number_allocate(*, store_id: int, base: str) -> str:
     constraint on RMA is the backstop.
     """
     allocated = _sequence_bump(store_id=store_id, order_key=base)
-    index = allocated - 1
-    return base if index == 0 else f"{base}_{index:02d}"
+    return rma_number(base=base, index=allocated - 1)
 
 
 # One statement: create the order's sequence row at 1 or add 1 to it, and say where it stands.
@@ -158,22 +84,6 @@ class PlannedGroup:
     route: Route
     shipment: ReturnShipment | None
     lines: list[ReturnLine] = field(default_factory=list)
-
-
-def shipment_for_line(line: ReturnLine, shipments: list[ReturnShipment]) -> ReturnShipment | None:
-    """The parcel carrying this line: one naming it, else the only parcel (or the only one naming none)."""
-    keys = {str(line.line_key), *(str(i) for i in line.external_line_ids or [])}
-    for shipment in shipments:
-        if keys & {str(k) for k in shipment.line_keys or []}:
-            return shipment
-    unnamed = [s for s in shipments if not s.line_keys]
-    if len(unnamed) == 1:
-        return unnamed[0]
-    return None
-
-
-def label_exists(*, return_obj: Return) -> bool:
-    return return_obj.shipments.filter(cancelled=False).exclude(tracking_number="", label_url="").exists()
 
 
 def _covered_keys(*, return_obj: Return) -> set[tuple[int, int | None, str]]:
@@ -235,8 +145,6 @@ def rmas_plan(
     (the intake's prepare step). Without it, a caller holding the lock gets only a cached answer
     (no request while a lock is held); an unlocked return is looked up here, before the lock.
     """
-    from returns.services.rmas import rma_push_enqueue
-
     held = locked and transaction.get_connection(router.db_for_write(Return)).in_atomic_block
     lines = _lines(return_obj=return_obj)
     memo: dict = {}  # one destination / fulfilment / default look-up per return, not per line
@@ -264,7 +172,7 @@ def rmas_plan(
             if not todo:
                 continue
             if rules is None:
-                rules = rules_for_store(store_id=store.pk)
+                rules = disposition_rules_for_store(store_id=store.pk)
                 skus = sku_map(store_id=store.pk, platform_skus=[line.sku for line in lines])
             number = rma_number_allocate(store_id=store.pk, base=base_rma_number(return_obj=return_obj))
             rma = RMA.objects.create(

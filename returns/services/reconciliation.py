@@ -142,7 +142,7 @@ def _reconcile_platform(connection: Connection, since: dt.datetime, now: dt.date
 
 def returns_flag_missing_rmas(*, store_id: int, now: dt.datetime | None = None) -> int:
     """Warn on the timeline of returns that should have an RMA but have none after the grace period (once each)."""
-    from returns.services.rmas import rma_trigger_met
+    from returns.services.rmas.triggers import rma_trigger_met
 
     now = now or timezone.now()
     grace = dt.timedelta(minutes=settings.RECONCILE_GRACE_MINUTES)

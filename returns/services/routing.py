@@ -19,6 +19,7 @@ from integrations.base import OrderRef
 from integrations.exceptions import ProviderError
 from integrations.models import Connection
 from integrations.registry import get_declaration, get_warehouse_client
+from integrations.services.url_safety import is_sandbox_url
 from returns.models import Return, ReturnLine
 from warehouses import selectors as wh
 from warehouses.models import ShippingLocation
@@ -130,8 +131,6 @@ def order_lookup_fetch(*, return_obj: Return) -> OrderLookup:
     connections = Connection.objects.filter(
         store_id=return_obj.store_id, role=Connection.Role.WAREHOUSE, status=Connection.Status.ACTIVE
     ).order_by("id")
-    from returns.services.rmas import is_sandbox_url
-
     for connection in connections:
         if not get_declaration(connection.provider).supports_order_lookup:
             continue

@@ -18,18 +18,7 @@ from integrations.models import Connection
 from integrations.registry import get_warehouse_client
 from returns.models import RMA, RMALine, TimelineEvent, WarehouseOutcome
 from returns.services.timeline import timeline_add
-
-
-def _outcome(lines: list[RMALine]) -> str:
-    if any(d.get("condition") == "damaged" for line in lines for d in line.receiving_details or []):
-        return WarehouseOutcome.DAMAGED
-    expected = sum(line.quantity for line in lines)
-    received = sum(line.received_quantity for line in lines)
-    if received < expected:
-        return WarehouseOutcome.SHORT
-    if received > expected:
-        return WarehouseOutcome.EXCESS
-    return WarehouseOutcome.FULLY_RECEIVED
+from returns.warehouse_outcomes import line_received_summary, rma_outcome
 
 
 def _apply_line(line: RMALine, data: WarehouseLineData) -> dict[str, Any]:
@@ -47,16 +36,6 @@ def _apply_line(line: RMALine, data: WarehouseLineData) -> dict[str, Any]:
     if changes:
         line.save(update_fields=[*changes, "updated_at"])
     return changes
-
-
-def _received_summary(line: RMALine) -> str:
-    words = [f"{line.received_quantity} × {line.sku}"]
-    conditions = sorted({d.get("condition") for d in line.receiving_details or [] if d.get("condition")})
-    dispositions = sorted({d.get("disposition") for d in line.receiving_details or [] if d.get("disposition")})
-    words += conditions + dispositions
-    if not dispositions and line.restocked_quantity:
-        words.append("restocked" if line.restocked_quantity == line.received_quantity else "partly restocked")
-    return ", ".join(words)
 
 
 @dataclass(frozen=True)
@@ -183,7 +162,7 @@ def rma_warehouse_event_apply(
                 received_lines.append(line)
 
     if rma.status == RMA.Status.RECEIVED and (previous_status != RMA.Status.RECEIVED or received_lines):
-        rma.outcome = _outcome(lines)
+        rma.outcome = rma_outcome(lines=lines)
         rma.received_at = rma.received_at or event.received_at or event.updated_at or timezone.now()
         fields |= {"outcome", "received_at"}
     elif rma.status == RMA.Status.CANCELLED and rma.outcome != WarehouseOutcome.CANCELLED:
@@ -194,7 +173,7 @@ def rma_warehouse_event_apply(
 
     where = rma.location.warehouse_label if rma.location else (event.warehouse_code or wms)
     if received_lines:
-        summary = "; ".join(_received_summary(line) for line in received_lines if line.received_quantity)
+        summary = "; ".join(line_received_summary(line) for line in received_lines if line.received_quantity)
         if summary:
             timeline_add(
                 return_obj=rma.return_obj,

@@ -147,7 +147,7 @@ def fake_services(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
 
     fakes = {
         "integrations.services.connections": {"connection_test": connection_test},
-        "returns.services.rmas": {"rma_retry": rma_retry, "rma_cancel": rma_cancel},
+        "returns.services.rmas.support": {"rma_retry": rma_retry, "rma_cancel": rma_cancel},
         "integrations.services.webhooks": {"webhook_replay": webhook_replay},
     }
     for module_name, functions in fakes.items():

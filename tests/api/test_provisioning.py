@@ -216,13 +216,13 @@ def test_actions_call_their_services(world: World, fake_services: dict) -> None:
 def test_a_service_refusal_is_a_400_in_the_error_shape(
     world: World, fake_services: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import returns.services.rmas
+    import returns.services.rmas.support
     from config.exceptions import ApplicationError
 
     def refuse(*, rma_id: int) -> None:
         raise ApplicationError("This RMA was already received.", extra={"status": "received"})
 
-    monkeypatch.setattr(returns.services.rmas, "rma_retry", refuse, raising=False)
+    monkeypatch.setattr(returns.services.rmas.support, "rma_retry", refuse, raising=False)
     objs = make_store_objects(world.store_a)
     error = assert_error(world.staff.post(f"/api/v1/rmas/{objs.rma.pk}/retry/"), 400, "application_error")
     assert error == {

@@ -13,7 +13,10 @@ from integrations.models import Connection, Store
 from integrations.registry import get_returns_platform_client
 from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn
 from returns.models import RMA, Return, ReturnLine, ReturnShipment
-from returns.services.rmas import rma_cancel, rma_cancel_push, rma_push, rma_tracking_push, rmas_on_return_changed
+from returns.services.rmas.later_changes import rma_cancel_push, rma_tracking_push
+from returns.services.rmas.push import rma_push
+from returns.services.rmas.support import rma_cancel
+from returns.services.rmas.triggers import rmas_on_return_changed
 from warehouses.models import ShippingLocation
 
 WAREHOUSES = [{"id": "wh_ca", "code": "CA1", "name": "Ontario CA"}]

@@ -15,6 +15,9 @@ from integrations.services.connections import (
 )
 from tests.factories import ConnectionFactory, RMAFactory
 
+RMA_TASK_PUBLISH = "returns.services.rmas.publishing.rma_task_publish"
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -73,13 +76,19 @@ def test_pause_resume_and_reset_breaker(django_capture_on_commit_callbacks: Any)
     connection = rma.warehouse_connection
     connection_pause(connection=connection)
     assert Connection.objects.get(pk=connection.pk).status == "paused"
-    with mock.patch("returns.services.rmas._publish") as publish, django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch(RMA_TASK_PUBLISH) as publish,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         connection_resume(connection=connection)
     assert Connection.objects.get(pk=connection.pk).status == "active"
     publish.assert_called_once_with("rma_push", rma.pk)
     Connection.objects.filter(pk=connection.pk).update(status="failing", consecutive_failures=12)
     connection.refresh_from_db()
-    with mock.patch("returns.services.rmas._publish"), django_capture_on_commit_callbacks(execute=True):
+    with (
+        mock.patch(RMA_TASK_PUBLISH),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         connection_reset_breaker(connection=connection)
     connection.refresh_from_db()
     assert (connection.status, connection.consecutive_failures, connection.breaker_opened_at) == ("active", 0, None)

@@ -316,7 +316,7 @@ def test_endpoint_token_rotation_retires_the_old_url(client):
 def test_test_mode_event_on_a_live_store_is_planned_but_never_sent_to_the_live_wms(client):
     from integrations.models import ApiCall, Connection
     from returns.models import RMA
-    from returns.services.rmas import rma_push
+    from returns.services.rmas.push import rma_push
     from tests.factories import ShippingLocationFactory
 
     conn = ConnectionFactory()

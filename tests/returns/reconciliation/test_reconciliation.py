@@ -17,6 +17,9 @@ from tests.factories import RMAFactory, RMALineFactory
 from tests.returns.outcomes.conftest import make_platform, make_world
 from tests.returns.rmas.conftest import make_location, make_return, make_store, make_warehouse
 
+RMA_TASK_PUBLISH = "returns.services.rmas.publishing.rma_task_publish"
+
+
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 3, 6, 12, 0, tzinfo=dt.UTC)
 
@@ -24,7 +27,10 @@ NOW = dt.datetime(2025, 3, 6, 12, 0, tzinfo=dt.UTC)
 @pytest.fixture(autouse=True)
 def _no_publish() -> Any:
     """Tasks would run after commit; these tests look at the decisions, not the calls."""
-    with mock.patch("returns.services.outcomes._publish"), mock.patch("returns.services.rmas._publish"):
+    with (
+        mock.patch("returns.services.outcomes._publish"),
+        mock.patch(RMA_TASK_PUBLISH),
+    ):
         yield
 
 

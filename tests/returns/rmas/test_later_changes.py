@@ -10,23 +10,22 @@ from config.exceptions import ApplicationError
 from integrations.models import Provider
 from returns.models import RMA
 from returns.services.planning import rmas_plan
-from returns.services.rmas import (
-    rma_cancel,
-    rma_cancel_push,
-    rma_push,
-    rma_retry,
-    rma_tracking_push,
-    rmas_on_return_changed,
-)
+from returns.services.rmas.later_changes import rma_cancel_push, rma_tracking_push
+from returns.services.rmas.push import rma_push
+from returns.services.rmas.support import rma_cancel, rma_retry
+from returns.services.rmas.triggers import rmas_on_return_changed
 from tests.factories import FulfillmentFactory, ReturnShipmentFactory
 from tests.returns.rmas.conftest import make_location, make_return, make_store, make_warehouse, shipmonk_ok
+
+RMA_TASK_PUBLISH = "returns.services.rmas.publishing.rma_task_publish"
+
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def publish() -> Any:
-    with mock.patch("returns.services.rmas._publish") as publish:
+    with mock.patch(RMA_TASK_PUBLISH) as publish:
         yield publish
 
 

@@ -10,17 +10,17 @@ from pytest_httpserver import HTTPServer
 
 from integrations.models import Provider, Store
 from returns.models import RMA, DispositionRule, Return, RmaNumberSequence, TimelineEvent
+from returns.reasons import reason_category
+from returns.rma_numbers import base_rma_number
 from returns.selectors import rma_payload_build
-from returns.services.planning import (
-    base_rma_number,
-    reason_category,
-    rma_number_allocate,
-    rmas_plan,
-)
-from returns.services.rmas import rmas_on_return_changed
+from returns.services.planning import rma_number_allocate, rmas_plan
+from returns.services.rmas.triggers import rmas_on_return_changed
 from tests.factories import FulfillmentFactory, ReturnShipmentFactory
 from tests.returns.rmas.conftest import json_response, make_location, make_return, make_store, make_warehouse
 from warehouses.models import SkuMapping
+
+RMA_TASK_PUBLISH = "returns.services.rmas.publishing.rma_task_publish"
+
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def no_publish() -> Any:
     """Planning tests check rows, not pushes: record what would be published."""
-    with mock.patch("returns.services.rmas._publish") as publish:
+    with mock.patch(RMA_TASK_PUBLISH) as publish:
         yield publish
 
 

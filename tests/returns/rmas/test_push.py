@@ -13,8 +13,9 @@ from werkzeug import Request, Response
 from integrations.models import ApiCall, Connection
 from integrations.services.connections import connection_reset_breaker
 from returns.models import RMA
+from returns.retry_policy import push_countdown
 from returns.services.planning import rmas_plan
-from returns.services.rmas import push_countdown, rma_push
+from returns.services.rmas.push import rma_push
 from tests.returns.rmas.conftest import (
     Recorder,
     json_response,
@@ -25,13 +26,15 @@ from tests.returns.rmas.conftest import (
     shipmonk_ok,
 )
 
+RMA_TASK_PUBLISH = "returns.services.rmas.publishing.rma_task_publish"
+
 pytestmark = pytest.mark.django_db
 RETURNS = "/v1/integrations/returns"
 
 
 @pytest.fixture
 def publish() -> Any:
-    with mock.patch("returns.services.rmas._publish") as publish:
+    with mock.patch(RMA_TASK_PUBLISH) as publish:
         yield publish
 
 
@@ -287,14 +290,14 @@ def test_a_success_rewrites_the_connection_row_only_when_something_changes(
 
     from django.utils import timezone
 
-    from returns.services.rmas import _breaker_success
+    from returns.services.rmas.breaker import breaker_success_record
 
     last = None if last_success_seconds_ago is None else timezone.now() - dt.timedelta(seconds=last_success_seconds_ago)
     stamp = timezone.now() - dt.timedelta(days=1)
     Connection.objects.filter(pk=world["conn"].pk).update(
         consecutive_failures=failures, last_success_at=last, updated_at=stamp
     )
-    _breaker_success(connection=Connection.objects.get(pk=world["conn"].pk))
+    breaker_success_record(connection=Connection.objects.get(pk=world["conn"].pk))
     conn = Connection.objects.get(pk=world["conn"].pk)
     assert conn.consecutive_failures == 0
     assert (conn.updated_at != stamp) is rewritten
@@ -315,17 +318,17 @@ def test_a_push_reads_the_rma_once_with_its_relations(
 def test_an_rma_cancelled_while_its_create_is_in_flight_stays_cancelled_and_is_cancelled_at_the_wms(
     httpserver: HTTPServer, world: dict, publish: mock.Mock, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from returns.services import rmas as rmas_module
+    from returns.services.rmas import push as push_module
 
     create = expect_create(httpserver, shipmonk_ok(778))
-    real = rmas_module._with_external_order
+    real = push_module.rma_payload_with_wms_order
 
     def cancel_then_continue(**kwargs: Any) -> Any:
         # Support cancels the RMA after the push read it as pending, before the WMS answers.
         RMA.objects.filter(pk=world["rma"].pk).update(status=RMA.Status.CANCELLED)
         return real(**kwargs)
 
-    patched = mock.patch.object(rmas_module, "_with_external_order", side_effect=cancel_then_continue)
+    patched = mock.patch.object(push_module, "rma_payload_with_wms_order", side_effect=cancel_then_continue)
     with patched, django_capture_on_commit_callbacks(execute=True):
         rma_push(rma_id=world["rma"].pk)
     rma = RMA.objects.get(pk=world["rma"].pk)

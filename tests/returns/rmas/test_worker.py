@@ -14,7 +14,9 @@ from integrations.models import Connection
 from returns import tasks
 from returns.models import RMA
 from returns.services.planning import rmas_plan
-from returns.services.rmas import rma_push, rmas_on_return_changed, rmas_sweep_pending
+from returns.services.rmas.push import rma_push
+from returns.services.rmas.sweeps import rmas_sweep_pending
+from returns.services.rmas.triggers import rmas_on_return_changed
 from tests.conftest import running_worker, wait_for
 from tests.returns.rmas.conftest import (
     Recorder,
@@ -25,6 +27,8 @@ from tests.returns.rmas.conftest import (
     make_warehouse,
     shipmonk_ok,
 )
+
+RMA_TASK_PUBLISH = "returns.services.rmas.publishing.rma_task_publish"
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 RETURNS = "/v1/integrations/returns"
@@ -75,7 +79,7 @@ def test_order_1042_split_over_two_warehouses_then_a_second_return(httpserver: H
     second = make_return(store, lines=[{"sku": "SOCK", "destination_key": "dest-ca"}])
     # Plan both returns before the worker starts writing: in-memory SQLite refuses a second
     # writer outright, so this thread must not write while the worker pushes.
-    with mock.patch("returns.services.rmas._publish") as publish:
+    with mock.patch(RMA_TASK_PUBLISH) as publish:
         rmas_on_return_changed(return_obj=first, change="created")
         rmas_on_return_changed(return_obj=second, change="created")
     for call in publish.call_args_list:
@@ -130,7 +134,9 @@ def test_duplicated_publishes_push_once(httpserver: HTTPServer, celery_worker: A
         return shipmonk_ok()
 
     store, recorder = _world(httpserver, slow)
-    with mock.patch("returns.services.rmas._publish"):  # publish below, once this thread stops writing
+    with mock.patch(
+        "returns.services.rmas.publishing.rma_task_publish"
+    ):  # publish below, once this thread stops writing
         rmas_on_return_changed(return_obj=make_return(store, destination_id="dest-ca"), change="created")
     rma_id = RMA.objects.get().pk
     # Redeliveries (visibility timeout, a killed worker's requeue, the sweeper) all publish the same id.

@@ -1,0 +1,233 @@
+"""Pushing one pending RMA to its WMS, exactly once at the WMS under at-least-once workers.
+
+- the RMA row is written first (pending) and its task published only after commit; a sweeper
+  re-publishes pending rows that were never tried;
+- a per-RMA lease (lease.py) lets one worker at a time push an RMA; a second worker retries
+  later and then finds the RMA submitted (a no-op);
+- the row is re-read under select_for_update and the attempt counter committed *before* the
+  request, so a run after a killed worker or an ambiguous timeout knows a request may have
+  landed and looks the RMA up by its number before creating it again;
+- every create carries the RMA's idempotency key (TrackStar Idempotency-Key; ShipMonk upserts
+  on `rma`; ShipStream refuses a duplicate merchant_ref).
+"""
+
+import traceback as tb
+from dataclasses import replace
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from integrations.base import PushResult, RmaPayload, WarehouseClient
+from integrations.exceptions import ProviderPermanentError, ProviderRejected, ProviderThrottled, ProviderTransientError
+from integrations.models import ApiCall
+from integrations.registry import get_declaration, get_warehouse_client
+from returns.models import RMA, TimelineEvent
+from returns.retry_policy import PushOutcome, push_countdown
+from returns.selectors import (
+    RMA_RELATIONS,
+    order_external_id_cache_key,
+    order_external_id_cached,
+    rma_payload_build,
+)
+from returns.services.rmas.breaker import breaker_failure_record, breaker_success_record, counts_for_breaker
+from returns.services.rmas.lease import RmaLease
+from returns.services.rmas.publishing import rma_task_enqueue
+from returns.services.rmas.sandbox_guard import rma_may_push_now, rma_test_data_blocked, rma_test_planned_only
+from returns.services.timeline import timeline_add
+from warehouses.models import Fulfillment
+from warehouses.selectors import order_keys
+
+Level = TimelineEvent.Level
+
+
+def _client_for(rma: RMA) -> WarehouseClient:
+    return get_warehouse_client(connection=rma.warehouse_connection)
+
+
+def rma_payload_with_wms_order(*, client: WarehouseClient, rma: RMA, payload: RmaPayload, look_up: bool) -> RmaPayload:
+    """A WMS that needs its own order id (TrackStar): from the fulfilments, else the cache, else (look_up)
+    one order search whose answer is kept on the order's fulfilments and in the cache."""
+    if not get_declaration(rma.warehouse_connection.provider).needs_wms_order_id or payload.external_order_id:
+        return payload
+    cached = order_external_id_cached(connection_id=rma.warehouse_connection_id, order_name=payload.order_name)
+    if cached or not look_up:
+        return replace(payload, external_order_id=cached)
+    ref = client.order_find(order_name=payload.order_name, order_number=payload.order_number)
+    if ref is None:
+        raise ProviderRejected(f"{rma.warehouse_connection.display_name} has no order {payload.order_name}")
+    names = order_keys(order_name=payload.order_name, order_number=payload.order_number)
+    Fulfillment.objects.filter(store_id=rma.store_id, order_number__in=names, external_order_id="").filter(
+        warehouse_connection_id__in=[rma.warehouse_connection_id]
+    ).update(external_order_id=ref.external_order_id)
+    cache.set(
+        order_external_id_cache_key(connection_id=rma.warehouse_connection_id, order_name=payload.order_name),
+        ref.external_order_id,
+        30 * 24 * 3600,
+    )
+    return replace(payload, external_order_id=ref.external_order_id)
+
+
+def rma_lock_for_push(*, rma_id: int) -> tuple[RMA, bool] | None:
+    """The RMA row locked for update (only its own row: the joins are nullable) with what a push
+    reads, and whether a create request was ever logged for it (a support retry resets the
+    attempt counter, not the history), in one statement."""
+    create_calls = ApiCall.objects.filter(rma_id=OuterRef("pk"), operation="rma_create")
+    try:  # get(), not first(): no ORDER BY to compile
+        rma = (
+            RMA.objects.select_for_update(of=("self",))
+            .select_related(*RMA_RELATIONS)
+            .annotate(create_call_logged=Exists(create_calls))
+            .get(pk=rma_id)
+        )
+    except RMA.DoesNotExist:
+        return None
+    return rma, bool(rma.create_call_logged)
+
+
+def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> PushOutcome:
+    """Send one pending RMA to its WMS; decide retry / needs_attention / failed on error."""
+    with RmaLease(rma_id, "push") as lease:
+        if not lease.held:
+            # Another worker is pushing this RMA right now; come back later and find it done.
+            return PushOutcome("done" if final_attempt else "busy", "another worker holds the RMA", 1.0)
+        with transaction.atomic():
+            locked = rma_lock_for_push(rma_id=rma_id)
+            if locked is None:
+                return PushOutcome("done", "no such RMA")
+            rma, create_call_logged = locked
+            if rma.status != RMA.Status.PENDING:
+                return PushOutcome("done", f"already {rma.status}")
+            connection = rma.warehouse_connection
+            if rma_test_data_blocked(rma):
+                rma_test_planned_only(rma)
+                return PushOutcome("done", "test data planned only")
+            if not rma_may_push_now(rma):
+                RMA.objects.filter(pk=rma.pk).update(
+                    last_error=f"waiting: connection is {connection.status}", updated_at=timezone.now()
+                )
+                return PushOutcome("done", f"connection {connection.status}")
+            if rma.attempts > settings.RMA_PUSH_MAX_RETRIES:
+                # Crash loops (a poison message redelivered after worker deaths) also end here.
+                _failed(rma, f"gave up after {rma.attempts} attempts", trace="")
+                return PushOutcome("done", "attempts exhausted")
+            may_exist = rma.attempts > 0 or create_call_logged
+            rma.attempts += 1
+            rma.save(update_fields=["attempts", "updated_at"])
+        # The request runs outside any transaction: ApiCall rows commit on their own, and no
+        # database lock is held while waiting on the network.
+        try:
+            client = _client_for(rma)
+            with client.log_context(rma_id=rma.pk, return_obj_id=rma.return_obj_id):
+                payload = rma_payload_build(rma=rma)
+                payload = rma_payload_with_wms_order(client=client, rma=rma, payload=payload, look_up=True)
+                result = client.rma_find(payload=payload) if may_exist else None
+                found = result is not None
+                if result is None:
+                    result = client.rma_create(payload=payload, idempotency_key=rma.idempotency_key)
+        except ProviderTransientError as exc:
+            return _push_transient(rma, exc, final_attempt=final_attempt, retries=retries)
+        except ProviderPermanentError as exc:
+            if counts_for_breaker(exc):
+                breaker_failure_record(connection_id=rma.warehouse_connection_id, message=exc.message)
+            rma_needs_attention(rma, exc.message, api_call_id=exc.api_call_id)
+            return PushOutcome("done", "needs attention")
+        _push_succeeded(rma, result, payload, found=found)
+        return PushOutcome("done", "submitted")
+
+
+def _push_transient(rma: RMA, exc: ProviderTransientError, *, final_attempt: bool, retries: int) -> PushOutcome:
+    if isinstance(exc, ProviderThrottled):
+        # Our own limiter: nothing was sent, so this is not an attempt.
+        RMA.objects.filter(pk=rma.pk).update(attempts=F("attempts") - 1)
+    elif counts_for_breaker(exc):
+        breaker_failure_record(connection_id=rma.warehouse_connection_id, message=exc.message)
+    if final_attempt and not isinstance(exc, ProviderThrottled):
+        with transaction.atomic():
+            locked = RMA.objects.select_for_update().get(pk=rma.pk)
+            if locked.status == RMA.Status.PENDING:
+                _failed(locked, exc.message, trace=tb.format_exc(), api_call_id=exc.api_call_id)
+        return PushOutcome("done", "failed")
+    RMA.objects.filter(pk=rma.pk).update(last_error=exc.message[:2000], updated_at=timezone.now())
+    return PushOutcome("retry", exc.message, push_countdown(retries=retries, retry_after=exc.retry_after))
+
+
+def _push_succeeded(rma: RMA, result: PushResult, payload: RmaPayload, *, found: bool) -> None:
+    breaker_success_record(connection=rma.warehouse_connection)
+    now = timezone.now()
+    recorded = {
+        "external_id": result.external_id[:200],
+        "external_url": result.external_url[:1000],
+        "submitted_at": now,
+        "last_error": "",
+        "pushed_tracking_numbers": list(payload.tracking_numbers),
+        "updated_at": now,
+    }
+    with transaction.atomic():
+        # Conditional updates instead of a locked re-read: the row is still pending (the usual
+        # case, one statement), or support cancelled it while the request was in flight (record
+        # what the WMS created, keep it cancelled, and cancel it there too).
+        submitted = RMA.objects.filter(pk=rma.pk, status=RMA.Status.PENDING).update(
+            status=RMA.Status.SUBMITTED, **recorded
+        )
+        cancelled_meanwhile = not submitted and bool(
+            RMA.objects.filter(pk=rma.pk, status=RMA.Status.CANCELLED).update(**recorded)
+        )
+        if not submitted and not cancelled_meanwhile:  # deleted meanwhile (its return was removed)
+            return
+        wms = rma.warehouse_connection.display_name
+        where = rma.location.warehouse_label if rma.location else "the warehouse"
+        verb = "found (already created)" if found else "created"
+        timeline_add(
+            return_obj=rma.return_obj,
+            rma=rma,
+            kind="rma_submitted",
+            level=Level.SUCCESS,
+            message=f"{wms} RMA {rma.number} {verb} at {where}",
+            data={"external_id": result.external_id, "external_url": result.external_url},
+            api_call_id=result.api_call_id,
+        )
+        if result.unused_fields:
+            timeline_add(
+                return_obj=rma.return_obj,
+                rma=rma,
+                kind="rma_unused_fields",
+                level=Level.WARNING,
+                message=f"{wms} ignored fields of RMA {rma.number}: {', '.join(result.unused_fields)}",
+                data={"unused_fields": list(result.unused_fields)},
+                api_call_id=result.api_call_id,
+            )
+        if cancelled_meanwhile:
+            rma_task_enqueue("rma_cancel_push", rma.pk)
+
+
+def rma_needs_attention(rma: RMA, message: str, *, api_call_id: int | None = None, kind: str = "rma_rejected") -> None:
+    """Park the RMA for support (a permanent error: retrying would fail the same way) and say why."""
+    RMA.objects.filter(pk=rma.pk).update(
+        status=RMA.Status.NEEDS_ATTENTION, last_error=message[:2000], updated_at=timezone.now()
+    )
+    timeline_add(
+        return_obj=rma.return_obj,
+        rma=rma,
+        kind=kind,
+        level=Level.ERROR,
+        message=f"RMA {rma.number} needs attention: {message}",
+        data={"error": message},
+        api_call_id=api_call_id,
+    )
+
+
+def _failed(rma: RMA, message: str, *, trace: str, api_call_id: int | None = None) -> None:
+    detail = f"{message}\n\n{trace}".strip()
+    RMA.objects.filter(pk=rma.pk).update(status=RMA.Status.FAILED, last_error=detail, updated_at=timezone.now())
+    timeline_add(
+        return_obj=rma.return_obj,
+        rma=rma,
+        kind="rma_failed",
+        level=Level.ERROR,
+        message=f"RMA {rma.number} failed after {rma.attempts} attempt(s): {message}",
+        data={"error": message, "traceback": trace[-4000:]},
+        api_call_id=api_call_id,
+    )
