@@ -8,9 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, router, transaction
-from django.db.models import Model
-from django.db.models.constants import OnConflict
+from django.db import transaction
 from django.utils import timezone
 
 from integrations.inbound import (
@@ -24,6 +22,7 @@ from integrations.inbound import (
 )
 from integrations.models import Connection
 from returns.models import Platform, Return, ReturnLine, ReturnShipment, TimelineEvent
+from returns.services.planning import ReturnContents
 from returns.services.rmas.triggers import rmas_on_return_changed
 from returns.services.routing import OrderLookup, order_lookup_fetch, order_lookup_needed
 from returns.services.timeline import timeline_add
@@ -75,15 +74,26 @@ def _values(data: ReturnData) -> dict[str, Any]:
 
 
 def _notify_rmas(
-    *, return_obj: Return, change: str, webhook_id: int | None, order_lookup: OrderLookup | None = None
+    *,
+    return_obj: Return,
+    change: str,
+    webhook_id: int | None,
+    order_lookup: OrderLookup | None = None,
+    contents: ReturnContents | None = None,
 ) -> None:
     """Hand the change to RMA planning; test returns are planned too, and the push keeps them off live WMSs.
 
     Every caller holds return_obj under its row lock (or just inserted it) in the current
-    transaction, with its store, and has saved it: planning uses it as it is, with the order
-    lookup the prepare step made before the transaction (planning makes no request under the lock)."""
+    transaction, with its store, and has saved it: planning uses it as it is, with the lines and
+    shipments this transaction wrote (contents) and the order lookup the prepare step made before
+    the transaction (planning makes no request under the lock)."""
     rmas_on_return_changed(
-        return_obj=return_obj, change=change, webhook_id=webhook_id, locked=True, order_lookup=order_lookup
+        return_obj=return_obj,
+        change=change,
+        webhook_id=webhook_id,
+        locked=True,
+        order_lookup=order_lookup,
+        contents=contents,
     )
 
 
@@ -144,80 +154,47 @@ def return_label_prepare(*, connection: Connection, event: InboundLabelEvent) ->
 
 def _lock_return(*, connection: Connection, platform: str, external_id: str) -> Return | None:
     """The return under its row lock (only its row: the store row stays free for other returns)."""
-    qs = Return.objects.select_for_update(of=("self",)).filter(
-        store_id=connection.store_id, platform=platform, external_id=external_id
+    return (
+        Return.objects.select_for_update(of=("self",))
+        .select_related("store")
+        .filter(store_id=connection.store_id, platform=platform, external_id=external_id)
+        .first()
     )
-    store_loaded = Connection.store.is_cached(connection)
-    return_obj = (qs if store_loaded else qs.select_related("store")).first()
-    if return_obj is not None and store_loaded:
-        return_obj.store = connection.store  # the same row (store_id matched), already read
-    return return_obj
-
-
-def _insert_if_absent(return_obj: Return) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: True, with the pk set, when this call inserted the row.
-
-    A conflict (another worker created the return since our read) returns no row instead of
-    raising, so no savepoint is needed to survive it.
-    """
-    meta = Return._meta
-    alias = router.db_for_write(Return, instance=return_obj)
-    # Both supported databases return columns from an INSERT (RMA numbering needs it too, see
-    # planning._sequence_bump), so there is no second way to insert.
-    fields = [f for f in meta.local_concrete_fields if not f.primary_key]
-    rows = Return._base_manager._insert(  # type: ignore[attr-defined]  # Model.save's own insert, with a conflict clause
-        [return_obj], fields=fields, returning_fields=[meta.pk], using=alias, on_conflict=OnConflict.IGNORE
-    )
-    row = rows[0] if rows else None
-    if row is None or row[0] is None:
-        return False
-    return_obj.pk = row[0]
-    return_obj._state.adding = False
-    return_obj._state.db = alias
-    return True
 
 
 def _get_or_create_return(*, connection: Connection, data: ReturnData) -> tuple[Return, bool]:
-    existing = _lock_return(connection=connection, platform=data.platform, external_id=data.external_id)
-    if existing is not None:
-        return existing, False
-    is_test = data.is_test or connection.store.is_sandbox
-    created = Return(
-        store_id=connection.store_id,
-        connection=connection,
-        platform=data.platform,
-        external_id=data.external_id,
-        is_test=is_test,
-        **_values(data),
+    """The return under its row lock, created when new.
+
+    get_or_create reads it FOR UPDATE, else inserts it in a savepoint; should another worker insert
+    it first (two events of one new return), the unique constraint refuses ours and the row is read
+    again, FOR UPDATE, once that worker commits."""
+    return (
+        Return.objects.select_for_update(of=("self",))
+        .select_related("store")
+        .get_or_create(
+            store=connection.store,
+            platform=data.platform,
+            external_id=data.external_id,
+            defaults={
+                "connection": connection,
+                "is_test": data.is_test or connection.store.is_sandbox,
+                **_values(data),
+            },
+        )
     )
-    if _insert_if_absent(created):
-        created.store = connection.store
-        return created, True
-    # Another worker created it between our read and insert (two events of one new return).
-    locked = _lock_return(connection=connection, platform=data.platform, external_id=data.external_id)
-    if locked is None:  # SQLite's INSERT OR IGNORE also skips a row that breaks NOT NULL or CHECK
-        raise IntegrityError(f"{data.platform} return {data.external_id} was neither inserted nor found")
-    return locked, False
 
 
-def _prefetched(instance: Model, name: str, objs: Iterable[Model]) -> None:
-    """Fill instance's prefetch cache for the related manager `name` (what prefetch_related stores), so
-    RMA planning reads these rows instead of querying them again. Only for a complete, current set."""
-    queryset = getattr(instance, name).get_queryset()
-    queryset._result_cache = list(objs)
-    queryset._prefetch_done = True
-    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
-    cache[name] = queryset
+def _sync_lines(
+    *, return_obj: Return, lines: tuple[ReturnLineData, ...], created: bool = False
+) -> tuple[bool, list[ReturnLine] | None]:
+    """Upsert lines by key; lines gone from a newer payload are removed. Returns whether anything
+    changed, and the return's lines as they now are (None when the payload says nothing about them,
+    or the database did not give the new rows their ids): planning is handed these, not re-reading them.
 
-
-def _sync_lines(*, return_obj: Return, lines: tuple[ReturnLineData, ...], created: bool = False) -> bool:
-    """Upsert lines by key; lines gone from a newer payload are removed. True when anything changed.
-
-    A return created in this transaction has no lines yet, so none are read. Unless the payload
-    says nothing about lines, the return's current lines are left in its prefetch cache.
+    A return created in this transaction has no lines yet, so none are read.
     """
     if not lines:
-        return False  # a payload without line items says nothing about them
+        return False, None  # a payload without line items says nothing about them
     existing = {} if created else {line.line_key: line for line in return_obj.lines.all()}
     changed = False
     now = timezone.now()
@@ -257,9 +234,9 @@ def _sync_lines(*, return_obj: Return, lines: tuple[ReturnLineData, ...], create
     if new_lines:
         ReturnLine.objects.bulk_create(new_lines)
     current = kept + new_lines
-    if all(line.pk is not None for line in current):  # bulk_create set the ids (PostgreSQL, SQLite 3.35+)
-        _prefetched(return_obj, "lines", sorted(current, key=lambda line: line.pk))
-    return changed
+    if any(line.pk is None for line in current):  # bulk_create sets the ids on PostgreSQL and SQLite 3.35+
+        return changed, None
+    return changed, sorted(current, key=lambda line: line.pk)
 
 
 def _upsert_shipment(
@@ -338,15 +315,17 @@ def return_apply_event(
                 setattr(return_obj, k, v)
             return_obj.save()
             changed = True
-    lines_changed = _sync_lines(return_obj=return_obj, lines=data.lines, created=created)
+    lines_changed, current_lines = _sync_lines(return_obj=return_obj, lines=data.lines, created=created)
     new_labels = []
     known: dict[str, ReturnShipment] | None = {} if created else None
     for shipment_data in data.shipments or ():
         shipment, what = _upsert_shipment(return_obj=return_obj, data=shipment_data, known=known)
         if what == "created":
             new_labels.append(shipment)
-    if known is not None:  # a new return's shipments are all here
-        _prefetched(return_obj, "shipments", sorted(known.values(), key=lambda s: s.pk))
+    # What planning reads, when this transaction knows all of it: a new return's shipments are all here.
+    contents = ReturnContents(
+        lines=current_lines, shipments=sorted(known.values(), key=lambda s: s.pk) if known is not None else None
+    )
 
     if created:
         suffix = " (test event: never sent to a live warehouse)" if return_obj.is_test else ""
@@ -381,9 +360,17 @@ def return_apply_event(
         _notify_rmas(return_obj=return_obj, change="cancelled", webhook_id=webhook_id)
     elif created or changed or lines_changed:
         change = "created" if created else "updated"
-        _notify_rmas(return_obj=return_obj, change=change, webhook_id=webhook_id, order_lookup=order_lookup)
+        _notify_rmas(
+            return_obj=return_obj, change=change, webhook_id=webhook_id, order_lookup=order_lookup, contents=contents
+        )
     if new_labels:
-        _notify_rmas(return_obj=return_obj, change="label_created", webhook_id=webhook_id, order_lookup=order_lookup)
+        _notify_rmas(
+            return_obj=return_obj,
+            change="label_created",
+            webhook_id=webhook_id,
+            order_lookup=order_lookup,
+            contents=contents,
+        )
     return return_obj
 
 

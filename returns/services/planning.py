@@ -92,20 +92,35 @@ def _covered_keys(*, return_obj: Return) -> set[tuple[int, int | None, str]]:
     return set(rows.values_list("rma__warehouse_connection_id", "rma__location_id", "platform_sku"))
 
 
-def _lines(*, return_obj: Return) -> list[ReturnLine]:
-    """The return's lines by id (a prefetched list, such as the intake's, is used as it is)."""
-    return sorted(return_obj.lines.all(), key=lambda line: line.pk)
+@dataclass(frozen=True)
+class ReturnContents:
+    """A return's lines and shipments as the caller's transaction wrote them (None: not known, read them)."""
+
+    lines: list[ReturnLine] | None = None
+    shipments: list[ReturnShipment] | None = None
 
 
-def _live_shipments(*, return_obj: Return) -> list[ReturnShipment]:
-    """The return's shipments that are not cancelled, by id (a prefetched list is used as it is)."""
-    return sorted((s for s in return_obj.shipments.all() if not s.cancelled), key=lambda s: s.pk)
+def _lines(*, return_obj: Return, contents: ReturnContents | None) -> list[ReturnLine]:
+    """The return's lines by id: the caller's, else read."""
+    lines = contents.lines if contents is not None and contents.lines is not None else return_obj.lines.all()
+    return sorted(lines, key=lambda line: line.pk)
+
+
+def _live_shipments(*, return_obj: Return, contents: ReturnContents | None) -> list[ReturnShipment]:
+    """The return's shipments that are not cancelled, by id: the caller's, else read."""
+    known = contents.shipments if contents is not None else None
+    shipments = known if known is not None else return_obj.shipments.all()
+    return sorted((s for s in shipments if not s.cancelled), key=lambda s: s.pk)
 
 
 def _groups(
-    *, return_obj: Return, lines: list[ReturnLine], order_lookup: OrderLookup | None, memo: dict
+    *,
+    return_obj: Return,
+    lines: list[ReturnLine],
+    shipments: list[ReturnShipment],
+    order_lookup: OrderLookup | None,
+    memo: dict,
 ) -> tuple[list[PlannedGroup], list[ReturnLine]]:
-    shipments = _live_shipments(return_obj=return_obj)
     groups: OrderedDict[tuple[int, int, int | None], PlannedGroup] = OrderedDict()
     unrouted = []
     for line in lines:
@@ -130,6 +145,7 @@ def rmas_plan(
     webhook_id: int | None = None,
     locked: bool = False,
     order_lookup: OrderLookup | None = None,
+    contents: ReturnContents | None = None,
 ) -> list[RMA]:
     """Create the pending RMAs a return still needs (one per warehouse × parcel) and queue their pushes.
 
@@ -139,19 +155,22 @@ def rmas_plan(
     locked=True says the caller read return_obj (with its store) under select_for_update in the
     current transaction and saved what it changed (the intake does): planners of the return are
     already serialised, so it is neither read nor locked again. Outside a transaction the flag
-    is ignored. Lines and shipments come from return_obj's prefetch cache when it has one.
+    is ignored. contents: the lines and shipments the caller just wrote, so they are not read again.
 
     order_lookup: what the WMSs said about the order, asked before the caller's transaction
     (the intake's prepare step). Without it, a caller holding the lock gets only a cached answer
     (no request while a lock is held); an unlocked return is looked up here, before the lock.
     """
     held = locked and transaction.get_connection(router.db_for_write(Return)).in_atomic_block
-    lines = _lines(return_obj=return_obj)
+    lines = _lines(return_obj=return_obj, contents=contents)
     memo: dict = {}  # one destination / fulfilment / default look-up per return, not per line
     if order_lookup is None and order_lookup_needed(return_obj=return_obj, lines=lines, memo=memo):
         fetch = order_lookup_cached if held else order_lookup_fetch
         order_lookup = fetch(return_obj=return_obj)
-    groups, unrouted = _groups(return_obj=return_obj, lines=lines, order_lookup=order_lookup, memo=memo)
+    shipments = _live_shipments(return_obj=return_obj, contents=contents)
+    groups, unrouted = _groups(
+        return_obj=return_obj, lines=lines, shipments=shipments, order_lookup=order_lookup, memo=memo
+    )
     created: list[RMA] = []
     # No savepoint: nothing here catches an error, so one would only cost two statements; an
     # error still rolls back the caller's whole transaction (or this one, outside any).
@@ -233,7 +252,7 @@ def _create_lines(
             entry["instruction"] = instruction
         if instruction and line.processing_instruction != instruction:
             instructed.setdefault(instruction, []).append(line.pk)
-            line.processing_instruction = instruction  # the instance may be a caller's (a prefetch cache)
+            line.processing_instruction = instruction  # the instance may be the caller's (ReturnContents)
     for instruction, pks in instructed.items():
         ReturnLine.objects.filter(pk__in=pks).update(processing_instruction=instruction)
     RMALine.objects.bulk_create(

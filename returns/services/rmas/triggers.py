@@ -5,7 +5,7 @@ import logging
 from integrations.models import Store
 from returns.models import RMA, Return
 from returns.selectors import return_label_exists, rma_tracking_numbers
-from returns.services.planning import rmas_plan
+from returns.services.planning import ReturnContents, rmas_plan
 from returns.services.rmas.publishing import rma_task_enqueue
 from returns.services.rmas.support import rma_cancel
 from returns.services.routing import OrderLookup
@@ -31,6 +31,7 @@ def rmas_on_return_changed(
     webhook_id: int | None = None,
     locked: bool = False,
     order_lookup: OrderLookup | None = None,
+    contents: ReturnContents | None = None,
 ) -> None:
     """React to a return change from the intake.
 
@@ -40,7 +41,7 @@ def rmas_on_return_changed(
 
     locked: return_obj was read with its store under select_for_update in the current transaction
     and saved (the intake's): used as it is, and planning is told the row is locked (and reads
-    the lines and shipments the intake left in its prefetch cache). Otherwise it is read again.
+    the lines and shipments the intake wrote, in contents). Otherwise it is read again.
     order_lookup: the WMSs' answer about the order, asked before the caller's transaction.
     """
     if not locked:
@@ -53,7 +54,9 @@ def rmas_on_return_changed(
         logger.warning("unknown return change %r", change)
         return
     if return_obj.store.is_active and rma_trigger_met(return_obj=return_obj):
-        rmas_plan(return_obj=return_obj, webhook_id=webhook_id, locked=locked, order_lookup=order_lookup)
+        rmas_plan(
+            return_obj=return_obj, webhook_id=webhook_id, locked=locked, order_lookup=order_lookup, contents=contents
+        )
     if change in LABEL_CHANGES or change == "updated":
         for rma in return_obj.rmas.filter(status=RMA.Status.SUBMITTED):
             if rma_tracking_numbers(rma=rma) != list(rma.pushed_tracking_numbers or []):

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db.models import QuerySet
 
 from integrations.inbound import (
     InboundLabelEvent,
@@ -122,25 +123,30 @@ def test_a_return_created_by_another_worker_since_our_read_is_updated_not_duplic
     conn = ConnectionFactory()
     intake.return_apply_event(connection=conn, event=_event("created", at=T0), webhook_id=None)
     assert Return.objects.get().lines.get().quantity == 2
-    lock = intake._lock_return
+    real_get = QuerySet.get
     reads: list[bool] = []
 
-    def lock_missing_first(**kwargs):
-        reads.append(True)
-        return None if len(reads) == 1 else lock(**kwargs)
+    def missing_on_first_read(self, *args, **kwargs):
+        if self.model is Return:
+            reads.append(True)
+            if len(reads) == 1:  # our read happened before the other worker's insert
+                raise Return.DoesNotExist
+        return real_get(self, *args, **kwargs)
 
-    monkeypatch.setattr(intake, "_lock_return", lock_missing_first)
+    monkeypatch.setattr(QuerySet, "get", missing_on_first_read)
     event = _event("updated", at=T0 + dt.timedelta(hours=1), qty=3)
     returned = intake.return_apply_event(connection=conn, event=event, webhook_id=None)
-    assert len(reads) == 2
+    assert len(reads) == 2  # the insert gave way and the row was read again
     ret = Return.objects.get()
     assert (returned.pk, ret.lines.get().quantity) == (ret.pk, 3)
     assert planned == ["created", "updated"]
     assert list(TimelineEvent.objects.values_list("kind", flat=True)) == ["return_created", "return_updated"]
 
 
-def test_the_returned_return_carries_its_current_lines_and_shipments(django_assert_num_queries):
-    """Intake leaves the lines (and a new return's shipments) in the prefetch cache RMA planning reads."""
+def test_planning_is_handed_the_lines_and_shipments_the_intake_wrote(monkeypatch):
+    """RMA planning gets the new return's lines and shipments from the intake (explicitly), not by reading them."""
+    handed = []
+    monkeypatch.setattr(intake, "rmas_on_return_changed", lambda **kw: handed.append(kw["contents"]))
     conn = ConnectionFactory()
     created = InboundReturnEvent(
         change="created",
@@ -157,13 +163,15 @@ def test_the_returned_return_carries_its_current_lines_and_shipments(django_asse
         ),
     )
     ret = intake.return_apply_event(connection=conn, event=created, webhook_id=None)
-    with django_assert_num_queries(0):
-        lines = [(line.pk, line.line_key, line.quantity) for line in ret.lines.all()]
-        shipments = [(s.pk, s.shipment_key) for s in ret.shipments.all()]
+    assert len(handed) == 2  # created, then label_created: the same contents
+    contents = handed[0]
+    lines = [(line.pk, line.line_key, line.quantity) for line in contents.lines]
+    shipments = [(s.pk, s.shipment_key) for s in contents.shipments]
     assert lines == list(ret.lines.order_by("id").values_list("pk", "line_key", "quantity"))
     assert shipments == list(ret.shipments.order_by("id").values_list("pk", "shipment_key"))
     assert len(lines) == 2
     assert len(shipments) == 1
+    assert handed[1] == contents
 
     data = created.data
     updated = InboundReturnEvent(
@@ -180,7 +188,8 @@ def test_the_returned_return_carries_its_current_lines_and_shipments(django_asse
         ),
     )
     ret = intake.return_apply_event(connection=conn, event=updated, webhook_id=None)
-    with django_assert_num_queries(0):
-        lines = [(line.pk, line.line_key, line.quantity) for line in ret.lines.all()]
+    contents = handed[-1]
+    lines = [(line.pk, line.line_key, line.quantity) for line in contents.lines]
     assert lines == list(ret.lines.order_by("id").values_list("pk", "line_key", "quantity"))
     assert [key for _, key, _ in lines] == ["A", "C"]
+    assert contents.shipments is None  # an update does not read them all: planning does

@@ -33,20 +33,24 @@ def _event(change: str, *, at: dt.datetime, qty: int) -> InboundReturnEvent:
 def test_both_workers_insert_one_wins_the_other_updates_it(monkeypatch: pytest.MonkeyPatch) -> None:
     conn = ConnectionFactory()
     monkeypatch.setattr(intake, "rmas_on_return_changed", lambda **kw: None)
-    lock = intake._lock_return
-    first_read = threading.local()
+    real_get_or_create = intake._get_or_create_return
+    real_save = Return.save
+    both_missed = threading.Barrier(2, timeout=30)
+    created: list[bool] = []
 
-    def missing_on_first_read(**kwargs: Any) -> Any:
-        # Both workers find no return and go on to insert it: the race the conflict clause settles.
-        if not getattr(first_read, "done", False):
-            first_read.done = True
-            return None
-        return lock(**kwargs)
+    def insert_after_both_read(self: Return, *args: Any, **kwargs: Any) -> None:
+        # Both workers have read no return by now and go on to insert it: the race get_or_create settles.
+        if self.pk is None:
+            both_missed.wait()
+        real_save(self, *args, **kwargs)
 
-    monkeypatch.setattr(intake, "_lock_return", missing_on_first_read)
-    insert = intake._insert_if_absent
-    inserted: list[bool] = []
-    monkeypatch.setattr(intake, "_insert_if_absent", lambda obj: inserted.append(insert(obj)) or inserted[-1])
+    def recording(**kwargs: Any) -> Any:
+        return_obj, was_created = real_get_or_create(**kwargs)
+        created.append(was_created)
+        return return_obj, was_created
+
+    monkeypatch.setattr(Return, "save", insert_after_both_read)
+    monkeypatch.setattr(intake, "_get_or_create_return", recording)
     events = [_event("created", at=T0, qty=1), _event("updated", at=T0 + dt.timedelta(hours=1), qty=2)]
     errors: list[BaseException] = []
     start = threading.Barrier(len(events))
@@ -66,7 +70,7 @@ def test_both_workers_insert_one_wins_the_other_updates_it(monkeypatch: pytest.M
     for thread in threads:
         thread.join()
     assert not errors
-    assert sorted(inserted) == [False, True]  # the second insert met the first row and gave way
+    assert sorted(created) == [False, True]  # the second insert met the first row and gave way
     ret = Return.objects.get()
     assert ret.platform_updated_at == T0 + dt.timedelta(hours=1)  # the newer event wins, whatever the order
     assert ret.lines.get().quantity == 2
