@@ -17,7 +17,7 @@ RMA_WITH_LINES = RMA.objects.prefetch_related("lines")
 
 
 class ReturnListApi(StoreScopedMixin, ApiView):
-    """List returns; filter by store, platform, order name, state and creation dates."""
+    """List returns; filter by store, platform, order name, state, platform action and creation dates."""
 
     queryset = Return.objects.all()
     is_list_api = True
@@ -25,7 +25,7 @@ class ReturnListApi(StoreScopedMixin, ApiView):
     filterset_class = filters.ReturnFilter
 
     def get(self, request: Request) -> Response:
-        """List returns; filter by store, platform, order name, state and creation dates."""
+        """List returns; filter by store, platform, order name, state, platform action and creation dates."""
         return self.filtered_page()
 
 

@@ -12,12 +12,16 @@ class ReturnFilter(filters.FilterSet):
     platform = filters.ChoiceFilter(choices=Platform.choices)
     order_name = text_filter(method="filter_order_name", max_length=100, help_text="Exact; a leading # is optional.")
     state = text_filter(max_length=30)
+    platform_action = filters.ChoiceFilter(
+        choices=Return.PlatformActionStatus.choices,
+        help_text="Where telling the platform stands; `failed` lists what support must look at.",
+    )
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Return
-        fields = ("store", "platform", "order_name", "state", "created_after", "created_before")
+        fields = ("store", "platform", "order_name", "state", "platform_action", "created_after", "created_before")
 
     def filter_order_name(self, queryset: QuerySet[Return], name: str, value: str) -> QuerySet[Return]:
         # Platforms store "#1001" or "1001": match both spellings.

@@ -12,6 +12,18 @@ class Platform(models.TextChoices):
 
 
 class Return(BaseModel):
+    class PlatformActionStatus(models.TextChoices):
+        """Where telling the platform about the warehouse outcome stands (returns/services/outcomes.py)."""
+
+        UNDECIDED = "", "Not decided (an RMA is unresolved)"
+        PROCESS_QUEUED = "process_queued", "Process: queued"
+        FLAG_QUEUED = "flag_queued", "Flag with a note: queued"
+        PROCESSED = "process", "Processed on the platform"
+        FLAGGED = "flag", "Flagged on the platform"
+        IGNORED = "ignore", "Nothing sent (status mapping: ignore)"
+        RECORDED = "recorded", "Recorded only (automatic mode)"
+        FAILED = "failed", "Failed: needs support"
+
     store = models.ForeignKey("integrations.Store", on_delete=models.CASCADE, related_name="returns")
     connection = models.ForeignKey(
         "integrations.Connection", null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"
@@ -34,8 +46,10 @@ class Return(BaseModel):
     platform_updated_at = models.DateTimeField(null=True, blank=True)
     platform_created_at = models.DateTimeField(null=True, blank=True)
     is_test = models.BooleanField(default=False)
-    # Set once the warehouse outcome has been reported back to the platform.
-    platform_action = models.CharField(max_length=20, blank=True, default="")
+    # Decided once every RMA is resolved, under the return's row lock; then reported to the platform.
+    platform_action = models.CharField(
+        max_length=20, blank=True, default=PlatformActionStatus.UNDECIDED, choices=PlatformActionStatus.choices
+    )
     platform_action_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

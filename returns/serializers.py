@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from integrations.permissions import UserStoreField
-from returns.models import RMA, Instruction, Platform, PlatformAction, TimelineEvent, WarehouseOutcome
+from returns.models import RMA, Instruction, Platform, PlatformAction, Return, TimelineEvent, WarehouseOutcome
 
 
 class ReturnLineOutputSerializer(serializers.Serializer):
@@ -99,7 +99,7 @@ class ReturnOutputSerializer(serializers.Serializer):
     total = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     outcome = serializers.CharField()
     is_test = serializers.BooleanField()
-    platform_action = serializers.CharField()
+    platform_action = serializers.ChoiceField(choices=Return.PlatformActionStatus.choices)
     platform_action_at = serializers.DateTimeField(allow_null=True)
     platform_created_at = serializers.DateTimeField(allow_null=True)
     platform_updated_at = serializers.DateTimeField(allow_null=True)

@@ -13,8 +13,9 @@ Exactly once per return:
 - each call is an ApiCall row committed on its own before the result is written, so a rerun
   after a crash skips the calls that already succeeded (flag, then note).
 
-Return.platform_action holds: "" (undecided), process_queued / flag_queued (a worker will act),
-process / flag / ignore (done), recorded (automatic mode), failed (needs support).
+Return.platform_action (Return.PlatformActionStatus) holds: "" (undecided), process_queued /
+flag_queued (a worker will act), process / flag / ignore (done), recorded (automatic mode),
+failed (needs support).
 """
 
 import logging
@@ -56,11 +57,8 @@ logger = logging.getLogger(__name__)
 
 Level = TimelineEvent.Level
 
-PROCESS_QUEUED = "process_queued"
-FLAG_QUEUED = "flag_queued"
-RECORDED = "recorded"
-FAILED = "failed"
-QUEUED = (PROCESS_QUEUED, FLAG_QUEUED)
+State = Return.PlatformActionStatus
+QUEUED = (State.PROCESS_QUEUED, State.FLAG_QUEUED)
 
 
 # -- status mappings --------------------------------------------------------------------------
@@ -138,7 +136,7 @@ def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, fo
         summary = received_summary(rmas=rmas)
         data: dict[str, Any] = {"outcome": outcome, "action": mapping.action, "summary": summary}
         if return_obj.store.processing_mode == Store.ProcessingMode.AUTOMATIC:
-            _decide(return_obj, RECORDED)
+            _decide(return_obj, State.RECORDED)
             timeline_add(
                 return_obj=return_obj,
                 kind="platform_outcome_recorded",
@@ -147,9 +145,9 @@ def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, fo
                 data=data,
                 webhook_id=webhook_id,
             )
-            return RECORDED
+            return State.RECORDED
         if mapping.action == PlatformAction.IGNORE:
-            _decide(return_obj, PlatformAction.IGNORE)
+            _decide(return_obj, State.IGNORED)
             timeline_add(
                 return_obj=return_obj,
                 kind="platform_action_ignored",
@@ -158,12 +156,12 @@ def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, fo
                 data=data,
                 webhook_id=webhook_id,
             )
-            return PlatformAction.IGNORE
-        state = PROCESS_QUEUED if mapping.action == PlatformAction.PROCESS else FLAG_QUEUED
-        if state == FLAG_QUEUED:
+            return State.IGNORED
+        state = State.PROCESS_QUEUED if mapping.action == PlatformAction.PROCESS else State.FLAG_QUEUED
+        if state == State.FLAG_QUEUED:
             data["note"] = platform_note(note_template=mapping.note_template, outcome=outcome, summary=summary)
         _decide(return_obj, state)
-        verb = "process" if state == PROCESS_QUEUED else "flag with a note"
+        verb = "process" if state == State.PROCESS_QUEUED else "flag with a note"
         timeline_add(
             return_obj=return_obj,
             kind="platform_action_queued",
@@ -175,7 +173,7 @@ def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, fo
         return state
 
 
-def _decide(return_obj: Return, state: str, *, at: bool = False) -> None:
+def _decide(return_obj: Return, state: "Return.PlatformActionStatus", *, at: bool = False) -> None:
     return_obj.platform_action = state
     fields = ["platform_action", "updated_at"]
     if at:
@@ -300,7 +298,7 @@ def return_platform_act(*, return_id: int, final_attempt: bool = False, retries:
         return_obj = Return.objects.select_related("store", "connection").filter(pk=return_id).first()
         if return_obj is None or return_obj.platform_action not in QUEUED:
             return PushOutcome("done", "nothing to do")
-        action = PlatformAction.PROCESS if return_obj.platform_action == PROCESS_QUEUED else PlatformAction.FLAG
+        action = PlatformAction.PROCESS if return_obj.platform_action == State.PROCESS_QUEUED else PlatformAction.FLAG
         decision = (
             return_obj.timeline.filter(kind="platform_action_queued").order_by("-id").values_list("data", flat=True)
         ).first() or {}
@@ -347,7 +345,7 @@ def _act_succeeded(return_obj: Return, action: str, platform: str, *, note: str,
         locked = Return.objects.select_for_update().get(pk=return_obj.pk)
         if locked.platform_action not in QUEUED:
             return
-        _decide(locked, str(action), at=True)
+        _decide(locked, State.PROCESSED if action == PlatformAction.PROCESS else State.FLAGGED, at=True)
         if action == PlatformAction.PROCESS:
             message, kind, level = f"Return processed in {platform}", "platform_processed", Level.SUCCESS
         else:
@@ -372,7 +370,7 @@ def _act_failed(return_obj: Return, action: str, platform: str, message: str, *,
         locked = Return.objects.select_for_update().get(pk=return_obj.pk)
         if locked.platform_action not in QUEUED:
             return
-        _decide(locked, FAILED, at=True)
+        _decide(locked, State.FAILED, at=True)
         verb = "process" if action == PlatformAction.PROCESS else "flag"
         timeline_add(
             return_obj=locked,
@@ -398,7 +396,7 @@ def returns_platform_catch_up(*, store_id: int, found_by: str = "found by reconc
     for return_id in queued:
         _publish(return_id)
     undecided = list(
-        Return.objects.filter(store_id=store_id, platform_action="", rmas__isnull=False)
+        Return.objects.filter(store_id=store_id, platform_action=State.UNDECIDED, rmas__isnull=False)
         .exclude(rmas__status__in=[s for s in RMA.Status.values if s not in RESOLVED_RMA_STATUSES])
         .distinct()
         .values_list("pk", flat=True)[:200]
