@@ -370,12 +370,15 @@ def sku_mappings_import(*, store: Store, upload: IO[bytes]) -> SkuImportResult:
             rows[platform_sku] = (row_number, wms_sku)
     existing = {m.platform_sku: m for m in SkuMapping.objects.filter(store=store, platform_sku__in=list(rows))}
     to_create, to_update = [], []
+    now = timezone.now()
     for platform_sku, (_row, wms_sku) in rows.items():
         mapping = existing.get(platform_sku)
         if mapping is None:
             to_create.append(SkuMapping(store=store, platform_sku=platform_sku, wms_sku=wms_sku))
         elif mapping.wms_sku != wms_sku:
             mapping.wms_sku = wms_sku
+            # bulk_update calls no save(), so auto_now does not run: without this the old time is written back.
+            mapping.updated_at = now
             to_update.append(mapping)
         else:
             result.unchanged += 1
