@@ -8,6 +8,7 @@ from django.utils import timezone
 from integrations.exceptions import ProviderError
 from integrations.handlers import connection_activated
 from integrations.models import Connection
+from integrations.registry import get_client
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,6 @@ class ConnectionTestResult:
 
 def connection_test(*, connection: Connection) -> ConnectionTestResult:
     """One live call with the stored credentials; records last_success_at or last_error."""
-    from integrations.registry import get_client
-
     try:
         message = get_client(connection=connection).test_connection()
     except ProviderError as exc:

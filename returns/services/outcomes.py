@@ -42,6 +42,7 @@ from integrations.exceptions import (
 from integrations.models import ApiCall, Connection, Store
 from integrations.registry import get_declaration, get_returns_platform_client
 from integrations.services.url_safety import is_sandbox_url
+from returns import tasks
 from returns.models import RMA, Platform, PlatformAction, Return, StatusMapping, TimelineEvent, WarehouseOutcome
 from returns.retry_policy import PushOutcome, push_countdown
 from returns.services.timeline import timeline_add
@@ -186,8 +187,6 @@ def _decide(return_obj: Return, state: "Return.PlatformActionStatus", *, at: boo
 
 
 def _publish(return_id: int) -> None:
-    from returns import tasks
-
     try:
         tasks.return_platform_act.delay(return_id)
     except Exception:  # the broker may be down: reconciliation re-publishes queued actions

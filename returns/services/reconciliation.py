@@ -27,8 +27,13 @@ from integrations.exceptions import ProviderError, ProviderPermanentError
 from integrations.inbound import InboundWarehouseReturnEvent
 from integrations.models import Connection
 from integrations.registry import get_returns_platform_client, get_warehouse_client
-from returns.models import Return, TimelineEvent
+from returns import tasks
+from returns.models import RMA, Return, TimelineEvent
+from returns.services.intake import return_apply_event, return_event_prepare
+from returns.services.outcomes import returns_platform_catch_up
+from returns.services.rmas.triggers import rma_trigger_met
 from returns.services.timeline import timeline_add
+from returns.services.warehouse_events import rma_apply_warehouse_event
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +82,6 @@ def _since(connection: Connection, now: dt.datetime) -> dt.datetime:
 
 def _reconcile_warehouse(connection: Connection, since: dt.datetime, now: dt.datetime, result: ReconcileResult) -> None:
     """The WMS's RMAs changed since `since`, mapped by the webhook mappers and applied like webhooks."""
-    from returns.services.warehouse_events import rma_apply_warehouse_event
-
     client = get_warehouse_client(connection=connection)
     for event in client.returns_changed_since(since=since, until=now, max_pages=settings.RECONCILE_MAX_PAGES):
         if not (event.rma_number or event.external_id):
@@ -93,8 +96,6 @@ def _reconcile_warehouse(connection: Connection, since: dt.datetime, now: dt.dat
 
 
 def _rma_state(connection: Connection, event: InboundWarehouseReturnEvent) -> tuple[Any, ...] | None:
-    from returns.models import RMA
-
     lookup = {"number": event.rma_number} if event.rma_number else {"external_id": event.external_id}
     rma = RMA.objects.filter(warehouse_connection=connection, **lookup).first()
     if rma is None:
@@ -108,8 +109,6 @@ def _rma_state(connection: Connection, event: InboundWarehouseReturnEvent) -> tu
 
 def _reconcile_platform(connection: Connection, since: dt.datetime, now: dt.datetime, result: ReconcileResult) -> None:
     """The platform's returns changed since `since`, mapped by the webhook mappers and applied like webhooks."""
-    from returns.services.intake import return_apply_event, return_event_prepare
-
     client = get_returns_platform_client(connection=connection)
     for event in client.returns_changed_since(since=since, until=now, max_pages=settings.RECONCILE_MAX_PAGES):
         data = event.data
@@ -142,8 +141,6 @@ def _reconcile_platform(connection: Connection, since: dt.datetime, now: dt.date
 
 def returns_flag_missing_rmas(*, store_id: int, now: dt.datetime | None = None) -> int:
     """Warn on the timeline of returns that should have an RMA but have none after the grace period (once each)."""
-    from returns.services.rmas.triggers import rma_trigger_met
-
     now = now or timezone.now()
     grace = dt.timedelta(minutes=settings.RECONCILE_GRACE_MINUTES)
     candidates = (
@@ -182,8 +179,6 @@ def returns_flag_missing_rmas(*, store_id: int, now: dt.datetime | None = None) 
 
 def connection_reconcile(*, connection_id: int, now: dt.datetime | None = None) -> ReconcileResult:
     """One reconciliation run for one connection; advances its cursor only when the run completes."""
-    from returns.services.outcomes import returns_platform_catch_up
-
     result = ReconcileResult(connection_id=connection_id)
     with _Lease(connection_id) as lease:
         if not lease.held:
@@ -217,8 +212,6 @@ def connection_reconcile(*, connection_id: int, now: dt.datetime | None = None) 
 
 def connections_reconcile_enqueue() -> int:
     """Publish one reconciliation task per active connection (the beat entry calls this)."""
-    from returns import tasks
-
     ids = list(
         Connection.objects.filter(status=Connection.Status.ACTIVE, store__is_active=True).values_list("pk", flat=True)
     )

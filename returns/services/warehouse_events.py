@@ -17,6 +17,7 @@ from integrations.inbound import InboundWarehouseReturnEvent, WarehouseLineData
 from integrations.models import Connection
 from integrations.registry import get_warehouse_client
 from returns.models import RMA, RMALine, TimelineEvent, WarehouseOutcome
+from returns.services.outcomes import return_outcome_evaluate
 from returns.services.timeline import timeline_add
 from returns.warehouse_outcomes import line_received_summary, rma_outcome
 
@@ -91,8 +92,6 @@ def rma_warehouse_event_apply(
     *, connection: Connection, prepared: PreparedWarehouseEvent, webhook_id: int | None, found_by: str = ""
 ) -> str:
     """Apply a prepared WMS event to its RMA under the RMA's row lock; returns "" or why nothing was done."""
-    from returns.services.outcomes import return_outcome_evaluate
-
     event = prepared.event
     suffix = f" ({found_by})" if found_by else ""
     match = _rma_match(event)
