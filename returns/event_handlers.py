@@ -26,22 +26,20 @@ from integrations.models import Connection, InboundWebhook, Store
 from integrations.registry import get_returns_platform_client
 from returns.selectors import return_for_webhook
 from returns.services import intake, warehouse_events
-from returns.services.intake import PreparedReturnEvent
+from returns.services.intake import PreparedLabelEvent, PreparedReturnEvent
 from returns.services.outcomes import status_mappings_ensure
 from returns.services.rmas.sweeps import rmas_requeue_for_connection
 from returns.services.timeline import timeline_add
 
 
 def _return_apply(*, connection: Connection, prepared: PreparedReturnEvent, webhook_id: int | None) -> str:
-    assert isinstance(prepared.event, InboundReturnEvent)  # noqa: S101 (registered for return events only)
     intake.return_apply_event(
         connection=connection, event=prepared.event, webhook_id=webhook_id, order_lookup=prepared.order_lookup
     )
     return ""
 
 
-def _label_apply(*, connection: Connection, prepared: PreparedReturnEvent, webhook_id: int | None) -> str:
-    assert isinstance(prepared.event, InboundLabelEvent)  # noqa: S101 (registered for label events only)
+def _label_apply(*, connection: Connection, prepared: PreparedLabelEvent, webhook_id: int | None) -> str:
     intake.return_label_apply(
         connection=connection, event=prepared.event, webhook_id=webhook_id, order_lookup=prepared.order_lookup
     )
@@ -52,7 +50,7 @@ def _return_prepare(*, connection: Connection, event: InboundReturnEvent) -> Pre
     return intake.return_event_prepare(connection=connection, event=event)
 
 
-def _label_prepare(*, connection: Connection, event: InboundLabelEvent) -> PreparedReturnEvent:
+def _label_prepare(*, connection: Connection, event: InboundLabelEvent) -> PreparedLabelEvent:
     return intake.return_label_prepare(connection=connection, event=event)
 
 
@@ -75,7 +73,7 @@ def _label_request_apply(*, connection: Connection, prepared: InboundLabelReques
 
 @dataclass(frozen=True)
 class _ShipmentLabels:
-    labels: tuple[PreparedReturnEvent, ...]
+    labels: tuple[PreparedLabelEvent, ...]
 
 
 def _shipment_labels_prepare(*, connection: Connection, event: InboundHappyReturnsShipmentEvent) -> _ShipmentLabels:

@@ -102,9 +102,17 @@ def _notify_rmas(
 
 @dataclass(frozen=True)
 class PreparedReturnEvent:
-    """A return or label event with the WMSs' answer about its order, asked before any transaction."""
+    """A return event with the WMSs' answer about its order, asked before any transaction."""
 
-    event: InboundReturnEvent | InboundLabelEvent
+    event: InboundReturnEvent
+    order_lookup: OrderLookup | None = None
+
+
+@dataclass(frozen=True)
+class PreparedLabelEvent:
+    """A label event with the WMSs' answer about its return's order, asked before any transaction."""
+
+    event: InboundLabelEvent
     order_lookup: OrderLookup | None = None
 
 
@@ -140,7 +148,7 @@ def return_event_prepare(*, connection: Connection, event: InboundReturnEvent) -
     return PreparedReturnEvent(event, order_lookup=_order_lookup_for(return_obj, lines))
 
 
-def return_label_prepare(*, connection: Connection, event: InboundLabelEvent) -> PreparedReturnEvent:
+def return_label_prepare(*, connection: Connection, event: InboundLabelEvent) -> PreparedLabelEvent:
     """A new label can start planning (on_label_created): ask the WMSs for the order first when routing will."""
     return_obj = (
         Return.objects.select_related("store")
@@ -148,8 +156,8 @@ def return_label_prepare(*, connection: Connection, event: InboundLabelEvent) ->
         .first()
     )
     if return_obj is None:
-        return PreparedReturnEvent(event)  # the apply step retries (or drops) it
-    return PreparedReturnEvent(event, order_lookup=_order_lookup_for(return_obj, return_obj.lines.all()))
+        return PreparedLabelEvent(event)  # the apply step retries (or drops) it
+    return PreparedLabelEvent(event, order_lookup=_order_lookup_for(return_obj, return_obj.lines.all()))
 
 
 def _lock_return(*, connection: Connection, platform: str, external_id: str) -> Return | None:
