@@ -146,8 +146,11 @@ def test_production_a_public_address_is_called_with_the_name_in_the_host_header(
     httpserver: HTTPServer, dns: dict[str, Resolver], public_is_local: None
 ) -> None:
     dns["provider.test"] = lambda host: [PUBLIC]
-    httpserver.expect_request("/v1/integrations/warehouses").respond_with_json({"data": [{"id": 1}]})
-    assert _shipmonk(f"http://provider.test:{httpserver.port}").warehouses_list() == [{"id": 1}]
+    httpserver.expect_request("/v1/integrations/warehouses").respond_with_json(
+        {"data": [{"id": 1, "identifier": "CA1", "name": "Ontario"}]}
+    )
+    warehouses = _shipmonk(f"http://provider.test:{httpserver.port}").warehouses_list()
+    assert [w.wms_code for w in warehouses] == ["CA1"]
     request, _ = httpserver.log[0]
     assert request.headers["Host"] == f"provider.test:{httpserver.port}"
     assert request.headers["Api-Key"] == API_KEY
@@ -307,7 +310,7 @@ def test_a_next_page_link_to_another_host_gets_no_request(httpserver: HTTPServer
     client = LoopClient(api_key=loop_key, base_url=f"http://127.0.0.1:{httpserver.port}")
     now = dt.datetime.now(dt.UTC)
     with pytest.raises(ProviderDestinationRefused, match="refused to send a request to localhost"):
-        client.returns_list(updated_since=now - dt.timedelta(days=1), until=now, max_pages=3)
+        list(client.returns_changed_since(since=now - dt.timedelta(days=1), until=now, max_pages=3))
     assert other_server.log == []
     refused = ApiCall.objects.get(error_class="ProviderDestinationRefused")
     assert refused.status_code is None
@@ -322,5 +325,5 @@ def test_a_next_page_link_on_the_same_host_is_followed(httpserver: HTTPServer) -
     httpserver.expect_ordered_request("/warehouse/return/list").respond_with_json({"returns": [{"id": 2}]})
     client = LoopClient(api_key="loop-api-key-0001", base_url=httpserver.url_for("/"))
     now = dt.datetime.now(dt.UTC)
-    rows = client.returns_list(updated_since=now - dt.timedelta(days=1), until=now, max_pages=3)
-    assert [row["id"] for row in rows] == [1, 2]
+    events = client.returns_changed_since(since=now - dt.timedelta(days=1), until=now, max_pages=3)
+    assert [event.data.external_id for event in events] == ["1", "2"]
