@@ -147,3 +147,77 @@ def wait_for(predicate: Any, *, timeout: float = 20.0, interval: float = 0.05) -
             return value
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout}s waiting for {getattr(predicate, '__name__', 'condition')}")
+
+
+class TaskRuns:
+    """Counts, through Celery's signals, the task messages published and the task runs finished in this
+    process (the test and its in-process worker), so a test can wait until everything it set off has
+    run instead of sleeping and hoping nothing more happens. Messages are matched by task id (a retry
+    is a new message with the same id), so runs of messages published before it started do not count."""
+
+    def __init__(self) -> None:
+        import threading
+        from collections import Counter
+
+        self._lock = threading.Lock()
+        self.published: Counter[str] = Counter()
+        self.finished: Counter[str] = Counter()
+        self.runs_done: list[tuple[str, tuple[Any, ...], str, Any]] = []  # (task name, args, state, return value)
+        self.retried: list[str] = []
+
+    def _on_publish(self, headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        with self._lock:
+            self.published[str((headers or {}).get("id"))] += 1
+
+    def _on_postrun(
+        self,
+        task_id: str | None = None,
+        task: Any = None,
+        args: Any = None,
+        state: str | None = None,
+        retval: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        with self._lock:
+            if str(task_id) in self.published:
+                self.finished[str(task_id)] += 1
+                self.runs_done.append((task.name, tuple(args or ()), state or "", retval))
+
+    def _on_retry(self, sender: Any = None, **kwargs: Any) -> None:
+        with self._lock:
+            self.retried.append(sender.name)
+
+    def __enter__(self) -> "TaskRuns":
+        from celery import signals
+
+        signals.before_task_publish.connect(self._on_publish, weak=False)
+        signals.task_postrun.connect(self._on_postrun, weak=False)
+        signals.task_retry.connect(self._on_retry, weak=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from celery import signals
+
+        signals.before_task_publish.disconnect(self._on_publish)
+        signals.task_postrun.disconnect(self._on_postrun)
+        signals.task_retry.disconnect(self._on_retry)
+
+    def runs(self, name: str) -> list[tuple[tuple[Any, ...], str, Any]]:
+        """The finished runs of one task (its short name, e.g. "rma_push"): (args, state, return value)."""
+        with self._lock:
+            return [(args, state, retval) for task, args, state, retval in self.runs_done if task.endswith(f".{name}")]
+
+    def wait_idle(self, *, timeout: float = 30.0) -> None:
+        """Wait until every message published since the start has been run (retries publish anew)."""
+
+        def idle() -> bool:
+            with self._lock:
+                return all(self.finished[task_id] >= count for task_id, count in self.published.items())
+
+        wait_for(idle, timeout=timeout)
+
+
+@pytest.fixture
+def task_runs() -> Iterator[TaskRuns]:
+    with TaskRuns() as runs:
+        yield runs

@@ -18,7 +18,7 @@ from pytest_httpserver import HTTPServer
 from integrations.models import Connection, Provider
 from returns import tasks
 from returns.models import RMA, Return
-from tests.conftest import load_fixture, running_worker, wait_for
+from tests.conftest import TaskRuns, load_fixture, running_worker, wait_for
 from tests.integrations.webhooks.signing import signed_headers
 from tests.returns.outcomes.conftest import make_platform
 from tests.returns.rmas.conftest import Recorder, json_response, make_location, make_store, make_warehouse, shipmonk_ok
@@ -114,7 +114,9 @@ def _action(world: World, expected: str) -> Return:
     )
 
 
-def test_full_receipt_processes_in_loop_exactly_once(httpserver: HTTPServer, celery_worker: Any) -> None:
+def test_full_receipt_processes_in_loop_exactly_once(
+    httpserver: HTTPServer, celery_worker: Any, task_runs: TaskRuns
+) -> None:
     world = World(httpserver)
     rma = _rma_submitted(world)
     assert world.rma_create.requests[0]["body"]["rma"] == rma.number
@@ -123,7 +125,8 @@ def test_full_receipt_processes_in_loop_exactly_once(httpserver: HTTPServer, cel
     ret = _action(world, "process")
     # ShipMonk redelivers the same webhook: a duplicate, no second call.
     assert world.post(world.shipmonk, body) == 200
-    time.sleep(1.0)
+    task_runs.wait_idle()  # every task the test set off has run
+    assert [retval for _args, _state, retval in task_runs.runs("return_platform_act")] == ["process"]
     assert world.counts() == {"process": 1, "flag": 0, "note": 0}
     kinds = list(ret.timeline.order_by("id").values_list("kind", flat=True))
     assert kinds[-3:] == ["rma_status_changed", "platform_action_queued", "platform_processed"]

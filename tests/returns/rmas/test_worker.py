@@ -1,5 +1,6 @@
 """The push path end to end on a real Celery worker (broker, acks, countdown retries) and a local WMS."""
 
+import datetime as dt
 import threading
 import time
 from typing import Any
@@ -7,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, close_old_connections
+from django.utils import timezone
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -17,7 +19,7 @@ from returns.services.planning import rmas_plan
 from returns.services.rmas.push import rma_push
 from returns.services.rmas.sweeps import rmas_sweep_pending
 from returns.services.rmas.triggers import rmas_on_return_changed
-from tests.conftest import running_worker, wait_for
+from tests.conftest import TaskRuns, running_worker, wait_for
 from tests.returns.rmas.conftest import (
     Recorder,
     json_response,
@@ -107,14 +109,17 @@ def test_503_three_times_then_200_ends_with_exactly_one_rma(httpserver: HTTPServ
     assert RMA.objects.count() == 1
 
 
-def test_422_ends_with_no_rma_and_needs_attention(httpserver: HTTPServer, celery_worker: Any) -> None:
+def test_422_ends_with_no_rma_and_needs_attention(
+    httpserver: HTTPServer, celery_worker: Any, task_runs: TaskRuns
+) -> None:
     store, recorder = _world(httpserver, json_response({"message": "Unknown SKU TEE-BLK-M"}, 422))
     rmas_on_return_changed(return_obj=make_return(store, destination_id="dest-ca"), change="created")
     (rma,) = wait_for(_all_settled, interval=0.2)
     assert (rma.status, recorder.count) == ("needs_attention", 1)
     assert "Unknown SKU TEE-BLK-M" in rma.last_error
-    time.sleep(0.3)  # nothing retries it behind our back
-    assert recorder.count == 1
+    task_runs.wait_idle()  # every task set off has run: nothing retries it behind our back
+    assert task_runs.runs("rma_push") == [((rma.pk,), "SUCCESS", "needs attention")]
+    assert (task_runs.retried, recorder.count) == ([], 1)
 
 
 def test_always_failing_wms_stops_after_the_retry_cap(httpserver: HTTPServer, celery_worker: Any) -> None:
@@ -128,7 +133,7 @@ def test_always_failing_wms_stops_after_the_retry_cap(httpserver: HTTPServer, ce
     assert "Traceback" in rma.last_error
 
 
-def test_duplicated_publishes_push_once(httpserver: HTTPServer, celery_worker: Any) -> None:
+def test_duplicated_publishes_push_once(httpserver: HTTPServer, celery_worker: Any, task_runs: TaskRuns) -> None:
     def slow(request: Request) -> Response:
         time.sleep(0.3)
         return shipmonk_ok()
@@ -142,8 +147,12 @@ def test_duplicated_publishes_push_once(httpserver: HTTPServer, celery_worker: A
     # Redeliveries (visibility timeout, a killed worker's requeue, the sweeper) all publish the same id.
     for _ in range(3):
         tasks.rma_push.delay(rma_id)
-    wait_for(lambda: _settled(rma_id), interval=0.2)
-    time.sleep(1.0)
+    task_runs.wait_idle()  # all three deliveries have run
+    assert sorted(retval for _args, _state, retval in task_runs.runs("rma_push")) == [
+        "already submitted",
+        "already submitted",
+        "submitted",
+    ]
     assert recorder.count == 1
     assert RMA.objects.get().status == "submitted"
 
@@ -174,18 +183,19 @@ def test_two_workers_on_the_same_rma_push_once(httpserver: HTTPServer) -> None:
 
 
 def test_sweeper_republishes_never_tried_rmas_of_active_connections(
-    httpserver: HTTPServer, celery_worker: Any, settings: Any
+    httpserver: HTTPServer, celery_worker: Any, settings: Any, task_runs: TaskRuns
 ) -> None:
     settings.RMA_SWEEP_GRACE_SECONDS = 0
     store, recorder = _world(httpserver, shipmonk_ok())
     Connection.objects.filter(store=store).update(status=Connection.Status.PAUSED)
     rmas_on_return_changed(return_obj=make_return(store, destination_id="dest-ca"), change="created")
     rma = RMA.objects.get()
-    time.sleep(0.5)
+    task_runs.wait_idle()  # the push ran and found the connection paused
+    assert task_runs.runs("rma_push") == [((rma.pk,), "SUCCESS", "connection paused")]
     assert RMA.objects.get().status == "pending"
-    assert rmas_sweep_pending() == 0  # a paused connection's RMAs wait
+    later = timezone.now() + dt.timedelta(seconds=1)
+    assert rmas_sweep_pending(now=later) == 0  # a paused connection's RMAs wait
     Connection.objects.filter(store=store).update(status=Connection.Status.ACTIVE)
-    time.sleep(0.01)
-    assert rmas_sweep_pending() == 1
+    assert rmas_sweep_pending(now=later) == 1
     wait_for(lambda: _settled(rma.pk), interval=0.2)
     assert recorder.count == 1
