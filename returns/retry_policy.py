@@ -10,12 +10,13 @@ from django.conf import settings
 class PushOutcome:
     """What a task should do after one run of a push service."""
 
-    action: str  # "done", "retry" or "busy"
+    action: str  # "done", "retry" (a transient failure) or "busy" (another holder's lease: wait, not a retry)
     detail: str = ""
     countdown: float = 0.0
 
     @property
     def retry(self) -> bool:
+        """The task runs again after `countdown` seconds."""
         return self.action in ("retry", "busy")
 
 

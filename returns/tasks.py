@@ -1,5 +1,6 @@
 """RMA tasks: thin wrappers that take ids and call one service each (queue "rmas")."""
 
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -23,9 +24,28 @@ def _run(task: Task[Any, Any], service: Callable[..., Any], **ids: int) -> str:
         # attempt counter, so a rerun after a request that did land looks the result up first.
         countdown = push_countdown(retries=task.request.retries)
         raise task.retry(exc=exc, countdown=countdown, max_retries=settings.RMA_PUSH_MAX_RETRIES) from exc
-    if outcome.retry:
+    if outcome.action == "busy":
+        _wait_for_lease(task, outcome.countdown)
+    elif outcome.action == "retry":
         raise task.retry(countdown=outcome.countdown)
     return outcome.detail
+
+
+def _wait_for_lease(task: Task[Any, Any], seconds: float) -> None:
+    """Run again once another holder's lease has run out, with the same retry count.
+
+    Nothing was tried, so this is not a retry: a task redelivered after its worker was killed
+    mid-push waits for the dead worker's lease (at most the task time limit) instead of spending
+    its retries against it and giving up. A live holder finishes first and the rerun is a no-op.
+    """
+    countdown = max(seconds, 1.0) + random.uniform(0, 1)  # noqa: S311 - jitter, not cryptography
+    task.app.send_task(
+        task.name,
+        args=tuple(task.request.args or ()),
+        kwargs=dict(task.request.kwargs or {}),
+        countdown=countdown,
+        retries=task.request.retries,
+    )
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)

@@ -113,6 +113,10 @@ else:
         }
     }
 
+# Leases (config/leases.py) live in Redis when REDIS_URL is set; without it (the quick start) in
+# files under this folder, shared by web, worker and beat on one machine.
+LEASE_DIR = env.path("LEASE_DIR", default=VAR_DIR / "leases")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

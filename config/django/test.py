@@ -3,6 +3,7 @@
 import os
 
 from config.django.base import *  # noqa: F403
+from config.env import env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -52,6 +53,8 @@ if not REDIS_URL:  # noqa: F405
     _test_control = f"{_test_root}/control"
     for _folder in (_test_queue, _test_control):
         os.makedirs(_folder, exist_ok=True)
+    # Leases without Redis: files in this run's folder (a subprocess worker is given LEASE_DIR).
+    LEASE_DIR = env.path("LEASE_DIR", default=f"{_test_root}/leases")
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_test_queue),

@@ -41,8 +41,6 @@ RETENTION_DAYS = env.int("RETENTION_DAYS", default=30)
 # are tunable).
 # The first retry waits about this long, doubling each time up to CELERY_MAX_COUNTDOWN_SECONDS.
 RMA_PUSH_BACKOFF_SECONDS = env.float("RMA_PUSH_BACKOFF_SECONDS", default=10)
-# One worker at a time per RMA: longer than a task can run (its hard time limit) plus a margin.
-RMA_PUSH_LEASE_SECONDS = env.int("RMA_PUSH_LEASE_SECONDS", default=env.int("CELERY_TASK_TIME_LIMIT", default=90) + 30)
 # Pending RMAs untouched this long are re-published by the sweeper.
 RMA_SWEEP_GRACE_SECONDS = env.int("RMA_SWEEP_GRACE_SECONDS", default=120)
 

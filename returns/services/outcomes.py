@@ -9,7 +9,7 @@ Exactly once per return:
 - the decision is taken under the Return's row lock and written to Return.platform_action in
   the same transaction as the warehouse event ("process_queued" / "flag_queued"), so a
   redelivered or reconciled event finds it decided and does nothing;
-- a per-return lease lets one worker at a time call the platform;
+- a per-return lease (config/leases.py) lets one worker at a time call the platform;
 - each call is an ApiCall row committed on its own before the result is written, so a rerun
   after a crash skips the calls that already succeeded (flag, then note).
 
@@ -19,7 +19,6 @@ failed (needs support).
 """
 
 import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
@@ -27,10 +26,10 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from config.leases import lease_acquire
 from integrations.base import ReturnItemDecision, ReturnsPlatformClient
 from integrations.exceptions import (
     ProviderConfigurationError,
@@ -201,24 +200,6 @@ def return_platform_act_enqueue(*, return_id: int) -> None:
 # -- acting on the platform -------------------------------------------------------------------
 
 
-class _Lease:
-    """One worker at a time per return, across processes (Redis / file cache)."""
-
-    def __init__(self, return_id: int) -> None:
-        self.key = f"return-platform-lease:{return_id}"
-        self.token = uuid.uuid4().hex
-        self.held = False
-
-    def __enter__(self) -> "_Lease":
-        lease = int(getattr(settings, "RMA_PUSH_LEASE_SECONDS", settings.CELERY_TASK_TIME_LIMIT + 30))
-        self.held = bool(cache.add(self.key, self.token, lease))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.held and cache.get(self.key) == self.token:
-            cache.delete(self.key)
-
-
 def _succeeded(*, return_id: int, operation: str) -> int | None:
     """The ApiCall of an earlier successful call of this operation for the return (a rerun skips it)."""
     call = (
@@ -291,9 +272,9 @@ def _call_platform(
 
 def return_platform_act(*, return_id: int, final_attempt: bool = False, retries: int = 0) -> PushOutcome:
     """Process or flag one return on its platform (the decision is already on the row); retry transient errors."""
-    with _Lease(return_id) as lease:
+    with lease_acquire(key=f"return:platform-action:{return_id}") as lease:
         if not lease.held:
-            return PushOutcome("done" if final_attempt else "busy", "another worker acts on the return", 1.0)
+            return PushOutcome("busy", "another worker acts on the return", lease.wait_seconds)
         return_obj = Return.objects.select_related("store", "connection").filter(pk=return_id).first()
         if return_obj is None or return_obj.platform_action not in QUEUED:
             return PushOutcome("done", "nothing to do")
@@ -386,7 +367,7 @@ def _act_failed(return_obj: Return, action: str, platform: str, message: str, *,
 
 def returns_platform_catch_up(*, store_id: int, found_by: str = "found by reconciliation") -> dict[str, int]:
     """Re-publish queued actions whose task was lost, and decide returns whose RMAs all resolved unnoticed."""
-    grace = timezone.now() - timedelta(seconds=int(getattr(settings, "RMA_SWEEP_GRACE_SECONDS", 120)))
+    grace = timezone.now() - timedelta(seconds=settings.RMA_SWEEP_GRACE_SECONDS)
     queued = list(
         Return.objects.filter(store_id=store_id, platform_action__in=QUEUED, updated_at__lt=grace).values_list(
             "pk", flat=True

@@ -15,14 +15,13 @@ catches up platform actions whose RMAs resolved unnoticed or whose task was lost
 
 import datetime as dt
 import logging
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
+from config.leases import lease_acquire
 from integrations.exceptions import ProviderError, ProviderPermanentError
 from integrations.inbound import InboundWarehouseReturnEvent
 from integrations.models import Connection
@@ -53,23 +52,6 @@ class ReconcileResult:
     missing_rmas: int = 0
     detail: str = ""
     notes: list[str] = field(default_factory=list)
-
-
-class _Lease:
-    """One run at a time per connection (a slow run must not overlap the next beat)."""
-
-    def __init__(self, connection_id: int) -> None:
-        self.key = f"reconcile-lease:{connection_id}"
-        self.token = uuid.uuid4().hex
-        self.held = False
-
-    def __enter__(self) -> "_Lease":
-        self.held = bool(cache.add(self.key, self.token, settings.CELERY_TASK_TIME_LIMIT + 30))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.held and cache.get(self.key) == self.token:
-            cache.delete(self.key)
 
 
 def _since(connection: Connection, now: dt.datetime) -> dt.datetime:
@@ -180,7 +162,8 @@ def returns_flag_missing_rmas(*, store_id: int, now: dt.datetime | None = None) 
 def connection_reconcile(*, connection_id: int, now: dt.datetime | None = None) -> ReconcileResult:
     """One reconciliation run for one connection; advances its cursor only when the run completes."""
     result = ReconcileResult(connection_id=connection_id)
-    with _Lease(connection_id) as lease:
+    # One run at a time per connection: a slow run must not overlap the next beat's.
+    with lease_acquire(key=f"connection:reconcile:{connection_id}") as lease:
         if not lease.held:
             result.status = "busy"
             return result

@@ -11,7 +11,7 @@ from returns.models import RMA, TimelineEvent
 from returns.retry_policy import PushOutcome, push_countdown
 from returns.selectors import rma_payload_build, rma_tracking_numbers, rma_with_relations
 from returns.services.rmas.breaker import breaker_failure_record, breaker_success_record, counts_for_breaker
-from returns.services.rmas.lease import RmaLease
+from returns.services.rmas.lease import rma_lease
 from returns.services.rmas.push import rma_needs_attention, rma_payload_with_wms_order
 from returns.services.timeline import timeline_add
 
@@ -29,9 +29,9 @@ def _remote_change(
     on_success: Callable[[RMA, PushResult, RmaPayload], None],
     on_permanent: Callable[[RMA, ProviderPermanentError], None],
 ) -> PushOutcome:
-    with RmaLease(rma_id, purpose) as lease:
+    with rma_lease(rma_id=rma_id, purpose=purpose) as lease:
         if not lease.held:
-            return PushOutcome("done" if final_attempt else "busy", "another worker holds the RMA", 1.0)
+            return PushOutcome("busy", "another worker holds the RMA", lease.wait_seconds)
         rma = rma_with_relations(rma_id=rma_id)
         if not should_run(rma):
             return PushOutcome("done", "nothing to do")

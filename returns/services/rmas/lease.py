@@ -1,27 +1,14 @@
-"""One worker at a time per RMA and purpose (push, tracking, cancel), across processes."""
+"""One worker at a time per RMA and purpose (push, tracking, cancel), across processes and hosts.
 
-import uuid
+The lease itself is config/leases.py: redis-py's Lock (or files in the quick start), taken once,
+released by its token, lasting the task time limit so a killed holder's lease ends by then.
+"""
 
-from django.conf import settings
-from django.core.cache import cache
+from contextlib import AbstractContextManager
+
+from config.leases import Lease, lease_acquire
 
 
-def _lease_seconds() -> int:
-    return int(getattr(settings, "RMA_PUSH_LEASE_SECONDS", settings.CELERY_TASK_TIME_LIMIT + 30))
-
-
-class RmaLease:
-    """One worker at a time per RMA, across processes (Redis / file cache)."""
-
-    def __init__(self, rma_id: int, purpose: str) -> None:
-        self.key = f"rma-lease:{purpose}:{rma_id}"
-        self.token = uuid.uuid4().hex
-        self.held = False
-
-    def __enter__(self) -> "RmaLease":
-        self.held = bool(cache.add(self.key, self.token, _lease_seconds()))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.held and cache.get(self.key) == self.token:
-            cache.delete(self.key)
+def rma_lease(*, rma_id: int, purpose: str) -> AbstractContextManager[Lease]:
+    """The lease on one RMA for one purpose; `held` says whether this worker got it."""
+    return lease_acquire(key=f"rma:{purpose}:{rma_id}")

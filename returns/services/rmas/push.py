@@ -2,8 +2,10 @@
 
 - the RMA row is written first (pending) and its task published only after commit; a sweeper
   re-publishes pending rows that were never tried;
-- a per-RMA lease (lease.py) lets one worker at a time push an RMA; a second worker retries
-  later and then finds the RMA submitted (a no-op);
+- a per-RMA lease (lease.py, config/leases.py: Redis, or files in the quick start) lets one worker
+  at a time push an RMA. It expires with the task time limit, so a worker killed mid-push frees it
+  by the time its task could have ended; a second or redelivered task waits that long (without
+  spending a retry) and then finds the RMA submitted, or pushes it;
 - the row is re-read under select_for_update and the attempt counter committed *before* the
   request, so a run after a killed worker or an ambiguous timeout knows a request may have
   landed and looks the RMA up by its number before creating it again;
@@ -33,7 +35,7 @@ from returns.selectors import (
     rma_payload_build,
 )
 from returns.services.rmas.breaker import breaker_failure_record, breaker_success_record, counts_for_breaker
-from returns.services.rmas.lease import RmaLease
+from returns.services.rmas.lease import rma_lease
 from returns.services.rmas.publishing import rma_task_enqueue
 from returns.services.rmas.sandbox_guard import rma_may_push_now, rma_test_data_blocked, rma_test_planned_only
 from returns.services.timeline import timeline_add
@@ -89,10 +91,11 @@ def rma_lock_for_push(*, rma_id: int) -> tuple[RMA, bool] | None:
 
 def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> PushOutcome:
     """Send one pending RMA to its WMS; decide retry / needs_attention / failed on error."""
-    with RmaLease(rma_id, "push") as lease:
+    with rma_lease(rma_id=rma_id, purpose="push") as lease:
         if not lease.held:
-            # Another worker is pushing this RMA right now; come back later and find it done.
-            return PushOutcome("done" if final_attempt else "busy", "another worker holds the RMA", 1.0)
+            # Another worker pushes this RMA, or one died while pushing and its lease runs out
+            # with the task time limit: come back then (nothing was tried, so no retry is spent).
+            return PushOutcome("busy", "another worker holds the RMA", lease.wait_seconds)
         with transaction.atomic():
             locked = rma_lock_for_push(rma_id=rma_id)
             if locked is None:

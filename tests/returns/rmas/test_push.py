@@ -6,10 +6,10 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from config.leases import lease_acquire
 from integrations.models import ApiCall, Connection
 from integrations.services.connections import connection_reset_breaker
 from returns.models import RMA
@@ -184,12 +184,18 @@ def test_running_the_task_twice_pushes_once(httpserver: HTTPServer, world: dict)
     assert create.count == 1
 
 
-def test_a_held_lease_means_another_worker_is_pushing(httpserver: HTTPServer, world: dict) -> None:
+def test_a_held_lease_makes_the_push_wait_until_it_runs_out(httpserver: HTTPServer, world: dict) -> None:
+    """A worker killed mid-push keeps its lease until the task time limit: later runs wait that
+    long, also on their last retry (they used to give up there and leave the RMA for the sweeper)."""
     create = expect_create(httpserver, shipmonk_ok())
-    cache.add(f"rma-lease:push:{world['rma'].pk}", "someone-else", 60)
-    outcome = rma_push(rma_id=world["rma"].pk)
-    assert (outcome.action, create.count) == ("busy", 0)
-    assert rma_push(rma_id=world["rma"].pk, final_attempt=True).action == "done"
+    with lease_acquire(key=f"rma:push:{world['rma'].pk}", seconds=60) as held:
+        assert held.held
+        outcome = rma_push(rma_id=world["rma"].pk)
+        last = rma_push(rma_id=world["rma"].pk, final_attempt=True)
+    assert (outcome.action, last.action, create.count) == ("busy", "busy", 0)
+    assert 55 < outcome.countdown <= 60
+    assert RMA.objects.get(pk=world["rma"].pk).attempts == 0  # waiting is not an attempt
+    assert rma_push(rma_id=world["rma"].pk).detail == "submitted"  # released by its holder
 
 
 def test_a_poison_rma_stops_after_the_attempt_budget(httpserver: HTTPServer, world: dict, settings: Any) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from config.leases import leases_backend
 from integrations.models import Connection
 from returns import tasks
 from returns.models import RMA
@@ -199,3 +200,28 @@ def test_sweeper_republishes_never_tried_rmas_of_active_connections(
     assert rmas_sweep_pending(now=later) == 1
     wait_for(lambda: _settled(rma.pk), interval=0.2)
     assert recorder.count == 1
+
+
+def test_a_redelivered_push_waits_for_a_killed_workers_lease_without_spending_retries(
+    httpserver: HTTPServer, celery_worker: Any, settings: Any, task_runs: TaskRuns
+) -> None:
+    """A worker killed mid-push keeps its lease until the task time limit, and its message comes back
+    at once (task_reject_on_worker_lost). The redelivered task used to spend its retries against the
+    lease and stop, leaving the RMA for the sweeper; it now waits for the lease to run out."""
+    settings.RMA_PUSH_MAX_RETRIES = 1
+    store, recorder = _world(httpserver, shipmonk_ok())
+    with mock.patch(RMA_TASK_PUBLISH):
+        rmas_on_return_changed(return_obj=make_return(store, destination_id="dest-ca"), change="created")
+    rma = RMA.objects.get()
+    # What the killed worker left: its attempt committed, its lease with 3 seconds to run.
+    RMA.objects.filter(pk=rma.pk).update(attempts=1)
+    held, _ = leases_backend().acquire(key=f"rma:push:{rma.pk}", token="killed-worker", seconds=3)
+    assert held is not None
+
+    tasks.rma_push.delay(rma.pk)  # the redelivery
+    (pushed,) = wait_for(lambda: _settled(rma.pk), timeout=30, interval=0.2)
+
+    assert (pushed.status, recorder.count) == ("submitted", 1)
+    details = [retval for _args, _state, retval in task_runs.runs("rma_push")]
+    assert details == ["another worker holds the RMA", "submitted"]
+    assert task_runs.retried == []  # waiting for the lease is not a retry
