@@ -4,7 +4,6 @@ import os
 from typing import Any
 
 from celery import Celery, signals
-from celery.schedules import crontab
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 from config import broker
@@ -39,30 +38,3 @@ def _db_connections_after_task(state: str | None = None, **kwargs: Any) -> None:
         close_old_connections()
     else:
         connections.close_all()
-
-
-app.conf.beat_schedule = {
-    # Re-publish webhooks still pending after the grace period (broker outage, crash between
-    # commit and publish). Every minute: https://crontab.guru/#*_*_*_*_*
-    "webhooks-sweep-pending": {
-        "task": "integrations.tasks.webhooks_sweep_pending",
-        "schedule": crontab(minute="*"),
-    },
-    # Same for RMAs written but never pushed. Every minute: https://crontab.guru/#*_*_*_*_*
-    "rmas-sweep-pending": {
-        "task": "returns.tasks.rmas_sweep_pending",
-        "schedule": crontab(minute="*"),
-    },
-    # Reconciliation: poll each active connection for returns updated since its cursor (what
-    # webhooks missed, TrackStar's hourly sync). Every 15 minutes: https://crontab.guru/#*/15_*_*_*_*
-    "connections-reconcile": {
-        "task": "returns.tasks.connections_reconcile",
-        "schedule": crontab(minute="*/15"),
-    },
-    # Drop finished webhooks and successful API calls past RETENTION_DAYS. Daily at 03:17 UTC:
-    # https://crontab.guru/#17_3_*_*_*
-    "retention-purge": {
-        "task": "config.tasks.retention_purge",
-        "schedule": crontab(hour="3", minute="17"),
-    },
-}

@@ -138,6 +138,10 @@ class RMA(BaseModel):
     external_url = models.URLField(max_length=1000, blank=True, default="")
     idempotency_key = models.CharField(max_length=255, unique=True)
     attempts = models.PositiveIntegerField(default=0)
+    # When a task is next due to push this pending RMA (its scheduled retry, or the sweeper's
+    # re-publish); empty while it is planned or being tried. The sweeper re-publishes a pending
+    # RMA only once this and updated_at are both RMA_SWEEP_GRACE_SECONDS old.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     submitted_at = models.DateTimeField(null=True, blank=True)
     # The tracking numbers last sent to the WMS, so a label change pushes only real changes.

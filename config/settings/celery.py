@@ -3,8 +3,10 @@
 https://docs.celeryq.dev/en/stable/userguide/configuration.html
 """
 
+from datetime import timedelta
 from typing import Any
 
+from celery.schedules import crontab
 from kombu import Exchange, Queue
 
 from config.env import VAR_DIR, env
@@ -72,3 +74,35 @@ CELERY_TASK_PUBLISH_RETRY = False
 # request rules (CONN_MAX_AGE, CONN_HEALTH_CHECKS) and closes the connection after any task that
 # did not succeed (a time limit can interrupt a query and leave the connection unusable).
 CELERY_DB_REUSE_MAX = 1_000_000
+
+# Periodic work, loaded by django-celery-beat into its tables (support can pause an entry in the
+# admin). Each sweep's interval and grace is a setting: after a crash, a sweep picks work up
+# within its grace plus its interval (docs/architecture.md, "Crash recovery").
+WEBHOOK_SWEEP_INTERVAL_SECONDS = env.int("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60)
+RMA_SWEEP_INTERVAL_SECONDS = env.int("RMA_SWEEP_INTERVAL_SECONDS", default=60)
+RECONCILE_INTERVAL_MINUTES = env.int("RECONCILE_INTERVAL_MINUTES", default=15)
+CELERY_BEAT_SCHEDULE = {
+    # Re-publish webhooks still pending after WEBHOOK_SWEEP_GRACE_SECONDS (broker outage, crash
+    # between commit and publish, a worker killed while processing).
+    "webhooks-sweep-pending": {
+        "task": "integrations.tasks.webhooks_sweep_pending",
+        "schedule": timedelta(seconds=WEBHOOK_SWEEP_INTERVAL_SECONDS),
+    },
+    # The same for RMAs (and let a trial push through an open circuit breaker after its cooldown).
+    "rmas-sweep-pending": {
+        "task": "returns.tasks.rmas_sweep_pending",
+        "schedule": timedelta(seconds=RMA_SWEEP_INTERVAL_SECONDS),
+    },
+    # Reconciliation: poll each active connection for returns updated since its cursor (what
+    # webhooks missed, TrackStar's hourly sync).
+    "connections-reconcile": {
+        "task": "returns.tasks.connections_reconcile",
+        "schedule": timedelta(minutes=RECONCILE_INTERVAL_MINUTES),
+    },
+    # Drop finished webhooks and successful API calls past RETENTION_DAYS. Daily at 03:17 UTC:
+    # https://crontab.guru/#17_3_*_*_*
+    "retention-purge": {
+        "task": "config.tasks.retention_purge",
+        "schedule": crontab(hour="3", minute="17"),
+    },
+}

@@ -41,7 +41,9 @@ RETENTION_DAYS = env.int("RETENTION_DAYS", default=30)
 # are tunable).
 # The first retry waits about this long, doubling each time up to CELERY_MAX_COUNTDOWN_SECONDS.
 RMA_PUSH_BACKOFF_SECONDS = env.float("RMA_PUSH_BACKOFF_SECONDS", default=10)
-# Pending RMAs untouched this long are re-published by the sweeper.
+# Pending RMAs (and queued platform actions) that no task took this long after they were planned,
+# tried, retried or re-published are re-published by the sweeper. Longer than the task time limit:
+# by then the lease of a worker killed mid-push has expired (config/leases.py).
 RMA_SWEEP_GRACE_SECONDS = env.int("RMA_SWEEP_GRACE_SECONDS", default=120)
 
 # Redo's Loop-compatible API (connection.options["loop_compatible"]):

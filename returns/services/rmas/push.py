@@ -10,11 +10,16 @@
   request, so a run after a killed worker or an ambiguous timeout knows a request may have
   landed and looks the RMA up by its number before creating it again;
 - every create carries the RMA's idempotency key (TrackStar Idempotency-Key; ShipMonk upserts
-  on `rma`; ShipStream refuses a duplicate merchant_ref).
+  on `rma`; ShipStream refuses a duplicate merchant_ref);
+- nothing waits on a task that may be gone: a scheduled retry records when it is due
+  (RMA.next_attempt_at), and the sweeper (sweeps.py) re-publishes any pending RMA that no task
+  took within RMA_SWEEP_GRACE_SECONDS of that (or of its last try), so after a SIGKILL anywhere
+  the RMA is pushed within the grace plus the sweep interval.
 """
 
 import traceback as tb
 from dataclasses import replace
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -118,7 +123,8 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
                 return PushOutcome("done", "attempts exhausted")
             may_exist = rma.attempts > 0 or create_call_logged
             rma.attempts += 1
-            rma.save(update_fields=["attempts", "updated_at"])
+            rma.next_attempt_at = None  # being tried now: the sweeper counts its grace from updated_at
+            rma.save(update_fields=["attempts", "next_attempt_at", "updated_at"])
         # The request runs outside any transaction: ApiCall rows commit on their own, and no
         # database lock is held while waiting on the network.
         try:
@@ -153,8 +159,12 @@ def _push_transient(rma: RMA, exc: ProviderTransientError, *, final_attempt: boo
             if locked.status == RMA.Status.PENDING:
                 _failed(locked, exc.message, trace=tb.format_exc(), api_call_id=exc.api_call_id)
         return PushOutcome("done", "failed")
-    RMA.objects.filter(pk=rma.pk).update(last_error=exc.message[:2000], updated_at=timezone.now())
-    return PushOutcome("retry", exc.message, push_countdown(retries=retries, retry_after=exc.retry_after))
+    countdown = push_countdown(retries=retries, retry_after=exc.retry_after)
+    now = timezone.now()
+    RMA.objects.filter(pk=rma.pk).update(
+        last_error=exc.message[:2000], next_attempt_at=now + timedelta(seconds=countdown), updated_at=now
+    )
+    return PushOutcome("retry", exc.message, countdown)
 
 
 def _push_succeeded(rma: RMA, result: PushResult, payload: RmaPayload, *, found: bool) -> None:

@@ -51,7 +51,8 @@ def rma_retry(*, rma_id: int) -> RMA:
         else:
             rma.status = RMA.Status.PENDING
             rma.attempts = 0
-            rma.save(update_fields=["status", "attempts", "updated_at"])
+            rma.next_attempt_at = None
+            rma.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
             rma_push_enqueue(rma_id=rma.pk)
         timeline_add(
             return_obj=rma.return_obj, rma=rma, kind="rma_retry", message=f"RMA {rma.number} queued again by support"

@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations.models import Connection
@@ -12,20 +13,29 @@ from returns.services.rmas.publishing import rma_push_enqueue, rma_task_publish
 
 
 def _sweep_grace() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "RMA_SWEEP_GRACE_SECONDS", 120)))
+    return timedelta(seconds=settings.RMA_SWEEP_GRACE_SECONDS)
 
 
 def rmas_sweep_pending(*, now: Any = None) -> int:
-    """Re-publish pending RMAs that were never tried (lost publish) or whose retry was lost."""
+    """Re-publish pending RMAs no task took within the grace period.
+
+    Within the grace period a task is expected: the first one after planning, the one running
+    (its lease ends with the task time limit, shorter than the grace), or a scheduled retry
+    (next_attempt_at). Past it the task is taken to be lost: a publish that failed, a worker
+    killed mid-push or holding a countdown retry in memory, a message lost with the broker."""
     now = now or timezone.now()
-    grace = _sweep_grace()
-    lost_retry = timedelta(seconds=settings.CELERY_MAX_COUNTDOWN_SECONDS) + grace
+    cutoff = now - _sweep_grace()
     ids = list(
-        RMA.objects.filter(status=RMA.Status.PENDING, warehouse_connection__status=Connection.Status.ACTIVE)
-        .filter(updated_at__lt=now - grace)
-        .exclude(attempts__gt=0, updated_at__gte=now - lost_retry)
+        RMA.objects.filter(
+            status=RMA.Status.PENDING, warehouse_connection__status=Connection.Status.ACTIVE, updated_at__lt=cutoff
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=cutoff))
+        .order_by("created_at")
         .values_list("pk", flat=True)[:500]
     )
+    if ids:
+        # The re-published task is due now: a long queue gets one more copy per grace period, not per sweep.
+        RMA.objects.filter(pk__in=ids).update(next_attempt_at=now)
     for rma_id in ids:
         rma_task_publish("rma_push", rma_id)
     return len(ids)
