@@ -73,6 +73,14 @@ def rma_cancel_push(self: Task[Any, Any], rma_id: int) -> str:
 
 
 @shared_task
+def breakers_trial_publish() -> int:
+    """Let one trial push through each open circuit breaker past its cooldown (beat, see config/settings/celery.py)."""
+    from returns.services.rmas.breaker import breakers_trial_publish as service
+
+    return service()
+
+
+@shared_task
 def rmas_sweep_pending() -> int:
     """Re-publish pending RMAs never pushed (beat: every minute, see config/celery.py)."""
     from returns.services.rmas.sweeps import rmas_sweep_pending as service

@@ -88,9 +88,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.webhooks_sweep_pending",
         "schedule": timedelta(seconds=WEBHOOK_SWEEP_INTERVAL_SECONDS),
     },
-    # The same for RMAs (and let a trial push through an open circuit breaker after its cooldown).
+    # The same for RMAs.
     "rmas-sweep-pending": {
         "task": "returns.tasks.rmas_sweep_pending",
+        "schedule": timedelta(seconds=RMA_SWEEP_INTERVAL_SECONDS),
+    },
+    # Let one trial push through each open circuit breaker whose cooldown has passed.
+    "breakers-trial": {
+        "task": "returns.tasks.breakers_trial_publish",
         "schedule": timedelta(seconds=RMA_SWEEP_INTERVAL_SECONDS),
     },
     # Reconciliation: poll each active connection for returns updated since its cursor (what

@@ -29,6 +29,8 @@ WEBHOOK_SECRET_ROTATION_WINDOW_HOURS = env.int("WEBHOOK_SECRET_ROTATION_WINDOW_H
 
 # Outbound pushes: consecutive failures that trip a connection's circuit breaker.
 CIRCUIT_BREAKER_THRESHOLD = env.int("CIRCUIT_BREAKER_THRESHOLD", default=10)
+# An open breaker lets one trial push through after this long; success closes it, failure re-opens it.
+CIRCUIT_BREAKER_COOLDOWN_SECONDS = env.int("CIRCUIT_BREAKER_COOLDOWN_SECONDS", default=300)
 RMA_PUSH_MAX_RETRIES = env.int("RMA_PUSH_MAX_RETRIES", default=8)
 
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)

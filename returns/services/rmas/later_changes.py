@@ -10,7 +10,12 @@ from integrations.registry import get_declaration, get_warehouse_client
 from returns.models import RMA, TimelineEvent
 from returns.retry_policy import PushOutcome, push_countdown
 from returns.selectors import rma_payload_build, rma_tracking_numbers, rma_with_relations
-from returns.services.rmas.breaker import breaker_failure_record, breaker_success_record, counts_for_breaker
+from returns.services.rmas.breaker import (
+    breaker_failure_record,
+    breaker_success_record,
+    breaker_trial_claim,
+    counts_for_breaker,
+)
 from returns.services.rmas.lease import rma_lease
 from returns.services.rmas.push import rma_needs_attention, rma_payload_with_wms_order
 from returns.services.timeline import timeline_add
@@ -35,8 +40,12 @@ def _remote_change(
         rma = rma_with_relations(rma_id=rma_id)
         if not should_run(rma):
             return PushOutcome("done", "nothing to do")
-        if not rma.warehouse_connection.is_accepting_pushes and not final_attempt:
-            return PushOutcome("retry", "connection paused", push_countdown(retries=retries))
+        connection = rma.warehouse_connection
+        may_go = connection.is_accepting_pushes or breaker_trial_claim(
+            connection=connection, what=f"{purpose} of RMA {rma.number}"
+        )
+        if not may_go and not final_attempt:
+            return PushOutcome("retry", f"connection {connection.status}", push_countdown(retries=retries))
         try:
             client = get_warehouse_client(connection=rma.warehouse_connection)
             with client.log_context(rma_id=rma.pk, return_obj_id=rma.return_obj_id):

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from integrations.base import PushResult, RmaPayload, WarehouseClient
 from integrations.exceptions import ProviderPermanentError, ProviderRejected, ProviderThrottled, ProviderTransientError
-from integrations.models import ApiCall
+from integrations.models import ApiCall, Connection
 from integrations.registry import get_declaration, get_warehouse_client
 from returns.models import RMA, TimelineEvent
 from returns.retry_policy import PushOutcome, push_countdown
@@ -39,7 +39,13 @@ from returns.selectors import (
     order_external_id_cached,
     rma_payload_build,
 )
-from returns.services.rmas.breaker import breaker_failure_record, breaker_success_record, counts_for_breaker
+from returns.services.rmas.breaker import (
+    breaker_close,
+    breaker_failure_record,
+    breaker_success_record,
+    breaker_trial_claim,
+    counts_for_breaker,
+)
 from returns.services.rmas.lease import rma_lease
 from returns.services.rmas.publishing import rma_task_enqueue
 from returns.services.rmas.sandbox_guard import rma_may_push_now, rma_test_data_blocked, rma_test_planned_only
@@ -112,7 +118,7 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
             if rma_test_data_blocked(rma):
                 rma_test_planned_only(rma)
                 return PushOutcome("done", "test data planned only")
-            if not rma_may_push_now(rma):
+            if not rma_may_push_now(rma) and not breaker_trial_claim(connection=connection, what=f"RMA {rma.number}"):
                 RMA.objects.filter(pk=rma.pk).update(
                     last_error=f"waiting: connection is {connection.status}", updated_at=timezone.now()
                 )
@@ -141,6 +147,8 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
         except ProviderPermanentError as exc:
             if counts_for_breaker(exc):
                 breaker_failure_record(connection_id=rma.warehouse_connection_id, message=exc.message)
+            elif isinstance(exc, ProviderRejected) and connection.status == Connection.Status.FAILING:
+                breaker_close(connection_id=connection.pk)  # the trial reached the WMS, which answered
             rma_needs_attention(rma, exc.message, api_call_id=exc.api_call_id)
             return PushOutcome("done", "needs attention")
         _push_succeeded(rma, result, payload, found=found)
