@@ -226,6 +226,8 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         "last_error",
         "health_message",
         "sync_cursor",
+        "sync_error",
+        "sync_failed_at",
         "created_at",
         "updated_at",
     )
@@ -270,6 +272,8 @@ class ConnectionAdmin(SimpleHistoryAdmin):
                     "last_error",
                     "health_message",
                     "sync_cursor",
+                    "sync_error",
+                    "sync_failed_at",
                     "created_at",
                     "updated_at",
                 )

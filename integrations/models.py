@@ -132,6 +132,9 @@ class Connection(BaseModel):
     last_error = models.TextField(blank=True, default="")
     health_message = models.TextField(blank=True, default="")
     sync_cursor = models.DateTimeField(null=True, blank=True)
+    # Reconciliation's failure, from the first failed run until the next complete one.
+    sync_error = models.TextField(blank=True, default="")
+    sync_failed_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(
         excluded_fields=[
@@ -146,6 +149,8 @@ class Connection(BaseModel):
             "consecutive_failures",
             "last_webhook_at",
             "last_success_at",
+            "sync_error",
+            "sync_failed_at",
             "updated_at",
         ]
     )

@@ -102,6 +102,8 @@ class ConnectionOutputSerializer(serializers.Serializer):
     last_success_at = serializers.DateTimeField(allow_null=True)
     last_error = serializers.CharField()
     health_message = serializers.CharField()
+    sync_error = serializers.CharField(help_text="Reconciliation's failure; empty once a run completes.")
+    sync_failed_at = serializers.DateTimeField(allow_null=True, help_text="When reconciliation started failing.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

@@ -11,6 +11,9 @@ It covers TrackStar's hourly return sync and its silence during a connection's i
 Loop deactivating a failing webhook, and a dropped delivery anywhere. The platform run also
 flags returns that should have an RMA but have none after RECONCILE_GRACE_MINUTES, and
 catches up platform actions whose RMAs resolved unnoticed or whose task was lost.
+
+A run that fails shows on the connection's health (sync_error since sync_failed_at, and as its
+last_error) until the next complete run clears it.
 """
 
 import datetime as dt
@@ -19,10 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from config.leases import lease_acquire
-from integrations.exceptions import ProviderError, ProviderPermanentError
+from integrations.exceptions import ProviderError, ProviderPermanentError, ProviderThrottled
 from integrations.inbound import InboundWarehouseReturnEvent
 from integrations.models import Connection
 from integrations.registry import get_returns_platform_client, get_warehouse_client
@@ -185,12 +189,34 @@ def connection_reconcile(*, connection_id: int, now: dt.datetime | None = None) 
             result.detail = exc.message
             level = logging.ERROR if isinstance(exc, ProviderPermanentError) else logging.WARNING
             logger.log(level, "reconciliation of connection %s stopped: %s", connection_id, type(exc).__name__)
+            if not isinstance(exc, ProviderThrottled):  # our own rate limit says nothing about the connection
+                connection_sync_failed(connection=connection, message=exc.message, at=started)
         if connection.role == Connection.Role.RETURNS_PLATFORM:
             result.missing_rmas = returns_flag_missing_rmas(store_id=connection.store_id, now=started)
             returns_platform_catch_up(store_id=connection.store_id)
         if result.status == "ok":
             Connection.objects.filter(pk=connection_id).update(sync_cursor=started)
+            if connection.sync_error:
+                connection_sync_recovered(connection=connection)
     return result
+
+
+def connection_sync_failed(*, connection: Connection, message: str, at: dt.datetime) -> None:
+    """Show a failed reconciliation on the connection's health (admin, API, the store's health).
+
+    The error is also the connection's last_error, which the merchant's health page shows; the
+    first failure of a streak keeps its time in sync_failed_at."""
+    error = f"Reconciliation failed: {message}"[:2000]
+    Connection.objects.filter(pk=connection.pk).update(
+        sync_error=error, last_error=error, sync_failed_at=connection.sync_failed_at or at, updated_at=timezone.now()
+    )
+
+
+def connection_sync_recovered(*, connection: Connection) -> None:
+    """A complete run clears the reconciliation failure (and last_error, unless something else wrote it since)."""
+    now = timezone.now()
+    Connection.objects.filter(pk=connection.pk, last_error=F("sync_error")).update(last_error="", updated_at=now)
+    Connection.objects.filter(pk=connection.pk).update(sync_error="", sync_failed_at=None, updated_at=now)
 
 
 def connections_reconcile_enqueue() -> int:
