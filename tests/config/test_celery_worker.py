@@ -159,3 +159,17 @@ def test_filesystem_broker_messages_appear_only_when_complete(tmp_path: Path) ->
         assert not [name for name in seen_while_writing if name.endswith(".atomic-test.msg")]
         assert queue.get(timeout=5).payload == {"n": 1}
         queue.close()
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/0", "rediss://127.0.0.1:6380/0"])
+def test_redis_broker_urls_use_the_transport_that_survives_a_redis_restart(url: str) -> None:
+    """config/broker.py's Redis transport (its behaviour: tests/e2e/test_crash_recovery.py)."""
+    from kombu import Connection
+    from kombu.transport import resolve_transport
+
+    from config import broker
+
+    assert resolve_transport(url.split(":")[0]) is broker.RedisTransport
+    assert Connection(
+        url, ssl={"ssl_cert_reqs": "required"} if url.startswith("rediss") else False
+    ).transport.Channel is (broker.RedisChannel)
