@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ConfigConfig(AppConfig):
     name = "config"
     verbose_name = "Backhaul core"
+
+    def ready(self) -> None:
+        from config import checks  # noqa: F401  (registers system checks)

@@ -79,7 +79,10 @@ TEMPLATES = [
 ]
 
 # SQLite under var/ is the zero-setup default; PostgreSQL comes in through DATABASE_URL.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'backhaul.sqlite3'}")}
+# An empty DATABASE_URL counts as unset (production.py refuses both).
+DATABASES = {
+    "default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'backhaul.sqlite3'}")
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one file: WAL lets readers run beside the writer, IMMEDIATE
     # takes the write lock at BEGIN (no deadlock-prone lock upgrades), and the timeout waits

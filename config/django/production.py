@@ -1,7 +1,21 @@
-"""Production differs only by environment: secrets have no default, so a missing one stops start-up."""
+"""Production differs only by environment: secrets have no default, so a missing one stops start-up.
+
+It also fails closed on its services: PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) are required,
+so a missing variable can never fall back to the quick start's SQLite file, filesystem broker and
+file cache; `check --deploy` refuses those too (config/checks.py).
+"""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from config.django.base import *  # noqa: F403
 from config.env import env
+
+if not env("DATABASE_URL", default=""):
+    raise ImproperlyConfigured("DATABASE_URL must be set in production (postgres://...).")
+if not env("REDIS_URL", default=""):
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set in production (redis://...): the cache, the Celery broker, leases and rate limits."
+    )
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")

@@ -1,9 +1,12 @@
-"""Production settings: `check --deploy` passes, and start-up refuses to run without its secrets."""
+"""Production settings: `check --deploy` passes, start-up refuses to run without its secrets or its
+services, and the deploy check refuses the quick start's stand-ins (SQLite, filesystem broker,
+a cache or leases that are not shared)."""
 
 import os
 import secrets
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -32,6 +35,9 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         # W021 is a warning without it; a deployment that is not on the preload list yet may
         # instead run `check --deploy` at the default fail level (errors only), as the Procfile does.
         "SECURE_HSTS_PRELOAD": "true",
+        # Required in production. `check` never connects, so hosts that do not resolve prove it.
+        "DATABASE_URL": "postgres://backhaul@db.invalid:5432/backhaul",
+        "REDIS_URL": "redis://redis.invalid:6379/0",
     }
     for key, value in overrides.items():
         if value is None:
@@ -86,3 +92,67 @@ def test_production_refuses_an_empty_encryption_key_list() -> None:
 
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS must list at least one Fernet key" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize("value", [None, ""])
+def test_production_refuses_to_start_without_postgresql_or_redis(missing: str, value: str | None) -> None:
+    """No silent fallback to the quick start's SQLite file, filesystem broker and file cache."""
+    result = manage("check", env=production_env(**{missing: value}))
+
+    assert result.returncode != 0
+    assert f"{missing} must be set in production" in result.stderr
+
+
+def test_check_deploy_refuses_sqlite_and_the_filesystem_broker(tmp_path: Any) -> None:
+    env = production_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", CELERY_BROKER_URL="filesystem://")
+    result = manage("check", "--deploy", env=env)
+
+    assert result.returncode != 0
+    assert "config.E001" in result.stderr
+    assert "config.E002" in result.stderr
+
+
+def test_check_deploy_refuses_caches_and_leases_that_are_not_shared(settings: Any) -> None:
+    from config.checks import check_broker_and_cache_are_shared
+
+    settings.REDIS_URL = ""
+    settings.CELERY_BROKER_URL = "redis://redis.invalid:6379/0"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": "var/cache"},
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    errors = check_broker_and_cache_are_shared(None)
+
+    assert sorted(e.id for e in errors if e.id) == ["config.E003", "config.E003", "config.E004"]
+
+
+def test_the_service_checks_accept_redis_for_broker_cache_and_leases(settings: Any) -> None:
+    from config.checks import check_broker_and_cache_are_shared
+
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = "redis://redis.invalid:6379/0"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}
+    }
+
+    assert check_broker_and_cache_are_shared(None) == []
+
+
+def test_the_quick_start_keeps_its_embedded_defaults(tmp_path: Any) -> None:
+    """Without DATABASE_URL and REDIS_URL, `make run`'s settings still start: SQLite, filesystem broker, files."""
+    env = {key: value for key, value in production_env().items() if key not in ("DATABASE_URL", "REDIS_URL")}
+    env["DJANGO_SETTINGS_MODULE"] = "config.django.local"
+    show = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL,"
+        " s.CACHES['default']['BACKEND'], s.REDIS_URL or '-')"
+    )
+    result = manage("shell", "-v", "0", "-c", show, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "filesystem://",
+        "django.core.cache.backends.filebased.FileBasedCache",
+        "-",
+    ]

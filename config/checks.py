@@ -1,0 +1,77 @@
+"""System checks for the platform's own services: production fails closed on quick-start stand-ins."""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import checks
+
+# Caches that are not shared by every web and worker process on every host.
+UNSHARED_CACHES = (
+    "django.core.cache.backends.filebased.FileBasedCache",
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+# Brokers that hold messages on one machine (or in one process).
+QUICK_START_BROKERS = ("filesystem", "memory")
+
+
+@checks.register("services", deploy=True)
+def check_database_is_not_sqlite(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        return [
+            checks.Error(
+                "The database is SQLite, the quick start's single-file database.",
+                hint="Set DATABASE_URL to PostgreSQL (postgres://...).",
+                id="config.E001",
+            )
+        ]
+    return []
+
+
+@checks.register("services", deploy=True)
+def check_broker_and_cache_are_shared(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    scheme = urlsplit(str(settings.CELERY_BROKER_URL)).scheme or str(settings.CELERY_BROKER_URL).split(":")[0]
+    if scheme in QUICK_START_BROKERS:
+        errors.append(
+            checks.Error(
+                f"The Celery broker is {scheme}://, which keeps messages on one machine and loses a killed "
+                "worker's messages.",
+                hint="Set REDIS_URL (or CELERY_BROKER_URL) to Redis.",
+                id="config.E002",
+            )
+        )
+    for alias, cache in settings.CACHES.items():
+        if cache["BACKEND"] in UNSHARED_CACHES:
+            errors.append(
+                checks.Error(
+                    f"The {alias!r} cache ({cache['BACKEND'].rsplit('.', 1)[-1]}) is not shared between processes "
+                    "and hosts.",
+                    hint="Set REDIS_URL: the cache is then Redis.",
+                    id="config.E003",
+                )
+            )
+    if not settings.REDIS_URL:
+        errors.append(
+            checks.Error(
+                "REDIS_URL is empty: leases fall back to files on one machine and rate limits to process memory.",
+                hint="Set REDIS_URL.",
+                id="config.E004",
+            )
+        )
+    return errors
+
+
+@checks.register()
+def check_sweep_grace_outlasts_tasks(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    if settings.RMA_SWEEP_GRACE_SECONDS <= settings.CELERY_TASK_TIME_LIMIT:
+        return [
+            checks.Warning(
+                f"RMA_SWEEP_GRACE_SECONDS ({settings.RMA_SWEEP_GRACE_SECONDS}) is not longer than "
+                f"CELERY_TASK_TIME_LIMIT ({settings.CELERY_TASK_TIME_LIMIT}): the sweeper re-publishes RMAs whose "
+                "push may still be running (their lease makes the copy wait, but it is wasted work).",
+                id="config.W001",
+            )
+        ]
+    return []
