@@ -16,12 +16,9 @@ from django.db import transaction
 
 from integrations.models import Connection, Store
 from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn
-from integrations.sandbox.services import (
-    loop_return_payload,
-    sandbox_receive,
-    sandbox_webhook_send,
-    shipmonk_shipment_notification_payload,
-)
+from integrations.sandbox.providers.loop import return_payload as loop_return_payload
+from integrations.sandbox.providers.shipmonk import shipment_notification_payload
+from integrations.sandbox.services import sandbox_receive, sandbox_webhook_send
 from returns.models import RMA, Return
 from warehouses.models import ShippingLocation
 
@@ -158,7 +155,7 @@ def demo_play(
         ("#1077", "CA1", ["CAP-NVY"], "9400100000000000001077"),
     ]
     for order_name, warehouse, skus, tracking in shipments:
-        payload = shipmonk_shipment_notification_payload(
+        payload = shipment_notification_payload(
             order_name=order_name, warehouse=warehouse, skus=skus, tracking_number=tracking
         )
         _send(shipmonk, "shipment_notification", payload)

@@ -406,7 +406,9 @@ def _test_lines(store: Store) -> list[dict[str, Any]]:
 @transaction.atomic
 def test_return_send(*, store: Store) -> SandboxWebhookDelivery:
     """Send a synthetic, test-flagged return as a signed platform webhook to the store's own endpoint."""
-    from integrations.sandbox.services import loop_return_payload, redo_return_payload, sandbox_webhook_send
+    from integrations.sandbox.providers.loop import return_payload as loop_return_payload
+    from integrations.sandbox.providers.redo import return_payload as redo_return_payload
+    from integrations.sandbox.services import sandbox_webhook_send
 
     if not settings.SANDBOX_ENABLED:
         raise WizardError("Test returns need the sandbox, which is turned off on this server.")

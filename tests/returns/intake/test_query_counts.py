@@ -18,7 +18,7 @@ from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
 from integrations.models import Connection, InboundWebhook, Provider
-from integrations.sandbox.services import loop_return_payload
+from integrations.sandbox.providers.loop import return_payload as loop_return_payload
 from integrations.services.webhooks import webhook_process, webhook_receive
 from returns.models import RMA, DispositionRule, Instruction, ReturnLine, RMALine, TimelineEvent
 from tests.factories import ConnectionFactory, ShippingLocationFactory, StoreFactory

@@ -1,0 +1,34 @@
+"""What a simulated provider declares so the shared sandbox code never branches on its name."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.urls import URLPattern
+
+if TYPE_CHECKING:
+    from integrations.models import Connection
+    from integrations.sandbox.models import SandboxReturn
+
+
+@dataclass(frozen=True)
+class SandboxWarehouse:
+    """How a simulated WMS numbers its returns, names a received one and tells the store."""
+
+    new_external_id: Callable[[], str]
+    received_status: str
+    # (sandbox return, its status before) → (event type, webhook body)
+    status_webhook: Callable[["SandboxReturn", str], tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class SandboxProvider:
+    slug: str
+    # Mounted under /sandbox/<slug>/<account key>/.
+    urlpatterns: list[URLPattern]
+    # The headers the real provider signs a webhook with: (store connection, raw body) → headers.
+    sign: Callable[["Connection", bytes], dict[str, str]]
+    warehouse: SandboxWarehouse | None = None
+    # The webhook body as the provider serialises it (Loop escapes slashes, PHP-style).
+    encode: Callable[[dict[str, Any]], str] = lambda payload: json.dumps(payload, separators=(",", ":"))
