@@ -2,16 +2,21 @@
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from config.fields import EncryptedTextField
 from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn, SandboxWebhookDelivery
 from integrations.sandbox.services import sandbox_receive
 
 
 @admin.register(SandboxAccount)
 class SandboxAccountAdmin(admin.ModelAdmin):
+    # Sandbox credentials are made up and handed to whoever tries the sandbox (the wizard shows
+    # them to the merchant), so unlike a connection's secrets they are shown and editable here.
+    formfield_overrides = {EncryptedTextField: {"widget": forms.TextInput(attrs={"size": 50, "autocomplete": "off"})}}
     list_display = (
         "__str__",
         "provider",
@@ -25,7 +30,17 @@ class SandboxAccountAdmin(admin.ModelAdmin):
     search_fields = ("name", "key", "connection__store__name")
     list_select_related = ("connection__store",)
     raw_id_fields = ("connection",)
-    readonly_fields = ("key", "base_path")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: SandboxAccount | None = None) -> tuple[str, ...]:
+        # On the add form the key is an ordinary field holding a freshly generated value, so the key
+        # shown is the key saved (a read-only default was drawn twice: once shown, once saved).
+        return ("key", "sandbox_base_path") if obj is not None else ("sandbox_base_path",)
+
+    @admin.display(description="Base path")
+    def sandbox_base_path(self, obj: SandboxAccount | None) -> str:
+        if obj is None or obj.pk is None:
+            return "Shown once saved: /sandbox/<provider>/<key>/"
+        return obj.base_path
 
 
 def _receive_action(

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from integrations.sandbox.models import SandboxAccount
-from integrations.sandbox.services import sandbox_take_failure
+from integrations.sandbox.services import sandbox_credentials, sandbox_take_failure
 
 View = Callable[..., HttpResponse]
 ErrorResponse = Callable[..., HttpResponse]
@@ -47,7 +47,12 @@ def basic_credentials(request: HttpRequest) -> tuple[str, str]:
 
 
 def expected(account: SandboxAccount, *, linked: str) -> str:
-    """The credential the account expects: the linked connection's (none when it is not linked)."""
+    """The credential the account expects for the Connection field `linked`: its own once it has
+    credentials (the wizard gives it some), else the linked connection's (accounts made in the
+    admin or by the demo without any; none when it is not linked either)."""
+    own = sandbox_credentials(account=account)
+    if own:
+        return own.get(linked, "")
     connection = account.connection
     return str(getattr(connection, linked) or "") if connection is not None else ""
 

@@ -4,6 +4,7 @@ import secrets
 
 from django.db import models
 
+from config.fields import EncryptedTextField
 from config.models import BaseModel
 
 
@@ -12,7 +13,12 @@ def new_account_key() -> str:
 
 
 class SandboxAccount(BaseModel):
-    """One simulated provider account. Its base URL is /sandbox/<provider>/<key>/."""
+    """One simulated provider account. Its base URL is /sandbox/<provider>/<key>/.
+
+    An account with credentials of its own (the wizard gives it some) refuses any other, as the real
+    API does; one without them accepts the linked connection's (accounts made in the admin or by
+    the demo before they had any).
+    """
 
     class FailureMode(models.TextChoices):
         NONE = "", "No failures"
@@ -34,6 +40,15 @@ class SandboxAccount(BaseModel):
     connection = models.ForeignKey(
         "integrations.Connection", null=True, blank=True, on_delete=models.SET_NULL, related_name="sandbox_accounts"
     )
+    # The account's own credentials, as the real provider would show them to the merchant.
+    api_key = EncryptedTextField(
+        "API key", help_text="The key, access token or password it expects (blank: the linked connection's)."
+    )
+    username = models.CharField(max_length=200, blank=True, default="", help_text="ShipStream API user.")
+    account_id = models.CharField(
+        max_length=200, blank=True, default="", help_text="Store ID it expects (ShipMonk, Redo); blank: any."
+    )
+    webhook_secret = EncryptedTextField(help_text="Loop: the secret it signs webhooks with (blank: the connection's).")
     latency_ms = models.PositiveIntegerField(default=0)
     failure_mode = models.CharField(max_length=30, choices=FailureMode.choices, blank=True, default="")
     failures_remaining = models.PositiveIntegerField(default=0, help_text="Fail this many requests, then succeed.")

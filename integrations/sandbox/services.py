@@ -1,7 +1,9 @@
 """What the simulated providers do: hold RMAs, receive them, call the store's webhooks back."""
 
+import secrets
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -11,11 +13,81 @@ from django.utils import timezone
 from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn, SandboxWebhookDelivery
 from integrations.sandbox.spec import SandboxProvider, SandboxWarehouse
 
+if TYPE_CHECKING:
+    from integrations.models import Connection
+
 RECEIVE_MODES = ("fully_received", "short", "excess", "damaged")
+# Every simulated WMS starts with these (ShipStream reads the ids as numbers).
+DEFAULT_WAREHOUSES = [
+    {"id": "1", "code": "CA1", "name": "Ontario, CA"},
+    {"id": "2", "code": "NJ1", "name": "Carteret, NJ"},
+]
+# Which of the account's own credentials stands for which Connection field.
+CREDENTIAL_SOURCES: dict[str, str] = {
+    "api_key": "api_key",
+    "access_token": "api_key",
+    "api_password": "api_key",
+    "api_username": "username",
+    "external_account_id": "account_id",
+    "webhook_secret": "webhook_secret",
+}
+
+
 def _spec(account: SandboxAccount) -> SandboxProvider:
     from integrations.sandbox.providers import sandbox_provider
 
     return sandbox_provider(account.provider)
+
+
+# ----------------------------------------------------------------------------- accounts
+
+
+def sandbox_credentials(*, account: SandboxAccount) -> dict[str, str]:
+    """The account's own credentials by the Connection field they go in (empty: it has none)."""
+    if not account.api_key:
+        return {}
+    return {name: str(getattr(account, CREDENTIAL_SOURCES[name])) for name in _spec(account).credentials}
+
+
+def sandbox_serves(*, account: SandboxAccount, connection: "Connection") -> bool:
+    """The connection's base URL points at this account (it talks to the sandbox, not the real provider)."""
+    path = urlsplit(connection.base_url or "").path.rstrip("/")
+    return bool(path) and path == account.base_path.rstrip("/")
+
+
+def sandbox_base_url(*, account: SandboxAccount) -> str:
+    """The account's base URL on this server, as a connection stores it."""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + account.base_path.rstrip("/")
+
+
+@transaction.atomic
+def sandbox_account_provision(*, connection: "Connection") -> SandboxAccount:
+    """The sandbox account for a store connection, with credentials (and warehouses) of its own from the first use."""
+    account = (
+        SandboxAccount.objects.select_for_update()
+        .filter(provider=connection.provider, connection=connection)
+        .order_by("pk")
+        .first()
+    )
+    if account is None:
+        account = SandboxAccount(
+            provider=connection.provider,
+            connection=connection,
+            name=f"{connection.store.name}: {connection.display_name}",
+        )
+    spec = _spec(account)
+    if not account.api_key:
+        account.api_key = f"sbx_{secrets.token_urlsafe(18)}"
+        if "api_username" in spec.credentials:
+            account.username = "sandbox-api"
+        if "external_account_id" in spec.credentials:
+            account.account_id = str(10000 + secrets.randbelow(90000))
+        if "webhook_secret" in spec.credentials:
+            account.webhook_secret = secrets.token_urlsafe(24)
+    if spec.warehouse is not None and not account.warehouses:
+        account.warehouses = DEFAULT_WAREHOUSES
+    account.save()
+    return account
 
 
 def sandbox_take_failure(*, account: SandboxAccount) -> bool:
@@ -177,6 +249,10 @@ def sandbox_webhook_deliver(*, delivery_id: int) -> SandboxWebhookDelivery:
     if connection is None:  # unlinked (SET_NULL) after the webhook was queued: nothing to sign it for
         raise ValueError(f"{delivery.account} is no longer linked to a store connection: cannot sign {delivery}")
     account = delivery.account
+    if account.webhook_secret and sandbox_serves(account=account, connection=connection):
+        # The sandbox signs with the secret it showed the merchant, as the real provider does: a
+        # different one typed into the wizard fails verification, so that mistake can be rehearsed.
+        connection.webhook_secret = account.webhook_secret
     body = delivery.body.encode()
     headers = _spec(account).sign(connection, body)
     delivery.attempts += 1

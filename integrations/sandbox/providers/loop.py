@@ -198,4 +198,11 @@ def encode(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":")).replace("/", "\\/")
 
 
-SANDBOX = SandboxProvider(slug=Provider.LOOP, urlpatterns=urlpatterns, sign=sign, encode=encode)
+SANDBOX = SandboxProvider(
+    slug=Provider.LOOP,
+    urlpatterns=urlpatterns,
+    sign=sign,
+    encode=encode,
+    # Loop shows the merchant the secret it signs webhooks with.
+    credentials=("api_key", "webhook_secret"),
+)

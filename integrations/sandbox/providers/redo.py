@@ -78,9 +78,19 @@ def _emitted_returns(account: SandboxAccount) -> list[dict[str, Any]]:
     return list(latest.values())
 
 
+def _unknown_store(account: SandboxAccount, store_id: str) -> HttpResponse | None:
+    """Redo answers 404 for a store the API secret does not belong to."""
+    wanted = expected(account, linked="external_account_id")
+    if wanted and store_id != wanted:
+        return error(404, "Store not found", [f"no store {store_id} for this API secret"])
+    return None
+
+
 @endpoint
 def store_returns(request: HttpRequest, account: SandboxAccount, store_id: str) -> HttpResponse:
     """GET /stores/{storeId}/returns: {returns, orders} of what this sandbox account has sent."""
+    if (unknown := _unknown_store(account, store_id)) is not None:
+        return unknown
     payloads = _emitted_returns(account)
     return JsonResponse({"returns": [p["return"] for p in payloads], "orders": [p.get("order", {}) for p in payloads]})
 
@@ -88,6 +98,8 @@ def store_returns(request: HttpRequest, account: SandboxAccount, store_id: str) 
 @endpoint
 def store_webhooks(request: HttpRequest, account: SandboxAccount, store_id: str) -> HttpResponse:
     """POST /stores/{storeId}/webhooks {"webhook": {topic, kind, callback{url, auth{bearer{token}}}}}."""
+    if (unknown := _unknown_store(account, store_id)) is not None:
+        return unknown
     body, problem = json_body(request)
     schema = {
         "webhook": v.Field(
@@ -178,4 +190,6 @@ def sign(connection: Connection, body: bytes) -> dict[str, str]:
     return {"Content-Type": "application/json", "Authorization": f"Bearer {connection.webhook_secret}"}
 
 
-SANDBOX = SandboxProvider(slug=Provider.REDO, urlpatterns=urlpatterns, sign=sign)
+SANDBOX = SandboxProvider(
+    slug=Provider.REDO, urlpatterns=urlpatterns, sign=sign, credentials=("api_key", "external_account_id")
+)

@@ -275,6 +275,12 @@ SANDBOX = SandboxProvider(
     slug=Provider.SHIPMONK,
     urlpatterns=urlpatterns,
     sign=sign,
+    credentials=("api_key", "external_account_id"),
+    webhook_credentials=lambda: {
+        "webhook_username": "backhaul",
+        "webhook_password": secrets.token_urlsafe(24),
+        "webhook_secret": secrets.token_urlsafe(32),
+    },
     warehouse=SandboxWarehouse(
         new_external_id=lambda: str(100000 + secrets.randbelow(800000)),
         received_status="returned",
