@@ -49,6 +49,11 @@ def sandbox_credentials(*, account: SandboxAccount) -> dict[str, str]:
     return {name: str(getattr(account, CREDENTIAL_SOURCES[name])) for name in _spec(account).credentials}
 
 
+def sandbox_connection_settings(*, account: SandboxAccount) -> dict[str, str]:
+    """Fresh values for the other Connection fields a connection needs with this fake (webhook credentials...)."""
+    return _spec(account).connection_settings()
+
+
 def sandbox_serves(*, account: SandboxAccount, connection: "Connection") -> bool:
     """The connection's base URL points at this account (it talks to the sandbox, not the real provider)."""
     path = urlsplit(connection.base_url or "").path.rstrip("/")

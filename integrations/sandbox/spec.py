@@ -32,9 +32,10 @@ class SandboxProvider:
     # The credentials the provider hands a merchant, as the Connection fields they go in (the
     # account's own are generated for these, and only these are checked or copied).
     credentials: tuple[str, ...] = ("api_key",)
-    # Webhook credentials a store connection needs to verify what this fake sends, freshly made
-    # (ShipMonk's Basic Auth, TrackStar's whsec_ key ...), for a connection the wizard points here.
-    webhook_credentials: Callable[[], dict[str, str]] = dict
+    # Other Connection fields a store connection needs to work with this fake, freshly made: the
+    # webhook credentials to verify what it sends (ShipMonk's Basic Auth, TrackStar's whsec_ key),
+    # TrackStar's organisation key. Set when a connection is pointed here, cleared when it leaves.
+    connection_settings: Callable[[], dict[str, str]] = dict
     warehouse: SandboxWarehouse | None = None
     # The webhook body as the provider serialises it (Loop escapes slashes, PHP-style).
     encode: Callable[[dict[str, Any]], str] = lambda payload: json.dumps(payload, separators=(",", ":"))

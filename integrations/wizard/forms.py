@@ -1,13 +1,22 @@
 """Wizard forms. Secrets are write-only: never rendered back, and a blank field keeps what is stored."""
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from integrations.models import Connection, Provider, Store
+from integrations.models import RETURNS_PLATFORMS, WAREHOUSE_SYSTEMS, Connection, Provider, Store
 from integrations.services.url_safety import UnsafeUrl, url_check_safe
-from integrations.wizard.services import WarehouseOption
+from integrations.wizard.credentials import CredentialField, credential_fields, form_field_name
+from integrations.wizard.selectors import returns_platform_connection, warehouse_connection
+from integrations.wizard.services import (
+    WarehouseOption,
+    connection_sandbox_account,
+    warehouse_kind_of,
+    warehouse_target,
+)
 from warehouses.models import ShippingLocation
 
 # The mixin goes before a Form or ModelForm: type-check it as one, stay a plain mixin at runtime.
@@ -34,62 +43,140 @@ class AccessibleFormMixin(_FormBase):
                 bound.widget.attrs["aria-describedby"] = " ".join(ids)
 
 
-def _secret(label: str, help_text: str = "") -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        required=False,
-        help_text=help_text,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password", "spellcheck": "false"}),
-    )
+def _credential_input(spec: CredentialField) -> forms.CharField:
+    if spec.secret:
+        widget: forms.Widget = forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "new-password", "spellcheck": "false"}
+        )
+    elif spec.url:
+        widget = forms.URLInput(attrs={"inputmode": "url", "spellcheck": "false"})
+    else:
+        widget = forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"})
+    return forms.CharField(label=spec.label, help_text=spec.help_text, required=False, max_length=500, widget=widget)
 
 
-def _kept(is_set: bool) -> str:
-    return "Saved. Leave blank to keep it, or enter a new one to replace it." if is_set else ""
+KEPT = "Saved. Leave blank to keep it, or enter a new one to replace it."
+FROM_SANDBOX = (
+    "With the sandbox, leave blank to use the sandbox's own (shown above), or type another one to see it refused."
+)
 
 
-class PlatformForm(AccessibleFormMixin, forms.Form):
+@dataclass(frozen=True)
+class ProviderGroup:
+    """One provider's credential inputs, shown when that provider (or warehouse kind) is chosen."""
+
+    provider: str
+    title: str
+    fields: list[forms.BoundField]
+
+
+class ConnectionForm(AccessibleFormMixin, forms.Form):
+    """The choice of provider, "use the sandbox", and each provider's credential fields (built from
+    wizard/credentials.py). A blank field keeps what is stored for the provider chosen, or, with
+    the sandbox, takes the sandbox account's own; secrets are never rendered back."""
+
+    providers: tuple[str, ...] = ()
+    role: str = ""
+    use_sandbox = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store = store
+        self.existing = {(c.provider, c.wms_name): c for c in store.connections.filter(role=self.role)}
+        self.sandboxed = {key for key, c in self.existing.items() if connection_sandbox_account(connection=c)}
+        if not settings.SANDBOX_ENABLED:
+            del self.fields["use_sandbox"]
+        for provider in self.providers:
+            for spec in credential_fields(provider):
+                self.fields[form_field_name(provider, spec.name)] = _credential_input(spec)
+
+    def _show_saved(self, key: tuple[str, str]) -> None:
+        """Initial values and "Saved" hints from the stored connection `key` (provider, WMS name)."""
+        connection = self.existing.get(key)
+        if connection is None:
+            return
+        on_sandbox = key in self.sandboxed
+        for spec in credential_fields(key[0]):
+            name = form_field_name(key[0], spec.name)
+            if spec.secret:
+                if on_sandbox:
+                    self.fields[name].help_text = FROM_SANDBOX
+                elif getattr(connection, spec.name):
+                    self.fields[name].help_text = KEPT
+            elif not (spec.url and on_sandbox):
+                self.fields[name].initial = getattr(connection, spec.name)
+
+    def provider_groups(self) -> list[ProviderGroup]:
+        return [
+            ProviderGroup(
+                provider=provider,
+                title=Provider(provider).label,
+                fields=[self[form_field_name(provider, spec.name)] for spec in credential_fields(provider)],
+            )
+            for provider in self.providers
+        ]
+
+    def clean_credentials(self, data: dict[str, Any], provider: str, wms_name: str) -> None:
+        """Every credential of `provider` is given, stored (outside the sandbox) or, with the sandbox, optional."""
+        key = (provider, wms_name)
+        stored = self.existing.get(key)
+        use_sandbox = bool(data.get("use_sandbox"))
+        for spec in credential_fields(provider):
+            name = form_field_name(provider, spec.name)
+            value = (data.get(name) or "").strip()
+            if spec.url and use_sandbox:
+                data[name] = ""
+                continue
+            if spec.url and value:
+                try:
+                    data[name] = url_check_safe(url=value).rstrip("/")
+                except UnsafeUrl as exc:
+                    self.add_error(name, str(exc))
+                continue
+            # What the sandbox filled in is no credential for the real provider.
+            kept = stored is not None and key not in self.sandboxed and bool(getattr(stored, spec.name))
+            if not value and not use_sandbox and not kept:
+                self.add_error(name, f"Enter the {spec.label}.")
+
+    def credentials(self, provider: str) -> dict[str, str]:
+        """The chosen provider's typed credentials by Connection field ("" = keep, or the sandbox's)."""
+        return {
+            spec.name: self.cleaned_data.get(form_field_name(provider, spec.name)) or ""
+            for spec in credential_fields(provider)
+        }
+
+
+class PlatformForm(ConnectionForm):
+    role = Connection.Role.RETURNS_PLATFORM
+    providers = tuple(RETURNS_PLATFORMS)
     provider = forms.ChoiceField(
         label="Returns platform",
-        choices=[(Provider.LOOP, "Loop"), (Provider.REDO, "Redo")],
+        choices=[(p.value, p.label) for p in RETURNS_PLATFORMS],
         widget=forms.RadioSelect,
     )
-    api_key = _secret("API key (Loop) or API secret (Redo)")
-    webhook_secret = _secret("Loop webhook secret", "Loop only: the secret shown in Developer Tools → Webhooks.")
-    redo_store_id = forms.CharField(
-        label="Redo store ID", required=False, max_length=200, help_text="Redo only: Settings → Developer."
-    )
 
-    def __init__(self, *args: Any, connection: Connection | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.connection = connection
-        if connection is not None:
-            self.fields["provider"].initial = connection.provider
-            self.fields["redo_store_id"].initial = connection.external_account_id
-            if connection.api_key:
-                self.fields["api_key"].help_text = _kept(True)
-
-    def _stored(self, provider: str, name: str) -> bool:
-        c = self.connection
-        return bool(c and c.provider == provider and getattr(c, name))
+    def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
+        super().__init__(*args, store=store, **kwargs)
+        self.order_fields(["provider", "use_sandbox"])
+        if "use_sandbox" in self.fields:
+            self.fields["use_sandbox"].label = "Try it with the sandbox Loop or Redo (no account needed)"
+            self.fields["use_sandbox"].help_text = (
+                "Backhaul creates a simulated account on this server and fills in its credentials. "
+                "Switch to your real account here at any time."
+            )
+        for key in self.existing:
+            self._show_saved(key)
+        current = returns_platform_connection(store=store)
+        if current is not None:
+            self.fields["provider"].initial = current.provider
+            if "use_sandbox" in self.fields:
+                self.fields["use_sandbox"].initial = (current.provider, "") in self.sandboxed
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data  # what BaseForm.clean returns; its stub allows None for overrides
-        provider = data.get("provider")
-        if not provider:
-            return data
-        if not data.get("api_key") and not self._stored(provider, "api_key"):
-            label = "API key" if provider == Provider.LOOP else "API secret"
-            self.add_error("api_key", f"Enter the {label} from {Provider(provider).label}.")
-        if (
-            provider == Provider.LOOP
-            and not data.get("webhook_secret")
-            and not self._stored(provider, "webhook_secret")
-        ):
-            self.add_error("webhook_secret", "Enter the webhook secret from Loop → Developer Tools → Webhooks.")
-        if provider == Provider.REDO and not data.get("redo_store_id"):
-            self.add_error("redo_store_id", "Enter your Redo store ID (Redo → Settings → Developer).")
+        if provider := data.get("provider"):
+            self.clean_credentials(data, provider, "")
         return data
 
 
@@ -102,51 +189,41 @@ WAREHOUSE_CHOICES = [
 ]
 
 
-class WarehouseForm(AccessibleFormMixin, forms.Form):
+class WarehouseForm(ConnectionForm):
+    role = Connection.Role.WAREHOUSE
+    providers = tuple(WAREHOUSE_SYSTEMS)
     kind = forms.ChoiceField(label="Warehouse system", choices=WAREHOUSE_CHOICES, widget=forms.RadioSelect)
-    api_key = _secret("ShipMonk API key")
-    shipmonk_store_id = forms.CharField(label="ShipMonk store ID", required=False, max_length=200)
-    access_token = _secret("TrackStar access token", "From the TrackStar connection of your warehouse.")
     wms_name = forms.SlugField(
         label="WMS name in TrackStar",
         required=False,
         max_length=80,
         help_text="TrackStar's integration name for your WMS, for example “extensiv” or “logiwa”.",
     )
-    api_username = forms.CharField(label="ShipStream API username", required=False, max_length=200)
-    api_password = _secret("ShipStream API password")
-    base_url = forms.CharField(
-        label="ShipStream API URL",
-        required=False,
-        max_length=200,
-        help_text="Your instance, for example https://yourcompany.shipstream.app",
-        widget=forms.URLInput(attrs={"inputmode": "url", "spellcheck": "false"}),
-    )
 
-    SECRET_FOR_KIND = {
-        "shipmonk": "api_key",
-        "shipstream": "api_password",
-        "shipmonk_trackstar": "access_token",
-        "shipstream_trackstar": "access_token",
-        "trackstar": "access_token",
-    }
+    def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
+        super().__init__(*args, store=store, **kwargs)
+        self.order_fields(["kind", "use_sandbox"])
+        if "use_sandbox" in self.fields:
+            self.fields["use_sandbox"].label = "Try it with a sandbox warehouse system (no account needed)"
+            self.fields["use_sandbox"].help_text = (
+                "Backhaul creates a simulated account with two warehouses on this server and fills in its "
+                "credentials. Switch to your real account here at any time."
+            )
+        current = warehouse_connection(store=store)
+        # The current connection last, so its values win where two share a provider's fields.
+        for key, _connection in sorted(
+            self.existing.items(), key=lambda item: item[1].pk == getattr(current, "pk", None)
+        ):
+            self._show_saved(key)
+        if current is not None:
+            self.fields["kind"].initial = warehouse_kind_of(current)
+            self.fields["wms_name"].initial = current.wms_name
+            if "use_sandbox" in self.fields:
+                self.fields["use_sandbox"].initial = (current.provider, current.wms_name) in self.sandboxed
 
-    def __init__(self, *args: Any, connection: Connection | None = None, kind: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.connection, self.current_kind = connection, kind
-        if connection is not None:
-            self.fields["kind"].initial = kind
-            self.fields["shipmonk_store_id"].initial = connection.external_account_id
-            self.fields["wms_name"].initial = connection.wms_name
-            self.fields["api_username"].initial = connection.api_username
-            self.fields["base_url"].initial = connection.base_url if connection.provider == Provider.SHIPSTREAM else ""
-            secret = self.SECRET_FOR_KIND.get(kind)
-            if secret and getattr(connection, secret):
-                self.fields[secret].help_text = _kept(True)
-
-    def _has(self, data: dict[str, Any], kind: str, name: str) -> bool:
-        stored = self.connection is not None and self.current_kind == kind and getattr(self.connection, name)
-        return bool(data.get(name) or stored)
+    def target(self) -> tuple[str, str]:
+        """(provider, WMS name) of the connection the chosen kind saves to."""
+        return warehouse_target(kind=self.cleaned_data["kind"], wms_name=self.cleaned_data.get("wms_name") or "")
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -154,23 +231,11 @@ class WarehouseForm(AccessibleFormMixin, forms.Form):
         kind = data.get("kind")
         if not kind:
             return data
-        required: dict[str, str] = {
-            "shipmonk": {"api_key": "Enter the ShipMonk API key.", "shipmonk_store_id": "Enter the ShipMonk store ID."},
-            "shipstream": {
-                "api_username": "Enter the ShipStream API username.",
-                "api_password": "Enter the ShipStream API password.",
-                "base_url": "Enter your ShipStream API URL.",
-            },
-            "trackstar": {"access_token": "Enter the TrackStar access token.", "wms_name": "Enter the WMS name."},
-        }.get(kind, {"access_token": "Enter the TrackStar access token."})
-        for name, message in required.items():
-            if not self._has(data, kind, name):
-                self.add_error(name, message)
-        if kind == "shipstream" and data.get("base_url"):
-            try:
-                data["base_url"] = url_check_safe(url=data["base_url"]).rstrip("/")
-            except UnsafeUrl as exc:
-                self.add_error("base_url", str(exc))
+        if kind == "trackstar" and not data.get("wms_name"):
+            self.add_error("wms_name", "Enter the WMS name.")
+            return data
+        provider, wms_name = warehouse_target(kind=kind, wms_name=data.get("wms_name") or "")
+        self.clean_credentials(data, provider, wms_name)
         return data
 
 

@@ -47,6 +47,14 @@ def warehouse_connection(*, store: Store) -> Connection | None:
     return store.connections.filter(role=Connection.Role.WAREHOUSE).order_by("-updated_at", "-pk").first()
 
 
+def connections_in_use(*, store: Store) -> list[Connection]:
+    """The connections the store works with: its current platform and warehouse system, and any
+    warehouse a location is linked to (not the ones the merchant tried and moved away from)."""
+    current = [c for c in (returns_platform_connection(store=store), warehouse_connection(store=store)) if c]
+    linked = store.connections.filter(shipping_locations__isnull=False).exclude(pk__in=[c.pk for c in current])
+    return current + list(linked.distinct().order_by("role", "provider"))
+
+
 def connection_is_verified(connection: Connection | None) -> bool:
     return bool(connection and connection.last_success_at and not connection.last_error)
 
@@ -57,6 +65,17 @@ def locations_for_store(*, store: Store) -> list[ShippingLocation]:
 
 def location_is_linked(location: ShippingLocation) -> bool:
     return bool(location.warehouse_connection_id and (location.trackstar_warehouse_id or location.wms_warehouse_code))
+
+
+def location_on_other_system(location: ShippingLocation, warehouse: Connection | None) -> bool:
+    """Linked to a warehouse system the merchant moved away from in the wizard (a draft that is not the current one)."""
+    linked = location.warehouse_connection
+    return bool(
+        warehouse is not None
+        and linked is not None
+        and linked.pk != warehouse.pk
+        and linked.status != Connection.Status.ACTIVE
+    )
 
 
 def rma_created_event(events: list[TimelineEvent]) -> TimelineEvent | None:
@@ -92,11 +111,12 @@ def wizard_progress(*, store: Store, current: str = "") -> list[StepState]:
     platform, warehouse = returns_platform_connection(store=store), warehouse_connection(store=store)
     locations = locations_for_store(store=store)
     linked_default = any(loc.is_default and location_is_linked(loc) for loc in locations)
-    connections = list(store.connections.all())
+    connections = connections_in_use(store=store)
     done = {
         "platform": connection_is_verified(platform) and bool(platform and platform.webhook_secret),
         "warehouse": connection_is_verified(warehouse),
-        "locations": linked_default and all(location_is_linked(loc) for loc in locations),
+        "locations": linked_default
+        and all(location_is_linked(loc) and not location_on_other_system(loc, warehouse) for loc in locations),
         # Rules always have valid defaults: the step is done once there is something to apply them to.
         "rules": linked_default,
         "test": test_return_done(store=store),

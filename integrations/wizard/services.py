@@ -4,6 +4,7 @@ import csv
 import io
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -14,21 +15,19 @@ from django.utils import timezone
 
 from config.exceptions import ApplicationError
 from integrations.base import WarehouseInfo
-from integrations.exceptions import (
-    ProviderAuthError,
-    ProviderConfigurationError,
-    ProviderError,
-    ProviderRateLimited,
-    ProviderRejected,
-    ProviderTimeout,
-    ProviderUnavailable,
-    UnsupportedCapability,
-)
-from integrations.models import Connection, Provider, Store
-from integrations.registry import get_client, get_declaration, get_warehouse_client
+from integrations.exceptions import ProviderError
+from integrations.models import RETURNS_PLATFORMS, Connection, Provider, Store
+from integrations.registry import get_client, get_warehouse_client
 from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
-from integrations.services.stores import connection_create, connection_update, store_update
-from integrations.wizard.selectors import locations_for_store, returns_platform_connection, warehouse_connection
+from integrations.services.stores import CONNECTION_SECRET_FIELDS, connection_create, connection_update, store_update
+from integrations.wizard.credentials import credential_fields
+from integrations.wizard.explain import provider_failure_explain
+from integrations.wizard.selectors import (
+    connections_in_use,
+    locations_for_store,
+    returns_platform_connection,
+    warehouse_connection,
+)
 from warehouses.models import ShippingLocation, SkuMapping
 from warehouses.provisioning import location_create, location_update
 
@@ -58,6 +57,94 @@ def _connection_upsert(
     return connection_update(connection=existing, data=data, secrets=secret_values)
 
 
+def _split_credentials(provider: str, credentials: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str | None]]:
+    """The typed credentials as connection data and secrets; a blank value keeps what is stored."""
+    data: dict[str, Any] = {}
+    secret_values: dict[str, str | None] = {}
+    for spec in credential_fields(provider):
+        value = (credentials.get(spec.name) or "").strip()
+        if spec.secret:
+            secret_values[spec.name] = value or None
+        elif value:
+            data[spec.name] = value.rstrip("/") if spec.url else value
+    return data, secret_values
+
+
+def connection_sandbox_account(*, connection: Connection | None) -> SandboxAccount | None:
+    """The sandbox account the connection talks to instead of the real provider, if it does."""
+    from integrations.sandbox.services import sandbox_serves
+
+    if connection is None or "/sandbox/" not in (connection.base_url or ""):
+        return None
+    for account in SandboxAccount.objects.filter(connection=connection, provider=connection.provider):
+        if sandbox_serves(account=account, connection=connection):
+            return account
+    return None
+
+
+def _settings_split(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str | None]]:
+    data = {k: v for k, v in values.items() if k not in CONNECTION_SECRET_FIELDS}
+    return data, {k: v for k, v in values.items() if k in CONNECTION_SECRET_FIELDS}
+
+
+def _sandbox_point(*, connection: Connection, typed: Mapping[str, str]) -> Connection:
+    """Point the connection at its own sandbox account: the sandbox's credentials wherever the
+    merchant left a field blank (a typed one is kept, so a wrong key can be rehearsed)."""
+    from integrations.sandbox.services import (
+        sandbox_account_provision,
+        sandbox_base_url,
+        sandbox_connection_settings,
+        sandbox_credentials,
+    )
+
+    account = sandbox_account_provision(connection=connection)
+    own = sandbox_credentials(account=account)
+    values: dict[str, str] = {}
+    for spec in credential_fields(connection.provider):
+        if not spec.url:
+            values[spec.name] = (typed.get(spec.name) or "").strip() or own.get(spec.name, "")
+    for name, value in sandbox_connection_settings(account=account).items():
+        if not getattr(connection, name):
+            values[name] = value
+    data, secret_values = _settings_split(values)
+    data["base_url"] = sandbox_base_url(account=account)
+    return connection_update(connection=connection, data=data, secrets=secret_values)
+
+
+def _sandbox_leave(*, connection: Connection, account: SandboxAccount) -> Connection:
+    """Back to the real provider: its production URL (or the one typed), without the sandbox's settings."""
+    from integrations.sandbox.services import sandbox_connection_settings
+
+    cleared = dict.fromkeys(sandbox_connection_settings(account=account), "")
+    data, secret_values = _settings_split(cleared)
+    if not any(spec.url for spec in credential_fields(connection.provider)):
+        data["base_url"] = ""
+    return connection_update(connection=connection, data=data, secrets=secret_values)
+
+
+def _connection_save(
+    *, store: Store, provider: str, wms_name: str, credentials: Mapping[str, str], sandbox: bool, extra: dict[str, Any]
+) -> Connection:
+    if sandbox and not settings.SANDBOX_ENABLED:
+        raise WizardError("The sandbox is turned off on this server: enter your real account's credentials.")
+    data, secret_values = _split_credentials(provider, credentials)
+    if sandbox:
+        data = {}  # the URL and account ids come from the sandbox account below
+        secret_values = {}
+    connection = _connection_upsert(
+        store=store,
+        provider=provider,
+        wms_name=wms_name,
+        data=data,
+        secret_values={**secret_values, **extra.pop("secrets", {})},
+    )
+    if sandbox:
+        return _sandbox_point(connection=connection, typed=credentials)
+    if (account := connection_sandbox_account(connection=connection)) is not None:
+        return _sandbox_leave(connection=connection, account=account)
+    return connection
+
+
 @dataclass(frozen=True)
 class PlatformSaveResult:
     connection: Connection
@@ -65,32 +152,49 @@ class PlatformSaveResult:
     new_bearer_token: str = ""
 
 
+def generates_webhook_token(provider: str) -> bool:
+    """A platform whose merchant enters no webhook secret authenticates its webhooks with a token
+    Backhaul makes up and the merchant pastes into the platform (Redo's bearer, providers.md §2.3)."""
+    return not any(spec.name == "webhook_secret" for spec in credential_fields(provider))
+
+
+@transaction.atomic
 def returns_platform_save(
     *,
     store: Store,
     provider: str,
-    api_key: str | None,
-    webhook_secret: str | None = None,
-    redo_store_id: str = "",
+    credentials: Mapping[str, str],
+    sandbox: bool = False,
     regenerate_token: bool = False,
 ) -> PlatformSaveResult:
-    """Save the Loop or Redo credentials (blank secrets keep the stored ones); Redo gets a random bearer token."""
-    if provider not in (Provider.LOOP, Provider.REDO):
+    """Save the Loop or Redo credentials (blank ones keep what is stored, or take the sandbox's);
+    a platform whose webhooks carry a bearer token gets one generated."""
+    if provider not in RETURNS_PLATFORMS:
         raise WizardError("Choose Loop or Redo.")
-    data: dict[str, Any] = {}
-    secret_values: dict[str, str | None] = {"api_key": api_key or None}
-    new_token = ""
     current = store.connections.filter(provider=provider).first()
-    if provider == Provider.LOOP:
-        secret_values["webhook_secret"] = webhook_secret or None
-    else:
-        data["external_account_id"] = redo_store_id
-        if regenerate_token or current is None or not current.webhook_secret:
-            # Redo sends this back as "Authorization: Bearer <token>" on every delivery (providers.md §2.3).
-            new_token = secrets.token_urlsafe(32)
-            secret_values["webhook_secret"] = new_token
-    connection = _connection_upsert(store=store, provider=provider, data=data, secret_values=secret_values)
+    secret_values: dict[str, str] = {}
+    new_token = ""
+    if generates_webhook_token(provider) and (regenerate_token or current is None or not current.webhook_secret):
+        new_token = secrets.token_urlsafe(32)
+        secret_values["webhook_secret"] = new_token
+    connection = _connection_save(
+        store=store,
+        provider=provider,
+        wms_name="",
+        credentials=credentials,
+        sandbox=sandbox,
+        extra={"secrets": secret_values},
+    )
     return PlatformSaveResult(connection=connection, new_bearer_token=new_token)
+
+
+def bearer_token_regenerate(*, connection: Connection) -> PlatformSaveResult:
+    """A new webhook bearer token for a platform that uses one; the old one keeps verifying for a while."""
+    if not generates_webhook_token(connection.provider):
+        raise WizardError(f"{connection.display_name} signs its webhooks with its own secret: enter it instead.")
+    token = secrets.token_urlsafe(32)
+    updated = connection_update(connection=connection, secrets={"webhook_secret": token})
+    return PlatformSaveResult(connection=updated, new_bearer_token=token)
 
 
 WAREHOUSE_KINDS: dict[str, tuple[str, str]] = {
@@ -112,78 +216,23 @@ def warehouse_kind_of(connection: Connection | None) -> str:
     return ""
 
 
+def warehouse_target(*, kind: str, wms_name: str = "") -> tuple[str, str]:
+    """The (provider, WMS name behind TrackStar) a warehouse kind saves to."""
+    provider, fixed_wms = WAREHOUSE_KINDS[kind]
+    return provider, fixed_wms or wms_name.strip().lower()
+
+
+@transaction.atomic
 def warehouse_system_save(
-    *,
-    store: Store,
-    kind: str,
-    api_key: str | None = None,
-    shipmonk_store_id: str = "",
-    access_token: str | None = None,
-    wms_name: str = "",
-    api_username: str = "",
-    api_password: str | None = None,
-    base_url: str = "",
+    *, store: Store, kind: str, credentials: Mapping[str, str], wms_name: str = "", sandbox: bool = False
 ) -> Connection:
     """Save the WMS connection: ShipMonk direct, ShipStream direct, or any WMS through TrackStar."""
     if kind not in WAREHOUSE_KINDS:
         raise WizardError("Choose a warehouse system.")
-    provider, fixed_wms = WAREHOUSE_KINDS[kind]
-    data: dict[str, Any] = {}
-    secret_values: dict[str, str | None] = {}
-    if provider == Provider.SHIPMONK:
-        data["external_account_id"] = shipmonk_store_id
-        secret_values["api_key"] = api_key or None
-    elif provider == Provider.SHIPSTREAM:
-        data |= {"api_username": api_username, "base_url": base_url}
-        secret_values["api_password"] = api_password or None
-    else:
-        secret_values["access_token"] = access_token or None
-    return _connection_upsert(
-        store=store,
-        provider=provider,
-        wms_name=fixed_wms or wms_name.strip().lower(),
-        data=data,
-        secret_values=secret_values,
+    provider, target_wms = warehouse_target(kind=kind, wms_name=wms_name)
+    return _connection_save(
+        store=store, provider=provider, wms_name=target_wms, credentials=credentials, sandbox=sandbox, extra={}
     )
-
-
-def _credential_words(connection: Connection) -> str:
-    """What the merchant typed to sign in ("API key", "API username or password"), from the declaration."""
-    fields = [f for f in get_declaration(connection.provider).credential_fields if f.required]
-    signing_in = [
-        f.label if f.label.startswith("API") else f.label[0].lower() + f.label[1:]
-        for f in fields
-        if f.secret or f.name == "api_username"
-    ] or ["API key"]
-    if len(signing_in) > 1:
-        signing_in = [signing_in[0], signing_in[-1].removeprefix("API ")]
-    return " or ".join(signing_in)
-
-
-def provider_error_message(*, exc: ProviderError, connection: Connection) -> str:
-    """A plain-language message per error class (the provider's own words only where they help)."""
-    declaration = get_declaration(connection.provider)
-    name = connection.display_name
-    via = f" through {declaration.display_name}" if declaration.fronts_other_wms else ""
-    match exc:
-        case ProviderAuthError():
-            what = _credential_words(connection)
-            hint = declaration.auth_error_hint or "Check that you copied all of it."
-            return f"The {what} was refused by {name}{via}. {hint}"
-        case ProviderTimeout():
-            return f"{name}{via} didn't answer in time. Wait a moment and try again."
-        case ProviderRateLimited():
-            return f"{name}{via} asked us to slow down. Wait a minute and try again."
-        case ProviderUnavailable():
-            return f"{name}{via} didn't answer, or is having problems right now. Check the URL and try again."
-        case UnsupportedCapability():
-            return f"{name}{via} can't do this: {exc.message}."
-        case ProviderConfigurationError():
-            return f"Something is missing for {name}: {exc.message}."
-        case ProviderRejected():
-            detail = f" ({exc.message[:200]})" if exc.message else ""
-            return f"{name}{via} refused the request{detail}. Check the account or store ID you entered."
-    return f"{name}{via} answered with an error we did not expect. Try again, or contact Backhaul support."
 
 
 def _record_check(*, connection: Connection, ok: bool, message: str) -> None:
@@ -201,6 +250,16 @@ class CheckResult:
     ok: bool
     message: str
     warehouses: list["WarehouseOption"] = field(default_factory=list)
+    # Connection field → what to change there, when the provider's answer points at one.
+    field_errors: dict[str, str] = field(default_factory=dict)
+
+
+def _check_failed(*, connection: Connection, exc: ProviderError) -> CheckResult:
+    sandbox = connection_sandbox_account(connection=connection) is not None
+    explanation = provider_failure_explain(exc=exc, connection=connection, sandbox=sandbox)
+    logger.info("wizard check failed", extra={"connection_id": connection.pk, "error": type(exc).__name__})
+    _record_check(connection=connection, ok=False, message=explanation.message)
+    return CheckResult(ok=False, message=explanation.message, field_errors=explanation.field_errors)
 
 
 def connection_verify(*, connection: Connection) -> CheckResult:
@@ -208,10 +267,7 @@ def connection_verify(*, connection: Connection) -> CheckResult:
     try:
         message = get_client(connection=connection).test_connection()
     except ProviderError as exc:
-        text = provider_error_message(exc=exc, connection=connection)
-        logger.info("wizard check failed", extra={"connection_id": connection.pk, "error": type(exc).__name__})
-        _record_check(connection=connection, ok=False, message=text)
-        return CheckResult(ok=False, message=text)
+        return _check_failed(connection=connection, exc=exc)
     _record_check(connection=connection, ok=True, message=message)
     return CheckResult(ok=True, message=message)
 
@@ -247,9 +303,7 @@ def warehouses_fetch(*, connection: Connection, refresh: bool = False) -> CheckR
     try:
         warehouses = get_warehouse_client(connection=connection).warehouses_list()
     except ProviderError as exc:
-        text = provider_error_message(exc=exc, connection=connection)
-        _record_check(connection=connection, ok=False, message=text)
-        return CheckResult(ok=False, message=text)
+        return _check_failed(connection=connection, exc=exc)
     options = _options(warehouses)
     cache.set(key, options, 300)
     noun = "warehouse" if len(options) == 1 else "warehouses"
@@ -447,7 +501,7 @@ def test_return_send(*, store: Store) -> SandboxWebhookDelivery:
 
 def store_go_live_blockers(*, store: Store) -> list[str]:
     """What must be done before the store can go live (empty: ready)."""
-    from integrations.wizard.selectors import connection_is_verified, location_is_linked
+    from integrations.wizard.selectors import connection_is_verified, location_is_linked, location_on_other_system
 
     blockers = []
     if not connection_is_verified(returns_platform_connection(store=store)):
@@ -457,18 +511,28 @@ def store_go_live_blockers(*, store: Store) -> list[str]:
     locations = locations_for_store(store=store)
     if not any(loc.is_default and location_is_linked(loc) for loc in locations):
         blockers.append("Link a default shipping location to a warehouse (step 3).")
+    warehouse = warehouse_connection(store=store)
+    for loc in locations:
+        if warehouse is not None and loc.warehouse_connection and location_on_other_system(loc, warehouse):
+            blockers.append(
+                f"{loc.name} is linked to {loc.warehouse_connection.display_name}, not {warehouse.display_name}: "
+                "choose one of its warehouses (step 3)."
+            )
     return blockers
 
 
 def store_go_live(*, store: Store) -> list[Connection]:
     """Set the store's draft and paused connections to active (queueing RMAs that waited, such as the test's).
 
-    Failing connections stay as they are: their circuit breaker is reset by support.
+    Failing connections stay as they are: their circuit breaker is reset by support. Connections
+    the merchant tried and moved away from (another warehouse system) stay drafts.
     """
     from integrations.services.connections import connection_resume
 
     blockers = store_go_live_blockers(store=store)
     if blockers:
         raise WizardError(" ".join(blockers))
-    waiting = store.connections.filter(status__in=(Connection.Status.DRAFT, Connection.Status.PAUSED))
+    waiting = [
+        c for c in connections_in_use(store=store) if c.status in (Connection.Status.DRAFT, Connection.Status.PAUSED)
+    ]
     return [connection_resume(connection=connection) for connection in waiting]

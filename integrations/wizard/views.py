@@ -14,10 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from integrations.models import Provider, Store
+from integrations.models import Connection, Store
+from integrations.registry import get_declaration
 from integrations.services.invites import InviteError, invite_accept, invite_signup, invite_store_get
 from integrations.wizard import selectors, services
+from integrations.wizard.credentials import credential_fields, form_field_name
 from integrations.wizard.forms import (
+    ConnectionForm,
     InviteSignupForm,
     LocationForm,
     PlatformForm,
@@ -30,14 +33,6 @@ from warehouses.models import ShippingLocation
 LOGIN_URL = reverse_lazy("setup:login")
 HTMX_STOP_POLLING = 286
 STEP_SLUGS = [slug for slug, _title in selectors.STEPS]
-
-LOOP_TOPICS = (
-    ("return", "return.created"),
-    ("return", "return.updated"),
-    ("return", "return.closed"),
-    ("label", "label.created"),
-    ("label", "label.updated"),
-)
 
 
 def wizard_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -90,7 +85,28 @@ def store_resume(request: HttpRequest, store: Store) -> HttpResponse:
 # ----------------------------------------------------------------------------- step 1
 
 
-def _platform_context(request: HttpRequest, store: Store, form: PlatformForm, **extra: Any) -> dict[str, Any]:
+def _sandbox_context(connection: Connection | None) -> dict[str, Any]:
+    """The sandbox account a connection talks to, with the credentials it hands out, for the page."""
+    account = services.connection_sandbox_account(connection=connection)
+    if account is None or connection is None:
+        return {"sandbox": None}
+    from integrations.sandbox.services import sandbox_credentials
+
+    own = sandbox_credentials(account=account)
+    shown = [(spec.label, own[spec.name]) for spec in credential_fields(connection.provider) if spec.name in own]
+    return {"sandbox": {"account": account, "credentials": shown, "base_url": connection.base_url}}
+
+
+def _with_field_errors(form: ConnectionForm, provider: str, check: services.CheckResult) -> ConnectionForm:
+    """Put what the provider's answer points at next to the fields to change."""
+    for name, message in check.field_errors.items():
+        field_name = form_field_name(provider, name)
+        if message and field_name in form.fields:
+            form.add_error(field_name, message)
+    return form
+
+
+def _platform_context(store: Store, form: PlatformForm, **extra: Any) -> dict[str, Any]:
     connection = selectors.returns_platform_connection(store=store)
     webhook_url = settings.PUBLIC_BASE_URL.rstrip("/") + connection.webhook_path if connection else ""
     return _context(
@@ -100,7 +116,10 @@ def _platform_context(request: HttpRequest, store: Store, form: PlatformForm, **
         connection=connection,
         verified=selectors.connection_is_verified(connection),
         webhook_url=webhook_url,
-        loop_topics=LOOP_TOPICS,
+        # The subscriptions registration creates, so the manual instructions list exactly those.
+        webhook_topics=get_declaration(connection.provider).webhooks.topics if connection else (),
+        generates_token=connection is not None and services.generates_webhook_token(connection.provider),
+        **_sandbox_context(connection),
         **extra,
     )
 
@@ -108,11 +127,10 @@ def _platform_context(request: HttpRequest, store: Store, form: PlatformForm, **
 @wizard_view
 @require_http_methods(["GET", "POST"])
 def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
-    """Step 1: Loop or Redo credentials, checked live; webhook URL and copy-paste steps."""
+    """Step 1: Loop or Redo credentials (or the sandbox), checked live; webhook URL and copy-paste steps."""
     connection = selectors.returns_platform_connection(store=store)
     if request.method != "POST":
-        form = PlatformForm(connection=connection)
-        return render(request, "setup/platform.html", _platform_context(request, store, form))
+        return render(request, "setup/platform.html", _platform_context(store, PlatformForm(store=store)))
     if request.POST.get("action") == "register" and connection:
         from config.exceptions import ApplicationError
         from integrations.services.registration import webhooks_register
@@ -122,33 +140,35 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
         except ApplicationError as exc:
             messages.error(request, str(exc))
         return redirect(_step_url(store, "platform"))
-    if request.POST.get("action") == "regenerate" and connection and connection.provider == Provider.REDO:
+    if request.POST.get("action") == "regenerate" and connection:
+        try:
+            result = services.bearer_token_regenerate(connection=connection)
+        except services.WizardError as exc:
+            messages.error(request, exc.message)
+            return redirect(_step_url(store, "platform"))
+        context = _platform_context(store, PlatformForm(store=store), new_bearer_token=result.new_bearer_token)
+        return render(request, "setup/platform.html", context)
+    form = PlatformForm(request.POST, store=store)
+    if not form.is_valid():
+        return render(request, "setup/platform.html", _platform_context(store, form), status=422)
+    provider = form.cleaned_data["provider"]
+    try:
         result = services.returns_platform_save(
             store=store,
-            provider=Provider.REDO,
-            api_key=None,
-            redo_store_id=connection.external_account_id,
-            regenerate_token=True,
+            provider=provider,
+            credentials=form.credentials(provider),
+            sandbox=bool(form.cleaned_data.get("use_sandbox")),
         )
-        form = PlatformForm(connection=result.connection)
-        context = _platform_context(request, store, form, new_bearer_token=result.new_bearer_token)
-        return render(request, "setup/platform.html", context)
-    form = PlatformForm(request.POST, connection=connection)
-    if not form.is_valid():
-        return render(request, "setup/platform.html", _platform_context(request, store, form), status=422)
-    data = form.cleaned_data
-    result = services.returns_platform_save(
-        store=store,
-        provider=data["provider"],
-        api_key=data["api_key"],
-        webhook_secret=data["webhook_secret"],
-        redo_store_id=data["redo_store_id"],
-    )
+    except services.WizardError as exc:
+        form.add_error(None, exc.message)
+        return render(request, "setup/platform.html", _platform_context(store, form), status=422)
     check = services.connection_verify(connection=result.connection)
     if result.new_bearer_token or not check.ok:
         # The fresh Redo token is shown on this response only: it is never put in the session.
-        form = PlatformForm(connection=result.connection)
-        context = _platform_context(request, store, form, check=check, new_bearer_token=result.new_bearer_token)
+        form = PlatformForm(request.POST, store=store)
+        if form.is_valid():
+            _with_field_errors(form, provider, check)
+        context = _platform_context(store, form, check=check, new_bearer_token=result.new_bearer_token)
         return render(request, "setup/platform.html", context, status=200 if check.ok else 422)
     messages.success(request, check.message)
     return redirect(_step_url(store, "platform"))
@@ -160,29 +180,30 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
 @wizard_view
 @require_http_methods(["GET", "POST"])
 def warehouse_step(request: HttpRequest, store: Store) -> HttpResponse:
-    """Step 2: ShipMonk, ShipStream or a WMS through TrackStar, checked by listing its warehouses."""
-    connection = selectors.warehouse_connection(store=store)
-    kind = services.warehouse_kind_of(connection)
-    form = WarehouseForm(request.POST or None, connection=connection, kind=kind)
+    """Step 2: ShipMonk, ShipStream or a WMS through TrackStar (or the sandbox), checked by listing its warehouses."""
+    form = WarehouseForm(request.POST or None, store=store)
     check = None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        connection = services.warehouse_system_save(
-            store=store,
-            kind=data["kind"],
-            api_key=data["api_key"],
-            shipmonk_store_id=data["shipmonk_store_id"],
-            access_token=data["access_token"],
-            wms_name=data["wms_name"],
-            api_username=data["api_username"],
-            api_password=data["api_password"],
-            base_url=data["base_url"],
-        )
-        check = services.warehouses_fetch(connection=connection, refresh=True)
-        if check.ok:
-            messages.success(request, check.message)
-            return redirect(_step_url(store, "locations"))
-        form = WarehouseForm(connection=connection, kind=services.warehouse_kind_of(connection))
+        provider, wms_name = form.target()
+        try:
+            saved = services.warehouse_system_save(
+                store=store,
+                kind=form.cleaned_data["kind"],
+                credentials=form.credentials(provider),
+                wms_name=wms_name,
+                sandbox=bool(form.cleaned_data.get("use_sandbox")),
+            )
+        except services.WizardError as exc:
+            form.add_error(None, exc.message)
+        else:
+            check = services.warehouses_fetch(connection=saved, refresh=True)
+            if check.ok:
+                messages.success(request, check.message)
+                return redirect(_step_url(store, "locations"))
+            form = WarehouseForm(request.POST, store=store)
+            if form.is_valid():
+                _with_field_errors(form, provider, check)
+    connection = selectors.warehouse_connection(store=store)
     context = _context(
         store,
         "warehouse",
@@ -190,6 +211,7 @@ def warehouse_step(request: HttpRequest, store: Store) -> HttpResponse:
         connection=connection,
         verified=selectors.connection_is_verified(connection),
         check=check,
+        **_sandbox_context(connection),
     )
     status = 422 if request.method == "POST" else 200
     return render(request, "setup/warehouse.html", context, status=status)
@@ -224,6 +246,7 @@ def _location_page(
         )
         messages.success(request, f"Saved {saved.name}, linked to {saved.warehouse_label}.")
         return redirect(_step_url(store, "locations"))
+    locations = selectors.locations_for_store(store=store)
     context = _context(
         store,
         "locations",
@@ -231,8 +254,8 @@ def _location_page(
         location=location,
         connection=connection,
         fetched=fetched,
-        locations=selectors.locations_for_store(store=store),
-        is_linked=selectors.location_is_linked,
+        locations=locations,
+        other_system=[loc.pk for loc in locations if selectors.location_on_other_system(loc, connection)],
     )
     return render(request, template, context, status=422 if request.method == "POST" else 200)
 
@@ -345,8 +368,12 @@ def live_step(request: HttpRequest, store: Store) -> HttpResponse:
         except services.WizardError as exc:
             messages.error(request, exc.message)
         else:
-            names = ", ".join(c.display_name for c in changed) or "Every connection was already"
-            messages.success(request, f"{names} {'is' if len(changed) == 1 else 'are'} now live.")
+            names = [c.display_name for c in changed]
+            if not names:
+                messages.info(request, "Everything was already live.")
+            else:
+                listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+                messages.success(request, f"{listed} {'is' if len(names) == 1 else 'are'} now live.")
         return redirect(_step_url(store, "live"))
     context = _context(
         store,

@@ -86,4 +86,6 @@ def test_forms_carry_a_csrf_token(merchant_client: Client, store: Store) -> None
     csrf_client.force_login(store.memberships.get().user)
     url = reverse("setup:platform", kwargs={"slug": store.slug})
     assert "csrfmiddlewaretoken" in csrf_client.get(url).content.decode()
-    assert csrf_client.post(url, {"provider": "loop", "api_key": "k", "webhook_secret": "s"}).status_code == 403
+    assert (
+        csrf_client.post(url, {"provider": "loop", "loop_api_key": "k", "loop_webhook_secret": "s"}).status_code == 403
+    )

@@ -1,5 +1,6 @@
 """Steps 1–4 and 6 with the Django test client; provider HTTP is mocked with `responses`."""
 
+import html
 import re
 import socket
 from typing import Any
@@ -41,7 +42,7 @@ def stored_column(connection: Connection, column: str) -> str:
 def test_loop_credentials_are_saved_encrypted_and_checked_live(merchant_client: Client, store: Store) -> None:
     check = responses.get(f"{LOOP}/warehouse/return/list", json={"returns": []})
     response = merchant_client.post(
-        url(store, "platform"), {"provider": "loop", "api_key": "loop-key-123", "webhook_secret": "whs-456"}
+        url(store, "platform"), {"provider": "loop", "loop_api_key": "loop-key-123", "loop_webhook_secret": "whs-456"}
     )
     assert response.status_code == 302
     assert check.calls[0].request.headers["X-Authorization"] == "loop-key-123"
@@ -65,33 +66,71 @@ def test_loop_credentials_are_saved_encrypted_and_checked_live(merchant_client: 
 @responses.activate
 def test_a_blank_secret_keeps_the_stored_one(merchant_client: Client, store: Store) -> None:
     responses.get(f"{LOOP}/warehouse/return/list", json={"returns": []})
-    merchant_client.post(url(store, "platform"), {"provider": "loop", "api_key": "first-key", "webhook_secret": "s1"})
-    response = merchant_client.post(url(store, "platform"), {"provider": "loop", "api_key": "", "webhook_secret": ""})
+    merchant_client.post(
+        url(store, "platform"), {"provider": "loop", "loop_api_key": "first-key", "loop_webhook_secret": "s1"}
+    )
+    response = merchant_client.post(
+        url(store, "platform"), {"provider": "loop", "loop_api_key": "", "loop_webhook_secret": ""}
+    )
     assert response.status_code == 302
     connection = store.connections.get()
     assert (connection.api_key, connection.webhook_secret) == ("first-key", "s1")
 
 
 @pytest.mark.parametrize(
-    ("answer", "message"),
+    ("answer", "said", "fix", "field_error"),
     [
-        ({"status": 401, "json": {"error": {"message": "Unauthorized."}}}, "The API key was refused by Loop"),
-        ({"body": requests.ConnectTimeout("slow")}, "didn&#x27;t answer"),
-        ({"status": 503, "body": "down"}, "didn&#x27;t answer"),
-        ({"status": 429, "body": "slow down"}, "asked us to slow down"),
-        ({"status": 422, "json": {"message": "bad shop"}}, "refused the request"),
+        (
+            {"status": 401, "json": {"error": {"message": "Token revoked."}}},
+            "Loop answered 401 Unauthorized: “Token revoked”.",
+            "Check the Loop API key: copy it again from Loop, in full.",
+            "Refused by Loop (401). Enter it again, copied in full.",
+        ),
+        (
+            {"body": requests.ConnectTimeout("slow")},
+            "No answer from Loop: could not connect to loop in time (ConnectTimeout).",
+            "Nothing to change on your side: Loop may be busy or down.",
+            None,
+        ),
+        (
+            {"status": 503, "body": "down for maintenance"},
+            "Loop answered 503 Service Unavailable: “down for maintenance”.",
+            "Nothing to change on your side",
+            None,
+        ),
+        (
+            {"status": 429, "body": "slow down"},
+            "Loop answered 429 Too Many Requests: “slow down”.",
+            "Nothing to change: wait a minute, then try again.",
+            None,
+        ),
+        (
+            {"status": 422, "json": {"message": "bad shop"}},
+            "Loop answered 422 Unprocessable Entity: “bad shop”.",
+            "Check your account settings at Loop.",
+            None,
+        ),
     ],
 )
 @responses.activate
-def test_each_provider_error_gets_a_plain_message(
-    merchant_client: Client, store: Store, answer: dict[str, Any], message: str
+def test_each_provider_error_says_what_was_tried_what_came_back_and_what_to_change(
+    merchant_client: Client, store: Store, answer: dict[str, Any], said: str, fix: str, field_error: str | None
 ) -> None:
     responses.get(f"{LOOP}/warehouse/return/list", **answer)
     response = merchant_client.post(
-        url(store, "platform"), {"provider": "loop", "api_key": "wrong", "webhook_secret": "s"}
+        url(store, "platform"), {"provider": "loop", "loop_api_key": "wrong", "loop_webhook_secret": "s"}
     )
     assert response.status_code == 422
-    assert message in response.content.decode()
+    page = html.unescape(response.content.decode())
+    assert (
+        "Backhaul asked Loop for your returns of the last day (GET https://api.loopreturns.com/api/v1/warehouse/return/list"
+        in page
+    )
+    assert said in page
+    assert fix in page
+    assert "Check the URL" not in page  # Loop has no URL field
+    field_errors = re.findall(r'id="id_loop_api_key_error">(.*?)<', page)
+    assert field_errors == ([field_error] if field_error else [])
     connection = store.connections.get()
     assert connection.last_success_at is None
     assert connection.api_key == "wrong"  # saved (encrypted) from the first POST, just not verified
@@ -101,8 +140,8 @@ def test_missing_fields_are_reported_next_to_the_field(merchant_client: Client, 
     response = merchant_client.post(url(store, "platform"), {"provider": "redo"})
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="id_api_key_error"' in html
-    assert re.search(r'aria-describedby="[^"]*id_redo_store_id_error', html)
+    assert 'id="id_redo_api_key_error"' in html
+    assert re.search(r'aria-describedby="[^"]*id_redo_external_account_id_error', html)
     assert 'aria-invalid="true"' in html
     assert store.connections.count() == 0
 
@@ -111,7 +150,7 @@ def test_missing_fields_are_reported_next_to_the_field(merchant_client: Client, 
 def test_redo_gets_a_generated_bearer_token_shown_once(merchant_client: Client, store: Store) -> None:
     responses.get(f"{REDO}/stores/st_1/returns", json={"returns": []})
     response = merchant_client.post(
-        url(store, "platform"), {"provider": "redo", "api_key": "redo-secret", "redo_store_id": "st_1"}
+        url(store, "platform"), {"provider": "redo", "redo_api_key": "redo-secret", "redo_external_account_id": "st_1"}
     )
     assert response.status_code == 200
     connection = store.connections.get()
@@ -138,7 +177,8 @@ def test_shipmonk_direct_is_checked_by_listing_warehouses(merchant_client: Clien
         },
     )
     response = merchant_client.post(
-        url(store, "warehouse"), {"kind": "shipmonk", "api_key": "sm-key", "shipmonk_store_id": "12345"}
+        url(store, "warehouse"),
+        {"kind": "shipmonk", "shipmonk_api_key": "sm-key", "shipmonk_external_account_id": "12345"},
     )
     assert response.status_code == 302
     assert response["Location"] == url(store, "locations")
@@ -153,9 +193,19 @@ def test_shipmonk_direct_is_checked_by_listing_warehouses(merchant_client: Clien
 @responses.activate
 def test_trackstar_auth_failure_is_explained(merchant_client: Client, store: Store) -> None:
     responses.get(f"{TRACKSTAR}/wms/warehouses", status=401, json={"error": "bad token"})
-    response = merchant_client.post(url(store, "warehouse"), {"kind": "shipmonk_trackstar", "access_token": "tok"})
+    response = merchant_client.post(
+        url(store, "warehouse"), {"kind": "shipmonk_trackstar", "trackstar_access_token": "tok"}
+    )
     assert response.status_code == 422
-    assert "The access token was refused by ShipMonk through TrackStar" in response.content.decode()
+    page = html.unescape(response.content.decode())
+    assert (
+        "Backhaul asked TrackStar for your warehouses (GET https://production.trackstarhq.com/wms/warehouses)" in page
+    )
+    assert "ShipMonk through TrackStar answered 401 Unauthorized: “bad token”." in page
+    assert "Check the TrackStar access token" in page
+    assert re.findall(r'id="id_trackstar_access_token_error">(.*?)<', page) == [
+        "Refused by ShipMonk through TrackStar (401). Enter it again, copied in full."
+    ]
     assert store.connections.get().wms_name == "shipmonk"
 
 
@@ -168,11 +218,16 @@ def test_shipstream_url_must_be_public_https_in_production(
         "getaddrinfo",
         lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 443))],
     )
-    data = {"kind": "shipstream", "api_username": "u", "api_password": "p", "base_url": "https://wms.internal.example"}
+    data = {
+        "kind": "shipstream",
+        "shipstream_api_username": "u",
+        "shipstream_api_password": "p",
+        "shipstream_base_url": "https://wms.internal.example",
+    }
     response = merchant_client.post(url(store, "warehouse"), data)
     assert response.status_code == 422
     assert "private or local network address" in response.content.decode()
-    data["base_url"] = "http://wms.example.com"
+    data["shipstream_base_url"] = "http://wms.example.com"
     assert "Use an https:// URL" in merchant_client.post(url(store, "warehouse"), data).content.decode()
     assert store.connections.count() == 0
 

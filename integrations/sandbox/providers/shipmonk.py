@@ -276,7 +276,7 @@ SANDBOX = SandboxProvider(
     urlpatterns=urlpatterns,
     sign=sign,
     credentials=("api_key", "external_account_id"),
-    webhook_credentials=lambda: {
+    connection_settings=lambda: {
         "webhook_username": "backhaul",
         "webhook_password": secrets.token_urlsafe(24),
         "webhook_secret": secrets.token_urlsafe(32),

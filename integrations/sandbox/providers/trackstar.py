@@ -328,7 +328,9 @@ SANDBOX = SandboxProvider(
     urlpatterns=urlpatterns,
     sign=sign,
     credentials=("access_token",),
-    webhook_credentials=lambda: {"webhook_secret": new_svix_secret()},
+    # Any organisation key will do here; the real one is Backhaul's (TRACKSTAR_API_KEY).
+    # Any organisation key will do here; against the real TrackStar it is Backhaul's (TRACKSTAR_API_KEY).
+    connection_settings=lambda: {"webhook_secret": new_svix_secret(), "api_key": "sbx_organisation_key"},
     warehouse=SandboxWarehouse(
         new_external_id=lambda: f"ret_{secrets.token_hex(6)}",
         received_status="received",

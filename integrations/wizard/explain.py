@@ -1,0 +1,115 @@
+"""A failed provider call told to the merchant: what Backhaul tried, what the provider answered (its
+status and its own words) and which field to change, with no advice about fields the form lacks."""
+
+import re
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+from integrations.exceptions import (
+    ProviderAuthError,
+    ProviderConfigurationError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderRejected,
+)
+from integrations.models import ApiCall, Connection, Provider
+from integrations.wizard.credentials import AUTH, CHECK_ACTION, REFUSED, UNREACHABLE, credential_fields
+
+# The HTTP base words a failed answer as "<provider> answered <status>: <the provider's own words>".
+_ANSWERED = re.compile(r"^\S+ answered \d{3}: (?P<words>.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """`message` is the whole story; `field_errors` maps a Connection field to what to change there."""
+
+    message: str
+    field_errors: dict[str, str] = field(default_factory=dict)
+
+
+def provider_name(connection: Connection, *, sandbox: bool = False) -> str:
+    """ "ShipMonk", "ShipMonk through TrackStar", "the sandbox Loop"."""
+    name = connection.display_name
+    if connection.provider == Provider.TRACKSTAR:
+        name = f"{name} through TrackStar" if connection.wms_name else "TrackStar"
+    return f"the sandbox {name}" if sandbox else name
+
+
+def provider_words(exc: ProviderError) -> str:
+    """The provider's own message, without the HTTP base's "<provider> answered <status>:" prefix."""
+    match = _ANSWERED.match(exc.message)
+    return (match.group("words") if match else exc.message).strip()
+
+
+def _tried(connection: Connection, exc: ProviderError, action: str) -> str:
+    call = ApiCall.objects.filter(pk=exc.api_call_id).only("method", "url").first() if exc.api_call_id else None
+    request = f" ({call.method} {call.url})" if call else ""
+    return f"Backhaul {action or CHECK_ACTION.get(connection.provider, 'called ' + connection.display_name)}{request}."
+
+
+def _answer(name: str, exc: ProviderError) -> str:
+    if exc.status_code is None:
+        return f"No answer from {name}: {exc.message}."
+    try:
+        phrase = f" {HTTPStatus(exc.status_code).phrase}"
+    except ValueError:
+        phrase = ""
+    words = provider_words(exc)[:300].rstrip(". ")
+    said = f": “{words}”" if words and words.lower() != phrase.strip().lower() else ""
+    return f"{name[0].upper()}{name[1:]} answered {exc.status_code}{phrase}{said}."
+
+
+def _labels(specs: list[str]) -> str:
+    return specs[0] if len(specs) == 1 else ", ".join(specs[:-1]) + " and " + specs[-1]
+
+
+def provider_failure_explain(
+    *, exc: ProviderError, connection: Connection, sandbox: bool = False, action: str = ""
+) -> Explanation:
+    """What was tried, what came back, and what the merchant can change (field by field)."""
+    name = provider_name(connection, sandbox=sandbox)
+    specs = credential_fields(connection.provider)
+    blamed: list[tuple[str, str]]
+    match exc:
+        case ProviderAuthError():
+            blamed = [(s.name, s.label) for s in specs if AUTH in s.blamed_for]
+            fix = (
+                f"Check the {_labels([label for _, label in blamed])}: copy {'it' if len(blamed) == 1 else 'them'} "
+                f"again from {connection.display_name}, in full."
+                if blamed
+                else f"Check your account at {connection.display_name}."
+            )
+            field_message = f"Refused by {name} ({exc.status_code or 'no status'}). Enter it again, copied in full."
+        case ProviderRateLimited():
+            blamed, field_message = [], ""
+            fix = "Nothing to change: wait a minute, then try again."
+        case ProviderRejected():
+            blamed = [(s.name, s.label) for s in specs if REFUSED in s.blamed_for]
+            fix = (
+                f"Check the {_labels([label for _, label in blamed])}."
+                if blamed
+                else f"Check your account settings at {connection.display_name}."
+            )
+            field_message = f"{name[0].upper()}{name[1:]} refused the request with this value ({exc.status_code})."
+        case ProviderConfigurationError():
+            blamed, field_message = [], ""
+            fix = f"{connection.display_name} cannot do this for your account; contact Backhaul support."
+        case _:  # no answer in time, connection refused, 5xx
+            blamed = [(s.name, s.label) for s in specs if UNREACHABLE in s.blamed_for and not sandbox]
+            if blamed:
+                fix = f"Check the {_labels([label for _, label in blamed])}."
+                field_message = f"{name[0].upper()}{name[1:]} could not be reached at this address."
+            elif sandbox:
+                fix = (
+                    "The sandbox runs on this server: check that PUBLIC_BASE_URL is this server's own address, "
+                    "then try again."
+                )
+                field_message = ""
+            else:
+                fix = (
+                    f"Nothing to change on your side: {connection.display_name} may be busy or down. "
+                    "Try again in a few minutes."
+                )
+                field_message = ""
+    message = " ".join([_tried(connection, exc, action), _answer(name, exc), fix])
+    return Explanation(message=message, field_errors={field_name: field_message for field_name, _ in blamed})
