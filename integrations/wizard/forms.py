@@ -331,11 +331,20 @@ class RulesForm(AccessibleFormMixin, forms.Form):
 
 
 class SkuUploadForm(AccessibleFormMixin, forms.Form):
+    # Optional for the store (SKUs without a mapping go as they are), so not marked "(required)";
+    # pressing Upload without a file still gets an error below.
     file = forms.FileField(
         label="SKU mapping CSV",
-        help_text="A header row platform_sku,wms_sku, then one SKU per row. Existing SKUs are updated.",
+        required=False,
+        help_text="Optional. A header row platform_sku,wms_sku, then one SKU per row. Existing SKUs are updated.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            raise ValidationError("Choose a CSV file to upload.")
+        return upload
 
 
 class InviteSignupForm(AccessibleFormMixin, forms.Form):

@@ -55,6 +55,12 @@ def connections_in_use(*, store: Store) -> list[Connection]:
     return current + list(linked.distinct().order_by("role", "provider"))
 
 
+def store_is_live(*, store: Store) -> bool:
+    """Every connection the store works with is active (the wizard's last step is done)."""
+    connections = connections_in_use(store=store)
+    return bool(connections) and all(c.status == Connection.Status.ACTIVE for c in connections)
+
+
 def connection_is_verified(connection: Connection | None) -> bool:
     return bool(connection and connection.last_success_at and not connection.last_error)
 
@@ -111,7 +117,6 @@ def wizard_progress(*, store: Store, current: str = "") -> list[StepState]:
     platform, warehouse = returns_platform_connection(store=store), warehouse_connection(store=store)
     locations = locations_for_store(store=store)
     linked_default = any(loc.is_default and location_is_linked(loc) for loc in locations)
-    connections = connections_in_use(store=store)
     done = {
         "platform": connection_is_verified(platform) and bool(platform and platform.webhook_secret),
         "warehouse": connection_is_verified(warehouse),
@@ -120,7 +125,7 @@ def wizard_progress(*, store: Store, current: str = "") -> list[StepState]:
         # Rules always have valid defaults: the step is done once there is something to apply them to.
         "rules": linked_default,
         "test": test_return_done(store=store),
-        "live": bool(connections) and all(c.status == Connection.Status.ACTIVE for c in connections),
+        "live": store_is_live(store=store),
     }
     return [
         StepState(slug=slug, title=title, number=index, done=done[slug], current=slug == current)

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.models import Connection, Store
@@ -36,8 +37,13 @@ STEP_SLUGS = [slug for slug, _title in selectors.STEPS]
 
 
 def wizard_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Log-in required, and the store must be one the user may open (else 404)."""
+    """Log-in required, and the store must be one the user may open (else 404).
 
+    Never cached: the browser's back button then shows the step as it is now (saved values, a
+    fresh CSRF token), not a stale copy whose form would be refused.
+    """
+
+    @never_cache
     @login_required(login_url=LOGIN_URL)
     @wraps(view)
     def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -65,6 +71,7 @@ def _context(store: Store, step: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+@never_cache
 @login_required(login_url=LOGIN_URL)
 @require_GET
 def store_list(request: HttpRequest) -> HttpResponse:
@@ -380,7 +387,8 @@ def live_step(request: HttpRequest, store: Store) -> HttpResponse:
         "live",
         platform=selectors.returns_platform_connection(store=store),
         warehouse=selectors.warehouse_connection(store=store),
-        connections=list(store.connections.order_by("role", "provider")),
+        connections=selectors.connections_in_use(store=store),
+        is_live=selectors.store_is_live(store=store),
         locations=selectors.locations_for_store(store=store),
         health=selectors.store_health(store=store),
         blockers=services.store_go_live_blockers(store=store),
@@ -392,6 +400,7 @@ def live_step(request: HttpRequest, store: Store) -> HttpResponse:
 # ----------------------------------------------------------------------------- invites
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest, token: str) -> HttpResponse:
     """GET/POST /setup/invite/<token>/: join the store, creating an account or logging in first."""
@@ -419,5 +428,19 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"You are now a member of {store.name}.")
         return redirect("setup:resume", slug=store.slug)
+    # A new merchant needs the sign-up form; one who just tried to log in, the log-in form again.
+    # (Django's AuthenticationForm autofocuses its user name, which took the focus from sign-up.)
+    _focus_first(login_form if action == "login" else signup_form, others=[signup_form, login_form])
     context = {"store": store, "signup_form": signup_form, "login_form": login_form}
     return render(request, "setup/invite.html", context, status=422 if request.method == "POST" else 200)
+
+
+def _focus_first(form: Any, *, others: list[Any]) -> None:
+    """Autofocus the form's first field with an error, else its first field, and nothing else on the page."""
+    for other in others:
+        for field in other.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+    names = list(form.fields)
+    invalid = [name for name in names if form.is_bound and name in form.errors]
+    target = (invalid or names)[0]
+    form.fields[target].widget.attrs["autofocus"] = True
