@@ -24,7 +24,7 @@ from config.exceptions import ApplicationError
 from config.logging import redact
 from integrations.exceptions import ProviderError
 from integrations.forms import SECRET_FIELDS, ConnectionAdminForm
-from integrations.models import ApiCall, Connection, InboundWebhook, Store, StoreMembership
+from integrations.models import ApiCall, Connection, InboundWebhook, Notification, Store, StoreMembership
 from warehouses.models import ShippingLocation
 
 # Failures a service reports on purpose; anything else is a bug and should reach Sentry as a 500.
@@ -529,6 +529,18 @@ class ApiCallAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description="Response body")
     def response_body_pretty(self, obj: ApiCall) -> str:
         return pretty_text(obj.response_body)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """What store members were (or will be) emailed about; sent in hourly digests per store and kind."""
+
+    list_display = ("created_at", "store", "kind", "message", "sent_at")
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
+    search_fields = ("message", "store__name")
+    list_select_related = ("store",)
+    fields = ("store", "kind", "message", "link", "sent_at", "created_at")
+    readonly_fields = fields
 
 
 admin.site.site_header = "Backhaul operations"

@@ -84,6 +84,8 @@ class Connection(BaseModel):
         ACTIVE = "active", "Active"
         PAUSED = "paused", "Paused"
         FAILING = "failing", "Failing (circuit breaker open)"
+        # The provider answered 401/403: work waits (not retried) until working credentials are saved.
+        CREDENTIALS_REJECTED = "credentials_rejected", "Credentials rejected by the provider"
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="connections")
     role = models.CharField(max_length=20, choices=Role.choices)
@@ -131,6 +133,8 @@ class Connection(BaseModel):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     health_message = models.TextField(blank=True, default="")
+    # What the status was when the provider rejected the credentials: restored once they work.
+    status_before_rejection = models.CharField(max_length=20, choices=Status.choices, blank=True, default="")
     sync_cursor = models.DateTimeField(null=True, blank=True)
     # Reconciliation's failure, from the first failed run until the next complete one.
     sync_error = models.TextField(blank=True, default="")
@@ -304,3 +308,54 @@ class ApiCall(BaseModel):
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300 and not self.error_class
+
+
+class Notification(BaseModel):
+    """Something a store's members must act on; sent by email in a digest (one per store and kind an hour)."""
+
+    class Kind(models.TextChoices):
+        CREDENTIALS_REJECTED = "credentials_rejected", "A provider rejected the credentials"
+        BREAKER_OPENED = "breaker_opened", "A connection was paused after repeated failures"
+        RMA_NEEDS_ATTENTION = "rma_needs_attention", "An RMA needs attention"
+        PLATFORM_REFUSED = "platform_refused", "The returns platform refused an action"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    message = models.CharField(max_length=1000)
+    # The page that fixes it, as a path on this site.
+    link = models.CharField(max_length=500, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=("store", "kind", "sent_at"), name="notification_store_kind_sent")]
+
+    def __str__(self) -> str:
+        return f"{self.store}: {self.get_kind_display()}"
+
+
+class NotificationDigest(BaseModel):
+    """When a store last got an email of one kind: at most one an hour."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, choices=Notification.Kind.choices)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("store", "kind"), name="uniq_notification_digest")]
+
+    def __str__(self) -> str:
+        return f"{self.store}: {self.kind} last sent {self.last_sent_at}"
+
+
+class NotificationOptOut(BaseModel):
+    """A user who turned one kind of email off."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_opt_outs")
+    kind = models.CharField(max_length=30, choices=Notification.Kind.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("user", "kind"), name="uniq_notification_opt_out")]
+
+    def __str__(self) -> str:
+        return f"{self.user} without {self.kind}"

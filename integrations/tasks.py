@@ -32,3 +32,19 @@ def webhooks_sweep_pending(self: Task[Any, Any]) -> int:
     from integrations.services.webhooks import webhooks_sweep_pending as service
 
     return len(service())
+
+
+@shared_task(queue="sync")
+def notification_digest_send(store_id: int, kind: str) -> int:
+    """Email one store's pending notifications of one kind, if its last such email is an hour old."""
+    from integrations.services.notifications import notification_digest_send as service
+
+    return service(store_id=store_id, kind=kind)
+
+
+@shared_task(queue="sync")
+def notification_digests_send_due() -> int:
+    """Send every digest that is due (beat: every 5 minutes, see config/celery.py)."""
+    from integrations.services.notifications import notification_digests_send_due as service
+
+    return service()

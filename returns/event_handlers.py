@@ -27,7 +27,7 @@ from integrations.registry import get_returns_platform_client
 from returns.selectors import return_for_webhook
 from returns.services import intake, warehouse_events
 from returns.services.intake import PreparedLabelEvent, PreparedReturnEvent
-from returns.services.outcomes import status_mappings_ensure
+from returns.services.outcomes import returns_platform_requeue_for_connection, status_mappings_ensure
 from returns.services.rmas.sweeps import rmas_requeue_for_connection
 from returns.services.timeline import timeline_add
 
@@ -101,6 +101,7 @@ def _store_created(*, store: Store) -> None:
 
 def _connection_activated(*, connection: Connection) -> None:
     rmas_requeue_for_connection(connection_id=connection.pk)
+    returns_platform_requeue_for_connection(connection_id=connection.pk)
 
 
 def _webhook_replayed(*, webhook: InboundWebhook) -> None:

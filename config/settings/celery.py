@@ -104,6 +104,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "returns.tasks.connections_reconcile",
         "schedule": timedelta(minutes=RECONCILE_INTERVAL_MINUTES),
     },
+    # Email the store members what needs them, at most one email per store and kind an hour.
+    # Every 5 minutes: https://crontab.guru/#*/5_*_*_*_*
+    "notification-digests-send-due": {
+        "task": "integrations.tasks.notification_digests_send_due",
+        "schedule": crontab(minute="*/5"),
+        "options": {"queue": "sync"},
+    },
     # Drop finished webhooks and successful API calls past RETENTION_DAYS. Daily at 03:17 UTC:
     # https://crontab.guru/#17_3_*_*_*
     "retention-purge": {

@@ -9,6 +9,7 @@ from integrations.exceptions import ProviderError
 from integrations.handlers import connection_activated
 from integrations.models import Connection
 from integrations.registry import get_client
+from integrations.services.health import connection_credentials_accepted, connection_credentials_rejected
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,14 @@ def connection_test(*, connection: Connection) -> ConnectionTestResult:
         message = get_client(connection=connection).test_connection()
     except ProviderError as exc:
         # exc.message is built by the HTTP base from the provider's words, secrets scrubbed.
+        connection_credentials_rejected(connection_id=connection.pk, exc=exc)
         Connection.objects.filter(pk=connection.pk).update(last_error=exc.message[:2000], updated_at=timezone.now())
         connection.last_error = exc.message[:2000]
         return ConnectionTestResult(ok=False, message=exc.message)
     now = timezone.now()
     Connection.objects.filter(pk=connection.pk).update(last_success_at=now, last_error="", updated_at=now)
     connection.last_success_at, connection.last_error = now, ""
+    connection_credentials_accepted(connection=connection)
     return ConnectionTestResult(ok=True, message=message)
 
 

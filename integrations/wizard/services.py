@@ -19,6 +19,7 @@ from integrations.exceptions import ProviderError
 from integrations.models import RETURNS_PLATFORMS, Connection, Provider, Store
 from integrations.registry import get_client, get_warehouse_client
 from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
+from integrations.services.health import connection_credentials_accepted, connection_credentials_rejected
 from integrations.services.stores import CONNECTION_SECRET_FIELDS, connection_create, connection_update, store_update
 from integrations.wizard.credentials import credential_fields
 from integrations.wizard.explain import provider_failure_explain
@@ -243,6 +244,8 @@ def _record_check(*, connection: Connection, ok: bool, message: str) -> None:
     Connection.objects.filter(pk=connection.pk).update(**fields)
     for name, value in fields.items():
         setattr(connection, name, value)
+    if ok:
+        connection_credentials_accepted(connection=connection)
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,7 @@ class CheckResult:
 
 
 def _check_failed(*, connection: Connection, exc: ProviderError) -> CheckResult:
+    connection_credentials_rejected(connection_id=connection.pk, exc=exc)
     sandbox = connection_sandbox_account(connection=connection) is not None
     explanation = provider_failure_explain(exc=exc, connection=connection, sandbox=sandbox)
     logger.info("wizard check failed", extra={"connection_id": connection.pk, "error": type(exc).__name__})

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from integrations.merchant import views as merchant
 from integrations.wizard import views
 
 app_name = "setup"
@@ -23,4 +24,10 @@ urlpatterns = [
     path("stores/<slug:slug>/test/", views.test_step, name="test"),
     path("stores/<slug:slug>/test/<int:delivery_id>/timeline/", views.test_timeline, name="test_timeline"),
     path("stores/<slug:slug>/live/", views.live_step, name="live"),
+    # After go-live: the merchant's own pages.
+    path("stores/<slug:slug>/home/", merchant.store_home, name="home"),
+    path("stores/<slug:slug>/returns/", merchant.returns_list, name="returns"),
+    path("stores/<slug:slug>/returns/<int:pk>/", merchant.return_detail, name="return_detail"),
+    path("stores/<slug:slug>/connections/<int:pk>/test/", merchant.connection_test, name="connection_test"),
+    path("notifications/", merchant.notification_settings, name="notifications"),
 ]

@@ -85,7 +85,9 @@ def store_list(request: HttpRequest) -> HttpResponse:
 @wizard_view
 @require_GET
 def store_resume(request: HttpRequest, store: Store) -> HttpResponse:
-    """GET /setup/<store>/: continue where the merchant left off."""
+    """GET /setup/<store>/: the store's overview once it is live, else the wizard where the merchant left off."""
+    if selectors.store_is_live(store=store):
+        return redirect("setup:home", slug=store.slug)
     return redirect(_step_url(store, selectors.wizard_resume_step(store=store)))
 
 

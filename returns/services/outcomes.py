@@ -27,6 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from config.leases import lease_acquire
@@ -40,6 +41,8 @@ from integrations.exceptions import (
 )
 from integrations.models import ApiCall, Connection, Store
 from integrations.registry import get_declaration, get_returns_platform_client
+from integrations.services.health import connection_credentials_rejected
+from integrations.services.notifications import return_notify
 from integrations.services.url_safety import is_sandbox_url
 from returns import tasks
 from returns.models import RMA, Platform, PlatformAction, Return, StatusMapping, TimelineEvent, WarehouseOutcome
@@ -311,6 +314,8 @@ def return_platform_act(*, return_id: int, final_attempt: bool = False, retries:
                 return PushOutcome("done", "failed")
             return PushOutcome("retry", exc.message, push_countdown(retries=retries, retry_after=exc.retry_after))
         except ProviderPermanentError as exc:
+            if connection_credentials_rejected(connection_id=connection.pk, exc=exc):
+                return PushOutcome("done", "credentials rejected: the action waits for working ones")
             _act_failed(return_obj, action, platform, exc.message, api_call_id=exc.api_call_id)
             return PushOutcome("done", "permanent error")
         except ProviderError as exc:  # pragma: no cover - every provider error is one of the two above
@@ -360,6 +365,9 @@ def _act_failed(return_obj: Return, action: str, platform: str, message: str, *,
             data={"error": message, "action": str(action)},
             api_call_id=api_call_id,
         )
+        return_notify(
+            return_id=locked.pk, kind="platform_refused", message=f"Could not {verb} it in {platform}: {message}"
+        )
 
 
 # -- catching up ------------------------------------------------------------------------------
@@ -386,3 +394,19 @@ def returns_platform_catch_up(*, store_id: int, found_by: str = "found by reconc
         if return_outcome_evaluate(return_id=return_id, found_by=found_by) not in ("waiting",):
             decided += 1
     return {"republished": len(queued), "decided": decided}
+
+
+def returns_platform_requeue_for_connection(*, connection_id: int) -> int:
+    """After the platform accepts the credentials again: publish the actions that waited for them."""
+    connection = Connection.objects.get(pk=connection_id)
+    ids = list(
+        Return.objects.filter(platform_action__in=QUEUED)
+        .filter(
+            Q(connection_id=connection_id)
+            | Q(connection__isnull=True, store_id=connection.store_id, platform=connection.provider)
+        )
+        .values_list("pk", flat=True)[:1000]
+    )
+    for return_id in ids:
+        return_platform_act_enqueue(return_id=return_id)
+    return len(ids)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from integrations.exceptions import ProviderError, ProviderRejected, ProviderThrottled
 from integrations.models import Connection
+from integrations.services.notifications import connection_notify
 from returns.models import RMA
 from returns.services.rmas.publishing import rma_task_publish
 from returns.services.rmas.sweeps import rmas_requeue_for_connection
@@ -53,6 +54,7 @@ def breaker_failure_record(*, connection_id: int, message: str) -> None:
     )
     if tripped:
         logger.error("circuit breaker opened for connection %s", connection_id)
+        connection_notify(connection_id=connection_id, kind="breaker_opened", message=f"Pushes paused: {message}")
         return
     reopened = Connection.objects.filter(pk=connection_id, status=Connection.Status.FAILING).update(
         breaker_opened_at=now,

@@ -7,6 +7,7 @@ from django.utils import timezone
 from integrations.base import PushResult, RmaPayload, WarehouseClient
 from integrations.exceptions import ProviderPermanentError, ProviderTransientError, UnsupportedCapability
 from integrations.registry import get_declaration, get_warehouse_client
+from integrations.services.health import connection_credentials_rejected
 from returns.models import RMA, TimelineEvent
 from returns.retry_policy import PushOutcome, push_countdown
 from returns.selectors import rma_payload_build, rma_tracking_numbers, rma_with_relations
@@ -60,6 +61,7 @@ def _remote_change(
                 return PushOutcome("done", "failed")
             return PushOutcome("retry", exc.message, push_countdown(retries=retries, retry_after=exc.retry_after))
         except ProviderPermanentError as exc:
+            connection_credentials_rejected(connection_id=rma.warehouse_connection_id, exc=exc)
             on_permanent(rma, exc)
             return PushOutcome("done", "permanent error")
         breaker_success_record(connection=rma.warehouse_connection)

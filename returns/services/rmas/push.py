@@ -31,6 +31,8 @@ from integrations.base import PushResult, RmaPayload, WarehouseClient
 from integrations.exceptions import ProviderPermanentError, ProviderRejected, ProviderThrottled, ProviderTransientError
 from integrations.models import ApiCall, Connection
 from integrations.registry import get_declaration, get_warehouse_client
+from integrations.services.health import connection_credentials_rejected
+from integrations.services.notifications import return_notify
 from returns.models import RMA, TimelineEvent
 from returns.retry_policy import PushOutcome, push_countdown
 from returns.selectors import (
@@ -145,6 +147,10 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
         except ProviderTransientError as exc:
             return _push_transient(rma, exc, final_attempt=final_attempt, retries=retries)
         except ProviderPermanentError as exc:
+            if connection_credentials_rejected(connection_id=rma.warehouse_connection_id, exc=exc):
+                # Not this RMA's fault: it waits, pending, its attempt given back, for working credentials.
+                RMA.objects.filter(pk=rma.pk).update(attempts=F("attempts") - 1, last_error=exc.message[:2000])
+                return PushOutcome("done", "credentials rejected")
             if counts_for_breaker(exc):
                 breaker_failure_record(connection_id=rma.warehouse_connection_id, message=exc.message)
             elif isinstance(exc, ProviderRejected) and connection.status == Connection.Status.FAILING:
@@ -238,6 +244,7 @@ def rma_needs_attention(rma: RMA, message: str, *, api_call_id: int | None = Non
         data={"error": message},
         api_call_id=api_call_id,
     )
+    return_notify(return_id=rma.return_obj_id, kind="rma_needs_attention", message=f"RMA {rma.number}: {message}")
 
 
 def _failed(rma: RMA, message: str, *, trace: str, api_call_id: int | None = None) -> None:
