@@ -3,12 +3,15 @@
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
-from integrations.models import Connection, InboundWebhook, Provider, Store
+from integrations.exceptions import ProviderError
+from integrations.models import ApiCall, Connection, InboundWebhook, Provider, Store
 from integrations.sandbox.models import SandboxAccount, SandboxReturn, SandboxWebhookDelivery
 from returns.models import RMA, Return, TimelineEvent
 from warehouses.models import ShippingLocation
@@ -110,6 +113,17 @@ class StepState:
     number: int
     done: bool
     current: bool
+    # Why a step that was done lost its tick (a connection that worked and then failed).
+    problem: str = ""
+
+
+def connection_problem(connection: Connection | None) -> str:
+    """What went wrong since the connection last worked ("" when nothing did, or it never worked)."""
+    if connection is None or not connection.last_success_at or not connection.last_error:
+        return ""
+    if connection.status == Connection.Status.CREDENTIALS_REJECTED and connection.health_message:
+        return connection.health_message
+    return connection.last_error
 
 
 def wizard_progress(*, store: Store, current: str = "") -> list[StepState]:
@@ -127,8 +141,16 @@ def wizard_progress(*, store: Store, current: str = "") -> list[StepState]:
         "test": test_return_done(store=store),
         "live": store_is_live(store=store),
     }
+    problems = {"platform": connection_problem(platform), "warehouse": connection_problem(warehouse)}
     return [
-        StepState(slug=slug, title=title, number=index, done=done[slug], current=slug == current)
+        StepState(
+            slug=slug,
+            title=title,
+            number=index,
+            done=done[slug],
+            current=slug == current,
+            problem=problems.get(slug, ""),
+        )
         for index, (slug, title) in enumerate(STEPS, start=1)
     ]
 
@@ -161,6 +183,19 @@ class Check:
     detail: str
 
 
+@dataclass(frozen=True)
+class WarehouseProblem:
+    """Why the test RMA did not reach the warehouse (yet): the warehouse's own answer and what to do."""
+
+    title: str
+    answer: str
+    fix: str
+    link: str = ""
+    link_label: str = ""
+    # Backhaul retries by itself (a 5xx, a timeout): the page keeps watching.
+    retrying: bool = False
+
+
 @dataclass
 class TestRun:
     delivery: SandboxWebhookDelivery
@@ -170,6 +205,9 @@ class TestRun:
     rma_event: TimelineEvent | None = None
     rmas: list[RMA] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    # Where the checks' figures come from: the warehouse's own copy, or what Backhaul sent.
+    checks_source: str = ""
+    problem: WarehouseProblem | None = None
 
     @property
     def finished(self) -> bool:
@@ -178,11 +216,7 @@ class TestRun:
     @property
     def waiting_for_live(self) -> list[RMA]:
         """Planned RMAs held back because their warehouse connection is not live yet (pushes wait for step 6)."""
-        return [
-            r
-            for r in self.rmas
-            if r.status == RMA.Status.PENDING and r.warehouse_connection.status != Connection.Status.ACTIVE
-        ]
+        return [r for r in self.rmas if r.status == RMA.Status.PENDING and r.last_error.startswith(WAITING)]
 
     @property
     def stuck(self) -> bool:
@@ -190,7 +224,13 @@ class TestRun:
         refused = self.delivery.status_code is not None and 400 <= self.delivery.status_code < 500
         failed = any(r.status in (RMA.Status.NEEDS_ATTENTION, RMA.Status.FAILED) for r in self.rmas)
         unrouted = any(e.kind == "rma_unrouted" for e in self.events)
-        return refused or failed or unrouted or bool(self.waiting_for_live)
+        blocked = self.problem is not None and not self.problem.retrying
+        return refused or failed or unrouted or blocked or bool(self.waiting_for_live)
+
+
+# The note rma_push leaves on an RMA whose connection does not take pushes now ("waiting: connection is paused");
+# any other last_error on a pending RMA is the warehouse's answer to a try that will be retried.
+WAITING = "waiting: "
 
 
 def test_delivery_get(*, store: Store, delivery_id: int) -> SandboxWebhookDelivery:
@@ -210,52 +250,145 @@ def _sandbox_return_for(rma: RMA) -> SandboxReturn | None:
     )
 
 
-def _checks(return_obj: Return, rmas: list[RMA]) -> list[Check]:
-    """The guides' checks: order linkage, products, quantities, tracking (what Backhaul sent vs the return)."""
-    expected: dict[str, int] = {}
+def _received(rmas: list[RMA]) -> tuple[dict[str, int], set[str], set[str], str]:
+    """Per WMS SKU the quantity, the tracking numbers and order references the warehouse holds, from
+    its own copy where it can be read (a sandbox WMS), else what Backhaul sent; and which it was."""
+    quantities: dict[str, int] = {}
+    tracking: set[str] = set()
+    orders: set[str] = set()
+    from_warehouse = True
+    for rma in rmas:
+        copy = _sandbox_return_for(rma)
+        if copy is not None:
+            for item in copy.items:
+                quantities[str(item["sku"])] = quantities.get(str(item["sku"]), 0) + int(item["quantity"])
+            tracking.update(str(t) for t in copy.tracking_numbers or [])
+            if copy.order_ref:
+                orders.add(copy.order_ref)
+            continue
+        from_warehouse = False
+        for rma_line in rma.lines.all():
+            quantities[rma_line.sku] = quantities.get(rma_line.sku, 0) + rma_line.quantity
+        tracking.update(rma.pushed_tracking_numbers or [])
+    source = "as the warehouse received them" if from_warehouse else "as Backhaul sent them"
+    return quantities, tracking, orders, source
+
+
+def _checks(return_obj: Return, rmas: list[RMA]) -> tuple[list[Check], str]:
+    """The guides' checks: order linkage, products, quantities, tracking, read from what the
+    warehouse received (the SKUs after SKU mapping), against the return."""
+    returned: dict[str, int] = {}
     for line in return_obj.lines.all():
-        expected[line.sku] = expected.get(line.sku, 0) + line.quantity
-    sent: dict[str, int] = {}
+        returned[line.sku] = returned.get(line.sku, 0) + line.quantity
+    mapped: dict[str, str] = {}  # your SKU -> the SKU sent to the warehouse
     for rma in rmas:
         for rma_line in rma.lines.all():
-            key = rma_line.platform_sku or rma_line.sku
-            sent[key] = sent.get(key, 0) + rma_line.quantity
-    tracking = {s.tracking_number for s in return_obj.shipments.all() if s.tracking_number}
-    pushed: set[str] = set()
-    for rma in rmas:
-        pushed.update(rma.pushed_tracking_numbers or [])
-        if rma.shipment and rma.shipment.tracking_number:
-            pushed.add(rma.shipment.tracking_number)
-        sandbox_return = _sandbox_return_for(rma)
-        if sandbox_return is not None:
-            pushed.update(sandbox_return.tracking_numbers or [])
+            mapped[rma_line.platform_sku or rma_line.sku] = rma_line.sku
+    received, tracking, order_refs, source = _received(rmas)
+    expected = {mapped.get(sku, sku): qty for sku, qty in returned.items()}
+    label_tracking = {s.tracking_number for s in return_obj.shipments.all() if s.tracking_number}
+    numbers = ", ".join(r.number for r in rmas) or "—"
     orders = {rma.order_name for rma in rmas}
-    return [
+    linked = ", ".join(sorted(order_refs)) if order_refs else ""
+
+    def named(sku: str) -> str:
+        yours = [mine for mine, sent in mapped.items() if sent == sku and mine != sku]
+        return f"{sku} (your {', '.join(yours)})" if yours else sku
+
+    checks = [
         Check(
             "Order linkage",
             bool(rmas) and orders == {return_obj.order_name} and bool(return_obj.order_name),
-            f"RMA for order {', '.join(sorted(orders)) or '—'} (return's order {return_obj.order_name or '—'})",
+            f"RMA {numbers} for order {', '.join(sorted(orders)) or '—'} (the return's order: "
+            f"{return_obj.order_name or '—'})" + (f"; the warehouse links it to {linked}" if linked else ""),
         ),
         Check(
             "Products",
-            bool(sent) and set(sent) == set(expected),
-            f"SKUs sent: {', '.join(sorted(sent)) or '—'}; returned: {', '.join(sorted(expected)) or '—'}",
+            bool(received) and set(received) == set(expected),
+            f"SKUs at the warehouse: {', '.join(named(s) for s in sorted(received)) or '—'}"
+            + (f"; missing {', '.join(sorted(missing))}" if (missing := set(expected) - set(received)) else ""),
         ),
         Check(
             "Quantities",
-            bool(sent) and sent == expected,
-            ", ".join(f"{sku}: {sent.get(sku, 0)} of {qty}" for sku, qty in sorted(expected.items())) or "—",
+            bool(received) and received == expected,
+            ", ".join(f"{sku}: {received.get(sku, 0)} of {qty}" for sku, qty in sorted(expected.items())) or "—",
         ),
         Check(
             "Tracking",
-            bool(tracking) and tracking <= pushed,
-            f"Label {', '.join(sorted(tracking)) or '—'}; on the RMA: {', '.join(sorted(pushed)) or '—'}",
+            bool(label_tracking) and label_tracking <= tracking,
+            f"Label {', '.join(sorted(label_tracking)) or '—'}; at the warehouse: {', '.join(sorted(tracking)) or '—'}",
         ),
     ]
+    return checks, source
+
+
+def _failed_call(rma: RMA) -> ApiCall | None:
+    return ApiCall.objects.filter(rma=rma).exclude(error_class="").order_by("-id").first()
+
+
+def _answer(call: ApiCall | None, fallback: str) -> str:
+    """ "ShipMonk answered 503 Service Unavailable: “...”" from the logged call."""
+    if call is None:
+        return fallback
+    from integrations.wizard.explain import provider_words
+
+    name = call.connection.display_name if call.connection else call.provider
+    if call.status_code is None:
+        return f"No answer from {name}: {call.error_message}"
+    try:
+        phrase = f" {HTTPStatus(call.status_code).phrase}"
+    except ValueError:
+        phrase = ""
+    words = provider_words(ProviderError(call.error_message)).rstrip(". ")
+    return f"{name} answered {call.status_code}{phrase}" + (f": “{words[:300]}”" if words else "") + "."
+
+
+def _problem(store: Store, rmas: list[RMA]) -> WarehouseProblem | None:
+    """Why the test RMA is not at the warehouse, from its status, its last call and its connection."""
+    for rma in rmas:
+        connection = rma.warehouse_connection
+        name = connection.display_name
+        step = reverse("setup:warehouse", kwargs={"slug": store.slug})
+        if rma.status == RMA.Status.PENDING and connection.status == Connection.Status.CREDENTIALS_REJECTED:
+            return WarehouseProblem(
+                title=f"{name} rejected the credentials",
+                answer=_answer(_failed_call(rma), connection.health_message),
+                fix=f"Enter the right credentials at step 2: RMA {rma.number} is sent as soon as {name} accepts them.",
+                link=step,
+                link_label="Step 2: warehouse system",
+            )
+        if rma.status == RMA.Status.PENDING and connection.status == Connection.Status.FAILING:
+            return WarehouseProblem(
+                title=f"Pushes to {name} are paused after repeated failures",
+                answer=connection.health_message,
+                fix=f"Once {name} answers again, Backhaul support resumes the connection.",
+            )
+        if rma.status in (RMA.Status.NEEDS_ATTENTION, RMA.Status.FAILED):
+            answer = _answer(_failed_call(rma), rma.last_error.splitlines()[0] if rma.last_error else "")
+            if "sku" in rma.last_error.lower():
+                fix = (
+                    f"{name} does not know a SKU it was sent. Map your SKU to {name}'s at step 4 "
+                    f"(or create it in {name}), then create another test return."
+                )
+                link, label = reverse("setup:rules", kwargs={"slug": store.slug}), "Step 4: SKU mapping"
+            else:
+                fix = "Correct what the answer names, then create another test return."
+                link, label = step, "Step 2: warehouse system"
+            verb = "refused" if rma.status == RMA.Status.NEEDS_ATTENTION else "did not take"
+            return WarehouseProblem(f"{name} {verb} RMA {rma.number}", answer, fix, link, label)
+        if rma.status == RMA.Status.PENDING and rma.last_error and not rma.last_error.startswith(WAITING):
+            return WarehouseProblem(
+                title=f"{name} did not take RMA {rma.number} yet",
+                answer=_answer(_failed_call(rma), rma.last_error),
+                fix=f"Nothing to do now: Backhaul tries again by itself (attempt {rma.attempts} so far). "
+                f"If it keeps failing, {name} may be down.",
+                retrying=True,
+            )
+    return None
 
 
 def test_run_get(*, store: Store, delivery_id: int) -> TestRun:
-    """Where a test return is in the pipeline: delivered? return created? timeline, RMAs and checks."""
+    """Where a test return is in the pipeline: delivered? return created? timeline, RMAs, checks, what went wrong."""
     delivery = test_delivery_get(store=store, delivery_id=delivery_id)
     run = TestRun(delivery=delivery, external_id=_delivery_external_id(delivery))
     run.return_obj = (
@@ -270,7 +403,9 @@ def test_run_get(*, store: Store, delivery_id: int) -> TestRun:
     run.rmas = list(rmas.prefetch_related("lines").order_by("id"))
     run.rma_event = rma_created_event(run.events)
     if run.rma_event is not None:
-        run.checks = _checks(run.return_obj, run.rmas)
+        run.checks, run.checks_source = _checks(run.return_obj, run.rmas)
+    else:
+        run.problem = _problem(store, run.rmas)
     return run
 
 

@@ -1,5 +1,6 @@
 """Step 5: the synthetic return is sent as a signed platform webhook; the polled partial shows its progress."""
 
+import html
 import json
 import re
 from typing import Any
@@ -8,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from integrations.models import Connection, Store
-from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
+from integrations.models import ApiCall, Connection, Store
+from integrations.sandbox.models import SandboxAccount, SandboxReturn, SandboxWebhookDelivery
 from returns.models import RMA, TimelineEvent
 from tests.factories import ReturnFactory, ReturnLineFactory, ReturnShipmentFactory, RMAFactory, RMALineFactory
 from warehouses.models import ShippingLocation
@@ -144,12 +145,23 @@ def _test_return(store: Store, platform: Connection, wms: Connection, *, sent_qu
 
 
 def test_a_test_rma_waiting_for_go_live_is_explained(merchant_client: Client, store: Store, ready: dict) -> None:
-    _test_return(store, ready["platform"], ready["wms"])
+    rma = _test_return(store, ready["platform"], ready["wms"])
+    Connection.objects.filter(pk=ready["wms"].pk).update(status="paused")
+    # What rma_push leaves on an RMA whose connection takes no pushes now.
+    RMA.objects.filter(pk=rma.pk).update(last_error="waiting: connection is paused")
     delivery = _delivery(store, ready["platform"], "test-abc", status_code=200)
     partial = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk))
     assert partial.status_code == 286
     assert "Waiting for go live" in partial.content.decode()
-    assert "ShipMonk is not live yet (draft)" in partial.content.decode()
+    assert "ShipMonk is not live yet (paused)" in partial.content.decode()
+
+
+def test_an_rma_not_tried_yet_is_waited_for(merchant_client: Client, store: Store, ready: dict) -> None:
+    _test_return(store, ready["platform"], ready["wms"])
+    delivery = _delivery(store, ready["platform"], "test-abc", status_code=200)
+    partial = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk))
+    assert partial.status_code == 200  # a draft connection takes test RMAs for a sandbox: keep watching
+    assert "waiting for the warehouse RMA" in partial.content.decode()
 
 
 def test_the_rma_creation_entry_ends_polling_and_ticks_the_checks(
@@ -182,6 +194,7 @@ def test_the_rma_creation_entry_ends_polling_and_ticks_the_checks(
 
 def test_a_quantity_mismatch_fails_its_check(merchant_client: Client, store: Store, ready: dict) -> None:
     rma = _test_return(store, ready["platform"], ready["wms"], sent_quantity=1)
+    RMA.objects.filter(pk=rma.pk).update(pushed_tracking_numbers=["9400111"])
     TimelineEvent.objects.create(
         return_obj=rma.return_obj, rma=rma, kind="rma_submitted", level="success", message="RMA created"
     )
@@ -193,3 +206,114 @@ def test_a_quantity_mismatch_fails_its_check(merchant_client: Client, store: Sto
         "Quantities": False,
         "Tracking": True,
     }
+
+
+def test_the_checks_read_what_the_warehouse_received_after_sku_mapping(
+    merchant_client: Client, store: Store, ready: dict
+) -> None:
+    rma = _test_return(store, ready["platform"], ready["wms"])
+    TimelineEvent.objects.create(
+        return_obj=rma.return_obj, rma=rma, kind="rma_submitted", level="success", message="RMA created"
+    )
+    account = SandboxAccount.objects.create(provider="shipmonk", connection=ready["wms"])
+    # The warehouse's own copy: one TEE short and no tracking, whatever Backhaul's rows say.
+    SandboxReturn.objects.create(
+        account=account,
+        external_id="100001",
+        rma_number="TEST-1",
+        order_ref="shopify-TEST-1",
+        items=[{"sku": "100234", "quantity": 1}, {"sku": "CAP", "quantity": 1}],
+        tracking_numbers=[],
+    )
+    delivery = _delivery(store, ready["platform"], "test-abc", status_code=200)
+    response = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk))
+    run = response.context["run"]
+    assert run.checks_source == "as the warehouse received them"
+    checks = {c.label: c for c in run.checks}
+    assert checks["Products"].ok
+    assert checks["Products"].detail == "SKUs at the warehouse: 100234 (your TEE), CAP"
+    assert "the warehouse links it to shopify-TEST-1" in checks["Order linkage"].detail
+    assert not checks["Quantities"].ok
+    assert checks["Quantities"].detail == "100234: 1 of 2, CAP: 1 of 1"
+    assert not checks["Tracking"].ok
+    assert checks["Tracking"].detail == "Label 9400111; at the warehouse: —"
+
+
+def _failed_push(rma: RMA, status: int, words: str) -> None:
+    ApiCall.objects.create(
+        connection=rma.warehouse_connection,
+        provider="shipmonk",
+        operation="rma_create",
+        method="POST",
+        url="https://api.shipmonk.com/v1/integrations/returns",
+        status_code=status,
+        error_class="ProviderUnavailable" if status >= 500 else "ProviderRejected",
+        error_message=f"shipmonk answered {status}: {words}",
+        rma=rma,
+    )
+
+
+def test_a_warehouse_failing_with_503_is_shown_while_backhaul_retries(
+    merchant_client: Client, store: Store, ready: dict
+) -> None:
+    rma = _test_return(store, ready["platform"], ready["wms"])
+    _failed_push(rma, 503, "Service temporarily unavailable")
+    RMA.objects.filter(pk=rma.pk).update(
+        attempts=1, last_error="shipmonk answered 503: Service temporarily unavailable"
+    )
+    delivery = _delivery(store, ready["platform"], "test-abc", status_code=200)
+    response = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk))
+    assert response.status_code == 200  # still watching: the retry may succeed
+    page = html.unescape(response.content.decode())
+    assert "ShipMonk did not take RMA TEST-1 yet." in page
+    assert "ShipMonk answered 503 Service Unavailable: “Service temporarily unavailable”." in page
+    assert "Backhaul tries again by itself" in page
+    assert "waiting for the warehouse RMA" not in page
+
+
+def test_an_unknown_sku_stops_the_test_and_points_at_the_sku_mapping(
+    merchant_client: Client, store: Store, ready: dict
+) -> None:
+    rma = _test_return(store, ready["platform"], ready["wms"])
+    _failed_push(rma, 422, "items[0].sku: unknown SKU 100234")
+    RMA.objects.filter(pk=rma.pk).update(
+        status="needs_attention", attempts=1, last_error="shipmonk answered 422: items[0].sku: unknown SKU 100234"
+    )
+    delivery = _delivery(store, ready["platform"], "test-abc", status_code=200)
+    response = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk))
+    assert response.status_code == 286
+    page = html.unescape(response.content.decode())
+    assert "ShipMonk refused RMA TEST-1." in page
+    assert "ShipMonk answered 422 Unprocessable Entity: “items[0].sku: unknown SKU 100234”." in page
+    assert f'href="{url(store, "rules")}"' in page
+
+
+def test_rejected_credentials_stop_the_test_and_point_at_step_2(
+    merchant_client: Client, store: Store, ready: dict
+) -> None:
+    rma = _test_return(store, ready["platform"], ready["wms"])
+    _failed_push(rma, 401, "Invalid API key")
+    Connection.objects.filter(pk=ready["wms"].pk).update(status="credentials_rejected")
+    RMA.objects.filter(pk=rma.pk).update(last_error="shipmonk answered 401: Invalid API key")
+    delivery = _delivery(store, ready["platform"], "test-abc", status_code=200)
+    response = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk))
+    assert response.status_code == 286
+    page = html.unescape(response.content.decode())
+    assert "ShipMonk rejected the credentials." in page
+    assert "ShipMonk answered 401 Unauthorized: “Invalid API key”." in page
+    assert f'href="{url(store, "warehouse")}"' in page
+
+
+def test_a_connection_that_failed_after_working_shows_why_it_lost_its_tick(
+    merchant_client: Client, store: Store, ready: dict
+) -> None:
+    from django.utils import timezone
+
+    Connection.objects.filter(pk=ready["wms"].pk).update(
+        last_success_at=timezone.now(), last_error="shipmonk answered 503: Service temporarily unavailable"
+    )
+    page = html.unescape(merchant_client.get(url(store, "warehouse")).content.decode())
+    assert "No longer working" in page
+    assert "since then: shipmonk answered 503: Service temporarily unavailable" in page
+    step = next(s for s in merchant_client.get(url(store, "test")).context["progress"] if s.slug == "warehouse")
+    assert (step.done, step.problem) == (False, "shipmonk answered 503: Service temporarily unavailable")
