@@ -57,6 +57,14 @@ def expected(account: SandboxAccount, *, linked: str) -> str:
     return str(getattr(connection, linked) or "") if connection is not None else ""
 
 
+def unknown_skus(account: SandboxAccount, skus: list[Any]) -> list[tuple[int, str]]:
+    """(index, SKU) of the SKUs the simulated WMS does not know (none when it knows any SKU)."""
+    if not account.skus:
+        return []
+    known = {str(sku) for sku in account.skus}
+    return [(index, str(sku)) for index, sku in enumerate(skus) if str(sku) not in known]
+
+
 def sandbox_endpoint(provider: str, *, error: ErrorResponse, authenticated: Authenticator) -> Callable[[View], View]:
     """Wrap a view: unknown account → 404, wrong credentials → 401, then latency and failures."""
 

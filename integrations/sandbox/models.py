@@ -57,6 +57,9 @@ class SandboxAccount(BaseModel):
     auto_receive_mode = models.CharField(max_length=20, choices=ReceiveMode.choices, blank=True, default="")
     auto_receive_delay_seconds = models.PositiveIntegerField(default=5)
     warehouses = models.JSONField(default=list, blank=True, help_text='[{"id": "wh_1", "code": "CA1", "name": ...}]')
+    skus = models.JSONField(
+        default=list, blank=True, help_text='SKUs the simulated WMS knows, ["100234", ...]; empty: any SKU.'
+    )
 
     class Meta:
         ordering = ("provider", "id")

@@ -89,3 +89,11 @@ def test_forms_carry_a_csrf_token(merchant_client: Client, store: Store) -> None
     assert (
         csrf_client.post(url, {"provider": "loop", "loop_api_key": "k", "loop_webhook_secret": "s"}).status_code == 403
     )
+
+
+def test_a_page_that_is_not_found_says_so_in_plain_words(merchant_client: Client, other_store: Store) -> None:
+    response = merchant_client.get(reverse("setup:home", kwargs={"slug": other_store.slug}))
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "belongs to a store you are not a member of" in html
+    assert other_store.name not in html

@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from integrations.models import Connection, Provider
 from integrations.sandbox import validation as v
-from integrations.sandbox.endpoint import expected, json_body, same, sandbox_endpoint
+from integrations.sandbox.endpoint import expected, json_body, same, sandbox_endpoint, unknown_skus
 from integrations.sandbox.models import SandboxAccount, SandboxReturn
 from integrations.sandbox.services import sandbox_receive, sandbox_return_create, sandbox_return_update
 from integrations.sandbox.spec import SandboxProvider, SandboxWarehouse
@@ -44,6 +44,9 @@ def returns(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
     errors = [problem] if problem else v.validate_object(body, v.SHIPMONK_RETURN)
     if not errors and account.warehouses and body["warehouse"] not in _warehouse_codes(account):
         errors.append(f"body.warehouse: unknown warehouse {body['warehouse']!r}")
+    if not errors:
+        skus = [item["sku"] for item in body["items"]]
+        errors += [f"body.items[{i}].sku: product {sku!r} does not exist" for i, sku in unknown_skus(account, skus)]
     if errors:
         return error(422, "Validation failed", errors)
     items = [

@@ -12,7 +12,7 @@ from django.urls import path
 
 from integrations.models import Connection, Provider
 from integrations.sandbox import validation as v
-from integrations.sandbox.endpoint import basic_credentials, expected, json_body, same, sandbox_endpoint
+from integrations.sandbox.endpoint import basic_credentials, expected, json_body, same, sandbox_endpoint, unknown_skus
 from integrations.sandbox.models import SandboxAccount, SandboxReturn
 from integrations.sandbox.services import now_iso, sandbox_return_cancel, sandbox_return_create, sandbox_return_update
 from integrations.sandbox.spec import SandboxProvider, SandboxWarehouse
@@ -101,6 +101,8 @@ def _delivery_create(account: SandboxAccount, args: list[Any]) -> str:
     if SandboxReturn.objects.filter(account=account, rma_number=data["merchant_ref"]).exists():
         raise ShipStreamFault(-32105, f"A delivery with Merchant RMA # {data['merchant_ref']} already exists.")
     items = _items(args[2] if len(args) > 2 else None)
+    if unknown := unknown_skus(account, [item["sku"] for item in items]):
+        raise ShipStreamFault(-32602, "; ".join(f"Invalid SKU: {sku}" for _, sku in unknown))
     sandbox_return = sandbox_return_create(
         account=account,
         rma_number=data["merchant_ref"],

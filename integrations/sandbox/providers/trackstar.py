@@ -14,7 +14,7 @@ from django.urls import path
 
 from integrations.models import Connection, Provider
 from integrations.sandbox import validation as v
-from integrations.sandbox.endpoint import expected, json_body, same, sandbox_endpoint
+from integrations.sandbox.endpoint import expected, json_body, same, sandbox_endpoint, unknown_skus
 from integrations.sandbox.models import SandboxAccount, SandboxReturn
 from integrations.sandbox.services import sandbox_return_cancel, sandbox_return_create, sandbox_return_update
 from integrations.sandbox.spec import SandboxProvider, SandboxWarehouse
@@ -86,6 +86,11 @@ def returns(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
     errors = _non_null_errors(body) or v.validate_object(body, v.TRACKSTAR_RETURN, allow_unknown=True)
     if not errors and account.warehouses and body["warehouse_id"] not in {str(w.get("id")) for w in account.warehouses}:
         errors.append(f"body.warehouse_id: unknown warehouse {body['warehouse_id']!r}")
+    if not errors:
+        skus = [item["sku"] for item in body["line_items"]]
+        errors += [
+            f"body.line_items[{i}].sku: no inventory item with SKU {sku!r}" for i, sku in unknown_skus(account, skus)
+        ]
     if errors:
         return error(422, "Request body failed schema validation", errors)
     sandbox_return = sandbox_return_create(

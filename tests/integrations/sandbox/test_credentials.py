@@ -18,6 +18,16 @@ from integrations.sandbox.services import (
     sandbox_webhook_deliver,
     sandbox_webhook_send,
 )
+from tests.integrations.sandbox.test_validation import (
+    BASIC,
+    SHIPMONK_OK,
+    SHIPSTREAM_DATA,
+    SHIPSTREAM_ITEMS,
+    TRACKSTAR_HEADERS,
+    TRACKSTAR_OK,
+    _with,
+    post_json,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +131,28 @@ def test_an_account_without_credentials_accepts_the_linked_connections(client: C
     url = f"{account.base_path}v1/integrations/warehouses"
     assert client.get(url, headers={"Api-Key": "conn-key"}).status_code == 200
     assert client.get(url, headers={"Api-Key": "other"}).status_code == 401
+
+
+def test_a_wms_that_knows_its_skus_refuses_an_unknown_one(client: Client, shipmonk, trackstar, shipstream) -> None:
+    for account in (shipmonk, trackstar, shipstream):
+        account.skus = ["100234"]
+        account.save()
+    refused = post_json(client, f"{shipmonk.base_path}v1/integrations/returns", SHIPMONK_OK, **{"Api-Key": "sm-key"})
+    assert refused.status_code == 422
+    assert "body.items[0].sku: product 'TEE-BLK-M' does not exist" in refused.json()["errors"]
+    refused = post_json(client, f"{trackstar.base_path}wms/returns", TRACKSTAR_OK, **TRACKSTAR_HEADERS)
+    assert refused.status_code == 422
+    assert "body.line_items[0].sku: no inventory item with SKU 'TEE-BLK-M'" in refused.json()["details"]
+    call = {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": "call",
+        "params": [None, "delivery.create", ["rma", SHIPSTREAM_DATA, SHIPSTREAM_ITEMS]],
+    }
+    fault = post_json(client, f"{shipstream.base_path}api/jsonrpc", call, **BASIC).json()
+    assert fault["error"] == {"code": -32602, "message": "Invalid SKU: TEE-BLK-M"}
+    known = _with(SHIPMONK_OK, "items.0.sku", "100234")
+    assert (
+        post_json(client, f"{shipmonk.base_path}v1/integrations/returns", known, **{"Api-Key": "sm-key"}).status_code
+        == 200
+    )
