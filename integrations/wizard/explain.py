@@ -73,11 +73,13 @@ def provider_failure_explain(
     match exc:
         case ProviderAuthError():
             blamed = [(s.name, s.label) for s in specs if AUTH in s.blamed_for]
+            # The credentials come from the provider itself (TrackStar's token, not the WMS behind it).
+            source = connection.get_provider_display()
             fix = (
                 f"Check the {_labels([label for _, label in blamed])}: copy {'it' if len(blamed) == 1 else 'them'} "
-                f"again from {connection.display_name}, in full."
+                f"again from {source}, in full."
                 if blamed
-                else f"Check your account at {connection.display_name}."
+                else f"Check your account at {source}."
             )
             field_message = f"Refused by {name} ({exc.status_code or 'no status'}). Enter it again, copied in full."
         case ProviderRateLimited():

@@ -106,13 +106,32 @@ def _sandbox_context(connection: Connection | None) -> dict[str, Any]:
     return {"sandbox": {"account": account, "credentials": shown, "base_url": connection.base_url}}
 
 
-def _with_field_errors(form: ConnectionForm, provider: str, check: services.CheckResult) -> ConnectionForm:
-    """Put what the provider's answer points at next to the fields to change."""
-    for name, message in check.field_errors.items():
-        field_name = form_field_name(provider, name)
-        if message and field_name in form.fields:
-            form.add_error(field_name, message)
-    return form
+CHECK_SESSION_KEY = "setup_failed_check"
+
+
+def _failed_check_keep(request: HttpRequest, step: str, provider: str, check: services.CheckResult) -> None:
+    """A failed check is shown after a redirect (post/redirect/get), so the back button never lands on a
+    form POST. Only Backhaul's explanation is kept: the provider's words, scrubbed of secrets, no input."""
+    request.session[CHECK_SESSION_KEY] = {
+        "step": step,
+        "message": check.message,
+        "fields": {form_field_name(provider, name): text for name, text in check.field_errors.items() if text},
+    }
+
+
+def _failed_check_take(request: HttpRequest, step: str, form: ConnectionForm) -> services.CheckResult | None:
+    """The failed check kept for this step (once), with its field errors put next to the fields to change."""
+    kept = request.session.get(CHECK_SESSION_KEY)
+    if not isinstance(kept, dict) or kept.get("step") != step:
+        return None
+    del request.session[CHECK_SESSION_KEY]
+    errors = form.errors  # an unbound form's are empty; these are shown as if the form had found them
+    for name, text in kept.get("fields", {}).items():
+        if name in form.fields:
+            errors[name] = form.error_class([text])
+            form.fields[name].widget.attrs["aria-invalid"] = "true"
+            form.fields[name].widget.attrs["aria-describedby"] = f"{form[name].auto_id}_error"
+    return services.CheckResult(ok=False, message=str(kept.get("message", "")))
 
 
 def _platform_context(store: Store, form: PlatformForm, **extra: Any) -> dict[str, Any]:
@@ -139,7 +158,9 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
     """Step 1: Loop or Redo credentials (or the sandbox), checked live; webhook URL and copy-paste steps."""
     connection = selectors.returns_platform_connection(store=store)
     if request.method != "POST":
-        return render(request, "setup/platform.html", _platform_context(store, PlatformForm(store=store)))
+        form = PlatformForm(store=store)
+        check = _failed_check_take(request, "platform", form)
+        return render(request, "setup/platform.html", _platform_context(store, form, check=check))
     if request.POST.get("action") == "register" and connection:
         from config.exceptions import ApplicationError
         from integrations.services.registration import webhooks_register
@@ -172,14 +193,18 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
         form.add_error(None, exc.message)
         return render(request, "setup/platform.html", _platform_context(store, form), status=422)
     check = services.connection_verify(connection=result.connection)
-    if result.new_bearer_token or not check.ok:
+    if result.new_bearer_token:
         # The fresh Redo token is shown on this response only: it is never put in the session.
-        form = PlatformForm(request.POST, store=store)
-        if form.is_valid():
-            _with_field_errors(form, provider, check)
+        form = PlatformForm(store=store)
         context = _platform_context(store, form, check=check, new_bearer_token=result.new_bearer_token)
+        if not check.ok:
+            _failed_check_keep(request, "platform", provider, check)
+            _failed_check_take(request, "platform", form)
         return render(request, "setup/platform.html", context, status=200 if check.ok else 422)
-    messages.success(request, check.message)
+    if check.ok:
+        messages.success(request, check.message)
+    else:
+        _failed_check_keep(request, "platform", provider, check)
     return redirect(_step_url(store, "platform"))
 
 
@@ -191,7 +216,7 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
 def warehouse_step(request: HttpRequest, store: Store) -> HttpResponse:
     """Step 2: ShipMonk, ShipStream or a WMS through TrackStar (or the sandbox), checked by listing its warehouses."""
     form = WarehouseForm(request.POST or None, store=store)
-    check = None
+    check = _failed_check_take(request, "warehouse", form) if request.method != "POST" else None
     if request.method == "POST" and form.is_valid():
         provider, wms_name = form.target()
         try:
@@ -209,9 +234,8 @@ def warehouse_step(request: HttpRequest, store: Store) -> HttpResponse:
             if check.ok:
                 messages.success(request, check.message)
                 return redirect(_step_url(store, "locations"))
-            form = WarehouseForm(request.POST, store=store)
-            if form.is_valid():
-                _with_field_errors(form, provider, check)
+            _failed_check_keep(request, "warehouse", provider, check)
+            return redirect(_step_url(store, "warehouse"))
     connection = selectors.warehouse_connection(store=store)
     context = _context(
         store,

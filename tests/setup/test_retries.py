@@ -29,7 +29,8 @@ def test_a_wrong_shipmonk_key_can_be_corrected(merchant_client: Client, store: S
         url(store, "warehouse"),
         {"kind": "shipmonk", "shipmonk_api_key": "wrong-key", "shipmonk_external_account_id": "12345"},
     )
-    assert wrong.status_code == 422
+    assert (wrong.status_code, wrong["Location"]) == (302, url(store, "warehouse"))
+    assert "Invalid API key" in merchant_client.get(wrong["Location"]).content.decode()
 
     responses.replace(responses.GET, f"{SHIPMONK}/v1/integrations/warehouses", json=WAREHOUSES)
     right = merchant_client.post(

@@ -52,8 +52,8 @@ def test_a_wrong_key_at_the_sandbox_is_refused_then_corrected(
     wrong = merchant_client.post(
         url(store, "platform"), {"provider": "loop", "use_sandbox": "on", "loop_api_key": "typo-key"}
     )
-    assert wrong.status_code == 422
-    page = html.unescape(wrong.content.decode())
+    assert wrong.status_code == 302
+    page = html.unescape(merchant_client.get(wrong["Location"]).content.decode())
     assert "The sandbox Loop answered 401 Unauthorized." in page
     assert re.findall(r'id="id_loop_api_key_error">(.*?)<', page) == [
         "Refused by the sandbox Loop (401). Enter it again, copied in full."
