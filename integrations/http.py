@@ -130,17 +130,23 @@ class BaseHttpClient:
     # -- hooks for providers -------------------------------------------------------------------
 
     def error_message(self, response: requests.Response) -> str:
-        """The provider's own words from an error response."""
+        """The provider's own words from an error response: its message and, where it lists them, the
+        details ("Validation failed: body.items[0].sku: product 'X' does not exist"), which say what to fix."""
         data = _json_or_none(response)
         if isinstance(data, dict):
             for key in ("error", "message", "detail", "errors", "title"):
                 value = data.get(key)
+                details: Any = data.get("details") if key != "errors" else None
+                if key in ("error", "message") and isinstance(data.get("errors"), list):
+                    details = data["errors"]
                 if isinstance(value, dict):
+                    details = value.get("details") or details
                     value = value.get("message") or json.dumps(value)
                 if isinstance(value, list):
-                    value = "; ".join(str(v.get("message", v)) if isinstance(v, dict) else str(v) for v in value)
+                    value = _joined(value)
                 if value:
-                    return str(value)
+                    listed = _joined(details) if isinstance(details, list) else ""
+                    return f"{value}: {listed}" if listed and listed not in str(value) else str(value)
             inner = data.get("data")
             if isinstance(inner, dict) and inner.get("message"):
                 return str(inner["message"])
@@ -356,6 +362,10 @@ def _location_host(response: requests.Response) -> str:
         return urlsplit(urljoin(response.url, location)).hostname or "(an unreadable Location)"
     except ValueError:
         return "(an unreadable Location)"
+
+
+def _joined(items: list[Any]) -> str:
+    return "; ".join(str(v.get("message", v)) if isinstance(v, dict) else str(v) for v in items)[:800]
 
 
 def _json_or_none(response: requests.Response) -> Any:

@@ -1,6 +1,6 @@
 """Reads for the merchant's own pages after go-live: their returns, what needs them, each connection's health."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.paginator import Page, Paginator
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from integrations.models import ApiCall, Connection, InboundWebhook, Store
 from integrations.wizard.selectors import connections_in_use, location_is_linked, locations_for_store
+from integrations.wizard.services import connection_sandbox_account
 from returns.models import RMA, Return, TimelineEvent
 
 NEEDS_ATTENTION = "needs_attention"
@@ -48,7 +49,7 @@ def returns_page(*, store: Store, query: str = "", state: str = "", page: int | 
     elif state:
         returns = returns.filter(state=state)
     returns = returns.annotate(needs_attention=_trouble()).prefetch_related(
-        Prefetch("rmas", queryset=RMA.objects.select_related("location").order_by("number"))
+        Prefetch("rmas", queryset=RMA.objects.select_related("location", "warehouse_connection").order_by("number"))
     )
     return Paginator(returns.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(page)
 
@@ -211,7 +212,8 @@ class ConnectionHealth:
     # Failed calls in the last 24 hours.
     recent_failures: int
     problem: str = ""
-    notes: list[str] = field(default_factory=list)
+    # Talks to Backhaul's sandbox instead of the real provider.
+    sandbox: bool = False
 
     @property
     def ok(self) -> bool:
@@ -248,6 +250,7 @@ def connection_health(*, store: Store) -> list[ConnectionHealth]:
                 failures=connection.consecutive_failures,
                 recent_failures=recent_failures,
                 problem=problem,
+                sandbox=connection_sandbox_account(connection=connection) is not None,
             )
         )
     return result

@@ -75,12 +75,17 @@ def provider_failure_explain(
             blamed = [(s.name, s.label) for s in specs if AUTH in s.blamed_for]
             # The credentials come from the provider itself (TrackStar's token, not the WMS behind it).
             source = connection.get_provider_display()
+            them = "it" if len(blamed) == 1 else "them"
             fix = (
-                f"Check the {_labels([label for _, label in blamed])}: copy {'it' if len(blamed) == 1 else 'them'} "
-                f"again from {source}, in full."
+                f"Check the {_labels([label for _, label in blamed])}: copy {them} again from {source}, in full."
                 if blamed
                 else f"Check your account at {source}."
             )
+            if sandbox and blamed:
+                fix = (
+                    f"Check the {_labels([label for _, label in blamed])}: leave {them} blank to use the sandbox's "
+                    "own (shown on this page), or copy it from there."
+                )
             field_message = f"Refused by {name} ({exc.status_code or 'no status'}). Enter it again, copied in full."
         case ProviderRateLimited():
             blamed, field_message = [], ""

@@ -12,6 +12,7 @@ from integrations.services.url_safety import UnsafeUrl, url_check_safe
 from integrations.wizard.credentials import CredentialField, credential_fields, form_field_name
 from integrations.wizard.selectors import returns_platform_connection, warehouse_connection
 from integrations.wizard.services import (
+    TYPED_WMS_KIND,
     WarehouseOption,
     connection_sandbox_account,
     warehouse_kind_of,
@@ -217,7 +218,8 @@ class WarehouseForm(ConnectionForm):
             self._show_saved(key)
         if current is not None:
             self.fields["kind"].initial = warehouse_kind_of(current)
-            self.fields["wms_name"].initial = current.wms_name
+            if self.fields["kind"].initial == TYPED_WMS_KIND:
+                self.fields["wms_name"].initial = current.wms_name
             if "use_sandbox" in self.fields:
                 self.fields["use_sandbox"].initial = (current.provider, current.wms_name) in self.sandboxed
 
@@ -231,7 +233,7 @@ class WarehouseForm(ConnectionForm):
         kind = data.get("kind")
         if not kind:
             return data
-        if kind == "trackstar" and not data.get("wms_name"):
+        if kind == TYPED_WMS_KIND and not data.get("wms_name"):
             self.add_error("wms_name", "Enter the WMS name.")
             return data
         provider, wms_name = warehouse_target(kind=kind, wms_name=data.get("wms_name") or "")

@@ -58,10 +58,17 @@ def connections_in_use(*, store: Store) -> list[Connection]:
     return current + list(linked.distinct().order_by("role", "provider"))
 
 
+def _went_live(connection: Connection) -> bool:
+    if connection.status == Connection.Status.CREDENTIALS_REJECTED:
+        return connection.status_before_rejection not in ("", Connection.Status.DRAFT)
+    return connection.status != Connection.Status.DRAFT
+
+
 def store_is_live(*, store: Store) -> bool:
-    """Every connection the store works with is active (the wizard's last step is done)."""
+    """Every connection the store works with went live (the wizard's last step is done); a live
+    connection in trouble since (paused, breaker open, credentials rejected) does not undo it."""
     connections = connections_in_use(store=store)
-    return bool(connections) and all(c.status == Connection.Status.ACTIVE for c in connections)
+    return bool(connections) and all(_went_live(c) for c in connections)
 
 
 def connection_is_verified(connection: Connection | None) -> bool:
@@ -340,7 +347,8 @@ def _answer(call: ApiCall | None, fallback: str) -> str:
     except ValueError:
         phrase = ""
     words = provider_words(ProviderError(call.error_message)).rstrip(". ")
-    return f"{name} answered {call.status_code}{phrase}" + (f": “{words[:300]}”" if words else "") + "."
+    said = f": “{words[:300]}”" if words and words.lower() != phrase.strip().lower() else ""
+    return f"{name} answered {call.status_code}{phrase}{said}."
 
 
 def _problem(store: Store, rmas: list[RMA]) -> WarehouseProblem | None:
@@ -380,8 +388,8 @@ def _problem(store: Store, rmas: list[RMA]) -> WarehouseProblem | None:
             return WarehouseProblem(
                 title=f"{name} did not take RMA {rma.number} yet",
                 answer=_answer(_failed_call(rma), rma.last_error),
-                fix=f"Nothing to do now: Backhaul tries again by itself (attempt {rma.attempts} so far). "
-                f"If it keeps failing, {name} may be down.",
+                fix=f"Nothing to do now: Backhaul has tried {rma.attempts} time{'s' if rma.attempts != 1 else ''} "
+                f"and tries again by itself. If it keeps failing, {name} may be down.",
                 retrying=True,
             )
     return None

@@ -217,10 +217,15 @@ def warehouse_kind_of(connection: Connection | None) -> str:
     return ""
 
 
+# The kind whose WMS name the merchant types (any WMS behind TrackStar); the others fix it or have none.
+TYPED_WMS_KIND = "trackstar"
+
+
 def warehouse_target(*, kind: str, wms_name: str = "") -> tuple[str, str]:
-    """The (provider, WMS name behind TrackStar) a warehouse kind saves to."""
+    """The (provider, WMS name behind TrackStar) a warehouse kind saves to; a typed WMS name counts only
+    for the kind that asks for one (the field is hidden, not emptied, for the others)."""
     provider, fixed_wms = WAREHOUSE_KINDS[kind]
-    return provider, fixed_wms or wms_name.strip().lower()
+    return provider, wms_name.strip().lower() if kind == TYPED_WMS_KIND else fixed_wms
 
 
 @transaction.atomic

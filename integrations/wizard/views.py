@@ -367,13 +367,16 @@ def test_step(request: HttpRequest, store: Store) -> HttpResponse:
     if (run_id := request.GET.get("run", "")).isdigit():
         run = selectors.test_run_get(store=store, delivery_id=int(run_id))
     connection = selectors.returns_platform_connection(store=store)
+    warehouse = selectors.warehouse_connection(store=store)
     context = _context(
         store,
         "test",
         run=run,
         sandbox_enabled=settings.SANDBOX_ENABLED,
         platform=connection,
-        live_store=not store.is_sandbox,
+        # A test RMA is sent to a sandbox warehouse only; aimed at a real one it is planned and shown.
+        real_warehouse=warehouse is not None and services.connection_sandbox_account(connection=warehouse) is None,
+        warehouse=warehouse,
     )
     return render(request, "setup/test.html", context)
 

@@ -65,3 +65,9 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Every page at 1366x768, the size the screenshots are looked at in."""
+    return {**browser_context_args, "viewport": {"width": 1366, "height": 768}}

@@ -67,11 +67,14 @@ def test_changing_provider_and_back_keeps_each_providers_saved_key(merchant_clie
     assert merchant_client.post(url(store, "warehouse"), trackstar).status_code == 302
     shipstream = {
         "kind": "shipstream",
+        # The hidden WMS name field still carries the TrackStar choice's value: it must not count here.
+        "wms_name": "shipmonk",
         "shipstream_api_username": "api",
         "shipstream_api_password": "pw",
         "shipstream_base_url": "https://acme.shipstream.example/",
     }
     assert merchant_client.post(url(store, "warehouse"), shipstream).status_code == 302
+    assert store.connections.get(provider="shipstream").wms_name == ""
     page = merchant_client.get(url(store, "warehouse"))
     assert page.context["form"]["kind"].value() == "shipstream"
     assert page.context["form"]["shipstream_base_url"].value() == "https://acme.shipstream.example"

@@ -41,7 +41,7 @@ def test_choosing_the_sandbox_creates_the_account_and_points_the_connection_at_i
     assert not connection.last_error
 
     page = html.unescape(merchant_client.get(url(store, "platform")).content.decode())
-    assert "Connected to the sandbox Loop" in page
+    assert "Your connection uses the sandbox Loop" in page
     assert account.api_key in page  # a sandbox key is made up and handed out, like a real account's
     assert re.search(r'<input type="checkbox" name="use_sandbox"[^>]*checked', page)
 
@@ -86,7 +86,7 @@ def test_the_merchant_switches_from_the_sandbox_to_the_real_account(
     assert check.calls[0].request.headers["X-Authorization"] == "real-key"
     connection = store.connections.get()
     assert (connection.base_url, connection.api_key, connection.webhook_secret) == ("", "real-key", "real-s")
-    assert "Connected to the sandbox" not in merchant_client.get(url(store, "platform")).content.decode()
+    assert "Your connection uses the sandbox" not in merchant_client.get(url(store, "platform")).content.decode()
 
 
 def test_a_sandbox_warehouse_system_lists_its_warehouses(

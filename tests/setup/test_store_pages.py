@@ -112,7 +112,7 @@ def test_a_return_shows_its_rmas_where_they_went_and_its_timeline(
     assert "Return for order #1042" in page
     assert "RMA 1042" in page
     assert "Submitted to the warehouse" in page
-    assert "Sent to ShipMonk, West (CA1)" in page
+    assert "Sent to ShipMonk, West (CA1)." in page
     assert "<td>100234</td><td>TEE-M</td><td>2</td>" in page
     assert "ShipMonk RMA 1042 created at CA1" in page
 

@@ -267,7 +267,7 @@ def test_a_warehouse_failing_with_503_is_shown_while_backhaul_retries(
     page = html.unescape(response.content.decode())
     assert "ShipMonk did not take RMA TEST-1 yet." in page
     assert "ShipMonk answered 503 Service Unavailable: “Service temporarily unavailable”." in page
-    assert "Backhaul tries again by itself" in page
+    assert "and tries again by itself" in page
     assert "waiting for the warehouse RMA" not in page
 
 
@@ -314,6 +314,6 @@ def test_a_connection_that_failed_after_working_shows_why_it_lost_its_tick(
     )
     page = html.unescape(merchant_client.get(url(store, "warehouse")).content.decode())
     assert "No longer working" in page
-    assert "since then: shipmonk answered 503: Service temporarily unavailable" in page
+    assert "Since then: “shipmonk answered 503: Service temporarily unavailable”." in page
     step = next(s for s in merchant_client.get(url(store, "test")).context["progress"] if s.slug == "warehouse")
     assert (step.done, step.problem) == (False, "shipmonk answered 503: Service temporarily unavailable")
