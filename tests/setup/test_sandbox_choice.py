@@ -115,3 +115,33 @@ def test_sandbox_trackstar_needs_no_organisation_key(
     assert connection.wms_name == "shipmonk"
     assert connection.webhook_secret.startswith("whsec_")
     assert Connection.objects.filter(pk=connection.pk, last_error="").exists()
+
+
+def test_redo_and_trackstar_on_the_sandbox_and_a_wrong_store_id(
+    merchant_client: Client, store: Store, on_live_server: str
+) -> None:
+    wrong = merchant_client.post(
+        url(store, "platform"), {"provider": "redo", "use_sandbox": "on", "redo_external_account_id": "st_typo"}
+    )
+    # Redo's bearer token is generated and shown once on this answer; the failed check too.
+    assert wrong.status_code == 422
+    page = html.unescape(wrong.content.decode())
+    assert "The sandbox Redo answered 404 Not Found: “no store st_typo for this API secret”." in page
+    assert "Check the Redo store ID." in page
+    assert re.findall(r'id="id_redo_external_account_id_error">(.*?)<', page) == [
+        "The sandbox Redo refused the request with this value (404)."
+    ]
+
+    right = merchant_client.post(
+        url(store, "platform"), {"provider": "redo", "use_sandbox": "on", "redo_external_account_id": ""}
+    )
+    assert right.status_code == 302
+    redo = store.connections.get(provider="redo")
+    assert redo.external_account_id == SandboxAccount.objects.get(connection=redo).account_id
+    assert not redo.last_error
+
+    warehouse = merchant_client.post(
+        url(store, "warehouse"), {"kind": "trackstar", "wms_name": "extensiv", "use_sandbox": "on"}
+    )
+    assert warehouse.status_code == 302
+    assert store.connections.get(provider="trackstar").wms_name == "extensiv"
