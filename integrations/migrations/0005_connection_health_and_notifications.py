@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0003_inboundwebhook_published_at_is_republished_at'),
+        ('integrations', '0004_connection_previous_webhook_password_expires_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
