@@ -8,6 +8,7 @@ from http import HTTPStatus
 from integrations.exceptions import (
     ProviderAuthError,
     ProviderConfigurationError,
+    ProviderDestinationRefused,
     ProviderError,
     ProviderRateLimited,
     ProviderRejected,
@@ -98,6 +99,15 @@ def provider_failure_explain(
                 else f"Check your account settings at {connection.display_name}."
             )
             field_message = f"{name[0].upper()}{name[1:]} refused the request with this value ({exc.status_code})."
+        case ProviderDestinationRefused():
+            # The address itself must change: the merchant's URL field where there is one, else support's.
+            blamed = [(s.name, s.label) for s in specs if s.url and not sandbox]
+            fix = (
+                f"Change the {_labels([label for _, label in blamed])} to the address that answers directly."
+                if blamed
+                else f"The address Backhaul uses for {connection.display_name} must change: contact Backhaul support."
+            )
+            field_message = "Backhaul does not send your credentials to this address." if blamed else ""
         case ProviderConfigurationError():
             blamed, field_message = [], ""
             fix = f"{connection.display_name} cannot do this for your account; contact Backhaul support."

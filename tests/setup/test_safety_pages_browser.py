@@ -68,7 +68,7 @@ def test_wizard_refuses_a_metadata_address(
     screen.get_by_label("ShipStream API password").fill("api-password")
     screen.get_by_label("ShipStream API URL").fill("https://169.254.169.254/latest/meta-data/")
     screen.get_by_role("button", name="Save and list warehouses").click()
-    expect(screen.locator("#id_base_url_error")).to_contain_text("private or local network address")
+    expect(screen.locator("#id_shipstream_base_url_error")).to_contain_text("private or local network address")
     _shot(screen, "wizard-unsafe-url")
     assert not store.connections.exists()
 

@@ -83,8 +83,9 @@ def test_wizard_connection_check(redirecting_loop: tuple[str, HTTPServer]) -> No
     StoreMembership.objects.create(store=store, user=user)
     client = Client()
     client.force_login(user)
-    data: dict[str, Any] = {"provider": "loop", "api_key": "", "webhook_secret": ""}
-    response = client.post(reverse("setup:platform", kwargs={"slug": store.slug}), data)
-    assert response.status_code == 422
+    data: dict[str, Any] = {"provider": "loop", "loop_api_key": "", "loop_webhook_secret": ""}
+    response = client.post(reverse("setup:platform", kwargs={"slug": store.slug}), data, follow=True)
+    assert response.redirect_chain[-1][1] == 302  # the failed check is shown after a redirect
     assert "redirecting to internal.test" in response.content.decode()
+    assert "The address Backhaul uses for Loop must change: contact Backhaul support." in response.content.decode()
     _nothing_reached(other_server, connection)

@@ -216,10 +216,15 @@ def merchant_client(db: None) -> tuple[Client, Store]:
 @pytest.mark.parametrize("url", UNSAFE_URLS)
 def test_wizard_refuses_unsafe_shipstream_urls(merchant_client: tuple[Client, Store], url: str) -> None:
     client, store = merchant_client
-    data = {"kind": "shipstream", "api_username": "u", "api_password": "p", "base_url": url}
+    data = {
+        "kind": "shipstream",
+        "shipstream_api_username": "u",
+        "shipstream_api_password": "p",
+        "shipstream_base_url": url,
+    }
     response = client.post(reverse("setup:warehouse", kwargs={"slug": store.slug}), data)
     assert response.status_code == 422
-    assert 'id="id_base_url_error"' in response.content.decode()
+    assert 'id="id_shipstream_base_url_error"' in response.content.decode()
     assert store.connections.count() == 0
 
 
