@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.exceptions import ProviderError
 from integrations.models import ApiCall, Connection, InboundWebhook, Provider, Store
@@ -224,6 +225,24 @@ class TestRun:
     def waiting_for_live(self) -> list[RMA]:
         """Planned RMAs held back because their warehouse connection is not live yet (pushes wait for step 6)."""
         return [r for r in self.rmas if r.status == RMA.Status.PENDING and r.last_error.startswith(WAITING)]
+
+    @property
+    def undelivered(self) -> str:
+        """Why the test webhook has not reached the store's endpoint, when a try failed (PUBLIC_BASE_URL wrong?)."""
+        if self.delivery.status_code is None and self.delivery.attempts and self.delivery.response_body:
+            return self.delivery.response_body
+        return ""
+
+    @property
+    def idle_seconds(self) -> int:
+        """How long nothing has moved although something should have: a worker not running shows here."""
+        if self.finished or self.problem is not None or self.waiting_for_live:
+            return 0
+        untried_rmas = bool(self.rmas) and all(r.status == RMA.Status.PENDING and not r.attempts for r in self.rmas)
+        if self.delivery.attempts and not untried_rmas:
+            return 0
+        since = max([self.delivery.created_at, *(r.created_at for r in self.rmas)])
+        return max(0, int((timezone.now() - since).total_seconds()))
 
     @property
     def stuck(self) -> bool:

@@ -317,3 +317,29 @@ def test_a_connection_that_failed_after_working_shows_why_it_lost_its_tick(
     assert "Since then: “shipmonk answered 503: Service temporarily unavailable”." in page
     step = next(s for s in merchant_client.get(url(store, "test")).context["progress"] if s.slug == "warehouse")
     assert (step.done, step.problem) == (False, "shipmonk answered 503: Service temporarily unavailable")
+
+
+def test_a_webhook_that_cannot_reach_the_endpoint_is_named(merchant_client: Client, store: Store, ready: dict) -> None:
+    delivery = _delivery(store, ready["platform"], "test-abc")
+    SandboxWebhookDelivery.objects.filter(pk=delivery.pk).update(
+        attempts=1, response_body="ConnectionError: Connection refused (http://127.0.0.1:8000)"
+    )
+    response = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk))
+    assert response.status_code == 200  # retried by itself: keep watching
+    page = html.unescape(response.content.decode())
+    assert "Backhaul could not deliver the test webhook to your store's endpoint (http://x/)" in page
+    assert "PUBLIC_BASE_URL" in page
+
+
+def test_nothing_moving_points_at_the_worker(merchant_client: Client, store: Store, ready: dict) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    delivery = _delivery(store, ready["platform"], "test-abc")
+    fresh = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk)).content.decode()
+    assert "Nothing has moved" not in fresh
+    SandboxWebhookDelivery.objects.filter(pk=delivery.pk).update(created_at=timezone.now() - dt.timedelta(seconds=45))
+    page = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk)).content.decode()
+    assert "Nothing has moved for 4" in page
+    assert "is it running?" in page
