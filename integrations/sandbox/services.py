@@ -1,5 +1,6 @@
 """What the simulated providers do: hold RMAs, receive them, call the store's webhooks back."""
 
+import json
 import secrets
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
@@ -224,6 +225,30 @@ def sandbox_platform_call_record(*, account: SandboxAccount, return_id: str, act
 
 
 # ----------------------------------------------------------------------------- webhooks out
+
+
+def sandbox_new_return_send(
+    *, account: SandboxAccount, return_id: str, order_name: str, lines: list[dict[str, Any]], tracking: str, test: bool
+) -> SandboxWebhookDelivery:
+    """Have a simulated returns platform announce a new return (with a label) to its store, as it would."""
+    platform = _spec(account).platform
+    if platform is None:
+        raise ValueError(f"{account.provider} is not a returns platform")
+    event_type, payload = platform.new_return_webhook(return_id, order_name, lines, tracking)
+    if test:
+        # The platform's test flag: intake keeps test returns away from a live warehouse.
+        payload["test"] = True
+    return sandbox_webhook_send(account=account, event_type=event_type, payload=payload)
+
+
+def sandbox_delivery_return_id(*, delivery: SandboxWebhookDelivery) -> str:
+    """The platform return id a webhook the sandbox sent is about ("" when its body says none)."""
+    platform = _spec(delivery.account).platform
+    try:
+        body = json.loads(delivery.body)
+    except ValueError:
+        return ""
+    return platform.return_id_of(body) if platform is not None and isinstance(body, dict) else ""
 
 
 def sandbox_webhook_send(

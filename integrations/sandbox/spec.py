@@ -23,6 +23,16 @@ class SandboxWarehouse:
 
 
 @dataclass(frozen=True)
+class SandboxPlatform:
+    """How a simulated returns platform announces a new return: (return id, order name, lines, tracking)
+    -> (event type, webhook body), with a label carrying the tracking number."""
+
+    new_return_webhook: Callable[[str, str, list[dict[str, Any]], str], tuple[str, dict[str, Any]]]
+    # The return id a webhook body it sent is about.
+    return_id_of: Callable[[dict[str, Any]], str]
+
+
+@dataclass(frozen=True)
 class SandboxProvider:
     slug: str
     # Mounted under /sandbox/<slug>/<account key>/.
@@ -37,5 +47,6 @@ class SandboxProvider:
     # TrackStar's organisation key. Set when a connection is pointed here, cleared when it leaves.
     connection_settings: Callable[[], dict[str, str]] = dict
     warehouse: SandboxWarehouse | None = None
+    platform: SandboxPlatform | None = None
     # The webhook body as the provider serialises it (Loop escapes slashes, PHP-style).
     encode: Callable[[dict[str, Any]], str] = lambda payload: json.dumps(payload, separators=(",", ":"))

@@ -6,6 +6,10 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from integrations.models import Connection
+from integrations.registry import get_declaration
+from integrations.wizard.explain import provider_name
+
 register = template.Library()
 
 
@@ -17,3 +21,20 @@ def ago(value: dt.datetime | None) -> str:
     if timezone.now() - value < dt.timedelta(minutes=1):
         return "just now"
     return f"{timesince(value)} ago"
+
+
+@register.filter
+def connection_name(connection: Connection | None) -> str:
+    """ "ShipMonk", or "ShipMonk through TrackStar" for a WMS behind a front (from the declaration)."""
+    if connection is None:
+        return ""
+    return provider_name(connection)
+
+
+@register.filter
+def front_name(connection: Connection | None) -> str:
+    """The front a WMS is reached through ("TrackStar"), or ""."""
+    if connection is None:
+        return ""
+    declaration = get_declaration(connection.provider)
+    return declaration.display_name if declaration.fronts_other_wms else ""

@@ -13,8 +13,9 @@ from integrations.exceptions import (
     ProviderRateLimited,
     ProviderRejected,
 )
-from integrations.models import ApiCall, Connection, Provider
-from integrations.wizard.credentials import AUTH, CHECK_ACTION, REFUSED, UNREACHABLE, credential_fields
+from integrations.models import ApiCall, Connection
+from integrations.registry import get_declaration
+from integrations.wizard.credentials import AUTH, REFUSED, UNREACHABLE, check_action, credential_fields
 
 # The HTTP base words a failed answer as "<provider> answered <status>: <the provider's own words>".
 _ANSWERED = re.compile(r"^\S+ answered \d{3}: (?P<words>.*)$", re.DOTALL)
@@ -31,8 +32,9 @@ class Explanation:
 def provider_name(connection: Connection, *, sandbox: bool = False) -> str:
     """ "ShipMonk", "ShipMonk through TrackStar", "the sandbox Loop"."""
     name = connection.display_name
-    if connection.provider == Provider.TRACKSTAR:
-        name = f"{name} through TrackStar" if connection.wms_name else "TrackStar"
+    declaration = get_declaration(connection.provider)
+    if declaration.fronts_other_wms:
+        name = f"{name} through {declaration.display_name}" if connection.wms_name else declaration.display_name
     return f"the sandbox {name}" if sandbox else name
 
 
@@ -45,7 +47,7 @@ def provider_words(exc: ProviderError) -> str:
 def _tried(connection: Connection, exc: ProviderError, action: str) -> str:
     call = ApiCall.objects.filter(pk=exc.api_call_id).only("method", "url").first() if exc.api_call_id else None
     request = f" ({call.method} {call.url})" if call else ""
-    return f"Backhaul {action or CHECK_ACTION.get(connection.provider, 'called ' + connection.display_name)}{request}."
+    return f"Backhaul {action or check_action(connection.provider)}{request}."
 
 
 def _answer(name: str, exc: ProviderError) -> str:

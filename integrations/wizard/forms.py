@@ -7,14 +7,21 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from integrations.models import RETURNS_PLATFORMS, WAREHOUSE_SYSTEMS, Connection, Provider, Store
+from integrations.models import Connection, Store
+from integrations.registry import get_declaration
 from integrations.services.url_safety import UnsafeUrl, url_check_safe
-from integrations.wizard.credentials import CredentialField, credential_fields, form_field_name
+from integrations.wizard.credentials import (
+    WizardField,
+    credential_fields,
+    form_field_name,
+    provider_choices,
+    warehouse_kinds,
+)
 from integrations.wizard.selectors import returns_platform_connection, warehouse_connection
 from integrations.wizard.services import (
-    TYPED_WMS_KIND,
     WarehouseOption,
     connection_sandbox_account,
+    kind_types_wms,
     warehouse_kind_of,
     warehouse_target,
 )
@@ -44,7 +51,7 @@ class AccessibleFormMixin(_FormBase):
                 bound.widget.attrs["aria-describedby"] = " ".join(ids)
 
 
-def _credential_input(spec: CredentialField) -> forms.CharField:
+def _credential_input(spec: WizardField) -> forms.CharField:
     if spec.secret:
         widget: forms.Widget = forms.PasswordInput(
             render_value=False, attrs={"autocomplete": "new-password", "spellcheck": "false"}
@@ -69,6 +76,9 @@ class ProviderGroup:
     provider: str
     title: str
     fields: list[forms.BoundField]
+    # Stands in front of other WMSs (TrackStar): the WMS name field goes with it, filled in for these.
+    fronts_other_wms: bool = False
+    fixed_wms_names: str = ""
 
 
 class ConnectionForm(AccessibleFormMixin, forms.Form):
@@ -76,13 +86,13 @@ class ConnectionForm(AccessibleFormMixin, forms.Form):
     wizard/credentials.py). A blank field keeps what is stored for the provider chosen, or, with
     the sandbox, takes the sandbox account's own; secrets are never rendered back."""
 
-    providers: tuple[str, ...] = ()
     role: str = ""
     use_sandbox = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store = store
+        self.providers = [slug for slug, _name in provider_choices(self.role)]
         self.existing = {(c.provider, c.wms_name): c for c in store.connections.filter(role=self.role)}
         self.sandboxed = {key for key, c in self.existing.items() if connection_sandbox_account(connection=c)}
         if not settings.SANDBOX_ENABLED:
@@ -111,7 +121,13 @@ class ConnectionForm(AccessibleFormMixin, forms.Form):
         return [
             ProviderGroup(
                 provider=provider,
-                title=Provider(provider).label,
+                title=get_declaration(provider).display_name,
+                fronts_other_wms=get_declaration(provider).fronts_other_wms,
+                fixed_wms_names=" or ".join(
+                    get_declaration(wms).display_name
+                    for front, wms, _label in warehouse_kinds().values()
+                    if front == provider and wms
+                ),
                 fields=[self[form_field_name(provider, spec.name)] for spec in credential_fields(provider)],
             )
             for provider in self.providers
@@ -149,15 +165,11 @@ class ConnectionForm(AccessibleFormMixin, forms.Form):
 
 class PlatformForm(ConnectionForm):
     role = Connection.Role.RETURNS_PLATFORM
-    providers = tuple(RETURNS_PLATFORMS)
-    provider = forms.ChoiceField(
-        label="Returns platform",
-        choices=[(p.value, p.label) for p in RETURNS_PLATFORMS],
-        widget=forms.RadioSelect,
-    )
+    provider = forms.ChoiceField(label="Returns platform", widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, store=store, **kwargs)
+        cast(forms.ChoiceField, self.fields["provider"]).choices = provider_choices(self.role)
         self.order_fields(["provider", "use_sandbox"])
         if "use_sandbox" in self.fields:
             self.fields["use_sandbox"].label = "Try it with the sandbox Loop or Redo (no account needed)"
@@ -181,28 +193,24 @@ class PlatformForm(ConnectionForm):
         return data
 
 
-WAREHOUSE_CHOICES = [
-    ("shipmonk", "ShipMonk (direct, with an API key and store ID)"),
-    ("shipmonk_trackstar", "ShipMonk through TrackStar"),
-    ("shipstream", "ShipStream (direct, with API username, password and URL)"),
-    ("shipstream_trackstar", "ShipStream through TrackStar"),
-    ("trackstar", "Another WMS through TrackStar"),
-]
-
-
 class WarehouseForm(ConnectionForm):
     role = Connection.Role.WAREHOUSE
-    providers = tuple(WAREHOUSE_SYSTEMS)
-    kind = forms.ChoiceField(label="Warehouse system", choices=WAREHOUSE_CHOICES, widget=forms.RadioSelect)
-    wms_name = forms.SlugField(
-        label="WMS name in TrackStar",
-        required=False,
-        max_length=80,
-        help_text="TrackStar's integration name for your WMS, for example “extensiv” or “logiwa”.",
-    )
+    kind = forms.ChoiceField(label="Warehouse system", widget=forms.RadioSelect)
+    # For a WMS behind a front such as TrackStar: labelled from the front's declaration.
+    wms_name = forms.SlugField(required=False, max_length=80)
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, store=store, **kwargs)
+        kinds = warehouse_kinds()
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            (kind, label) for kind, (_p, _w, label) in kinds.items()
+        ]
+        for kind, (provider, _wms, _label) in kinds.items():
+            if kind_types_wms(kind):
+                front = get_declaration(provider)
+                declared = front.credential_field("wms_name")
+                self.fields["wms_name"].label = f"{declared.label} in {front.display_name}"
+                self.fields["wms_name"].help_text = declared.help_text
         self.order_fields(["kind", "use_sandbox"])
         if "use_sandbox" in self.fields:
             self.fields["use_sandbox"].label = "Try it with a sandbox warehouse system (no account needed)"
@@ -218,7 +226,7 @@ class WarehouseForm(ConnectionForm):
             self._show_saved(key)
         if current is not None:
             self.fields["kind"].initial = warehouse_kind_of(current)
-            if self.fields["kind"].initial == TYPED_WMS_KIND:
+            if self.fields["kind"].initial and kind_types_wms(self.fields["kind"].initial):
                 self.fields["wms_name"].initial = current.wms_name
             if "use_sandbox" in self.fields:
                 self.fields["use_sandbox"].initial = (current.provider, current.wms_name) in self.sandboxed
@@ -233,7 +241,7 @@ class WarehouseForm(ConnectionForm):
         kind = data.get("kind")
         if not kind:
             return data
-        if kind == TYPED_WMS_KIND and not data.get("wms_name"):
+        if kind_types_wms(kind) and not data.get("wms_name"):
             self.add_error("wms_name", "Enter the WMS name.")
             return data
         provider, wms_name = warehouse_target(kind=kind, wms_name=data.get("wms_name") or "")

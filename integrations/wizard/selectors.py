@@ -1,6 +1,5 @@
 """Reads for the setup wizard: which stores a user may open, progress, health, the test return."""
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
@@ -12,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.exceptions import ProviderError
-from integrations.models import ApiCall, Connection, InboundWebhook, Provider, Store
+from integrations.models import ApiCall, Connection, InboundWebhook, Store
 from integrations.sandbox.models import SandboxAccount, SandboxReturn, SandboxWebhookDelivery
 from returns.models import RMA, Return, TimelineEvent
 from warehouses.models import ShippingLocation
@@ -175,13 +174,9 @@ def wizard_resume_step(*, store: Store) -> str:
 
 
 def _delivery_external_id(delivery: SandboxWebhookDelivery) -> str:
-    try:
-        body = json.loads(delivery.body)
-    except ValueError:
-        return ""
-    if delivery.account.provider == Provider.REDO:
-        return str((body.get("return") or {}).get("id", ""))
-    return str(body.get("id", ""))
+    from integrations.sandbox.services import sandbox_delivery_return_id
+
+    return sandbox_delivery_return_id(delivery=delivery)
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,19 @@ from django.utils import timezone
 
 from config.exceptions import ApplicationError
 from integrations.base import WarehouseInfo
+from integrations.declarations import Role, webhook_secret_generate
 from integrations.exceptions import ProviderError
-from integrations.models import RETURNS_PLATFORMS, Connection, Provider, Store
-from integrations.registry import get_client, get_warehouse_client
+from integrations.models import Connection, Store
+from integrations.registry import get_client, get_declaration, get_warehouse_client
 from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
 from integrations.services.health import connection_credentials_accepted, connection_credentials_rejected
 from integrations.services.stores import CONNECTION_SECRET_FIELDS, connection_create, connection_update, store_update
-from integrations.wizard.credentials import credential_fields
+from integrations.wizard.credentials import (
+    credential_fields,
+    generates_webhook_token,
+    provider_choices,
+    warehouse_kinds,
+)
 from integrations.wizard.explain import provider_failure_explain
 from integrations.wizard.selectors import (
     connections_in_use,
@@ -153,10 +159,8 @@ class PlatformSaveResult:
     new_bearer_token: str = ""
 
 
-def generates_webhook_token(provider: str) -> bool:
-    """A platform whose merchant enters no webhook secret authenticates its webhooks with a token
-    Backhaul makes up and the merchant pastes into the platform (Redo's bearer, providers.md §2.3)."""
-    return not any(spec.name == "webhook_secret" for spec in credential_fields(provider))
+def _new_webhook_token(provider: str) -> str:
+    return webhook_secret_generate(get_declaration(provider).webhooks.secret_format)
 
 
 @transaction.atomic
@@ -170,13 +174,14 @@ def returns_platform_save(
 ) -> PlatformSaveResult:
     """Save the Loop or Redo credentials (blank ones keep what is stored, or take the sandbox's);
     a platform whose webhooks carry a bearer token gets one generated."""
-    if provider not in RETURNS_PLATFORMS:
-        raise WizardError("Choose Loop or Redo.")
+    platforms = dict(provider_choices(Role.RETURNS_PLATFORM))
+    if provider not in platforms:
+        raise WizardError(f"Choose {' or '.join(platforms.values())}.")
     current = store.connections.filter(provider=provider).first()
     secret_values: dict[str, str] = {}
     new_token = ""
     if generates_webhook_token(provider) and (regenerate_token or current is None or not current.webhook_secret):
-        new_token = secrets.token_urlsafe(32)
+        new_token = _new_webhook_token(provider)
         secret_values["webhook_secret"] = new_token
     connection = _connection_save(
         store=store,
@@ -193,39 +198,32 @@ def bearer_token_regenerate(*, connection: Connection) -> PlatformSaveResult:
     """A new webhook bearer token for a platform that uses one; the old one keeps verifying for a while."""
     if not generates_webhook_token(connection.provider):
         raise WizardError(f"{connection.display_name} signs its webhooks with its own secret: enter it instead.")
-    token = secrets.token_urlsafe(32)
+    token = _new_webhook_token(connection.provider)
     updated = connection_update(connection=connection, secrets={"webhook_secret": token})
     return PlatformSaveResult(connection=updated, new_bearer_token=token)
 
 
-WAREHOUSE_KINDS: dict[str, tuple[str, str]] = {
-    # kind: (provider, wms_name behind TrackStar)
-    "shipmonk": (Provider.SHIPMONK, ""),
-    "shipmonk_trackstar": (Provider.TRACKSTAR, "shipmonk"),
-    "shipstream": (Provider.SHIPSTREAM, ""),
-    "shipstream_trackstar": (Provider.TRACKSTAR, "shipstream"),
-    "trackstar": (Provider.TRACKSTAR, ""),
-}
+def kind_types_wms(kind: str) -> bool:
+    """The merchant types the WMS name of this kind ("another WMS through TrackStar")."""
+    provider, fixed_wms, _label = warehouse_kinds()[kind]
+    return not fixed_wms and get_declaration(provider).fronts_other_wms
 
 
 def warehouse_kind_of(connection: Connection | None) -> str:
+    """The wizard's warehouse-system choice a saved connection stands for."""
     if connection is None:
         return ""
-    for kind, (provider, wms_name) in WAREHOUSE_KINDS.items():
-        if connection.provider == provider and (connection.wms_name == wms_name or kind == "trackstar"):
+    for kind, (provider, fixed_wms, _label) in warehouse_kinds().items():
+        if connection.provider == provider and (connection.wms_name == fixed_wms or kind_types_wms(kind)):
             return kind
     return ""
 
 
-# The kind whose WMS name the merchant types (any WMS behind TrackStar); the others fix it or have none.
-TYPED_WMS_KIND = "trackstar"
-
-
 def warehouse_target(*, kind: str, wms_name: str = "") -> tuple[str, str]:
-    """The (provider, WMS name behind TrackStar) a warehouse kind saves to; a typed WMS name counts only
+    """The (provider, WMS name behind a front) a warehouse kind saves to; a typed WMS name counts only
     for the kind that asks for one (the field is hidden, not emptied, for the others)."""
-    provider, fixed_wms = WAREHOUSE_KINDS[kind]
-    return provider, wms_name.strip().lower() if kind == TYPED_WMS_KIND else fixed_wms
+    provider, fixed_wms, _label = warehouse_kinds()[kind]
+    return provider, wms_name.strip().lower() if kind_types_wms(kind) else fixed_wms
 
 
 @transaction.atomic
@@ -233,7 +231,7 @@ def warehouse_system_save(
     *, store: Store, kind: str, credentials: Mapping[str, str], wms_name: str = "", sandbox: bool = False
 ) -> Connection:
     """Save the WMS connection: ShipMonk direct, ShipStream direct, or any WMS through TrackStar."""
-    if kind not in WAREHOUSE_KINDS:
+    if kind not in warehouse_kinds():
         raise WizardError("Choose a warehouse system.")
     provider, target_wms = warehouse_target(kind=kind, wms_name=wms_name)
     return _connection_save(
@@ -469,9 +467,7 @@ def _test_lines(store: Store) -> list[dict[str, Any]]:
 @transaction.atomic
 def test_return_send(*, store: Store) -> SandboxWebhookDelivery:
     """Send a synthetic, test-flagged return as a signed platform webhook to the store's own endpoint."""
-    from integrations.sandbox.providers.loop import return_payload as loop_return_payload
-    from integrations.sandbox.providers.redo import return_payload as redo_return_payload
-    from integrations.sandbox.services import sandbox_webhook_send
+    from integrations.sandbox.services import sandbox_new_return_send
 
     if not settings.SANDBOX_ENABLED:
         raise WizardError("Test returns need the sandbox, which is turned off on this server.")
@@ -488,21 +484,14 @@ def test_return_send(*, store: Store) -> SandboxWebhookDelivery:
     suffix = secrets.token_hex(3).upper()
     return_id, order_name = f"test-{suffix.lower()}", f"#TEST-{suffix}"
     tracking = "9400" + "".join(str(secrets.randbelow(10)) for _ in range(18))
-    lines = _test_lines(store)
-    if connection.provider == Provider.LOOP:
-        payload = loop_return_payload(return_id=return_id, order_name=order_name, lines=lines)
-        unit_ids = [item["line_item_id"] for item in payload["line_items"]]
-        payload["labels"] = [
-            {"status": "new", "carrier": "USPS", "tracking_number": tracking, "line_items": unit_ids, "url": ""}
-        ]
-        event_type = "return.created"
-    else:
-        shipment = {"carrier": "USPS", "status": "pre_transit", "tracker": tracking}
-        payload = redo_return_payload(return_id=return_id, order_name=order_name, lines=lines, shipment=shipment)
-        event_type = "created"
-    # Marks the return as a test: intake keeps test returns away from a live warehouse.
-    payload["test"] = True
-    return sandbox_webhook_send(account=account, event_type=event_type, payload=payload)
+    return sandbox_new_return_send(
+        account=account,
+        return_id=return_id,
+        order_name=order_name,
+        lines=_test_lines(store),
+        tracking=tracking,
+        test=True,
+    )
 
 
 # ----------------------------------------------------------------------------- go live

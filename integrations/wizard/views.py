@@ -19,7 +19,7 @@ from integrations.models import Connection, Store
 from integrations.registry import get_declaration
 from integrations.services.invites import InviteError, invite_accept, invite_signup, invite_store_get
 from integrations.wizard import selectors, services
-from integrations.wizard.credentials import credential_fields, form_field_name
+from integrations.wizard.credentials import credential_fields, form_field_name, generates_webhook_token
 from integrations.wizard.forms import (
     ConnectionForm,
     InviteSignupForm,
@@ -134,6 +134,12 @@ def _failed_check_take(request: HttpRequest, step: str, form: ConnectionForm) ->
     return services.CheckResult(ok=False, message=str(kept.get("message", "")))
 
 
+def _token_label(connection: Connection | None) -> str:
+    if connection is None or not generates_webhook_token(connection.provider):
+        return ""
+    return get_declaration(connection.provider).credential_field("webhook_secret").label
+
+
 def _platform_context(store: Store, form: PlatformForm, **extra: Any) -> dict[str, Any]:
     connection = selectors.returns_platform_connection(store=store)
     webhook_url = settings.PUBLIC_BASE_URL.rstrip("/") + connection.webhook_path if connection else ""
@@ -145,8 +151,9 @@ def _platform_context(store: Store, form: PlatformForm, **extra: Any) -> dict[st
         verified=selectors.connection_is_verified(connection),
         webhook_url=webhook_url,
         # The subscriptions registration creates, so the manual instructions list exactly those.
-        webhook_topics=get_declaration(connection.provider).webhooks.topics if connection else (),
-        generates_token=connection is not None and services.generates_webhook_token(connection.provider),
+        declaration=get_declaration(connection.provider) if connection else None,
+        token_label=_token_label(connection),
+        generates_token=connection is not None and generates_webhook_token(connection.provider),
         **_sandbox_context(connection),
         **extra,
     )

@@ -123,10 +123,7 @@ def test_each_provider_error_says_what_was_tried_what_came_back_and_what_to_chan
     # Shown after a redirect, so the browser's back button never lands on the form POST.
     assert (response.status_code, response["Location"]) == (302, url(store, "platform"))
     page = html.unescape(merchant_client.get(response["Location"]).content.decode())
-    assert (
-        "Backhaul asked Loop for your returns of the last day (GET https://api.loopreturns.com/api/v1/warehouse/return/list"
-        in page
-    )
+    assert "Backhaul asked Loop for your returns (GET https://api.loopreturns.com/api/v1/warehouse/return/list" in page
     assert said in page
     assert fix in page
     assert "Check the URL" not in page  # Loop has no URL field
@@ -200,7 +197,8 @@ def test_trackstar_auth_failure_is_explained(merchant_client: Client, store: Sto
     assert (response.status_code, response["Location"]) == (302, url(store, "warehouse"))
     page = html.unescape(merchant_client.get(response["Location"]).content.decode())
     assert (
-        "Backhaul asked TrackStar for your warehouses (GET https://production.trackstarhq.com/wms/warehouses)" in page
+        "Backhaul asked TrackStar for your list of warehouses (GET https://production.trackstarhq.com/wms/warehouses)"
+        in page
     )
     assert "ShipMonk through TrackStar answered 401 Unauthorized: “bad token”." in page
     assert "Check the TrackStar access token: copy it again from TrackStar, in full." in page

@@ -16,7 +16,7 @@ from integrations.sandbox import validation as v
 from integrations.sandbox.endpoint import expected, json_body, same, sandbox_endpoint
 from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
 from integrations.sandbox.services import now_iso, sandbox_platform_call_record
-from integrations.sandbox.spec import SandboxProvider
+from integrations.sandbox.spec import SandboxPlatform, SandboxProvider
 
 ACTIONS = ("process", "flag", "close", "cancel", "remove")
 
@@ -187,6 +187,17 @@ def return_payload(
     }
 
 
+def _new_return_webhook(
+    return_id: str, order_name: str, lines: list[dict[str, Any]], tracking: str
+) -> tuple[str, dict[str, Any]]:
+    payload = return_payload(return_id=return_id, order_name=order_name, lines=lines)
+    unit_ids = [item["line_item_id"] for item in payload["line_items"]]
+    payload["labels"] = [
+        {"status": "new", "carrier": "USPS", "tracking_number": tracking, "line_items": unit_ids, "url": ""}
+    ]
+    return "return.created", payload
+
+
 def sign(connection: Connection, body: bytes) -> dict[str, str]:
     """X-Loop-Signature: base64 HMAC-SHA256 of the raw body with the webhook secret."""
     digest = hmac.new(connection.webhook_secret.encode(), body, "sha256").digest()
@@ -205,4 +216,5 @@ SANDBOX = SandboxProvider(
     encode=encode,
     # Loop shows the merchant the secret it signs webhooks with.
     credentials=("api_key", "webhook_secret"),
+    platform=SandboxPlatform(new_return_webhook=_new_return_webhook, return_id_of=lambda body: str(body.get("id", ""))),
 )

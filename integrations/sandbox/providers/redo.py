@@ -13,7 +13,7 @@ from integrations.sandbox import validation as v
 from integrations.sandbox.endpoint import expected, json_body, same, sandbox_endpoint
 from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
 from integrations.sandbox.services import now_iso, sandbox_platform_call_record
-from integrations.sandbox.spec import SandboxProvider
+from integrations.sandbox.spec import SandboxPlatform, SandboxProvider
 
 
 def error(status: int, message: str, details: list[str] | None = None) -> HttpResponse:
@@ -185,11 +185,25 @@ def return_payload(
     }
 
 
+def _new_return_webhook(
+    return_id: str, order_name: str, lines: list[dict[str, Any]], tracking: str
+) -> tuple[str, dict[str, Any]]:
+    shipment = {"carrier": "USPS", "status": "pre_transit", "tracker": tracking}
+    return "created", return_payload(return_id=return_id, order_name=order_name, lines=lines, shipment=shipment)
+
+
 def sign(connection: Connection, body: bytes) -> dict[str, str]:
     """Redo sends the bearer token the merchant gave it (no signature)."""
     return {"Content-Type": "application/json", "Authorization": f"Bearer {connection.webhook_secret}"}
 
 
 SANDBOX = SandboxProvider(
-    slug=Provider.REDO, urlpatterns=urlpatterns, sign=sign, credentials=("api_key", "external_account_id")
+    slug=Provider.REDO,
+    urlpatterns=urlpatterns,
+    sign=sign,
+    credentials=("api_key", "external_account_id"),
+    platform=SandboxPlatform(
+        new_return_webhook=_new_return_webhook,
+        return_id_of=lambda body: str((body.get("return") or {}).get("id", "")),
+    ),
 )

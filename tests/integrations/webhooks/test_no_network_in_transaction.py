@@ -23,7 +23,7 @@ from integrations import ratelimit
 from integrations.http import request_sending
 from integrations.models import ApiCall, Connection, InboundWebhook, Provider
 from integrations.registry import get_warehouse_client
-from integrations.sandbox.services import loop_return_payload
+from integrations.sandbox.providers.loop import return_payload as loop_return_payload
 from integrations.services.webhooks import webhook_process, webhook_receive
 from returns.models import RMA, Return, ReturnShipment
 from tests.factories import RMAFactory, RMALineFactory
