@@ -4,10 +4,12 @@ DRF's DjangoFilterBackend validates the query string with a FilterSet and answer
 400 in the one error shape (config.api.exception_handler), naming the parameter.
 """
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -49,6 +51,29 @@ class StrictBooleanFilter(filters.BooleanFilter):
         # django-filter's select widgets turn an unknown value into None (no filter) before validation.
         kwargs.setdefault("widget", forms.TextInput)
         super().__init__(*args, **kwargs)
+
+
+class _UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 instant, handed to the database in UTC.
+
+    Python accepts offsets up to ±23:59 while PostgreSQL stops at ±15:59, so a legal value such as
+    `0103-02-13T20:45:01-20:45` reached the query as is and failed there (a 500). In UTC the offset
+    is gone; an instant that has no UTC date (before year 1, after 9999) is a 400."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError("Enter a date and time between the years 1 and 9999.", code="invalid") from exc
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    """?created_after= and the like: ISO 8601, compared in UTC."""
+
+    field_class = _UtcDateTimeField
 
 
 def text_filter(*, max_length: int, help_text: str = "", **kwargs: Any) -> filters.CharFilter:

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
-from config.filters import IdFilter, StrictBooleanFilter, text_filter
+from config.filters import IdFilter, StrictBooleanFilter, UtcDateTimeFilter, text_filter
 from integrations.models import Connection, InboundWebhook, Provider, Store
 
 
@@ -36,8 +36,8 @@ class WebhookFilter(filters.FilterSet):
     provider = filters.ChoiceFilter(choices=Provider.choices)
     status = filters.ChoiceFilter(choices=InboundWebhook.Status.choices)
     event_type = text_filter(max_length=120)
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = InboundWebhook

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
-from config.filters import IdFilter, text_filter
+from config.filters import IdFilter, UtcDateTimeFilter, text_filter
 from returns.models import RMA, Platform, Return
 
 
@@ -16,8 +16,8 @@ class ReturnFilter(filters.FilterSet):
         choices=Return.PlatformActionStatus.choices,
         help_text="Where telling the platform stands; `failed` lists what support must look at.",
     )
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Return

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0004_connection_previous_webhook_password_expires_at'),
+        ('integrations', '0005_connection_sync_error'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
