@@ -210,8 +210,11 @@ def webhook_process(*, webhook_id: int, final_attempt: bool = True) -> str:
         prepared = [_prepare(connection=connection, payload=e.payload) for e in handled]
         with transaction.atomic():
             # Locked by another worker (a sweeper re-publish) or finished meanwhile: nothing to do.
+            # FOR NO KEY UPDATE: storing a duplicate takes FOR KEY SHARE on this row (the check of its
+            # duplicate_of key, run as it commits), and FOR UPDATE ... SKIP LOCKED would skip the
+            # original meanwhile: during a duplicate storm it then waited for the sweeper.
             locked = (
-                InboundWebhook.objects.select_for_update(skip_locked=True)
+                InboundWebhook.objects.select_for_update(no_key=True, skip_locked=True)
                 .filter(pk=webhook_id, status=Status.PENDING)
                 .only("attempts")
                 .first()
