@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.exceptions import ProviderPermanentError
@@ -75,6 +75,38 @@ def rma_warehouse_event_prepare(
     return PreparedWarehouseEvent(enriched)
 
 
+def _other_rma_with_wms_id(*, connection: Connection, external_id: str, rma: RMA | None) -> RMA | None:
+    """Another RMA of this connection that the WMS knows by external_id (not its read-only lookup: no lock)."""
+    others = RMA.objects.select_related("return_obj").filter(warehouse_connection=connection, external_id=external_id)
+    if rma is not None:
+        others = others.exclude(pk=rma.pk)
+    # A push that got no id back records our own number as the external id: that is not the WMS's id.
+    return others.exclude(external_id=F("number")).first()
+
+
+def _mismatch_keep(
+    *, connection: Connection, event: InboundWarehouseReturnEvent, rma: RMA | None, other: RMA, webhook_id: int | None
+) -> str:
+    """Apply nothing; warn on the timeline of each return concerned; the note goes on the webhook row."""
+    wms = connection.display_name
+    named = f"RMA {rma.number}" if rma is not None else "none of our RMAs"
+    note = (
+        f"{wms} event names rma {event.rma_number} ({named}) but {wms} id {event.external_id}, "
+        f"which is RMA {other.number}: nothing applied, kept for support"
+    )
+    for concerned in [r for r in (rma, other) if r is not None]:
+        timeline_add(
+            return_obj=concerned.return_obj,
+            rma=concerned,
+            kind="warehouse_event_mismatch",
+            level=TimelineEvent.Level.WARNING,
+            message=note,
+            data={"rma": event.rma_number, "external_id": event.external_id, "status": event.warehouse_status},
+            webhook_id=webhook_id,
+        )
+    return note
+
+
 def rma_apply_warehouse_event(
     *, connection: Connection, event: InboundWarehouseReturnEvent, webhook_id: int | None, found_by: str = ""
 ) -> str:
@@ -94,22 +126,21 @@ def rma_warehouse_event_apply(
     """Apply a prepared WMS event to its RMA under the RMA's row lock; returns "" or why nothing was done."""
     event = prepared.event
     suffix = f" ({found_by})" if found_by else ""
-    match = _rma_match(event)
     if not (event.rma_number or event.external_id):
         return "event names no RMA"
+    match = _rma_match(event)
     rma = (
         RMA.objects.select_for_update(of=("self",))
         .select_related("return_obj", "location")
         .filter(match, warehouse_connection=connection)
         .first()
     )
-    if rma is None and event.rma_number and event.external_id:
-        rma = (
-            RMA.objects.select_for_update(of=("self",))
-            .select_related("return_obj", "location")
-            .filter(external_id=event.external_id, warehouse_connection=connection)
-            .first()
-        )
+    if event.rma_number and event.external_id:
+        # Our number decides; the WMS's own id only has to agree. An id that is another of our
+        # RMAs' means the event is not what it says: applied to neither, kept for support.
+        other = _other_rma_with_wms_id(connection=connection, external_id=event.external_id, rma=rma)
+        if other is not None:
+            return _mismatch_keep(connection=connection, event=event, rma=rma, other=other, webhook_id=webhook_id)
     if rma is None:
         # Returns created outside Backhaul (ShipMonk's native Loop app, manual RMAs) are not ours.
         return f"no RMA {event.rma_number or event.external_id} on this connection"
