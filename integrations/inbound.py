@@ -7,7 +7,9 @@ into the frozen dataclasses below; mappers are pure; services are the only code 
 import abc
 import base64
 import binascii
+import dataclasses
 import datetime as dt
+import enum
 import hashlib
 import hmac
 import json
@@ -18,6 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.dateparse import parse_datetime
+
+from integrations.fitting import NUL, TooDeep, cut_text, fitted_key, json_without_nul
 
 if TYPE_CHECKING:
     from integrations.models import Connection
@@ -40,52 +44,160 @@ class WebhookRetryLater(Exception):
     """The event depends on something not there yet (a label before its return): retry with a countdown."""
 
 
+# --- fitting DTO values to the columns they land in ---------------------------------------
+
+
+class Fit(enum.Enum):
+    """How a DTO field's value is made to fit its column (integrations/fitting.py)."""
+
+    TEXT = "text"  # cut, NUL shown as U+FFFD
+    KEY = "key"  # a key we build: hashed to fit
+    ID = "id"  # the provider's identifier: refused (WebhookParseError) when it does not fit
+    JSON = "json"  # NUL shown as U+FFFD in keys and strings; refused when nested too deeply
+    COUNT = "count"  # a quantity: refused outside 0..MAX_COUNT
+    MONEY = "money"  # an amount: dropped (None) when it does not fit a 12-digit, 2-place column
+
+
+MAX_COUNT = 2**31 - 1  # PostgreSQL integer
+
+
+def fit(kind: Fit, limit: int = 0) -> dict[str, Any]:
+    """The metadata of a DTO field made to fit its column (limit: its max_length) as the DTO is built:
+    `sku: str = field(metadata=fit(Fit.ID, 200))`.
+
+    A tuple field applies the rule to each item. The limits mirror the model columns; a test
+    compares them, so the two cannot drift apart."""
+    return {"fit": (kind, limit)}
+
+
+class FitsColumns:
+    """Base of the DTOs: every value is made to fit its column as the DTO is built, so no service
+    writing it meets a DataError (NUL, a value longer than its column, an integer out of range).
+
+    What was cut is kept (field name → true length) for the webhook row; see cut_lengths()."""
+
+    def __post_init__(self) -> None:
+        cut: dict[str, int] = {}
+        for name, kind, limit in _fit_plan(type(self)):
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                items = tuple(_fit_one(item, kind, limit, f"{name}[{i}]", cut) for i, item in enumerate(value))
+                fitted: Any = items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+            else:
+                fitted = _fit_one(value, kind, limit, name, cut)
+            if fitted is not value:
+                object.__setattr__(self, name, fitted)
+        if cut:
+            object.__setattr__(self, "_cut_lengths", cut)
+
+
+_FIT_PLANS: dict[type, tuple[tuple[str, Fit, int], ...]] = {}
+
+
+def _fit_plan(cls: type) -> tuple[tuple[str, Fit, int], ...]:
+    plan = _FIT_PLANS.get(cls)
+    if plan is None:
+        fields = dataclasses.fields(cls)
+        plan = _FIT_PLANS[cls] = tuple((f.name, *f.metadata["fit"]) for f in fields if "fit" in f.metadata)
+    return plan
+
+
+def _fit_one(value: Any, kind: Fit, limit: int, name: str, cut: dict[str, int]) -> Any:
+    if value is None:
+        return None
+    if kind is Fit.JSON:
+        try:
+            return json_without_nul(value)
+        except TooDeep as exc:
+            raise WebhookParseError(f"{name} is {exc}") from exc
+    if kind is Fit.COUNT:
+        if isinstance(value, int) and not 0 <= value <= MAX_COUNT:
+            raise WebhookParseError(f"{name} {value} is out of range (0 to {MAX_COUNT})")
+        return value
+    if kind is Fit.MONEY:
+        # adjusted() is the power of ten of the first digit: below 10, the amount has at most 10 whole digits.
+        if isinstance(value, Decimal) and not (value.is_finite() and value.adjusted() < 10):
+            return None
+        return value
+    if not isinstance(value, str):
+        return value
+    if kind is Fit.KEY:
+        return fitted_key(value, limit)
+    if kind is Fit.ID:
+        if NUL in value:
+            raise WebhookParseError(f"{name} contains a NUL character")
+        if len(value) > limit:
+            raise WebhookParseError(f"{name} is {len(value)} characters long (at most {limit})")
+        return value
+    if len(value) > limit:
+        cut[name] = len(value)
+    return cut_text(value, limit)
+
+
+def cut_lengths(value: Any, prefix: str = "") -> dict[str, int]:
+    """Every value cut to fit in a DTO and the DTOs inside it: dotted path → its true length."""
+    found = {f"{prefix}{name}": length for name, length in getattr(value, "_cut_lengths", {}).items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if isinstance(item, tuple):
+                for i, element in enumerate(item):
+                    if dataclasses.is_dataclass(element):
+                        found.update(cut_lengths(element, f"{prefix}{f.name}[{i}]."))
+            elif dataclasses.is_dataclass(item):
+                found.update(cut_lengths(item, f"{prefix}{f.name}."))
+    return found
+
+
 # --- provider-neutral DTOs ---------------------------------------------------------------
+# Limits are the max_length of the column each value lands in (returns.models, warehouses.models,
+# integrations.models); tests/integrations/webhooks/test_fitting.py checks they agree.
 
 
 @dataclass(frozen=True)
-class ReturnLineData:
-    line_key: str
-    sku: str
-    quantity: int
-    title: str = ""
-    reason: str = ""
-    parent_reason: str = ""
-    reason_code: str = ""
-    customer_comment: str = ""
-    outcome: str = ""
-    external_line_ids: tuple[str, ...] = ()
-    destination_key: str = ""
+class ReturnLineData(FitsColumns):
+    line_key: str = field(metadata=fit(Fit.KEY, 200))
+    sku: str = field(metadata=fit(Fit.ID, 200))
+    quantity: int = field(metadata=fit(Fit.COUNT))
+    title: str = field(default="", metadata=fit(Fit.TEXT, 300))
+    reason: str = field(default="", metadata=fit(Fit.TEXT, 300))
+    parent_reason: str = field(default="", metadata=fit(Fit.TEXT, 300))
+    reason_code: str = field(default="", metadata=fit(Fit.TEXT, 100))
+    customer_comment: str = field(default="", metadata=fit(Fit.TEXT, 10_000))
+    outcome: str = field(default="", metadata=fit(Fit.TEXT, 50))
+    external_line_ids: tuple[str, ...] = field(default=(), metadata=fit(Fit.JSON))
+    destination_key: str = field(default="", metadata=fit(Fit.TEXT, 100))
 
 
 @dataclass(frozen=True)
-class ReturnShipmentData:
-    shipment_key: str
-    carrier: str = ""
-    service: str = ""
-    tracking_number: str = ""
-    status: str = ""
-    label_url: str = ""
-    line_keys: tuple[str, ...] = ()
+class ReturnShipmentData(FitsColumns):
+    shipment_key: str = field(metadata=fit(Fit.KEY, 200))
+    carrier: str = field(default="", metadata=fit(Fit.TEXT, 100))
+    service: str = field(default="", metadata=fit(Fit.TEXT, 100))
+    tracking_number: str = field(default="", metadata=fit(Fit.ID, 100))
+    status: str = field(default="", metadata=fit(Fit.TEXT, 40))
+    label_url: str = field(default="", metadata=fit(Fit.TEXT, 1000))
+    # Line keys are fitted as the lines' own keys are, so they still name the same lines.
+    line_keys: tuple[str, ...] = field(default=(), metadata=fit(Fit.KEY, 200))
     cancelled: bool = False
 
 
 @dataclass(frozen=True)
-class ReturnData:
+class ReturnData(FitsColumns):
     platform: str
-    external_id: str
-    order_name: str = ""
-    order_number: str = ""
-    platform_order_id: str = ""
-    provider_order_id: str = ""
-    customer_email: str = ""
-    customer_name: str = ""
-    state: str = ""
-    currency: str = ""
-    total: Decimal | None = None
-    outcome: str = ""
-    destination_id: str = ""
-    destination_address: Mapping[str, Any] = field(default_factory=dict)
+    external_id: str = field(metadata=fit(Fit.ID, 100))
+    order_name: str = field(default="", metadata=fit(Fit.ID, 100))
+    order_number: str = field(default="", metadata=fit(Fit.ID, 100))
+    platform_order_id: str = field(default="", metadata=fit(Fit.ID, 100))
+    provider_order_id: str = field(default="", metadata=fit(Fit.ID, 100))
+    customer_email: str = field(default="", metadata=fit(Fit.TEXT, 254))
+    customer_name: str = field(default="", metadata=fit(Fit.TEXT, 200))
+    state: str = field(default="", metadata=fit(Fit.TEXT, 30))
+    currency: str = field(default="", metadata=fit(Fit.TEXT, 3))
+    total: Decimal | None = field(default=None, metadata=fit(Fit.MONEY))
+    outcome: str = field(default="", metadata=fit(Fit.TEXT, 30))
+    destination_id: str = field(default="", metadata=fit(Fit.TEXT, 100))
+    destination_address: Mapping[str, Any] = field(default_factory=dict, metadata=fit(Fit.JSON))
     platform_created_at: dt.datetime | None = None
     platform_updated_at: dt.datetime | None = None
     is_test: bool = False
@@ -103,11 +215,11 @@ class InboundReturnEvent:
 
 
 @dataclass(frozen=True)
-class InboundLabelEvent:
+class InboundLabelEvent(FitsColumns):
     """A return's label was created or changed."""
 
     platform: str
-    return_external_id: str
+    return_external_id: str = field(metadata=fit(Fit.ID, 100))
     change: str  # label_created | label_updated
     shipment: ReturnShipmentData
     updated_at: dt.datetime | None = None
@@ -117,36 +229,36 @@ class InboundLabelEvent:
 
 
 @dataclass(frozen=True)
-class InboundLabelRequestEvent:
+class InboundLabelRequestEvent(FitsColumns):
     """Loop's third-party label flow: a label was requested or the request was cancelled."""
 
     platform: str
-    return_external_id: str
-    request_id: str
+    return_external_id: str = field(metadata=fit(Fit.ID, 100))
+    request_id: str = field(metadata=fit(Fit.ID, 100))  # kept in the timeline entry's data, and looked up there
     change: str  # label_request_issued | label_request_cancelled
-    destination_address: Mapping[str, Any] = field(default_factory=dict)
+    destination_address: Mapping[str, Any] = field(default_factory=dict, metadata=fit(Fit.JSON))
 
 
 @dataclass(frozen=True)
-class InboundHappyReturnsShipmentEvent:
+class InboundHappyReturnsShipmentEvent(FitsColumns):
     """Only ids arrive: Loop's client fetches the shipment (inbound_event_enrich) and turns it into label events."""
 
-    loop_shipment_id: str
-    happy_returns_shipment_id: str
+    loop_shipment_id: str = field(metadata=fit(Fit.ID, 100))
+    happy_returns_shipment_id: str = field(metadata=fit(Fit.ID, 100))  # part of the URL the details are fetched from
 
 
 @dataclass(frozen=True)
-class FulfillmentData:
-    shipment_key: str
-    order_key: str = ""
-    order_number: str = ""
-    external_order_id: str = ""
-    warehouse_code: str = ""
-    carrier: str = ""
-    service: str = ""
-    tracking_numbers: tuple[str, ...] = ()
-    packages: tuple[Mapping[str, Any], ...] = ()
-    items: tuple[Mapping[str, Any], ...] = ()
+class FulfillmentData(FitsColumns):
+    shipment_key: str = field(metadata=fit(Fit.KEY, 255))
+    order_key: str = field(default="", metadata=fit(Fit.ID, 200))
+    order_number: str = field(default="", metadata=fit(Fit.ID, 100))
+    external_order_id: str = field(default="", metadata=fit(Fit.ID, 200))
+    warehouse_code: str = field(default="", metadata=fit(Fit.TEXT, 100))
+    carrier: str = field(default="", metadata=fit(Fit.TEXT, 100))
+    service: str = field(default="", metadata=fit(Fit.TEXT, 100))
+    tracking_numbers: tuple[str, ...] = field(default=(), metadata=fit(Fit.JSON))
+    packages: tuple[Mapping[str, Any], ...] = field(default=(), metadata=fit(Fit.JSON))
+    items: tuple[Mapping[str, Any], ...] = field(default=(), metadata=fit(Fit.JSON))
     ordered_at: dt.datetime | None = None
     shipped_at: dt.datetime | None = None
 
@@ -157,43 +269,43 @@ class InboundFulfillmentEvent:
 
 
 @dataclass(frozen=True)
-class WarehouseLineData:
-    sku: str
-    expected_quantity: int | None = None
-    received_quantity: int | None = None
-    restocked_quantity: int | None = None
+class WarehouseLineData(FitsColumns):
+    sku: str = field(metadata=fit(Fit.ID, 200))  # matched against our RMA lines' SKUs, which are at most this long
+    expected_quantity: int | None = field(default=None, metadata=fit(Fit.COUNT))
+    received_quantity: int | None = field(default=None, metadata=fit(Fit.COUNT))
+    restocked_quantity: int | None = field(default=None, metadata=fit(Fit.COUNT))
     # Per unit group: {"quantity": 1, "condition": "good", "disposition": "restocked"}.
-    receiving_details: tuple[Mapping[str, Any], ...] = ()
+    receiving_details: tuple[Mapping[str, Any], ...] = field(default=(), metadata=fit(Fit.JSON))
 
 
 @dataclass(frozen=True)
-class InboundWarehouseReturnEvent:
+class InboundWarehouseReturnEvent(FitsColumns):
     """The WMS changed an RMA: status, received / restocked quantities, condition per unit."""
 
-    rma_number: str = ""  # ShipMonk `rma`, ShipStream `merchant_ref`
-    external_id: str = ""  # TrackStar return id
+    rma_number: str = field(default="", metadata=fit(Fit.ID, 100))  # ShipMonk `rma`, ShipStream `merchant_ref`
+    external_id: str = field(default="", metadata=fit(Fit.ID, 200))  # TrackStar return id, ShipMonk return id
     status: str = ""  # an RMA.Status value, "" when the raw status maps to none
-    warehouse_status: str = ""  # the WMS's own word, kept for support
-    warehouse_code: str = ""
+    warehouse_status: str = field(default="", metadata=fit(Fit.TEXT, 60))  # the WMS's own word, kept for support
+    warehouse_code: str = field(default="", metadata=fit(Fit.TEXT, 100))
     updated_at: dt.datetime | None = None
     received_at: dt.datetime | None = None
     lines: tuple[WarehouseLineData, ...] | None = None
-    changed_fields: tuple[str, ...] = ()
+    changed_fields: tuple[str, ...] = field(default=(), metadata=fit(Fit.JSON))
 
 
 @dataclass(frozen=True)
-class InboundConnectionHealthEvent:
+class InboundConnectionHealthEvent(FitsColumns):
     """TrackStar connection-error.*: the connection's health as the provider sees it."""
 
     healthy: bool
-    message: str = ""
+    message: str = field(default="", metadata=fit(Fit.TEXT, 2000))
 
 
 @dataclass(frozen=True)
-class IgnoredEvent:
+class IgnoredEvent(FitsColumns):
     """A verified event we do not handle: kept, marked ignored, answered 2xx."""
 
-    reason: str = ""
+    reason: str = field(default="", metadata=fit(Fit.TEXT, 500))
 
 
 Payload = (
@@ -209,13 +321,13 @@ Payload = (
 
 
 @dataclass(frozen=True)
-class InboundEvent:
+class InboundEvent(FitsColumns):
     """One event parsed from a webhook body."""
 
-    event_type: str
-    dedupe_key: str
+    event_type: str = field(metadata=fit(Fit.TEXT, 120))
+    dedupe_key: str = field(metadata=fit(Fit.KEY, 255))
     payload: Payload
-    external_event_id: str = ""
+    external_event_id: str = field(default="", metadata=fit(Fit.TEXT, 255))
 
     @property
     def ignored(self) -> bool:
@@ -291,6 +403,8 @@ def load_json_object(body: bytes) -> dict[str, Any]:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise WebhookParseError(f"body is not JSON: {str(exc).splitlines()[0][:120]}") from exc
+    except RecursionError as exc:  # json's own depth guard: `[` x 100000 is refused, not a crash
+        raise WebhookParseError("body is not JSON we can read: nested too deeply") from exc
     if not isinstance(data, dict):
         raise WebhookParseError(f"expected a JSON object, got {type(data).__name__}")
     return data
@@ -303,26 +417,46 @@ def text(value: Any) -> str:
     return str(value).strip()
 
 
+def mapping(value: Any) -> Mapping[str, Any]:
+    """A provider object, or {} when the payload has something else there (a string, a list, null)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """A provider list, or [] when the payload has something else there (an object, a number, null)."""
+    return value if isinstance(value, list) else []
+
+
 def to_int(value: Any) -> int | None:
-    if value is None or value == "":
+    """A whole number from an int, float or numeric string; None for anything else or one too big
+    to be a quantity (checked before int() builds it: `1e999999999` would take minutes)."""
+    number = to_decimal(value)
+    # adjusted() first: abs() of a Decimal with a huge exponent raises decimal.Overflow.
+    if number is None or not number.is_finite() or number.adjusted() > 9 or abs(number) > MAX_COUNT:
+        return None
+    return int(number)
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool | Mapping | list):
         return None
     try:
-        return int(Decimal(str(value)))
+        return Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
 
 
-def to_decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def parse_timestamp(value: Any) -> dt.datetime | None:
-    """ISO strings, "Y-m-d H:M:S" (UTC when naive), epoch seconds, or {date, timezone} (ShipMonk legacy)."""
+    """ISO strings, "Y-m-d H:M:S" (UTC when naive), epoch seconds, or {date, timezone} (ShipMonk legacy).
+
+    None for anything else, including times that fall outside the years 1-9999 once in UTC."""
+    try:
+        return _parse_timestamp(value)
+    except (OverflowError, OSError, ValueError):  # OSError: a platform's own limit on epoch seconds
+        return None
+
+
+def _parse_timestamp(value: Any) -> dt.datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, Mapping):
@@ -333,7 +467,7 @@ def parse_timestamp(value: Any) -> dt.datetime | None:
             return naive.astimezone(dt.UTC)
         try:
             zone: dt.tzinfo = ZoneInfo(text(value.get("timezone")) or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
+        except ZoneInfoNotFoundError:
             zone = dt.UTC
         return naive.replace(tzinfo=zone).astimezone(dt.UTC)
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -350,11 +484,11 @@ def parse_timestamp_naive(value: Any) -> dt.datetime | None:
     raw = text(value)
     if not raw:
         return None
-    if raw.isdigit():
-        return dt.datetime.fromtimestamp(int(raw), tz=dt.UTC)
     try:
+        if raw.isdigit():  # epoch seconds; more than 12 digits is beyond the year 9999
+            return dt.datetime.fromtimestamp(int(raw), tz=dt.UTC) if len(raw) <= 12 else None
         return parse_datetime(raw.replace("Z", "+00:00"))
-    except ValueError:
+    except (OverflowError, OSError, ValueError):
         return None
 
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from config.exceptions import ApplicationError
 from integrations.exceptions import ProviderTransientError
+from integrations.fitting import without_nul
 from integrations.handlers import InboundEventHandler, inbound_event_handler, webhook_replayed
 from integrations.inbound import (
     IgnoredEvent,
@@ -69,6 +70,7 @@ def _stored_headers(headers: Mapping[str, str]) -> dict[str, str]:
 def _update(webhook: InboundWebhook, **fields: Any) -> None:
     """Write fields with one UPDATE (no save() race with a worker) and mirror them on the instance."""
     fields.setdefault("updated_at", timezone.now())
+    fields = {name: without_nul(value) if isinstance(value, str) else value for name, value in fields.items()}
     InboundWebhook.objects.filter(pk=webhook.pk).update(**fields)
     for name, value in fields.items():
         setattr(webhook, name, value)
@@ -259,8 +261,8 @@ def _record_failure(*, webhook_id: int, exc: BaseException, retry: bool) -> None
     InboundWebhook.objects.filter(pk=webhook_id).update(
         # A retry stays pending so the task's own retry (or the sweeper) picks it up.
         status=Status.PENDING if retry else Status.FAILED,
-        error=f"{type(exc).__name__}: {exc}"[:2000],
-        traceback="".join(tb.format_exception(exc))[-20000:],
+        error=without_nul(f"{type(exc).__name__}: {exc}"[:2000]),
+        traceback=without_nul("".join(tb.format_exception(exc))[-20000:]),
         attempts=InboundWebhook.objects.get(pk=webhook_id).attempts + 1,
         updated_at=timezone.now(),
     )

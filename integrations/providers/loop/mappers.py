@@ -15,9 +15,12 @@ from integrations.inbound import (
     ReturnData,
     ReturnLineData,
     ReturnShipmentData,
+    items,
+    mapping,
     parse_timestamp,
     text,
     to_decimal,
+    to_int,
 )
 
 PLATFORM = "loop"
@@ -46,11 +49,11 @@ def _line_key(item: Mapping[str, Any]) -> str:
     return "|".join((text(item.get("sku")), text(item.get("return_reason")), text(item.get("outcome"))))
 
 
-def return_lines(items: list[Mapping[str, Any]]) -> tuple[tuple[ReturnLineData, ...], dict[str, str]]:
+def return_lines(line_items: list[Mapping[str, Any]]) -> tuple[tuple[ReturnLineData, ...], dict[str, str]]:
     """Group per-unit line items; also return Loop line_item_id → our line key (labels name units)."""
     groups: OrderedDict[str, list[Mapping[str, Any]]] = OrderedDict()
     unit_to_key: dict[str, str] = {}
-    for item in items:
+    for item in line_items:
         if not isinstance(item, Mapping) or not text(item.get("sku")):
             continue
         key = _line_key(item)
@@ -63,7 +66,7 @@ def return_lines(items: list[Mapping[str, Any]]) -> tuple[tuple[ReturnLineData, 
             ReturnLineData(
                 line_key=key,
                 sku=text(first.get("sku")),
-                quantity=sum(max(int(unit.get("quantity") or 1), 1) for unit in units),
+                quantity=sum(max(to_int(unit.get("quantity")) or 1, 1) for unit in units),
                 title=text(first.get("title")),
                 reason=text(first.get("return_reason")),
                 parent_reason=text(first.get("parent_return_reason")),
@@ -88,7 +91,7 @@ def _shipments(payload: Mapping[str, Any], unit_to_key: dict[str, str]) -> tuple
             key = tracking or text(label.get("url"))
             if not key:
                 continue
-            line_keys = sorted({unit_to_key[u] for u in map(text, label.get("line_items") or []) if u in unit_to_key})
+            line_keys = sorted({unit_to_key[u] for u in map(text, items(label.get("line_items"))) if u in unit_to_key})
             shipments.append(
                 ReturnShipmentData(
                     shipment_key=key,
@@ -116,18 +119,14 @@ def _shipments(payload: Mapping[str, Any], unit_to_key: dict[str, str]) -> tuple
 
 
 def _customer_name(payload: Mapping[str, Any]) -> str:
-    detail = payload.get("customer_detail") or {}
-    if isinstance(detail, Mapping):
-        name = " ".join(text(detail.get(k)) for k in ("first_name", "last_name") if text(detail.get(k)))
-        if name:
-            return name
-    address = payload.get("address") or {}
-    return text(address.get("name")) if isinstance(address, Mapping) else ""
+    detail = mapping(payload.get("customer_detail"))
+    name = " ".join(text(detail.get(k)) for k in ("first_name", "last_name") if text(detail.get(k)))
+    return name or text(mapping(payload.get("address")).get("name"))
 
 
 def return_event(payload: Mapping[str, Any]) -> InboundReturnEvent:
     """`topic: return` → InboundReturnEvent (lines grouped by SKU, labels as shipments)."""
-    lines, unit_to_key = return_lines([i for i in payload.get("line_items") or [] if isinstance(i, Mapping)])
+    lines, unit_to_key = return_lines([i for i in items(payload.get("line_items")) if isinstance(i, Mapping)])
     created_at = parse_timestamp(payload.get("created_at"))
     outcomes = {line.outcome for line in lines if line.outcome and line.outcome != "default"}
     data = ReturnData(
@@ -173,14 +172,13 @@ def label_event(payload: Mapping[str, Any]) -> InboundLabelEvent:
 
 
 def label_request_event(payload: Mapping[str, Any]) -> InboundLabelRequestEvent:
-    addresses = payload.get("addresses") or {}
-    destination = addresses.get("destination") if isinstance(addresses, Mapping) else None
+    destination = mapping(mapping(payload.get("addresses")).get("destination"))
     return InboundLabelRequestEvent(
         platform=PLATFORM,
         return_external_id=text(payload.get("return_id")),
         request_id=text(payload.get("id")),
         change=LABEL_REQUEST_CHANGES[text(payload.get("trigger"))],
-        destination_address=dict(destination) if isinstance(destination, Mapping) else {},
+        destination_address=dict(destination),
     )
 
 
@@ -201,8 +199,8 @@ def happy_returns_shipment_labels(shipment: Mapping[str, Any]) -> list[InboundLa
     body: Mapping[str, Any] = data if isinstance(data, Mapping) else shipment
     tracking = _tracking(body.get("tracking_number") or body.get("tracking"))
     key = tracking or text(body.get("bag_barcode") or body.get("id") or body.get("happy_returns_shipment_id"))
-    return_ids: list[str] = [text(r) for r in body.get("return_ids") or [] if text(r)]
-    for item in body.get("items") or body.get("returns") or []:
+    return_ids: list[str] = [text(r) for r in items(body.get("return_ids")) if text(r)]
+    for item in items(body.get("items")) or items(body.get("returns")):
         if isinstance(item, Mapping) and text(item.get("return_id")):
             return_ids.append(text(item.get("return_id")))
     events = []

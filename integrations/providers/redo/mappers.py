@@ -11,6 +11,8 @@ from integrations.inbound import (
     ReturnData,
     ReturnLineData,
     ReturnShipmentData,
+    items,
+    mapping,
     parse_timestamp,
     text,
     to_int,
@@ -20,15 +22,15 @@ PLATFORM = "redo"
 EVENT_TYPES = {"created": "created", "updated": "updated", "backfill": "backfill"}
 
 
-def _lines(items: list[Any]) -> tuple[ReturnLineData, ...]:
+def _lines(raw_items: list[Any]) -> tuple[ReturnLineData, ...]:
     lines = []
-    for item in items:
+    for item in raw_items:
         if not isinstance(item, Mapping) or not text(item.get("sku")):
             continue
         if item.get("greenReturn") is True:
             # A "green" return keeps the goods with the shopper: nothing reaches a warehouse.
             continue
-        reasons = item.get("reasons") or []
+        reasons = items(item.get("reasons"))
         lines.append(
             ReturnLineData(
                 line_key=text(item.get("id")) or text(item.get("sku")),
@@ -60,7 +62,7 @@ def _shipments(ret: Mapping[str, Any], item_to_key: dict[str, str]) -> tuple[Ret
         key = text(shipment.get("shipmentGroupId")) or tracking
         if not key:
             continue
-        line_keys = sorted({item_to_key[i] for i in map(text, shipment.get("itemIds") or []) if i in item_to_key})
+        line_keys = sorted({item_to_key[i] for i in map(text, items(shipment.get("itemIds"))) if i in item_to_key})
         shipments.append(
             ReturnShipmentData(
                 shipment_key=key,
@@ -77,32 +79,31 @@ def _shipments(ret: Mapping[str, Any], item_to_key: dict[str, str]) -> tuple[Ret
 
 def _destination(ret: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     location_id = ""
-    for shipment in [ret.get("shipment"), *(ret.get("shipments") or [])]:
+    for shipment in [ret.get("shipment"), *items(ret.get("shipments"))]:
         if isinstance(shipment, Mapping) and text(shipment.get("externalLocationId")):
             location_id = text(shipment.get("externalLocationId"))
             break
-    destination = ret.get("destination") or {}
-    address = destination.get("mailingAddress") if isinstance(destination, Mapping) else None
-    return location_id, dict(address) if isinstance(address, Mapping) else {}
+    return location_id, dict(mapping(mapping(ret.get("destination")).get("mailingAddress")))
 
 
 def return_event(payload: Mapping[str, Any]) -> InboundReturnEvent:
     """`{type, at, return, order}` → InboundReturnEvent."""
-    ret = payload["return"]
-    order = ret.get("order") or payload.get("order") or {}
-    source = ret.get("source") or {}
-    name = source.get("name") if isinstance(source, Mapping) else None
-    lines = _lines(ret.get("items") or [])
-    item_to_key = {text(i.get("id")): text(i.get("id")) for i in ret.get("items") or [] if isinstance(i, Mapping)}
+    ret = mapping(payload.get("return"))
+    order = mapping(ret.get("order")) or mapping(payload.get("order"))
+    source = mapping(ret.get("source"))
+    name = source.get("name")
+    lines = _lines(items(ret.get("items")))
+    item_to_key = {text(i.get("id")): text(i.get("id")) for i in items(ret.get("items")) if isinstance(i, Mapping)}
     location_id, address = _destination(ret)
-    compensation = [text(c) for c in ret.get("compensationMethods") or []]
+    compensation = [text(c) for c in items(ret.get("compensationMethods"))]
+    shopify_order_ids = items(ret.get("shopifyOrderIds"))
     data = ReturnData(
         platform=PLATFORM,
         external_id=text(ret.get("id")),
         order_name=text(order.get("name")),
         platform_order_id=text(order.get("id")),
-        provider_order_id=text((ret.get("shopifyOrderIds") or [""])[0]),
-        customer_email=text(source.get("emailAddress")) if isinstance(source, Mapping) else "",
+        provider_order_id=text(shopify_order_ids[0]) if shopify_order_ids else "",
+        customer_email=text(source.get("emailAddress")),
         customer_name=" ".join(text(name.get(k)) for k in ("given", "surname") if text(name.get(k)))
         if isinstance(name, Mapping)
         else "",

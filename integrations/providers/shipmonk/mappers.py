@@ -13,6 +13,8 @@ from integrations.inbound import (
     InboundWarehouseReturnEvent,
     WarehouseLineData,
     content_key,
+    items,
+    mapping,
     parse_timestamp,
     text,
     to_int,
@@ -32,7 +34,7 @@ RESTOCKED_DISPOSITIONS = {"returned_to_inventory", "reworked", "received_back_in
 
 
 def tracking_numbers(payload: Mapping[str, Any]) -> tuple[str, ...]:
-    numbers = [text(p.get("tracking_number")) for p in payload.get("packages") or [] if isinstance(p, Mapping)]
+    numbers = [text(p.get("tracking_number")) for p in items(payload.get("packages")) if isinstance(p, Mapping)]
     numbers.append(text(payload.get("master_tracking_number")))
     return tuple(sorted({n for n in numbers if n}))
 
@@ -47,7 +49,7 @@ def shipment_key(payload: Mapping[str, Any]) -> str:
 def fulfillment_event(payload: Mapping[str, Any]) -> InboundFulfillmentEvent:
     """Shipment Notification → Fulfillment (several packages, each with its tracking number)."""
     packages = []
-    for package in payload.get("packages") or []:
+    for package in items(payload.get("packages")):
         if not isinstance(package, Mapping):
             continue
         packages.append(
@@ -57,19 +59,19 @@ def fulfillment_event(payload: Mapping[str, Any]) -> InboundFulfillmentEvent:
                 "weight_lb": package.get("weight_lb"),
                 "products": [
                     {"sku": text(p.get("sku")), "quantity": to_int(p.get("quantity")) or 0}
-                    for p in package.get("packed_products") or []
+                    for p in items(package.get("packed_products"))
                     if isinstance(p, Mapping)
                 ],
             }
         )
-    items = [
+    products = [
         {
             "sku": text(item.get("sku")),
             "quantity": to_int(item.get("quantity")) or 0,
             "ordered_quantity": to_int(item.get("ordered_quantity")),
             "fulfilled_quantity": to_int(item.get("fulfilled_quantity")),
         }
-        for item in payload.get("items") or []
+        for item in items(payload.get("items"))
         if isinstance(item, Mapping)
     ]
     return InboundFulfillmentEvent(
@@ -82,7 +84,7 @@ def fulfillment_event(payload: Mapping[str, Any]) -> InboundFulfillmentEvent:
             service=text(payload.get("service")),
             tracking_numbers=tracking_numbers(payload),
             packages=tuple(packages),
-            items=tuple(items),
+            items=tuple(products),
             ordered_at=parse_timestamp(payload.get("ordered_at")),
             shipped_at=parse_timestamp(payload.get("shipped_at")),
         )
@@ -90,10 +92,10 @@ def fulfillment_event(payload: Mapping[str, Any]) -> InboundFulfillmentEvent:
 
 
 def _line(item: Mapping[str, Any]) -> WarehouseLineData:
-    product = item.get("product") or {}
+    product = mapping(item.get("product"))
     details = []
     restocked = 0
-    for detail in item.get("receiving_details") or []:
+    for detail in items(item.get("receiving_details")):
         if not isinstance(detail, Mapping):
             continue
         quantity = to_int(detail.get("received_quantity")) or 0
@@ -112,7 +114,7 @@ def _line(item: Mapping[str, Any]) -> WarehouseLineData:
     if not details and received and text(item.get("desired_action")) == "received_back_into_inventory":
         restocked = received
     return WarehouseLineData(
-        sku=text(product.get("sku") if isinstance(product, Mapping) else None) or text(item.get("sku")),
+        sku=text(product.get("sku")) or text(item.get("sku")),
         expected_quantity=to_int(item.get("expected_quantity")),
         received_quantity=received,
         restocked_quantity=restocked,
@@ -131,7 +133,7 @@ def return_status_event(payload: Mapping[str, Any]) -> InboundWarehouseReturnEve
         warehouse_code=text(payload.get("warehouse")),
         updated_at=parse_timestamp(payload.get("updated_at")),
         received_at=parse_timestamp(payload.get("received_at")),
-        lines=tuple(_line(i) for i in payload.get("items") or [] if isinstance(i, Mapping)),
+        lines=tuple(_line(i) for i in items(payload.get("items")) if isinstance(i, Mapping)),
     )
 
 

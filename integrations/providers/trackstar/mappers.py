@@ -15,6 +15,7 @@ from integrations.inbound import (
     InboundWarehouseReturnEvent,
     WarehouseLineData,
     content_key,
+    items,
     parse_timestamp,
     text,
     to_int,
@@ -33,13 +34,13 @@ RETURN_STATUSES = {
 
 def _receiving_details(data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     by_sku: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for shipment in data.get("shipments") or []:
+    for shipment in items(data.get("shipments")):
         if not isinstance(shipment, Mapping):
             continue
-        for item in shipment.get("line_items") or []:
+        for item in items(shipment.get("line_items")):
             if not isinstance(item, Mapping):
                 continue
-            for detail in item.get("receiving_details") or []:
+            for detail in items(item.get("receiving_details")):
                 if isinstance(detail, Mapping):
                     by_sku[text(item.get("sku"))].append(
                         {
@@ -62,12 +63,13 @@ def return_event(data: Mapping[str, Any], previous_attributes: Mapping[str, Any]
             restocked_quantity=to_int(item.get("restocked_quantity")),
             receiving_details=tuple(details.get(text(item.get("sku")), ())),
         )
-        for item in data.get("line_items") or []
+        for item in items(data.get("line_items"))
         if isinstance(item, Mapping) and text(item.get("sku"))
     )
-    warehouse = next((text(s.get("warehouse_id")) for s in data.get("shipments") or [] if isinstance(s, Mapping)), "")
+    shipments = [s for s in items(data.get("shipments")) if isinstance(s, Mapping)]
+    warehouse = next((text(s.get("warehouse_id")) for s in shipments), "")
     status = text(data.get("status"))
-    arrived = [parse_timestamp(s.get("arrived_date")) for s in data.get("shipments") or [] if isinstance(s, Mapping)]
+    arrived = [parse_timestamp(s.get("arrived_date")) for s in shipments]
     return InboundWarehouseReturnEvent(
         external_id=text(data.get("id")),
         status=RETURN_STATUSES.get(status, ""),
@@ -82,10 +84,10 @@ def return_event(data: Mapping[str, Any], previous_attributes: Mapping[str, Any]
 
 def fulfillment_events(data: Mapping[str, Any]) -> list[InboundFulfillmentEvent]:
     """order.shipment.created: the order with its shipments → one Fulfillment per shipment."""
-    shipments = [s for s in data.get("shipments") or [] if isinstance(s, Mapping)] or [data]
+    shipments = [s for s in items(data.get("shipments")) if isinstance(s, Mapping)] or [data]
     events = []
     for shipment in shipments:
-        packages = [p for p in shipment.get("packages") or [] if isinstance(p, Mapping)]
+        packages = [p for p in items(shipment.get("packages")) if isinstance(p, Mapping)]
         numbers = sorted(
             {text(p.get("tracking_number")) for p in packages if text(p.get("tracking_number"))}
             | ({text(shipment.get("tracking_number"))} if text(shipment.get("tracking_number")) else set())
@@ -106,7 +108,7 @@ def fulfillment_events(data: Mapping[str, Any]) -> list[InboundFulfillmentEvent]
                     service=text(shipment.get("shipping_method") or shipment.get("service")),
                     tracking_numbers=tuple(numbers),
                     packages=tuple(dict(p) for p in packages),
-                    items=tuple(dict(i) for i in shipment.get("line_items") or [] if isinstance(i, Mapping)),
+                    items=tuple(dict(i) for i in items(shipment.get("line_items")) if isinstance(i, Mapping)),
                     ordered_at=parse_timestamp(data.get("created_date")),
                     shipped_at=parse_timestamp(shipment.get("shipped_date")),
                 )

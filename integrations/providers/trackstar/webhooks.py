@@ -57,7 +57,8 @@ class TrackStarWebhooks(WebhookHandler):
         except ValueError:
             return VerificationResult(False, "svix-timestamp is not an integer")
         # Checked before the HMAC: a replayed old request must fail even with a valid signature.
-        if abs(now.timestamp() - sent_at) > settings.WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS:
+        # Integer arithmetic: a float would overflow on a 400-digit timestamp.
+        if abs(int(now.timestamp()) - sent_at) > settings.WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS:
             return VerificationResult(False, "svix-timestamp outside the tolerance window")
         secrets = active_secrets(connection, now=now)
         if not secrets:

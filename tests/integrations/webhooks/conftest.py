@@ -75,3 +75,27 @@ def check_webhook(client: Client, connection_for: Callable[..., Connection]) -> 
         return webhook
 
     return check
+
+
+def assert_pages_show(webhook_ids: list[int]) -> None:
+    """The webhooks list API, each row's API detail, the admin list and each row's admin page answer 200."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    user_model = get_user_model()
+    staff = user_model.objects.filter(username="pages-staff").first() or user_model.objects.create_superuser(
+        "pages-staff", "pages@example.com", "pw"
+    )
+    api = APIClient()
+    api.force_authenticate(staff)
+    admin = Client()
+    admin.force_login(staff)
+    listed = api.get("/api/v1/webhooks/", {"page_size": 100})
+    assert listed.status_code == 200, listed.content[:300]
+    assert admin.get(reverse("admin:integrations_inboundwebhook_changelist")).status_code == 200
+    for webhook_id in webhook_ids:
+        detail = api.get(f"/api/v1/webhooks/{webhook_id}/")
+        assert detail.status_code == 200, (webhook_id, detail.content[:300])
+        page = admin.get(reverse("admin:integrations_inboundwebhook_change", args=[webhook_id]))
+        assert page.status_code == 200, (webhook_id, page.content[:300])
