@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.exceptions import ApplicationError
 from config.logging import redact
+from integrations.display import body_for_display
 from integrations.exceptions import ProviderError
 from integrations.forms import SECRET_FIELDS, ConnectionAdminForm
 from integrations.models import ApiCall, Connection, InboundWebhook, Notification, Store, StoreMembership
@@ -108,14 +109,11 @@ def pretty_json(value: Any) -> str:
     return format_html("<pre style='white-space: pre-wrap'>{}</pre>", json.dumps(value, indent=2, sort_keys=True))
 
 
-def pretty_text(text: str) -> str:
-    """Pretty-print JSON text; anything else is shown as it is."""
+def pretty_text(text: str | bytes, *, true_length: int | None = None) -> str:
+    """Pretty-print JSON text; anything else is shown as it is (within integrations.display's limits)."""
     if not text:
         return "—"
-    try:
-        return pretty_json(json.loads(text))
-    except ValueError:
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", text)
+    return format_html("<pre style='white-space: pre-wrap'>{}</pre>", body_for_display(text, true_length=true_length))
 
 
 def connection_webhook_url(connection: Connection) -> str:
@@ -459,7 +457,7 @@ class InboundWebhookAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="Body")
     def body_pretty(self, obj: InboundWebhook) -> str:
-        return pretty_text(obj.body_text)
+        return pretty_text(bytes(obj.body))
 
     @admin.display(description="Traceback")
     def traceback_pre(self, obj: InboundWebhook) -> str:

@@ -1,12 +1,11 @@
 """API serializers for stores, connections and inbound webhooks. Secrets are write-only."""
 
-import json
-
 from django.conf import settings
 from rest_framework import serializers
 
 from config.api import reject_nul_characters
 from config.logging import redact
+from integrations.display import body_for_display
 from integrations.models import Connection, InboundWebhook, Provider, Store
 from integrations.permissions import UserStoreField
 from integrations.services.stores import CONNECTION_SECRET_FIELDS
@@ -138,7 +137,10 @@ class WebhookOutputSerializer(serializers.Serializer):
     provider = serializers.CharField()
     remote_addr = serializers.CharField(allow_null=True)
     headers = serializers.SerializerMethodField(help_text="Secret-looking headers are redacted.")
-    body = serializers.SerializerMethodField(help_text="The raw body; in JSON bodies secret-looking keys are redacted.")
+    body = serializers.SerializerMethodField(
+        help_text="The body as text: JSON with secret-looking keys redacted when it can be shown as JSON, else "
+        "the raw text; at most 100,000 characters, with a closing note saying what was left out."
+    )
     verification = serializers.ChoiceField(choices=InboundWebhook.Verification.choices)
     verification_reason = serializers.CharField()
     event_type = serializers.CharField()
@@ -154,9 +156,4 @@ class WebhookOutputSerializer(serializers.Serializer):
         return redact(obj.headers) if isinstance(obj.headers, dict) else {}
 
     def get_body(self, obj: InboundWebhook) -> str:
-        text = obj.body_text
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            return text
-        return json.dumps(redact(parsed))
+        return body_for_display(bytes(obj.body), indent=None)

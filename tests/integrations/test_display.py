@@ -1,0 +1,39 @@
+"""Stored bodies shown to people: JSON when it can be, raw text otherwise, cut with a note (issue 13)."""
+
+import pytest
+
+from integrations.display import MAX_CHARS, body_for_display
+
+DEEP = b"[" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        (b'{"a": 1, "password": "p"}', '{\n  "a": 1,\n  "password": "[redacted]"\n}'),
+        (DEEP * 2, "[" * MAX_CHARS + f"\n… ({200_000 - MAX_CHARS:,} more characters not shown)"),
+        (b"[" * 70 + b"]" * 70, "[" * 70 + "]" * 70),  # valid JSON, but deeper than shown as JSON
+        (b"\xff\x00 not json", "\ufffd\x00 not json"),
+        (b"", ""),
+    ],
+    ids=["json", "deep-brackets", "deep-json", "binary", "empty"],
+)
+def test_body_for_display(body, shown):
+    assert body_for_display(body) == shown
+
+
+def test_body_for_display_says_when_only_part_was_stored():
+    assert body_for_display(b"abc", true_length=3_000_000) == "abc\n… (only the first 3 of 3,000,000 bytes were stored)"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [DEEP, b'{"a": ' * 5000 + b"1" + b"}" * 5000, b"\x00\xff" * 10, b'{"password": "p", "x": [1, 2]}'],
+    ids=["deep-brackets", "deep-json", "binary", "json"],
+)
+def test_a_stored_body_never_breaks_the_list_api_or_the_admin(body):
+    from tests.factories import InboundWebhookFactory
+    from tests.integrations.webhooks.conftest import assert_pages_show
+
+    assert_pages_show([InboundWebhookFactory(body=body).pk])
