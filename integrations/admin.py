@@ -457,7 +457,7 @@ class InboundWebhookAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="Body")
     def body_pretty(self, obj: InboundWebhook) -> str:
-        return pretty_text(bytes(obj.body))
+        return pretty_text(bytes(obj.body), true_length=obj.body_length)
 
     @admin.display(description="Traceback")
     def traceback_pre(self, obj: InboundWebhook) -> str:

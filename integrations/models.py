@@ -228,9 +228,18 @@ class InboundWebhook(BaseModel):
     store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks")
     provider = models.CharField(max_length=20, db_index=True)
     endpoint_token = models.CharField(max_length=128, blank=True, default="")
+    method = models.CharField(max_length=10, default="POST")
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     headers = models.JSONField(default=dict)
+    # The whole body; of one over WEBHOOK_MAX_BODY_BYTES (refused, 413) only its first 64 KiB.
     body = models.BinaryField()
+    body_length = models.PositiveBigIntegerField(default=0, help_text="The body's true length in bytes.")
+    truncated = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Each value cut to fit before it was stored (body, a column, a header, an event field) "
+        "and its true length.",
+    )
     verification = models.CharField(
         max_length=10, choices=Verification.choices, default=Verification.PENDING, db_index=True
     )

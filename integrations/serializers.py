@@ -141,6 +141,11 @@ class WebhookOutputSerializer(serializers.Serializer):
         help_text="The body as text: JSON with secret-looking keys redacted when it can be shown as JSON, else "
         "the raw text; at most 100,000 characters, with a closing note saying what was left out."
     )
+    body_length = serializers.IntegerField(help_text="The body's true length in bytes (it may be stored cut).")
+    method = serializers.CharField()
+    truncated = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Each value cut to fit before it was stored, with its true length."
+    )
     verification = serializers.ChoiceField(choices=InboundWebhook.Verification.choices)
     verification_reason = serializers.CharField()
     event_type = serializers.CharField()
@@ -156,4 +161,4 @@ class WebhookOutputSerializer(serializers.Serializer):
         return redact(obj.headers) if isinstance(obj.headers, dict) else {}
 
     def get_body(self, obj: InboundWebhook) -> str:
-        return body_for_display(bytes(obj.body), indent=None)
+        return body_for_display(bytes(obj.body), true_length=obj.body_length, indent=None)

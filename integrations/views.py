@@ -1,25 +1,45 @@
-"""The webhook endpoint: store, verify, queue, answer. No business logic here."""
+"""The webhook endpoint: read the request, hand it to webhook_receive, answer. No business logic here."""
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from integrations.services.webhooks import webhook_receive
 
+_CHUNK_BYTES = 64 * 1024
+
+
+def _read_body(request: HttpRequest, *, limit: int) -> tuple[bytes, int]:
+    """At most limit + 1 bytes of the body, and its true length (the rest is read and counted, not kept).
+
+    request.body is not used: past DATA_UPLOAD_MAX_MEMORY_SIZE it raises before anything is
+    stored, and this endpoint stores every request."""
+    kept = request.read(limit + 1)
+    length = len(kept)
+    while chunk := request.read(_CHUNK_BYTES):
+        length += len(chunk)
+    return kept, length
+
 
 # Non-atomic: the stored row must commit even when verification fails, and the task is
-# published only after that commit (never from inside a request transaction).
+# published only after that commit (never from inside a request transaction). Every method is
+# let in, so a GET or PUT is stored too before it is answered 405.
 @csrf_exempt
 @transaction.non_atomic_requests
-@require_POST
 def webhook_receive_view(request: HttpRequest, provider: str, endpoint_token: str) -> HttpResponse:
     """POST /webhooks/<provider>/<endpoint_token>/ — answers at once; a worker does the work."""
+    body, body_length = _read_body(request, limit=settings.WEBHOOK_MAX_BODY_BYTES)
     result = webhook_receive(
         provider=provider,
         endpoint_token=endpoint_token,
+        method=request.method or "",
         headers=dict(request.headers),
-        body=request.body,
+        body=body,
+        body_length=body_length,
         remote_addr=request.META.get("REMOTE_ADDR"),
     )
-    return HttpResponse(f"{result.message}\n", status=result.status_code, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(f"{result.message}\n", status=result.status_code, content_type="text/plain; charset=utf-8")
+    if result.status_code == 405:
+        response["Allow"] = "POST"
+    return response

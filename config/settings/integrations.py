@@ -20,6 +20,10 @@ TRACKSTAR_API_KEY = env("TRACKSTAR_API_KEY", default="")
 PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=5.0)
 PROVIDER_READ_TIMEOUT = env.float("PROVIDER_READ_TIMEOUT", default=20.0)
 
+# A webhook body longer than this is refused (413) and stored cut to its first 64 KiB, with its
+# true length. Django's own DATA_UPLOAD_MAX_MEMORY_SIZE does not apply: the endpoint reads the
+# stream itself, so an oversized request is still stored instead of refused before the view.
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=2_621_440)
 # Inbound webhooks still pending after this many seconds are re-published by the sweeper.
 WEBHOOK_SWEEP_GRACE_SECONDS = env.int("WEBHOOK_SWEEP_GRACE_SECONDS", default=60)
 # Svix (TrackStar) timestamp tolerance, either side.

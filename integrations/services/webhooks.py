@@ -12,7 +12,9 @@ transaction under the webhook's row lock. No request is made while that lock is 
 
 import contextlib
 import datetime as dt
+import ipaddress
 import logging
+import re
 import traceback as tb
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,12 +23,12 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db import connection as django_connection
-from django.db.models import Q
+from django.db.models import CharField, Q, TextField
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
 from integrations.exceptions import ProviderTransientError
-from integrations.fitting import without_nul
+from integrations.fitting import cut_text, without_nul
 from integrations.handlers import InboundEventHandler, inbound_event_handler, webhook_replayed
 from integrations.inbound import (
     IgnoredEvent,
@@ -34,8 +36,9 @@ from integrations.inbound import (
     WebhookParseError,
     WebhookRetryLater,
     content_key,
+    cut_lengths,
 )
-from integrations.models import Connection, InboundWebhook
+from integrations.models import Connection, InboundWebhook, Provider
 from integrations.registry import UnknownProvider, get_webhook_handler
 
 logger = logging.getLogger(__name__)
@@ -47,6 +50,18 @@ Verification = InboundWebhook.Verification
 _REDACTED_HEADERS = {"authorization", "proxy-authorization", "cookie"}
 # Connection.last_webhook_at is a health signal: rewriting it more often than this only adds writes.
 LAST_WEBHOOK_AT_PRECISION = dt.timedelta(seconds=60)
+# Of a body refused for its size (over settings.WEBHOOK_MAX_BODY_BYTES), this much is kept for
+# support; the row keeps the true length.
+REFUSED_BODY_KEPT_BYTES = 64 * 1024
+# A header value is stored up to this many characters (servers refuse much longer lines anyway).
+HEADER_VALUE_KEPT_CHARS = 4096
+# Endpoint tokens are secrets.token_urlsafe(32). A path segment of another shape names no
+# connection, so it is not looked up: a NUL or a 10 kB segment never reaches a query.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# max_length of every text column of the row (None: unbounded), for _fitted_row.
+_TEXT_COLUMNS = {
+    f.name: f.max_length for f in InboundWebhook._meta.concrete_fields if isinstance(f, CharField | TextField)
+}
 
 
 @dataclass(frozen=True)
@@ -56,15 +71,35 @@ class ReceiveResult:
     webhook: InboundWebhook
 
 
-def _stored_headers(headers: Mapping[str, str]) -> dict[str, str]:
+def _stored_headers(headers: Mapping[str, str], truncated: dict[str, int]) -> dict[str, str]:
     stored = {}
     for key, value in headers.items():
-        if key.lower() in _REDACTED_HEADERS:
+        name, value = cut_text(str(key), 200), str(value)
+        if name.lower() in _REDACTED_HEADERS:
             scheme = value.split(" ", 1)[0] if " " in value else ""
-            stored[key] = f"{scheme} [redacted]".strip()
-        else:
-            stored[key] = value
+            value = f"{scheme[:40]} [redacted]".strip()
+        if len(value) > HEADER_VALUE_KEPT_CHARS:
+            truncated[f"headers.{name}"] = len(value)
+        stored[name] = cut_text(value, HEADER_VALUE_KEPT_CHARS)
     return stored
+
+
+def _client_address(value: str | None) -> str | None:
+    """REMOTE_ADDR as stored (an inet column on PostgreSQL): None when it is not an IP address."""
+    try:
+        return str(ipaddress.ip_address(value or ""))
+    except ValueError:
+        return None
+
+
+def _connection_for(*, provider: str, endpoint_token: str) -> Connection | None:
+    if provider not in Provider.values or not _TOKEN_SHAPE.fullmatch(endpoint_token):
+        return None
+    # get(), not first(): the token is unique, and an ORDER BY costs a compile on every request.
+    try:
+        return Connection.objects.get(endpoint_token=endpoint_token, provider=provider)
+    except Connection.DoesNotExist:
+        return None
 
 
 def _update(webhook: InboundWebhook, **fields: Any) -> None:
@@ -77,31 +112,50 @@ def _update(webhook: InboundWebhook, **fields: Any) -> None:
 
 
 def webhook_receive(
-    *, provider: str, endpoint_token: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None
+    *,
+    provider: str,
+    endpoint_token: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    remote_addr: str | None,
+    method: str = "POST",
+    body_length: int | None = None,
 ) -> ReceiveResult:
     """Verify, dedupe and queue one delivery, storing it as one row whatever the outcome; the answer
-    tells the view what to send.
+    tells the view what to send: 2xx, or 400, 401, 404, 405 or 413 with a one-line reason.
 
     Verification and parsing are pure computation on the request, so the row is written once,
     already carrying its outcome: one INSERT for an accepted delivery (it takes the dedupe key),
-    instead of an INSERT then UPDATEs. Should verification or parsing raise unexpectedly, the
-    request is still stored (failed, with the traceback) before the error propagates.
+    instead of an INSERT then UPDATEs. A verifier or parser that raises unexpectedly still leaves
+    the request stored (failed, with the traceback) and answered 401 or 400. body_length is the
+    body's true length when the caller kept only part of it (the view reads at most
+    WEBHOOK_MAX_BODY_BYTES + 1 bytes).
     """
     now = timezone.now()
-    connection = None
-    if endpoint_token:  # get(), not first(): the token is unique, and an ORDER BY costs a compile on every request
-        with contextlib.suppress(Connection.DoesNotExist):
-            connection = Connection.objects.get(endpoint_token=endpoint_token, provider=provider)
+    truncated: dict[str, int] = {}
+    true_length = len(body) if body_length is None else body_length
+    connection = _connection_for(provider=provider, endpoint_token=endpoint_token)
     raw = {
         "connection": connection,
         "store_id": connection.store_id if connection else None,
-        "provider": provider[:20],
-        "endpoint_token": endpoint_token[:128],
-        "remote_addr": remote_addr or None,
-        "headers": _stored_headers(headers),
+        "provider": provider,
+        "endpoint_token": endpoint_token,
+        "method": method,
+        "remote_addr": _client_address(remote_addr),
+        "headers": _stored_headers(headers, truncated),
         "body": body,
+        "body_length": true_length,
+        "truncated": truncated,
     }
     rejected = {"status": Status.REJECTED, "verification": Verification.INVALID}
+    if method != "POST":
+        reason = f"method {cut_text(method, 10)} not allowed: POST only"
+        return ReceiveResult(405, reason, _store(raw, **rejected, verification_reason=reason))
+    if true_length > settings.WEBHOOK_MAX_BODY_BYTES:
+        raw["body"] = body[:REFUSED_BODY_KEPT_BYTES]
+        truncated["body"] = true_length
+        reason = f"body too large: {true_length} bytes, at most {settings.WEBHOOK_MAX_BODY_BYTES}"
+        return ReceiveResult(413, reason, _store(raw, **rejected, verification_reason=reason))
     if connection is None:
         return ReceiveResult(404, "unknown endpoint", _store(raw, **rejected, verification_reason="unknown endpoint"))
     try:
@@ -111,26 +165,31 @@ def webhook_receive(
 
     try:
         result = handler.verify(connection=connection, headers=headers, body=body, now=now)
-        if not result.ok:
-            return ReceiveResult(401, "unauthorized", _store(raw, **rejected, verification_reason=result.reason[:300]))
-        verified = {"verification": Verification.VALID, "verification_reason": result.reason[:300]}
-        try:
-            events = handler.parse(headers=headers, body=body)
-            if not events:
-                raise WebhookParseError("no event in the body")
-        except WebhookParseError as exc:
-            reason = str(exc).splitlines()[0][:200] if str(exc) else "unknown payload shape"
-            return ReceiveResult(400, reason, _store(raw, **verified, status=Status.REJECTED, error=reason))
-    except Exception as exc:
-        _store(raw, status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], traceback=tb.format_exc())
-        raise
+    except Exception as exc:  # a verifier bug on hostile input: kept for support, never a 500
+        failed = _store(raw, status=Status.FAILED, error=_error_text(exc), traceback=tb.format_exc())
+        return ReceiveResult(401, "unauthorized: the request could not be verified", failed)
+    if not result.ok:
+        return ReceiveResult(401, "unauthorized", _store(raw, **rejected, verification_reason=result.reason))
+    verified = {"verification": Verification.VALID, "verification_reason": result.reason}
+    try:
+        events = handler.parse(headers=headers, body=body)
+        if not events:
+            raise WebhookParseError("no event in the body")
+    except WebhookParseError as exc:
+        reason = _one_line(exc) or "unknown payload shape"
+        return ReceiveResult(400, reason, _store(raw, **verified, status=Status.REJECTED, error=reason))
+    except Exception as exc:  # a parser bug on this payload: kept with its traceback (replayable once fixed)
+        failed = _store(raw, **verified, status=Status.FAILED, error=_error_text(exc), traceback=tb.format_exc())
+        return ReceiveResult(400, f"payload could not be read ({type(exc).__name__})", failed)
     # Health only: a verified delivery proves the provider can reach us. Kept fresh to the minute,
     # so a burst of deliveries does not rewrite (and lock) the same connection row every time.
     if connection.last_webhook_at is None or now - connection.last_webhook_at > LAST_WEBHOOK_AT_PRECISION:
         Connection.objects.filter(pk=connection.pk).update(last_webhook_at=now)
 
-    event_types = ",".join(dict.fromkeys(e.event_type for e in events))[:120]
-    described = {**verified, "event_type": event_types, "external_event_id": events[0].external_event_id[:255]}
+    for index, event in enumerate(events):
+        truncated.update(cut_lengths(event, f"events[{index}]."))
+    event_types = ",".join(dict.fromkeys(e.event_type for e in events))
+    described = {**verified, "event_type": event_types, "external_event_id": events[0].external_event_id}
     if all(e.ignored for e in events):
         reasons = "; ".join(e.payload.reason for e in events if isinstance(e.payload, IgnoredEvent))
         ignored = _store(raw, **described, status=Status.IGNORED, error=reasons[:500], processed_at=now)
@@ -138,11 +197,35 @@ def webhook_receive(
 
     keys = list(dict.fromkeys(e.dedupe_key for e in events))
     dedupe_key = keys[0] if len(keys) == 1 else content_key(*keys)
-    return _claim(raw=raw, fields=described, connection_id=connection.pk, dedupe_key=dedupe_key[:255])
+    return _claim(raw=raw, fields=described, connection_id=connection.pk, dedupe_key=dedupe_key)
+
+
+def _one_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc).strip() else ""
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _fitted_row(values: dict[str, Any]) -> dict[str, Any]:
+    """The row's values made to fit its columns (NUL shown as U+FFFD, text cut to max_length), each
+    cut noted with its true length in `truncated`."""
+    fitted = dict(values)
+    truncated = dict(values.get("truncated") or {})
+    for name, value in values.items():
+        if name not in _TEXT_COLUMNS or not isinstance(value, str):
+            continue
+        limit = _TEXT_COLUMNS[name]
+        if limit is not None and len(value) > limit:
+            truncated.setdefault(name, len(value))
+        fitted[name] = cut_text(value, limit) if limit is not None else without_nul(value)
+    fitted["truncated"] = truncated
+    return fitted
 
 
 def _store(raw: dict[str, Any], **fields: Any) -> InboundWebhook:
-    return InboundWebhook.objects.create(**raw, **fields)
+    return InboundWebhook.objects.create(**_fitted_row({**raw, **fields}))
 
 
 def _claim(*, raw: dict[str, Any], fields: dict[str, Any], connection_id: int, dedupe_key: str) -> ReceiveResult:
@@ -156,9 +239,12 @@ def _claim(*, raw: dict[str, Any], fields: dict[str, Any], connection_id: int, d
     except IntegrityError as exc:
         # The unique constraint only fires once the first row is committed, so it is readable now.
         original = InboundWebhook.objects.filter(connection_id=connection_id, dedupe_key=dedupe_key).first()
-        if original is None:  # some other constraint refused the row: keep the request, report it
-            failed = _store(raw, **fields, status=Status.FAILED, error=f"not stored as pending: {exc}"[:2000])
-            return ReceiveResult(500, "could not store the event", failed)
+        if original is None:
+            # No first delivery holds the key, so the foreign key refused the row: the connection
+            # was deleted while this request was in flight. Kept without it, answered as unknown.
+            gone = {**raw, "connection": None, "store_id": None}
+            kept = _store(gone, **fields, status=Status.REJECTED, error=_error_text(exc))
+            return ReceiveResult(404, "unknown endpoint", kept)
     else:
         transaction.on_commit(lambda: webhook_publish(webhook_id=webhook.pk))
         return ReceiveResult(202, "accepted", webhook)
@@ -261,7 +347,7 @@ def _record_failure(*, webhook_id: int, exc: BaseException, retry: bool) -> None
     InboundWebhook.objects.filter(pk=webhook_id).update(
         # A retry stays pending so the task's own retry (or the sweeper) picks it up.
         status=Status.PENDING if retry else Status.FAILED,
-        error=without_nul(f"{type(exc).__name__}: {exc}"[:2000]),
+        error=without_nul(_error_text(exc)),
         traceback=without_nul("".join(tb.format_exception(exc))[-20000:]),
         attempts=InboundWebhook.objects.get(pk=webhook_id).attempts + 1,
         updated_at=timezone.now(),

@@ -80,6 +80,7 @@ def test_a_real_worker_processes_a_return_full_of_values_that_do_not_fit():
     rma = RMA.objects.get()
     assert rma.number == "9" * RMA_BASE_MAX_LENGTH
     assert webhook.truncated["events[0].payload.data.lines[0].title"] == 1000
+    assert webhook.truncated["events[0].payload.data.lines[0].title"] == 1000
     assert_pages_show([webhook.pk])
 
 
