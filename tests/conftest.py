@@ -13,6 +13,19 @@ from celery.contrib.testing.worker import start_worker
 from config.celery import app as celery_app
 
 IN_CI = os.environ.get("CI") == "true"
+# Seconds before pytest-timeout fails a test that runs real workers, processes or a browser (the
+# global `timeout` in pyproject.toml is for everything else).
+WORKER_TEST_TIMEOUT = 600
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give worker and browser tests the longer timeout, unless a test sets its own."""
+    for item in items:
+        slow = item.get_closest_marker("worker") or item.get_closest_marker("browser")
+        if (slow or "celery_worker" in getattr(item, "fixturenames", ())) and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(WORKER_TEST_TIMEOUT))
+
+
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 
 
