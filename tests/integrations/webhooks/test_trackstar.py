@@ -3,10 +3,13 @@
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from integrations.models import Connection, InboundWebhook
 from returns.models import RMA, RMALine
 from tests.factories import RMAFactory, RMALineFactory
+from tests.integrations.webhooks.signing import signed_headers
 from warehouses.models import Fulfillment
 
 PROCESSED = InboundWebhook.Status.PROCESSED
@@ -103,3 +106,35 @@ def test_svix_id_is_the_dedupe_key(check_webhook, rma):
     assert first.dedupe_key == "msg_same"
     assert second.duplicate_of_id == first.pk
     assert second.dedupe_key is None
+
+
+# Svix itself as the oracle: what the svix package signs, we accept; what it rejects, we reject.
+
+_SVIX_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=_SVIX_TEXT,
+    key=st.binary(min_size=16, max_size=40),
+    msg_id=st.from_regex(r"msg_[A-Za-z0-9]{1,30}", fullmatch=True),
+)
+def test_what_svix_signs_our_verifier_accepts_and_svix_verifies(body, key, msg_id):
+    import base64
+
+    from django.utils import timezone
+    from svix.webhooks import Webhook
+
+    from integrations.services.webhooks import get_webhook_handler
+
+    secret = "whsec_" + base64.b64encode(key).decode()
+    conn = Connection(provider="trackstar", webhook_secret=secret)
+    raw = body.encode()
+    headers = signed_headers(conn, raw, msg_id=msg_id)
+    Webhook(secret).verify(raw, headers)  # the oracle accepts its own signature (raises otherwise)
+    handler = get_webhook_handler("trackstar")
+    assert handler.verify(connection=conn, headers=headers, body=raw, now=timezone.now()).ok
+    tampered = raw + b" "
+    assert not handler.verify(connection=conn, headers=headers, body=tampered, now=timezone.now()).ok
+    other = Connection(provider="trackstar", webhook_secret="whsec_" + base64.b64encode(key[::-1] + b"x").decode())
+    assert not handler.verify(connection=other, headers=headers, body=raw, now=timezone.now()).ok
