@@ -89,7 +89,7 @@ class Connection(BaseModel):
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="connections")
     role = models.CharField(max_length=20, choices=Role.choices)
-    provider = models.CharField(max_length=20, choices=Provider.choices)
+    provider = models.CharField(max_length=20, choices=Provider)
     # For TrackStar: the WMS behind it ("shipmonk", "shipstream", or any integration name).
     wms_name = models.CharField(max_length=80, blank=True, default="")
     name = models.CharField(max_length=200, blank=True, default="")

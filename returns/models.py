@@ -28,7 +28,7 @@ class Return(BaseModel):
     connection = models.ForeignKey(
         "integrations.Connection", null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"
     )
-    platform = models.CharField(max_length=10, choices=Platform.choices)
+    platform = models.CharField(max_length=10, choices=Platform)
     external_id = models.CharField(max_length=100, help_text="The platform's return id.")
     order_name = models.CharField(max_length=100, blank=True, default="", db_index=True)
     order_number = models.CharField(max_length=100, blank=True, default="")
@@ -249,7 +249,7 @@ class DispositionRule(BaseModel):
     match_reason_code = models.CharField(max_length=100, blank=True, default="")
     match_outcome = models.CharField(max_length=50, blank=True, default="")
     match_sku = models.CharField(max_length=200, blank=True, default="", help_text="Exact SKU or a prefix ending in *.")
-    instruction = models.CharField(max_length=20, choices=Instruction.choices)
+    instruction = models.CharField(max_length=20, choices=Instruction)
     note = models.CharField(max_length=300, blank=True, default="", help_text="Extra text for the warehouse.")
 
     class Meta:
@@ -277,8 +277,8 @@ class StatusMapping(BaseModel):
     """Warehouse outcome → what Backhaul does on the returns platform."""
 
     store = models.ForeignKey("integrations.Store", on_delete=models.CASCADE, related_name="status_mappings")
-    outcome = models.CharField(max_length=20, choices=WarehouseOutcome.choices)
-    action = models.CharField(max_length=10, choices=PlatformAction.choices)
+    outcome = models.CharField(max_length=20, choices=WarehouseOutcome)
+    action = models.CharField(max_length=10, choices=PlatformAction)
     note_template = models.CharField(
         max_length=250, blank=True, default="", help_text="Flag note; {summary} is replaced by what arrived."
     )
