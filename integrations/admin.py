@@ -113,7 +113,11 @@ def pretty_text(text: str | bytes, *, true_length: int | None = None) -> str:
     """Pretty-print JSON text; anything else is shown as it is (within integrations.display's limits)."""
     if not text:
         return "—"
-    return format_html("<pre style='white-space: pre-wrap'>{}</pre>", body_for_display(text, true_length=true_length))
+    # overflow-wrap: a body of one 100,000-character word (`[[[[...`) wraps instead of widening the page.
+    return format_html(
+        "<pre style='white-space: pre-wrap; overflow-wrap: anywhere'>{}</pre>",
+        body_for_display(text, true_length=true_length),
+    )
 
 
 def connection_webhook_url(connection: Connection) -> str:
