@@ -13,7 +13,7 @@ import enum
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -56,6 +56,7 @@ class Fit(enum.Enum):
     JSON = "json"  # NUL shown as U+FFFD in keys and strings; refused when nested too deeply
     COUNT = "count"  # a quantity: refused outside 0..MAX_COUNT
     MONEY = "money"  # an amount: dropped (None) when it does not fit a 12-digit, 2-place column
+    NESTED = "nested"  # DTOs (fitted when they were built): only what they cut is carried up
 
 
 MAX_COUNT = 2**31 - 1  # PostgreSQL integer
@@ -70,83 +71,106 @@ def fit(kind: Fit, limit: int = 0) -> dict[str, Any]:
     return {"fit": (kind, limit)}
 
 
+# A fitter returns the value itself when it already fits (the common case, and no copy), else the
+# fitted value; it notes what it cut in `cut` and raises WebhookParseError for what it refuses.
+# Its arguments: the value, the field's name, the item's index in a tuple field (else None), `cut`.
+Fitter = Callable[[Any, str, int | None, dict[str, int]], Any]
+
+
+def _path(name: str, index: int | None) -> str:
+    return name if index is None else f"{name}[{index}]"
+
+
 class FitsColumns:
     """Base of the DTOs: every value is made to fit its column as the DTO is built, so no service
     writing it meets a DataError (NUL, a value longer than its column, an integer out of range).
 
-    What was cut is kept (field name → true length) for the webhook row; see cut_lengths()."""
+    What was cut is kept as {dotted path: true length}, nested DTOs' cuts included: cut_lengths()."""
 
     def __post_init__(self) -> None:
         cut: dict[str, int] = {}
-        for name, kind, limit in _fit_plan(type(self)):
+        for name, fitter in _fit_plan(type(self)):
             value = getattr(self, name)
-            if isinstance(value, tuple):
-                items = tuple(_fit_one(item, kind, limit, f"{name}[{i}]", cut) for i, item in enumerate(value))
-                fitted: Any = items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+            if value.__class__ is tuple:
+                fitted_items = tuple([fitter(item, name, i, cut) for i, item in enumerate(value)])
+                changed = any(a is not b for a, b in zip(fitted_items, value, strict=True))
+                fitted: Any = fitted_items if changed else value
             else:
-                fitted = _fit_one(value, kind, limit, name, cut)
+                fitted = fitter(value, name, None, cut)
             if fitted is not value:
                 object.__setattr__(self, name, fitted)
         if cut:
             object.__setattr__(self, "_cut_lengths", cut)
 
 
-_FIT_PLANS: dict[type, tuple[tuple[str, Fit, int], ...]] = {}
+def cut_lengths(value: Any) -> dict[str, int]:
+    """What was cut to fit in a DTO and the DTOs inside it: dotted path → true length."""
+    return dict(getattr(value, "_cut_lengths", {}))
 
 
-def _fit_plan(cls: type) -> tuple[tuple[str, Fit, int], ...]:
+_FIT_PLANS: dict[type, tuple[tuple[str, Fitter], ...]] = {}
+
+
+def _fit_plan(cls: type) -> tuple[tuple[str, Fitter], ...]:
     plan = _FIT_PLANS.get(cls)
     if plan is None:
-        fields = dataclasses.fields(cls)
-        plan = _FIT_PLANS[cls] = tuple((f.name, *f.metadata["fit"]) for f in fields if "fit" in f.metadata)
+        fields = [f for f in dataclasses.fields(cls) if "fit" in f.metadata]
+        plan = _FIT_PLANS[cls] = tuple((f.name, _fitter(*f.metadata["fit"])) for f in fields)
     return plan
 
 
-def _fit_one(value: Any, kind: Fit, limit: int, name: str, cut: dict[str, int]) -> Any:
-    if value is None:
-        return None
-    if kind is Fit.JSON:
+def _fitter(kind: Fit, limit: int) -> Fitter:
+    def text(value: Any, name: str, index: int | None, cut: dict[str, int]) -> Any:
+        if value.__class__ is not str or (len(value) <= limit and NUL not in value):
+            return value
+        if len(value) > limit:
+            cut[_path(name, index)] = len(value)
+        return cut_text(value, limit)
+
+    def key(value: Any, name: str, index: int | None, cut: dict[str, int]) -> Any:
+        return fitted_key(value, limit) if value.__class__ is str else value
+
+    def identifier(value: Any, name: str, index: int | None, cut: dict[str, int]) -> Any:
+        if value.__class__ is str and (len(value) > limit or NUL in value):
+            if NUL in value:
+                raise WebhookParseError(f"{_path(name, index)} contains a NUL character")
+            raise WebhookParseError(f"{_path(name, index)} is {len(value)} characters long (at most {limit})")
+        return value
+
+    def json_value(value: Any, name: str, index: int | None, cut: dict[str, int]) -> Any:
+        if not value or (value.__class__ is str and NUL not in value):
+            return value
         try:
             return json_without_nul(value)
         except TooDeep as exc:
-            raise WebhookParseError(f"{name} is {exc}") from exc
-    if kind is Fit.COUNT:
+            raise WebhookParseError(f"{_path(name, index)} is {exc}") from exc
+
+    def count(value: Any, name: str, index: int | None, cut: dict[str, int]) -> Any:
         if isinstance(value, int) and not 0 <= value <= MAX_COUNT:
-            raise WebhookParseError(f"{name} {value} is out of range (0 to {MAX_COUNT})")
+            raise WebhookParseError(f"{_path(name, index)} {value} is out of range (0 to {MAX_COUNT})")
         return value
-    if kind is Fit.MONEY:
-        # adjusted() is the power of ten of the first digit: below 10, the amount has at most 10 whole digits.
+
+    def money(value: Any, name: str, index: int | None, cut: dict[str, int]) -> Any:
+        # adjusted() is the power of ten of the first digit: below 10, at most 10 whole digits.
         if isinstance(value, Decimal) and not (value.is_finite() and value.adjusted() < 10):
             return None
         return value
-    if not isinstance(value, str):
-        return value
-    if kind is Fit.KEY:
-        return fitted_key(value, limit)
-    if kind is Fit.ID:
-        if NUL in value:
-            raise WebhookParseError(f"{name} contains a NUL character")
-        if len(value) > limit:
-            raise WebhookParseError(f"{name} is {len(value)} characters long (at most {limit})")
-        return value
-    if len(value) > limit:
-        cut[name] = len(value)
-    return cut_text(value, limit)
 
+    def nested(value: Any, name: str, index: int | None, cut: dict[str, int]) -> Any:
+        for path, length in getattr(value, "_cut_lengths", {}).items():
+            cut[f"{_path(name, index)}.{path}"] = length
+        return value
 
-def cut_lengths(value: Any, prefix: str = "") -> dict[str, int]:
-    """Every value cut to fit in a DTO and the DTOs inside it: dotted path → its true length."""
-    found = {f"{prefix}{name}": length for name, length in getattr(value, "_cut_lengths", {}).items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            item = getattr(value, f.name)
-            if isinstance(item, tuple):
-                for i, element in enumerate(item):
-                    if dataclasses.is_dataclass(element):
-                        found.update(cut_lengths(element, f"{prefix}{f.name}[{i}]."))
-            elif dataclasses.is_dataclass(item):
-                found.update(cut_lengths(item, f"{prefix}{f.name}."))
-    return found
+    fitters: dict[Fit, Fitter] = {
+        Fit.TEXT: text,
+        Fit.KEY: key,
+        Fit.ID: identifier,
+        Fit.JSON: json_value,
+        Fit.COUNT: count,
+        Fit.MONEY: money,
+        Fit.NESTED: nested,
+    }
+    return fitters[kind]
 
 
 # --- provider-neutral DTOs ---------------------------------------------------------------
@@ -201,17 +225,17 @@ class ReturnData(FitsColumns):
     platform_created_at: dt.datetime | None = None
     platform_updated_at: dt.datetime | None = None
     is_test: bool = False
-    lines: tuple[ReturnLineData, ...] = ()
+    lines: tuple[ReturnLineData, ...] = field(default=(), metadata=fit(Fit.NESTED))
     # None: the payload says nothing about shipments (keep what we have).
-    shipments: tuple[ReturnShipmentData, ...] | None = None
+    shipments: tuple[ReturnShipmentData, ...] | None = field(default=None, metadata=fit(Fit.NESTED))
 
 
 @dataclass(frozen=True)
-class InboundReturnEvent:
+class InboundReturnEvent(FitsColumns):
     """A return was created / updated / closed / back-filled on the platform."""
 
     change: str  # created | updated | closed | backfill
-    data: ReturnData
+    data: ReturnData = field(metadata=fit(Fit.NESTED))
 
 
 @dataclass(frozen=True)
@@ -221,7 +245,7 @@ class InboundLabelEvent(FitsColumns):
     platform: str
     return_external_id: str = field(metadata=fit(Fit.ID, 100))
     change: str  # label_created | label_updated
-    shipment: ReturnShipmentData
+    shipment: ReturnShipmentData = field(metadata=fit(Fit.NESTED))
     updated_at: dt.datetime | None = None
     # True: a label for a return Backhaul does not hold is dropped instead of retried (a Happy Returns
     # shipment lists every return in the bag, not only this store's).
@@ -264,8 +288,8 @@ class FulfillmentData(FitsColumns):
 
 
 @dataclass(frozen=True)
-class InboundFulfillmentEvent:
-    data: FulfillmentData
+class InboundFulfillmentEvent(FitsColumns):
+    data: FulfillmentData = field(metadata=fit(Fit.NESTED))
 
 
 @dataclass(frozen=True)
@@ -289,7 +313,7 @@ class InboundWarehouseReturnEvent(FitsColumns):
     warehouse_code: str = field(default="", metadata=fit(Fit.TEXT, 100))
     updated_at: dt.datetime | None = None
     received_at: dt.datetime | None = None
-    lines: tuple[WarehouseLineData, ...] | None = None
+    lines: tuple[WarehouseLineData, ...] | None = field(default=None, metadata=fit(Fit.NESTED))
     changed_fields: tuple[str, ...] = field(default=(), metadata=fit(Fit.JSON))
 
 
@@ -326,7 +350,7 @@ class InboundEvent(FitsColumns):
 
     event_type: str = field(metadata=fit(Fit.TEXT, 120))
     dedupe_key: str = field(metadata=fit(Fit.KEY, 255))
-    payload: Payload
+    payload: Payload = field(metadata=fit(Fit.NESTED))
     external_event_id: str = field(default="", metadata=fit(Fit.TEXT, 255))
 
     @property

@@ -187,7 +187,7 @@ def webhook_receive(
         Connection.objects.filter(pk=connection.pk).update(last_webhook_at=now)
 
     for index, event in enumerate(events):
-        truncated.update(cut_lengths(event, f"events[{index}]."))
+        truncated.update({f"events[{index}].{path}": length for path, length in cut_lengths(event).items()})
     event_types = ",".join(dict.fromkeys(e.event_type for e in events))
     described = {**verified, "event_type": event_types, "external_event_id": events[0].external_event_id}
     if all(e.ignored for e in events):
