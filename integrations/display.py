@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from config.logging import redact
+from integrations.fitting import storable_text
 
 # Deeper JSON is shown as raw text (no real provider payload comes close).
 MAX_DEPTH = 64
@@ -26,6 +27,8 @@ def body_for_display(body: bytes | str, *, true_length: int | None = None, inden
     shown = _as_json(raw, indent=indent) if len(raw) <= MAX_PARSED_BYTES else None
     if shown is None:
         shown = raw[: MAX_CHARS * 4].decode("utf-8", errors="replace")
+    # A lone surrogate (JSON's "\ud800") cannot be encoded into the page or the API's UTF-8.
+    shown = storable_text(shown)
     notes = []
     if len(shown) > MAX_CHARS:
         notes.append(f"{len(shown) - MAX_CHARS:,} more characters not shown")

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.dateparse import parse_datetime
 
-from integrations.fitting import NUL, TooDeep, cut_text, fitted_key, json_without_nul
+from integrations.fitting import NUL, TooDeep, cut_text, fitted_key, is_storable, storable_json
 
 if TYPE_CHECKING:
     from integrations.models import Connection
@@ -50,10 +50,10 @@ class WebhookRetryLater(Exception):
 class Fit(enum.Enum):
     """How a DTO field's value is made to fit its column (integrations/fitting.py)."""
 
-    TEXT = "text"  # cut, NUL shown as U+FFFD
+    TEXT = "text"  # cut; NUL and lone surrogates shown as U+FFFD
     KEY = "key"  # a key we build: hashed to fit
     ID = "id"  # the provider's identifier: refused (WebhookParseError) when it does not fit
-    JSON = "json"  # NUL shown as U+FFFD in keys and strings; refused when nested too deeply
+    JSON = "json"  # NUL and lone surrogates shown as U+FFFD; refused when nested too deeply
     COUNT = "count"  # a quantity: refused outside 0..MAX_COUNT
     MONEY = "money"  # an amount: dropped (None) when it does not fit a 12-digit, 2-place column
     NESTED = "nested"  # DTOs (fitted when they were built): only what they cut is carried up
@@ -83,7 +83,8 @@ def _path(name: str, index: int | None) -> str:
 
 class FitsColumns:
     """Base of the DTOs: every value is made to fit its column as the DTO is built, so no service
-    writing it meets a DataError (NUL, a value longer than its column, an integer out of range).
+    writing it meets a DataError (NUL, a value longer than its column, an integer out of range) or
+    a UnicodeEncodeError (a lone surrogate from JSON's "\\ud800").
 
     What was cut is kept as {dotted path: true length}, nested DTOs' cuts included: cut_lengths()."""
 
@@ -121,7 +122,7 @@ def _fit_plan(cls: type) -> tuple[tuple[str, Fitter], ...]:
 
 def _fitter(kind: Fit, limit: int) -> Fitter:
     def text(value: Any, name: str, index: int | None, cut: dict[str, int]) -> Any:
-        if value.__class__ is not str or (len(value) <= limit and NUL not in value):
+        if value.__class__ is not str or (len(value) <= limit and is_storable(value)):
             return value
         if len(value) > limit:
             cut[_path(name, index)] = len(value)
@@ -131,17 +132,19 @@ def _fitter(kind: Fit, limit: int) -> Fitter:
         return fitted_key(value, limit) if value.__class__ is str else value
 
     def identifier(value: Any, name: str, index: int | None, cut: dict[str, int]) -> Any:
-        if value.__class__ is str and (len(value) > limit or NUL in value):
+        if value.__class__ is str and (len(value) > limit or not is_storable(value)):
             if NUL in value:
                 raise WebhookParseError(f"{_path(name, index)} contains a NUL character")
+            if not is_storable(value):
+                raise WebhookParseError(f"{_path(name, index)} contains a lone UTF-16 surrogate")
             raise WebhookParseError(f"{_path(name, index)} is {len(value)} characters long (at most {limit})")
         return value
 
     def json_value(value: Any, name: str, index: int | None, cut: dict[str, int]) -> Any:
-        if not value or (value.__class__ is str and NUL not in value):
+        if not value or (value.__class__ is str and is_storable(value)):
             return value
         try:
-            return json_without_nul(value)
+            return storable_json(value)
         except TooDeep as exc:
             raise WebhookParseError(f"{_path(name, index)} is {exc}") from exc
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from config.exceptions import ApplicationError
 from integrations.exceptions import ProviderTransientError
-from integrations.fitting import cut_text, without_nul
+from integrations.fitting import cut_text, storable_text
 from integrations.handlers import InboundEventHandler, inbound_event_handler, webhook_replayed
 from integrations.inbound import (
     IgnoredEvent,
@@ -105,7 +105,7 @@ def _connection_for(*, provider: str, endpoint_token: str) -> Connection | None:
 def _update(webhook: InboundWebhook, **fields: Any) -> None:
     """Write fields with one UPDATE (no save() race with a worker) and mirror them on the instance."""
     fields.setdefault("updated_at", timezone.now())
-    fields = {name: without_nul(value) if isinstance(value, str) else value for name, value in fields.items()}
+    fields = {name: storable_text(value) if isinstance(value, str) else value for name, value in fields.items()}
     InboundWebhook.objects.filter(pk=webhook.pk).update(**fields)
     for name, value in fields.items():
         setattr(webhook, name, value)
@@ -209,8 +209,8 @@ def _error_text(exc: BaseException) -> str:
 
 
 def _fitted_row(values: dict[str, Any]) -> dict[str, Any]:
-    """The row's values made to fit its columns (NUL shown as U+FFFD, text cut to max_length), each
-    cut noted with its true length in `truncated`."""
+    """The row's values made to fit its columns (NUL and lone surrogates shown as U+FFFD, text cut
+    to max_length), each cut noted with its true length in `truncated`."""
     fitted = dict(values)
     truncated = dict(values.get("truncated") or {})
     for name, value in values.items():
@@ -219,7 +219,7 @@ def _fitted_row(values: dict[str, Any]) -> dict[str, Any]:
         limit = _TEXT_COLUMNS[name]
         if limit is not None and len(value) > limit:
             truncated.setdefault(name, len(value))
-        fitted[name] = cut_text(value, limit) if limit is not None else without_nul(value)
+        fitted[name] = cut_text(value, limit) if limit is not None else storable_text(value)
     fitted["truncated"] = truncated
     return fitted
 
@@ -347,8 +347,8 @@ def _record_failure(*, webhook_id: int, exc: BaseException, retry: bool) -> None
     InboundWebhook.objects.filter(pk=webhook_id).update(
         # A retry stays pending so the task's own retry (or the sweeper) picks it up.
         status=Status.PENDING if retry else Status.FAILED,
-        error=without_nul(_error_text(exc)),
-        traceback=without_nul("".join(tb.format_exception(exc))[-20000:]),
+        error=storable_text(_error_text(exc)),
+        traceback=storable_text("".join(tb.format_exception(exc))[-20000:]),
         attempts=InboundWebhook.objects.get(pk=webhook_id).attempts + 1,
         updated_at=timezone.now(),
     )

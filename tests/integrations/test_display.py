@@ -13,10 +13,11 @@ DEEP = b"[" * 100_000
         (b'{"a": 1, "password": "p"}', '{\n  "a": 1,\n  "password": "[redacted]"\n}'),
         (DEEP * 2, "[" * MAX_CHARS + f"\n… ({200_000 - MAX_CHARS:,} more characters not shown)"),
         (b"[" * 70 + b"]" * 70, "[" * 70 + "]" * 70),  # valid JSON, but deeper than shown as JSON
-        (b"\xff\x00 not json", "\ufffd\x00 not json"),
+        (b"\xff\x00 not json", "\ufffd\ufffd not json"),
+        (b'{"a": "\\ud800 lone surrogate"}', '{\n  "a": "\ufffd lone surrogate"\n}'),
         (b"", ""),
     ],
-    ids=["json", "deep-brackets", "deep-json", "binary", "empty"],
+    ids=["json", "deep-brackets", "deep-json", "binary", "surrogate", "empty"],
 )
 def test_body_for_display(body, shown):
     assert body_for_display(body) == shown
@@ -29,8 +30,14 @@ def test_body_for_display_says_when_only_part_was_stored():
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "body",
-    [DEEP, b'{"a": ' * 5000 + b"1" + b"}" * 5000, b"\x00\xff" * 10, b'{"password": "p", "x": [1, 2]}'],
-    ids=["deep-brackets", "deep-json", "binary", "json"],
+    [
+        DEEP,
+        b'{"a": ' * 5000 + b"1" + b"}" * 5000,
+        b"\x00\xff" * 10,
+        b'{"password": "p", "x": [1, 2]}',
+        b'{"a": "\\ud800"}',
+    ],
+    ids=["deep-brackets", "deep-json", "binary", "json", "surrogate"],
 )
 def test_a_stored_body_never_breaks_the_list_api_or_the_admin(body):
     from tests.factories import InboundWebhookFactory

@@ -8,7 +8,7 @@ import pytest
 from django.db import models
 
 from integrations import inbound as dto
-from integrations.fitting import MAX_JSON_DEPTH, fitted_key, json_without_nul
+from integrations.fitting import MAX_JSON_DEPTH, fitted_key, storable_json
 from integrations.inbound import Fit, WebhookParseError, cut_lengths
 from integrations.models import InboundWebhook
 from returns.models import RMA, Return, ReturnLine, ReturnShipment
@@ -128,7 +128,7 @@ def test_json_is_refused_past_the_depth_limit():
         deep = {"a": deep}
     with pytest.raises(WebhookParseError, match="destination_address is nested deeper than 32 levels"):
         dto.ReturnData(platform="loop", external_id="1", destination_address=deep)  # type: ignore[arg-type]
-    assert json_without_nul({"k\x00": ["v\x00", 1, None]}) == {"k\ufffd": ["v\ufffd", 1, None]}
+    assert storable_json({"k\x00": ["v\x00", 1, None]}) == {"k\ufffd": ["v\ufffd", 1, None]}
 
 
 @pytest.mark.parametrize("total", [Decimal("1e10"), Decimal("NaN"), Decimal("-Infinity"), Decimal("1e999999999")])

@@ -67,6 +67,7 @@ HOSTILE_VALUES = st.sampled_from(
         "",
         "\x00",
         "é\x00x",
+        "\ud800 lone surrogate",
         "x" * 5000,
         "1e999999999",
         "NaN",
@@ -78,8 +79,10 @@ HOSTILE_VALUES = st.sampled_from(
         {"a": {"b": {"c": [1, [2, [3]]]}}},
     ]
 )
+# Lone surrogates too, and often (json.dumps escapes them as "\ud800", which json.loads reads back).
+JSON_TEXT = st.text(st.one_of(st.characters(), st.characters(categories=["Cs"])), max_size=40)
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    st.none() | st.booleans() | st.integers() | st.floats() | JSON_TEXT,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=10,
 )

@@ -107,6 +107,15 @@ def test_escaped_nul_in_an_event_type_is_shown_not_a_database_error():
     assert _only_row().event_type == "ret\ufffdurn:x\ufffdy"
 
 
+def test_a_lone_surrogate_in_an_event_type_is_shown_not_a_crash():
+    """JSON's "\\ud800" decodes to a str UTF-8 cannot encode: the row stores U+FFFD in its place."""
+    conn = ConnectionFactory()
+    response = post_webhook(_client(), conn, b'{"topic": "x\\ud800", "trigger": "t", "id": "1"}')
+    assert (response.status_code, _one_line(response)) == (200, "ignored")
+    assert _only_row().event_type == "x\ufffd:t"
+    assert_pages_show([_only_row().pk])
+
+
 def test_a_header_holding_nul_or_too_long_is_stored_cut():
     conn = ConnectionFactory()
     body = load_fixture("loop", "return_created")

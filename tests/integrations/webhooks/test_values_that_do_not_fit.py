@@ -49,6 +49,7 @@ def _oversized_loop_return() -> bytes:
         item["title"] = "T" * 1000
         item["sku"] = "S" * 200
     payload["address"] = {"name\u0000": "x\u0000y"}
+    payload["customer_detail"]["last_name"] = "Do\ud800e"  # a lone surrogate: UTF-8 cannot encode it
     return json.dumps(payload).encode()
 
 
@@ -69,7 +70,7 @@ def test_a_real_worker_processes_a_return_full_of_values_that_do_not_fit():
         wait_for(done, timeout=60)
     assert (webhook.status, webhook.error) == (Status.PROCESSED, "")
     ret = Return.objects.get()
-    assert (ret.customer_name, ret.total) == ("Jane\ufffd" + "e" * 195, None)
+    assert (ret.customer_name, ret.total) == (("Jane\ufffd" + "e" * 300 + " Do\ufffde")[:200], None)
     line = ReturnLine.objects.get()
     assert (line.sku, line.title, line.quantity) == ("S" * 200, "T" * 300, 2)
     assert line.reason == ("Too small \ufffd" + "!" * 400)[:300]
