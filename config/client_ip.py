@@ -13,7 +13,7 @@ def client_ip(request: HttpRequest) -> str:
     count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
         return remote
-    hops = [hop.strip() for hop in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if hop.strip()]
+    hops = [hop.strip() for hop in str(request.headers.get("x-forwarded-for", "")).split(",") if hop.strip()]
     if len(hops) < count:
         return remote
     try:

@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 from config.api import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
-    re_path(r"^api$", api_not_found),
+    path("api", api_not_found),
     path("webhooks/", include("integrations.urls")),
     path("", include("config.site_urls")),
 ]
