@@ -9,7 +9,9 @@ import json
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
+from rest_framework.test import APIClient
 
 from integrations.models import InboundWebhook
 from integrations.services.webhooks import HEADER_VALUE_KEPT_CHARS, REFUSED_BODY_KEPT_BYTES
@@ -245,6 +247,12 @@ def test_a_parser_that_still_raises_leaves_a_failed_row_and_a_400(monkeypatch):
     webhook = _only_row()
     assert (webhook.status, webhook.verification, webhook.error) == (Status.FAILED, "valid", "KeyError: 'parser bug'")
     assert "parser bug" in webhook.traceback
+    # Support replays it (say, after a fix): the replay answers, even while the parser still raises.
+    staff = get_user_model().objects.create_superuser("support", "support@example.com", "pw")
+    api = APIClient()
+    api.force_authenticate(staff)
+    replayed = api.post(f"/api/v1/webhooks/{webhook.pk}/replay/")
+    assert (replayed.status_code, replayed.json()["status"]) == (200, Status.PENDING)
 
 
 # Values longer than their column in the event -------------------------------------------------------------
