@@ -274,7 +274,11 @@ class InboundWebhook(BaseModel):
                 name="uniq_webhook_dedupe_key_per_connection",
             ),
         ]
-        indexes = [models.Index(fields=("status", "created_at"), name="webhook_status_created")]
+        indexes = [
+            models.Index(fields=("status", "created_at"), name="webhook_status_created"),
+            # The admin overview's webhooks per hour, provider and outcome: an index-only scan of the window.
+            models.Index(fields=("created_at", "provider", "status"), name="webhook_created_provider"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_type or '?'} #{self.pk}"
@@ -310,6 +314,12 @@ class ApiCall(BaseModel):
     class Meta:
         ordering = ("-created_at",)
         verbose_name = "API call"
+        indexes = [
+            # The admin overview's answer codes per provider: an index-only scan of the window.
+            models.Index(
+                fields=("created_at", "provider", "status_code", "error_class"), name="apicall_created_provider"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.url} → {self.status_code or self.error_class}"

@@ -57,6 +57,17 @@ class Return(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=("store", "platform", "external_id"), name="uniq_return_per_platform")
         ]
+        indexes = [
+            # The admin overview (config/overview/selectors.py): platform actions per connection over
+            # a window, failed actions, and recent returns still without an RMA.
+            models.Index(
+                fields=("platform_action_at", "connection", "platform_action"),
+                name="return_action_at_conn",
+                condition=Q(platform_action_at__isnull=False),
+            ),
+            models.Index(fields=("created_at",), name="return_action_failed", condition=Q(platform_action="failed")),
+            models.Index(fields=("created_at", "state"), name="return_created_state"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} return {self.external_id} ({self.order_name})"
@@ -154,12 +165,28 @@ class RMA(BaseModel):
     )
     received_at = models.DateTimeField(null=True, blank=True)
     is_test = models.BooleanField(default=False)
+    # The webhook that made this RMA due (its return's, or its label's): its arrival starts the clock
+    # the overview's "webhook received → RMA created at the warehouse" chart reads. Empty when
+    # reconciliation or support planned it. Not editable: no form shows a select of every webhook.
+    source_webhook = models.ForeignKey(
+        "integrations.InboundWebhook",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ("-created_at",)
         verbose_name = "RMA"
         constraints = [models.UniqueConstraint(fields=("store", "number"), name="uniq_rma_number_per_store")]
-        indexes = [models.Index(fields=("status", "created_at"), name="rma_status_created")]
+        indexes = [
+            models.Index(fields=("status", "created_at"), name="rma_status_created"),
+            # The admin overview: pushes per connection over a window, and the time to the warehouse.
+            models.Index(fields=("created_at", "warehouse_connection", "status", "attempts"), name="rma_created_conn"),
+            models.Index(fields=("submitted_at",), name="rma_submitted", condition=Q(submitted_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"RMA {self.number}"

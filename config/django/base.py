@@ -14,7 +14,7 @@ CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.overview.apps.BackhaulAdminConfig",  # django.contrib.admin with the overview as its index
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -147,6 +147,7 @@ LOGIN_URL = "/admin/login/"
 # Newest first: the first key encrypts, every key decrypts (cryptography's MultiFernet).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
+from config.settings.admin import *  # noqa: E402,F403
 from config.settings.celery import *  # noqa: E402,F403
 from config.settings.drf import *  # noqa: E402,F403
 from config.settings.email import *  # noqa: E402,F403

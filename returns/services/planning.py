@@ -205,6 +205,7 @@ def rmas_plan(
                 routing_reason=group.route.reason[:200],
                 status=RMA.Status.PENDING,
                 idempotency_key=f"backhaul-{store.pk}-rma-{number}",
+                source_webhook_id=webhook_id,
                 is_test=return_obj.is_test or store.is_sandbox,
             )
             _create_lines(rma=rma, lines=todo, rules=rules, skus=skus, return_outcome=return_obj.outcome)
