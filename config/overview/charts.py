@@ -179,7 +179,8 @@ def latency_chart(latency: LatencyHours) -> SafeString:
         if hour.hour == 0:
             x = left + i * slot
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" stroke="{GRID}"/>')
-            parts.append(_text(x + 3, height - 6, hour.strftime("%a %d %b"), colour=AXIS))
+            if x < width - right - 70:  # a label that would run past the edge is left out
+                parts.append(_text(x + 3, height - 6, hour.strftime("%a %d %b"), colour=AXIS))
     for values, colour, name in ((latency.p95, P95_COLOUR, "p95"), (latency.p50, P50_COLOUR, "p50")):
         run: list[str] = []
         for i, value in enumerate((*values, None)):
