@@ -1,4 +1,4 @@
-"""`python -m bench`: run the four sections and write docs/benchmarks.md. See bench/__init__.py."""
+"""`python -m bench`: run the five sections and write docs/benchmarks.md. See bench/__init__.py."""
 
 import argparse
 import datetime as dt
@@ -45,6 +45,8 @@ class Sizes:
     drain_slow_latencies_ms: tuple[int, ...] = (100,)
     drain_slow_seconds: int = 20  # each slower run pushes about this long at its ideal rate
     page_rows: tuple[int, ...] = (1_000, 100_000)
+    overview_rows: tuple[int, ...] = (1_000, 100_000, 1_000_000)
+    overview_busy_rows: int = 100_000
 
 
 QUICK = Sizes(
@@ -55,6 +57,8 @@ QUICK = Sizes(
     drain_returns=int(os.environ.get("BENCH_QUICK_DRAIN", "200")),
     drain_slow_seconds=2,
     page_rows=(100, 1_000),
+    overview_rows=(100, 1_000),
+    overview_busy_rows=1_000,
 )
 
 
@@ -324,6 +328,14 @@ def section_costs(results: Results, *, sizes: Sizes, wiring) -> None:  # type: i
         log(f"costs: {results.pages[-1]}")
 
 
+def section_overview(results: Results, *, sizes: Sizes, wiring) -> None:  # type: ignore[no-untyped-def]
+    from bench import overview
+
+    redis_flush()
+    sql("TRUNCATE returns_return, integrations_inboundwebhook, integrations_apicall CASCADE")
+    results.overview = overview.run(wiring=wiring, ladder=sizes.overview_rows, busy=sizes.overview_busy_rows, log=log)
+
+
 # -- run -------------------------------------------------------------------------------------
 
 
@@ -375,7 +387,7 @@ def machine_meta(results: Results) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the wiring, numbers mean nothing")
-    parser.add_argument("--only", default="ingest,e2e,drain,costs", help="comma list of sections")
+    parser.add_argument("--only", default="ingest,e2e,drain,costs,overview", help="comma list of sections")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--keep-db", action="store_true", help="leave backhaul_bench for inspection")
     args = parser.parse_args(argv)
@@ -407,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
 
         wiring = data.store_create()
         wms_env = {**env, "BENCH_WMS_LATENCY_MS": str(WMS_LATENCY_MS)}
-        gunicorn("wms", "bench.wms_app:application", WMS_PORT, wms_env, work, "-k", "gthread", "--threads", "64")
+        if only & {"ingest", "e2e", "drain"}:
+            gunicorn("wms", "bench.wms_app:application", WMS_PORT, wms_env, work, "-k", "gthread", "--threads", "64")
         kwargs = {"sizes": sizes, "wiring": wiring, "benv": benv, "env": env}
         if "ingest" in only:
             section_ingest(results, **kwargs)
@@ -421,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
         if "costs" in only:
             gunicorn("wms", "bench.wms_app:application", WMS_PORT, wms_env, work, "-k", "gthread", "--threads", "8")
             section_costs(results, sizes=sizes, wiring=wiring)
+        if "overview" in only:
+            section_overview(results, sizes=sizes, wiring=wiring)
         results.meta["load after"] = " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min)"
     finally:
         procs.stop_all()

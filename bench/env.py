@@ -9,12 +9,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-DB_NAME = "backhaul_bench"
+# Overridable so two runs on one machine (two worktrees) do not share a database, Redis db or port.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "backhaul_bench")
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-REDIS_URL = "redis://127.0.0.1:6379/12"
-WEB_PORT = 18080
-BASELINE_PORT = 18081
-WMS_PORT = 18082
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+_PORT_BASE = int(os.environ.get("BENCH_PORT_BASE", "18080"))
+WEB_PORT = _PORT_BASE
+BASELINE_PORT = _PORT_BASE + 1
+WMS_PORT = _PORT_BASE + 2
 WMS_LATENCY_MS = 20
 WEB_WORKERS = 4  # gunicorn sync workers, 2 per core (gunicorn's own rule of thumb), app and baseline alike
 

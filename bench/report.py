@@ -7,6 +7,7 @@ from typing import Any
 
 from bench.costs import PageCost, PipelineCost
 from bench.ingest import WrkResult
+from bench.overview import OverviewCost
 
 CHANGES_FILE = Path(__file__).with_name("changes.md")
 
@@ -58,6 +59,7 @@ class Results:
     drain_slow: list[DrainResult] = field(default_factory=list)  # the push stage against slower WMSs
     pipeline: list[PipelineCost] = field(default_factory=list)
     pages: list[PageCost] = field(default_factory=list)
+    overview: list[OverviewCost] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -278,6 +280,23 @@ def render(results: Results) -> str:
             w(f"| {page.rows:,} | " + " | ".join(cells) + " |")
         w("")
 
+    w("## 5. Admin overview queries")
+    w("")
+    if results.overview:
+        w("The admin overview's queries (`config/overview/selectors.py`), uncached, median of 5 runs, in ms.")
+        w("Rows per table (webhooks, API calls, returns, RMAs), made with `generate_series`; the 7-day window")
+        w("holds the same rows while the history grows, then a last row with a busier window (`bench/overview.py`).")
+        w("")
+        names = list(results.overview[0].ms)
+        w("| rows per table | in the window | " + " | ".join(names) + " | queries |")
+        w("|---|---|" + "---|" * len(names) + "---|")
+        for cost in results.overview:
+            cells = [_f(cost.ms[n]) for n in names]
+            w(f"| {cost.rows:,} | {cost.window_rows:,} | " + " | ".join(cells) + f" | {cost.queries} |")
+    else:
+        w("(not run)")
+    w("")
+
     if results.notes:
         w("## Notes from this run")
         w("")
@@ -317,6 +336,11 @@ def summary(results: Results) -> str:
         lines.append(f"queries lines={p.lines:>3}: receive {p.receive} process {p.process} push {p.push}")
     for page in results.pages:
         lines.append(f"queries rows={page.rows:>7,}: " + ", ".join(f"{k} {v}" for k, v in page.queries.items()))
+    for cost in results.overview:
+        lines.append(
+            f"overview rows={cost.rows:>9,} window={cost.window_rows:>7,}: "
+            + ", ".join(f"{k} {v:.1f} ms" for k, v in cost.ms.items())
+        )
     for name, wanted, got, ok in targets(results):
         lines.append(f"target {name}: {got} (wanted {wanted}) {_met(ok).strip('*')}")
     return "\n".join(lines)

@@ -7,6 +7,7 @@ import pytest
 from bench import report, stats
 from bench.costs import PageCost, PipelineCost
 from bench.ingest import WrkResult, parse_wrk
+from bench.overview import OverviewCost
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:18080/webhooks/loop/abc/
   2 threads and 16 connections
@@ -59,11 +60,17 @@ def test_report_renders_all_sections(tmp_path: Path) -> None:
     results.drain_slow.append(report.DrainResult(**slow))
     results.pipeline = [PipelineCost(n, 7, 30, 20) for n in (1, 10, 100)]
     results.pages = [PageCost(rows=n, queries={"admin: returns": 9}, status={"admin: returns": 200}) for n in (1, 2)]
+    results.overview = [
+        OverviewCost(rows=n, window_rows=1000, ms={"counters": 2.5, "whole overview": 12.0}, queries=11)
+        for n in (1000, 1_000_000)
+    ]
     out = tmp_path / "benchmarks.md"
     report.write(results, out)
     text = out.read_text()
-    for heading in ("## 1. Ingest", "## 2. End to end", "## 3. Backlog drain", "## 4. Cost growth", "## Targets"):
+    headings = ("## 1. Ingest", "## 2. End to end", "## 3. Backlog drain", "## 4. Cost growth", "## 5. Admin overview")
+    for heading in (*headings, "## Targets"):
         assert heading in text
+    assert "| 1,000,000 | 1,000 | 2.5 | 12.0 | 11 |" in text
     assert "57 %" in text  # 400 / 700
     assert "| 100 | 800 | 34.0 | 40 | 85 % |" in text  # the slower WMS: 4 / 0.100 s = 40 per second
     assert {name: ok for name, _, _, ok in report.targets(results)} == {
