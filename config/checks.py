@@ -65,13 +65,17 @@ def check_broker_and_cache_are_shared(app_configs: Any, **kwargs: Any) -> list[c
 
 @checks.register()
 def check_sweep_grace_outlasts_tasks(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
-    if settings.RMA_SWEEP_GRACE_SECONDS <= settings.CELERY_TASK_TIME_LIMIT:
-        return [
-            checks.Warning(
-                f"RMA_SWEEP_GRACE_SECONDS ({settings.RMA_SWEEP_GRACE_SECONDS}) is not longer than "
-                f"CELERY_TASK_TIME_LIMIT ({settings.CELERY_TASK_TIME_LIMIT}): the sweeper re-publishes RMAs whose "
-                "push may still be running (their lease makes the copy wait, but it is wasted work).",
-                id="config.W001",
+    warnings: list[checks.CheckMessage] = []
+    sweeps = (("RMA_SWEEP_GRACE_SECONDS", "RMAs"), ("PLATFORM_ACTION_SWEEP_GRACE_SECONDS", "platform actions"))
+    for name, what in sweeps:
+        grace = getattr(settings, name)
+        if grace <= settings.CELERY_TASK_TIME_LIMIT:
+            warnings.append(
+                checks.Warning(
+                    f"{name} ({grace}) is not longer than CELERY_TASK_TIME_LIMIT ({settings.CELERY_TASK_TIME_LIMIT}): "
+                    f"the sweeper re-publishes {what} whose task may still be running (their lease makes the copy "
+                    "wait, but it is wasted work).",
+                    id="config.W001",
+                )
             )
-        ]
-    return []
+    return warnings

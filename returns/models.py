@@ -51,6 +51,14 @@ class Return(BaseModel):
         max_length=20, blank=True, default=PlatformActionStatus.UNDECIDED, choices=PlatformActionStatus.choices
     )
     platform_action_at = models.DateTimeField(null=True, blank=True)
+    # When a task is next due to act on a queued action: its decision, the start of a try, a
+    # scheduled retry or the sweeper's re-publish. The sweeper (returns/services/platform_action_sweeps.py)
+    # re-publishes a queued action once this is PLATFORM_ACTION_SWEEP_GRACE_SECONDS old.
+    platform_action_due_at = models.DateTimeField(null=True, blank=True)
+    # The operation whose request is on its way to the platform (committed before it is sent, cleared
+    # once its answer or error is known): left set only by a holder that died waiting for the answer,
+    # so the next holder knows the request may have landed and does not send it twice.
+    platform_action_sending = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ("-created_at",)
@@ -155,6 +163,11 @@ class RMA(BaseModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # When a task is next due to send a tracking update / a cancel to the WMS (queued, being tried, or
+    # its scheduled retry); empty when none is owed. The RMA sweep re-publishes a change whose marker is
+    # RMA_SWEEP_GRACE_SECONDS old, so one lost with a killed worker is sent all the same.
+    tracking_due_at = models.DateTimeField(null=True, blank=True)
+    cancel_due_at = models.DateTimeField(null=True, blank=True)
     # The tracking numbers last sent to the WMS, so a label change pushes only real changes.
     pushed_tracking_numbers = models.JSONField(default=list, blank=True)
     # The WMS's own updated_at / event time: an older warehouse event never overwrites a newer one.

@@ -82,18 +82,27 @@ def breakers_trial_publish() -> int:
 
 @shared_task
 def rmas_sweep_pending() -> int:
-    """Re-publish pending RMAs never pushed (beat: every minute, see config/celery.py)."""
-    from returns.services.rmas.sweeps import rmas_sweep_pending as service
+    """Re-publish pending RMAs never pushed, and tracking updates and cancels whose task was lost
+    (beat: every RMA_SWEEP_INTERVAL_SECONDS, see config/settings/celery.py)."""
+    from returns.services.rmas.sweeps import rma_changes_sweep_due, rmas_sweep_pending
 
-    return service()
+    return rmas_sweep_pending() + rma_changes_sweep_due()
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def return_platform_act(self: Task[Any, Any], return_id: int) -> str:
     """Process or flag a return on its platform once its RMAs are resolved; retries transient failures."""
-    from returns.services.outcomes import return_platform_act as service
+    from returns.services.platform_action_sweeps import return_platform_act_attempt as service
 
     return _run(self, service, return_id=return_id)
+
+
+@shared_task
+def platform_actions_sweep_due() -> int:
+    """Re-publish queued platform actions no task took (beat: every PLATFORM_ACTION_SWEEP_INTERVAL_SECONDS)."""
+    from returns.services.platform_action_sweeps import platform_actions_sweep_due as service
+
+    return service()
 
 
 @shared_task

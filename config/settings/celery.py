@@ -80,6 +80,7 @@ CELERY_DB_REUSE_MAX = 1_000_000
 # within its grace plus its interval (docs/architecture.md, "Crash recovery").
 WEBHOOK_SWEEP_INTERVAL_SECONDS = env.int("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60)
 RMA_SWEEP_INTERVAL_SECONDS = env.int("RMA_SWEEP_INTERVAL_SECONDS", default=60)
+PLATFORM_ACTION_SWEEP_INTERVAL_SECONDS = env.int("PLATFORM_ACTION_SWEEP_INTERVAL_SECONDS", default=60)
 RECONCILE_INTERVAL_MINUTES = env.int("RECONCILE_INTERVAL_MINUTES", default=15)
 CELERY_BEAT_SCHEDULE = {
     # Re-publish webhooks still pending after WEBHOOK_SWEEP_GRACE_SECONDS (broker outage, crash
@@ -88,10 +89,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integrations.tasks.webhooks_sweep_pending",
         "schedule": timedelta(seconds=WEBHOOK_SWEEP_INTERVAL_SECONDS),
     },
-    # The same for RMAs.
+    # The same for RMAs, and for tracking updates and cancels owed to the WMS.
     "rmas-sweep-pending": {
         "task": "returns.tasks.rmas_sweep_pending",
         "schedule": timedelta(seconds=RMA_SWEEP_INTERVAL_SECONDS),
+    },
+    # The same for platform actions (process / flag a return on Loop or Redo) queued past
+    # PLATFORM_ACTION_SWEEP_GRACE_SECONDS with no task acting on them.
+    "platform-actions-sweep-due": {
+        "task": "returns.tasks.platform_actions_sweep_due",
+        "schedule": timedelta(seconds=PLATFORM_ACTION_SWEEP_INTERVAL_SECONDS),
     },
     # Let one trial push through each open circuit breaker whose cooldown has passed.
     "breakers-trial": {

@@ -47,10 +47,13 @@ RETENTION_DAYS = env.int("RETENTION_DAYS", default=30)
 # are tunable).
 # The first retry waits about this long, doubling each time up to CELERY_MAX_COUNTDOWN_SECONDS.
 RMA_PUSH_BACKOFF_SECONDS = env.float("RMA_PUSH_BACKOFF_SECONDS", default=10)
-# Pending RMAs (and queued platform actions) that no task took this long after they were planned,
-# tried, retried or re-published are re-published by the sweeper. Longer than the task time limit:
-# by then the lease of a worker killed mid-push has expired (config/leases.py).
+# Pending RMAs, and tracking updates and cancels owed to the WMS, that no task took this long after
+# they were planned (queued), tried, retried or re-published are re-published by the sweeper. Longer
+# than the task time limit: by then the lease of a worker killed mid-push has expired (config/leases.py).
 RMA_SWEEP_GRACE_SECONDS = env.int("RMA_SWEEP_GRACE_SECONDS", default=120)
+# The same for queued platform actions (process / flag a return on Loop or Redo), swept every
+# PLATFORM_ACTION_SWEEP_INTERVAL_SECONDS (config/settings/celery.py); also longer than the time limit.
+PLATFORM_ACTION_SWEEP_GRACE_SECONDS = env.int("PLATFORM_ACTION_SWEEP_GRACE_SECONDS", default=120)
 
 # Redo's Loop-compatible API (connection.options["loop_compatible"]):
 # https://developers.redo.com/docs/api-reference/loop-compatible-api

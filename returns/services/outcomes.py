@@ -11,7 +11,9 @@ Exactly once per return:
   redelivered or reconciled event finds it decided and does nothing;
 - a per-return lease (config/leases.py) lets one worker at a time call the platform;
 - each call is an ApiCall row committed on its own before the result is written, so a rerun
-  after a crash skips the calls that already succeeded (flag, then note).
+  after a crash skips the calls that already succeeded (flag, then note);
+- a call whose answer a dead worker never saw is not sent again, and a lost task is re-published
+  (returns/services/platform_action_sweeps.py).
 
 Return.platform_action (Return.PlatformActionStatus) holds: "" (undecided), process_queued /
 flag_queued (a worker will act), process / flag / ignore (done), recorded (automatic mode),
@@ -47,6 +49,7 @@ from integrations.services.url_safety import is_sandbox_url
 from returns import tasks
 from returns.models import RMA, Platform, PlatformAction, Return, StatusMapping, TimelineEvent, WarehouseOutcome
 from returns.retry_policy import PushOutcome, push_countdown
+from returns.services.platform_action_sweeps import platform_call_in_flight
 from returns.services.timeline import timeline_add
 from returns.warehouse_outcomes import (
     DEFAULT_STATUS_MAPPINGS,
@@ -219,7 +222,8 @@ def _once(return_id: int, operation: str, call: Callable[[], Any]) -> int | None
     done = _succeeded(return_id=return_id, operation=operation)
     if done is not None:
         return done
-    result = call()
+    with platform_call_in_flight(return_id=return_id, operation=operation):
+        result = call()
     return result[0] if isinstance(result, tuple) else result
 
 

@@ -1,6 +1,18 @@
-"""Changes to an RMA the WMS already has: new tracking numbers, cancellation."""
+"""Changes to an RMA the WMS already has: new tracking numbers, cancellation.
+
+Each change owed to the WMS has a due marker on the RMA (`tracking_due_at`, `cancel_due_at`): set when
+it is queued (publishing.rma_task_enqueue), when a try starts, and to the end of a scheduled retry's
+countdown; cleared once the change is sent, refused or no longer needed. The RMA sweep
+(sweeps.rma_changes_sweep_due) re-publishes a change whose marker is RMA_SWEEP_GRACE_SECONDS old, so a
+change lost with a killed worker (its countdown retry held in memory, its message back only after the
+broker's visibility timeout) is sent all the same. A rerun after a request that may have landed sends
+it again with the same idempotency key: both changes are idempotent at the WMS (ShipMonk's tracking is
+the create upsert keyed on the RMA number, TrackStar dedupes on Idempotency-Key, and cancelling a
+cancelled RMA changes nothing).
+"""
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -23,6 +35,14 @@ from returns.services.timeline import timeline_add
 
 Level = TimelineEvent.Level
 
+DUE_FIELDS = {"tracking": "tracking_due_at", "cancel": "cancel_due_at"}
+
+
+def _due(rma_id: int, purpose: str, *, seconds: float | None) -> None:
+    """Set the change's due marker `seconds` from now, or clear it (None: nothing more is owed)."""
+    at = None if seconds is None else timezone.now() + timedelta(seconds=max(seconds, 0.0))
+    RMA.objects.filter(pk=rma_id).update(**{DUE_FIELDS[purpose]: at})
+
 
 def _remote_change(
     *,
@@ -40,13 +60,17 @@ def _remote_change(
             return PushOutcome("busy", "another worker holds the RMA", lease.wait_seconds)
         rma = rma_with_relations(rma_id=rma_id)
         if not should_run(rma):
+            _due(rma_id, purpose, seconds=None)
             return PushOutcome("done", "nothing to do")
         connection = rma.warehouse_connection
         may_go = connection.is_accepting_pushes or breaker_trial_claim(
             connection=connection, what=f"{purpose} of RMA {rma.number}"
         )
         if not may_go and not final_attempt:
-            return PushOutcome("retry", f"connection {connection.status}", push_countdown(retries=retries))
+            countdown = push_countdown(retries=retries)
+            _due(rma_id, purpose, seconds=countdown)
+            return PushOutcome("retry", f"connection {connection.status}", countdown)
+        _due(rma_id, purpose, seconds=0)  # being tried: the sweeper counts its grace from now
         try:
             client = get_warehouse_client(connection=rma.warehouse_connection)
             with client.log_context(rma_id=rma.pk, return_obj_id=rma.return_obj_id):
@@ -58,14 +82,19 @@ def _remote_change(
                 breaker_failure_record(connection_id=rma.warehouse_connection_id, message=exc.message)
             if final_attempt:
                 on_permanent(rma, ProviderPermanentError(f"gave up: {exc.message}", api_call_id=exc.api_call_id))
+                _due(rma_id, purpose, seconds=None)
                 return PushOutcome("done", "failed")
-            return PushOutcome("retry", exc.message, push_countdown(retries=retries, retry_after=exc.retry_after))
+            countdown = push_countdown(retries=retries, retry_after=exc.retry_after)
+            _due(rma_id, purpose, seconds=countdown)
+            return PushOutcome("retry", exc.message, countdown)
         except ProviderPermanentError as exc:
             connection_credentials_rejected(connection_id=rma.warehouse_connection_id, exc=exc)
             on_permanent(rma, exc)
+            _due(rma_id, purpose, seconds=None)
             return PushOutcome("done", "permanent error")
         breaker_success_record(connection=rma.warehouse_connection)
         on_success(rma, result, payload)
+        _due(rma_id, purpose, seconds=None)
         return PushOutcome("done", "ok")
 
 

@@ -4,8 +4,10 @@ import logging
 from functools import partial
 
 from django.db import transaction
+from django.utils import timezone
 
 from returns import tasks
+from returns.models import RMA
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,14 @@ def rma_push_enqueue(*, rma_id: int) -> None:
     transaction.on_commit(partial(rma_task_publish, "rma_push", rma_id), robust=True)
 
 
+# The due marker of each later change (later_changes.py): the RMA sweep re-publishes a change whose
+# task was lost, counting its grace from this.
+CHANGE_DUE_FIELDS = {"rma_tracking_push": "tracking_due_at", "rma_cancel_push": "cancel_due_at"}
+
+
 def rma_task_enqueue(task_name: str, rma_id: int) -> None:
-    """Publish an RMA task (tracking, cancel) after the surrounding transaction commits."""
+    """Publish an RMA task (tracking, cancel) after the surrounding transaction commits, marking the
+    change due in that transaction, so it is owed even if the publish or its task is lost."""
+    if task_name in CHANGE_DUE_FIELDS:
+        RMA.objects.filter(pk=rma_id).update(**{CHANGE_DUE_FIELDS[task_name]: timezone.now()})
     transaction.on_commit(partial(rma_task_publish, task_name, rma_id), robust=True)

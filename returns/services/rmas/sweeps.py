@@ -1,4 +1,5 @@
-"""Re-publishing RMA pushes whose task was lost, and the pushes that waited for a connection."""
+"""Re-publishing RMA pushes, tracking updates and cancels whose task was lost, and the pushes that waited
+for a connection."""
 
 from datetime import timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from integrations.models import Connection
 from returns.models import RMA
-from returns.services.rmas.publishing import rma_push_enqueue, rma_task_publish
+from returns.services.rmas.publishing import CHANGE_DUE_FIELDS, rma_push_enqueue, rma_task_publish
 
 
 def _sweep_grace() -> timedelta:
@@ -39,6 +40,29 @@ def rmas_sweep_pending(*, now: Any = None) -> int:
     for rma_id in ids:
         rma_task_publish("rma_push", rma_id)
     return len(ids)
+
+
+def rma_changes_sweep_due(*, now: Any = None) -> int:
+    """Re-publish tracking updates and cancels owed to the WMS whose due marker is older than the grace.
+
+    The marker is set when the change is queued, when a try starts and to the end of a scheduled retry,
+    and cleared when nothing more is owed (later_changes.py); past the grace its task is taken to be
+    lost, as for pushes. A connection that is not active waits: its changes are swept once it is."""
+    now = now or timezone.now()
+    cutoff = now - _sweep_grace()
+    count = 0
+    for task_name, field in CHANGE_DUE_FIELDS.items():
+        ids = list(
+            RMA.objects.filter(
+                **{f"{field}__lt": cutoff}, warehouse_connection__status=Connection.Status.ACTIVE
+            ).values_list("pk", flat=True)[:500]
+        )
+        if ids:
+            RMA.objects.filter(pk__in=ids).update(**{field: now})  # one copy per grace period
+        for rma_id in ids:
+            rma_task_publish(task_name, rma_id)
+        count += len(ids)
+    return count
 
 
 def rmas_requeue_for_connection(*, connection_id: int) -> int:
