@@ -192,10 +192,20 @@ class HoldingShipMonk:
         self.held = 0
         self.released = threading.Event()
         self.next_id = 7000
+        # Set fail_next to answer that many creates (upserts) 503 with Retry-After, applying nothing.
+        self.fail_next = 0
+        self.failed = 0
+        self.applied: list[dict[str, object]] = []  # the body of every create / upsert that landed
 
     def create(self, request: Request) -> Response:
-        number = json.loads(request.get_data())["rma"]
+        body = json.loads(request.get_data())
+        number = body["rma"]
         with self.lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                self.failed += 1
+                return Response("busy", status=503, headers={"Retry-After": "6"})
+            self.applied.append(body)
             self.creates[number] = self.creates.get(number, 0) + 1
             self.next_id += 1
             external_id = self.ids.setdefault(number, self.next_id)
@@ -214,6 +224,43 @@ class HoldingShipMonk:
             rows = [{"id": found, "rma": number, "status": "status_created"}] if found else []
         body = {"status": 200, "data": {"returns_list": rows}}
         return Response(json.dumps(body), content_type="application/json")
+
+    def release(self) -> None:
+        self.released.set()
+
+    def holding(self) -> int:
+        with self.lock:
+            return self.held
+
+
+class HoldingPlatform:
+    """Loop's warehouse actions (POST /warehouse/return/{id}/{process|flag|note}), recording every request
+    per path. `fail_next` answers that many requests 503 with Retry-After (nothing applied); while
+    `to_hold` is set, a request is recorded as applied and then held until `release()`, so its worker
+    can be killed while it waits for the answer."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.applied: dict[str, int] = {}
+        self.failed: dict[str, int] = {}
+        self.fail_next = 0
+        self.to_hold = 0
+        self.held = 0
+        self.released = threading.Event()
+
+    def __call__(self, request: Request) -> Response:
+        with self.lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                self.failed[request.path] = self.failed.get(request.path, 0) + 1
+                return Response("busy", status=503, headers={"Retry-After": "6"})
+            self.applied[request.path] = self.applied.get(request.path, 0) + 1
+            hold = self.held < self.to_hold
+            if hold:
+                self.held += 1
+        if hold:
+            self.released.wait(timeout=120)
+        return Response("true", content_type="application/json")
 
     def release(self) -> None:
         self.released.set()

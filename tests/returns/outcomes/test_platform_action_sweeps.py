@@ -1,0 +1,148 @@
+"""Platform actions after a crash: the due marker and its sweep (PLATFORM_ACTION_SWEEP_GRACE_SECONDS), and the
+in-flight marker that keeps a call whose answer a dead worker never saw from being sent twice."""
+
+import datetime as dt
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+from pytest_httpserver import HTTPServer
+
+from integrations.models import ApiCall, Connection
+from returns.models import Return
+from returns.services.outcomes import return_platform_act
+from returns.services.platform_action_sweeps import platform_actions_sweep_due, return_platform_act_attempt
+from returns.services.warehouse_events import rma_apply_warehouse_event
+from tests.returns.outcomes.conftest import make_world, received_event
+from tests.returns.rmas.conftest import Recorder, json_response
+
+pytestmark = pytest.mark.django_db
+GRACE = 120
+PROCESS = "/warehouse/return/880011/process"
+FLAG = "/warehouse/return/880011/flag"
+NOTE = "/warehouse/return/880011/note"
+
+
+@pytest.fixture
+def swept(settings: Any) -> Any:
+    settings.PLATFORM_ACTION_SWEEP_GRACE_SECONDS = GRACE
+    with mock.patch("returns.services.platform_action_sweeps._publish") as publish:
+        yield publish
+
+
+def _queued(httpserver: HTTPServer, received: int = 2) -> Return:
+    ret, (rma,) = make_world(httpserver)
+    with mock.patch("returns.services.outcomes._publish"):  # the task is lost: nobody runs it
+        rma_apply_warehouse_event(
+            connection=rma.warehouse_connection, event=received_event("1042", {"TEE-BLK-M": received}), webhook_id=None
+        )
+    ret.refresh_from_db()
+    assert ret.platform_action in ("process_queued", "flag_queued")
+    return ret
+
+
+def _sweep(swept: mock.Mock, now: dt.datetime) -> list[int]:
+    swept.reset_mock()
+    platform_actions_sweep_due(now=now)
+    return [call.args[0] for call in swept.call_args_list]
+
+
+def test_a_queued_action_whose_task_was_lost_is_republished_after_the_grace(
+    httpserver: HTTPServer, swept: mock.Mock
+) -> None:
+    """Before, only reconciliation (every 15 minutes) re-published it."""
+    ret = _queued(httpserver)
+    decided = ret.updated_at
+    assert _sweep(swept, decided + dt.timedelta(seconds=GRACE - 5)) == []
+    later = decided + dt.timedelta(seconds=GRACE + 1)
+    assert _sweep(swept, later) == [ret.pk]
+    assert _sweep(swept, later + dt.timedelta(seconds=60)) == []  # once per grace period
+    assert _sweep(swept, later + dt.timedelta(seconds=GRACE + 1)) == [ret.pk]
+
+
+def test_a_try_and_a_retry_move_the_due_marker(httpserver: HTTPServer, swept: mock.Mock, settings: Any) -> None:
+    settings.RMA_PUSH_BACKOFF_SECONDS = 600
+    httpserver.expect_request(PROCESS, method="POST").respond_with_handler(
+        Recorder(json_response({"message": "down"}, status=503))
+    )
+    ret = _queued(httpserver)
+    before = timezone.now()
+    outcome = return_platform_act_attempt(return_id=ret.pk)
+    assert outcome.action == "retry"
+    ret.refresh_from_db()
+    assert ret.platform_action_due_at >= before + dt.timedelta(seconds=outcome.countdown - 1)
+    assert ret.platform_action_sending == ""  # the answer came back: nothing in doubt
+    assert _sweep(swept, ret.platform_action_due_at + dt.timedelta(seconds=GRACE - 5)) == []
+    assert _sweep(swept, ret.platform_action_due_at + dt.timedelta(seconds=GRACE + 1)) == [ret.pk]
+
+
+def test_done_actions_and_actions_of_a_connection_that_is_not_active_are_not_swept(
+    httpserver: HTTPServer, swept: mock.Mock
+) -> None:
+    ret = _queued(httpserver)
+    later = ret.updated_at + dt.timedelta(seconds=GRACE + 1)
+    Connection.objects.filter(pk=ret.connection_id).update(status=Connection.Status.CREDENTIALS_REJECTED)
+    assert _sweep(swept, later) == []
+    Connection.objects.filter(pk=ret.connection_id).update(status=Connection.Status.ACTIVE)
+    Return.objects.filter(pk=ret.pk).update(platform_action=Return.PlatformActionStatus.PROCESSED)
+    assert _sweep(swept, later) == []
+
+
+def test_a_call_a_dead_worker_left_in_flight_is_not_sent_again(httpserver: HTTPServer) -> None:
+    """The worker committed "return_process" as sending and was killed before the answer: the next holder
+    of the lease does not send it again; support is told to check the return on the platform."""
+    process = Recorder(json_response(True))
+    httpserver.expect_request(PROCESS, method="POST").respond_with_handler(process)
+    ret = _queued(httpserver)
+    Return.objects.filter(pk=ret.pk).update(platform_action_sending="return_process")
+
+    assert return_platform_act(return_id=ret.pk).detail == "permanent error"
+    assert process.count == 0
+    ret.refresh_from_db()
+    assert (ret.platform_action, ret.platform_action_sending) == ("failed", "")
+    message = ret.timeline.get(kind="platform_action_failed").message
+    assert "may have been applied; it is not sent again (never twice)" in message
+    assert "check the return on the platform" in message
+
+
+def test_flag_then_note_a_dead_worker_left_the_note_in_flight(httpserver: HTTPServer) -> None:
+    """The flag's answer was logged before the crash (a rerun skips it); the note was in flight."""
+    flag, note = Recorder(json_response(True)), Recorder(json_response({"note": {"content": "ok"}}))
+    httpserver.expect_request(FLAG, method="POST").respond_with_handler(flag)
+    httpserver.expect_request(NOTE, method="POST").respond_with_handler(note)
+    ret = _queued(httpserver, received=1)
+    ApiCall.objects.create(
+        connection_id=ret.connection_id,
+        return_obj_id=ret.pk,
+        provider="loop",
+        operation="return_flag",
+        method="POST",
+        url=httpserver.url_for(FLAG),
+        status_code=200,
+    )
+    Return.objects.filter(pk=ret.pk).update(platform_action_sending="return_note")
+    assert return_platform_act(return_id=ret.pk).detail == "permanent error"
+    assert (flag.count, note.count) == (0, 0)
+
+
+def test_a_marker_left_for_another_call_does_not_stop_this_one(httpserver: HTTPServer) -> None:
+    """The flag's answer was logged, then the worker died before clearing the marker: the note is sent."""
+    flag, note = Recorder(json_response(True)), Recorder(json_response({"note": {"content": "ok"}}))
+    httpserver.expect_request(FLAG, method="POST").respond_with_handler(flag)
+    httpserver.expect_request(NOTE, method="POST").respond_with_handler(note)
+    ret = _queued(httpserver, received=1)
+    ApiCall.objects.create(
+        connection_id=ret.connection_id,
+        return_obj_id=ret.pk,
+        provider="loop",
+        operation="return_flag",
+        method="POST",
+        url=httpserver.url_for(FLAG),
+        status_code=200,
+    )
+    Return.objects.filter(pk=ret.pk).update(platform_action_sending="return_flag")
+    assert return_platform_act(return_id=ret.pk).detail == "flag"
+    assert (flag.count, note.count) == (0, 1)
+    ret.refresh_from_db()
+    assert (ret.platform_action, ret.platform_action_sending) == ("flag", "")
