@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('returns', '0004_rma_next_attempt_at'),
+        ('returns', '0005_overview_indexes_and_rma_source_webhook'),
     ]
 
     operations = [
