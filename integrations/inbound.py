@@ -207,6 +207,11 @@ class ReturnShipmentData(FitsColumns):
     # Line keys are fitted as the lines' own keys are, so they still name the same lines.
     line_keys: tuple[str, ...] = field(default=(), metadata=fit(Fit.KEY, 200))
     cancelled: bool = False
+    # The platform's id of this label (Loop `shipment_id`), when it sends one: a later event about the
+    # same label is matched by it even when its tracking number changed.
+    platform_shipment_id: str = field(default="", metadata=fit(Fit.TEXT, 100))
+    # The label's own update time (Loop `label_updated_at`, `labels[].updated_at`): an older one changes nothing.
+    updated_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,10 @@ class ReturnShipment(BaseModel):
     label_url = models.URLField(max_length=1000, blank=True, default="")
     line_keys = models.JSONField(default=list, blank=True, help_text="Which lines the parcel carries; empty = all.")
     cancelled = models.BooleanField(default=False)
+    # The platform's own id of the label (Loop shipment_id) and its own update time: a label event
+    # is matched by that id first, and one older than what we hold changes nothing.
+    platform_shipment_id = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    label_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("id",)

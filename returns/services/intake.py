@@ -5,7 +5,7 @@ overwrites a newer state; every function is safe to run twice (webhook redeliver
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -247,10 +247,32 @@ def _sync_lines(
     return changed, sorted(current, key=lambda line: line.pk)
 
 
+def _find_shipment(
+    *, return_obj: Return, data: ReturnShipmentData, known: dict[str, ReturnShipment] | None
+) -> ReturnShipment | None:
+    """The label this data is about: by the platform's label id, else by our key, else by its tracking
+    number (a label event names the label by id, a return payload's label list by tracking number only)."""
+    if known is not None:  # a return created in this transaction: its shipments so far, by key
+        return known.get(data.shipment_key)
+    shipments = ReturnShipment.objects.filter(return_obj=return_obj)
+    if data.platform_shipment_id:
+        found = shipments.filter(platform_shipment_id=data.platform_shipment_id).first()
+        if found is not None:
+            return found
+    found = shipments.filter(shipment_key=data.shipment_key).first()
+    if found is None and data.tracking_number:
+        found = shipments.filter(tracking_number=data.tracking_number).order_by("id").first()
+    other_label = found is not None and found.platform_shipment_id not in ("", data.platform_shipment_id)
+    if data.platform_shipment_id and other_label:
+        return None  # another label of the platform's that shares the key or the number: not this one
+    return found
+
+
 def _upsert_shipment(
     *, return_obj: Return, data: ReturnShipmentData, known: dict[str, ReturnShipment] | None = None
 ) -> tuple[ReturnShipment, str]:
-    """Returns the shipment and what happened to it: "created", "updated" or "".
+    """Returns the shipment and what happened to it: "created", "updated", "older" (the event is older than
+    the label we hold, per the label's own update time: nothing changed) or "".
 
     known: for a return created in this transaction, its shipments so far by key (there are no
     others in the database), so none is looked up.
@@ -263,24 +285,49 @@ def _upsert_shipment(
         "label_url": data.label_url,
         "line_keys": list(data.line_keys),
         "cancelled": data.cancelled,
+        "platform_shipment_id": data.platform_shipment_id,
+        "label_updated_at": data.updated_at,
     }
-    if known is not None:
-        shipment = known.get(data.shipment_key)
-    else:
-        shipment = ReturnShipment.objects.filter(return_obj=return_obj, shipment_key=data.shipment_key).first()
+    shipment = _find_shipment(return_obj=return_obj, data=data, known=known)
     if shipment is None:
         created = ReturnShipment.objects.create(return_obj=return_obj, shipment_key=data.shipment_key, **values)
         if known is not None:
             known[data.shipment_key] = created
         return created, "created"
+    if data.updated_at and shipment.label_updated_at and data.updated_at < shipment.label_updated_at:
+        return shipment, "older"
     # Empty values from a thinner payload (a label event without the label URL) keep what we had.
-    updates = {k: v for k, v in values.items() if v not in ("", []) and getattr(shipment, k) != v}
+    updates = {k: v for k, v in values.items() if v not in ("", [], None) and getattr(shipment, k) != v}
     if not updates:
         return shipment, ""
     for k, v in updates.items():
         setattr(shipment, k, v)
     shipment.save()
+    if set(updates) <= {"platform_shipment_id", "label_updated_at"}:
+        return shipment, ""  # only the label's bookkeeping changed: nothing to tell anyone
     return shipment, "updated"
+
+
+def _older_label_ignored(
+    *, return_obj: Return, shipment: ReturnShipment, data: ReturnShipmentData, webhook_id: int | None
+) -> None:
+    held = shipment.label_updated_at.isoformat() if shipment.label_updated_at else "?"
+    incoming = data.updated_at.isoformat() if data.updated_at else "?"
+    timeline_add(
+        return_obj=return_obj,
+        kind="stale_label_ignored",
+        message=f"Older label event ignored: {_label_text(data)} (label updated {incoming}) is older than "
+        f"{_label_text(shipment)} (updated {held})",
+        data={
+            "reason": "older",
+            "shipment_key": shipment.shipment_key,
+            "platform_shipment_id": shipment.platform_shipment_id,
+            "ignored_tracking_number": data.tracking_number,
+            "ignored_updated_at": incoming,
+            "held_updated_at": held,
+        },
+        webhook_id=webhook_id,
+    )
 
 
 # The services below run inside webhook_process's transaction (or their own, when called outside
@@ -330,6 +377,8 @@ def return_apply_event(
         shipment, what = _upsert_shipment(return_obj=return_obj, data=shipment_data, known=known)
         if what == "created":
             new_labels.append(shipment)
+        elif what == "older":
+            _older_label_ignored(return_obj=return_obj, shipment=shipment, data=shipment_data, webhook_id=webhook_id)
     # What planning reads, when this transaction knows all of it: a new return's shipments are all here.
     contents = ReturnContents(
         lines=current_lines, shipments=sorted(known.values(), key=lambda s: s.pk) if known is not None else None
@@ -414,7 +463,13 @@ def return_label_apply(
         if missing_ok:
             return None
         raise
-    shipment, what = _upsert_shipment(return_obj=return_obj, data=event.shipment)
+    data = event.shipment
+    if data.updated_at is None and event.updated_at is not None:
+        data = replace(data, updated_at=event.updated_at)
+    shipment, what = _upsert_shipment(return_obj=return_obj, data=data)
+    if what == "older":
+        _older_label_ignored(return_obj=return_obj, shipment=shipment, data=data, webhook_id=webhook_id)
+        return shipment
     if what == "created":
         message, change = f"Label created: {_label_text(shipment)}", "label_created"
     elif what == "updated":

@@ -100,6 +100,7 @@ def _shipments(payload: Mapping[str, Any], unit_to_key: dict[str, str]) -> tuple
                     status=text(label.get("status")),
                     label_url=text(label.get("url")),
                     line_keys=tuple(line_keys),
+                    updated_at=parse_timestamp(label.get("updated_at")),
                 )
             )
         return tuple(shipments)
@@ -113,6 +114,7 @@ def _shipments(payload: Mapping[str, Any], unit_to_key: dict[str, str]) -> tuple
                 tracking_number=tracking,
                 status=text(payload.get("label_status")),
                 label_url=text(payload.get("label_url")),
+                updated_at=parse_timestamp(payload.get("label_updated_at")),
             ),
         )
     return None
@@ -154,8 +156,10 @@ def return_event(payload: Mapping[str, Any]) -> InboundReturnEvent:
 
 
 def label_event(payload: Mapping[str, Any]) -> InboundLabelEvent:
-    """`topic: label`: `id` is the return id (older payloads: `return_id`)."""
+    """`topic: label`: `id` is the return id (older payloads: `return_id`); `shipment_id` names the label,
+    `label_updated_at` is its own update time (intake ignores an event older than the label it holds)."""
     tracking = _tracking(payload.get("tracking_number"))
+    updated_at = parse_timestamp(payload.get("label_updated_at"))
     return InboundLabelEvent(
         platform=PLATFORM,
         return_external_id=text(payload.get("return_id") or payload.get("id")),
@@ -166,8 +170,10 @@ def label_event(payload: Mapping[str, Any]) -> InboundLabelEvent:
             tracking_number=tracking,
             status=text(payload.get("label_status") or payload.get("status")),
             label_url=text(payload.get("url") or payload.get("label_url")),
+            platform_shipment_id=text(payload.get("shipment_id")),
+            updated_at=updated_at,
         ),
-        updated_at=parse_timestamp(payload.get("label_updated_at")),
+        updated_at=updated_at,
     )
 
 
