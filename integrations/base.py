@@ -54,6 +54,8 @@ class RmaPayload:
     # The original outbound order in the WMS: ShipMonk order_key, TrackStar order id.
     order_key: str = ""
     external_order_id: str = ""
+    # The returns platform's ids of the order (its own, then the store's Shopify id), where known.
+    platform_order_ids: tuple[str, ...] = ()
     customer_name: str = ""
     outcome: str = ""
     # The WMS-neutral reason category chosen for the whole RMA (see payload builders for the enums).
@@ -159,9 +161,19 @@ class WarehouseClient(ProviderClient):
         """The WMS's warehouses."""
         raise UnsupportedCapability(self.slug, "warehouses_list")
 
-    def order_find(self, *, order_name: str, order_number: str = "") -> OrderRef | None:
-        """Find the original outbound order in the WMS, or None."""
+    def order_find(self, *, order_name: str, order_number: str = "", order_ids: Sequence[str] = ()) -> OrderRef | None:
+        """Find the original outbound order in the WMS, or None, trying each of order_search_forms in turn.
+
+        order_ids: the returns platform's ids of the order (its own, the store's), for a WMS that may
+        keep one of them as the order's number."""
         raise UnsupportedCapability(self.slug, "order_find")
+
+    def order_search_forms(
+        self, *, order_name: str, order_number: str = "", order_ids: Sequence[str] = ()
+    ) -> tuple[str, ...]:
+        """How order_find searches for the order, in the order it tries them, in words for support
+        ("order_number=#2001"): what a needs-attention reason names when the order is not found."""
+        return tuple(dict.fromkeys(v for v in (order_name, order_number) if v))
 
     @abc.abstractmethod
     def rma_create(self, *, payload: RmaPayload, idempotency_key: str) -> PushResult:

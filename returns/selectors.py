@@ -125,6 +125,9 @@ def rma_payload_build(*, rma: RMA) -> RmaPayload:
         order_number=return_obj.order_number,
         order_key=order_key,
         external_order_id=external_order_id,
+        platform_order_ids=tuple(
+            dict.fromkeys(v for v in (return_obj.platform_order_id, return_obj.provider_order_id) if v)
+        ),
         customer_name=return_obj.customer_name,
         outcome=return_obj.outcome,
         reason_category=reason_category(reasons=all_reasons, outcome=" ".join(sorted(o for o in outcomes if o))),

@@ -96,6 +96,11 @@ class OrderLookup:
     order: OrderRef | None = None
 
 
+def return_order_ids(return_obj: Return) -> tuple[str, ...]:
+    """The platform's own id of the return's order, then the store's (Shopify) id: forms a WMS may search by."""
+    return tuple(dict.fromkeys(v for v in (return_obj.platform_order_id, return_obj.provider_order_id) if v))
+
+
 def _order_lookup_key(return_obj: Return) -> str:
     return f"rma-routing:order:{return_obj.store_id}:{return_obj.order_name or return_obj.order_number}"
 
@@ -140,7 +145,11 @@ def order_lookup_fetch(*, return_obj: Return) -> OrderLookup:
             if (return_obj.is_test or return_obj.store.is_sandbox) and not is_sandbox_url(client.base_url):
                 continue
             with client.log_context(return_obj_id=return_obj.pk):
-                ref = client.order_find(order_name=return_obj.order_name, order_number=return_obj.order_number)
+                ref = client.order_find(
+                    order_name=return_obj.order_name,
+                    order_number=return_obj.order_number,
+                    order_ids=return_order_ids(return_obj),
+                )
         except ProviderError as exc:
             # Routing falls through to the default location; the ApiCall row keeps the details.
             logger.info("order lookup failed on connection %s: %s", connection.pk, type(exc).__name__)

@@ -4,7 +4,7 @@ Reference: https://apidocs.shipmonk.com/reference (public OpenAPI v1.024); provi
 """
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, Self
 
 from integrations.base import OrderRef, PushResult, RmaPayload, WarehouseClient, WarehouseInfo
@@ -46,8 +46,10 @@ class ShipMonkClient(BaseHttpClient, WarehouseClient):
         items = (data or {}).get("data") if isinstance(data, dict) else data
         return mappers.warehouse_infos(items or [])
 
-    def order_find(self, *, order_name: str, order_number: str = "") -> OrderRef | None:
-        """GET /v1/integrations/orders?orderNumber=: https://apidocs.shipmonk.com/reference (providers.md §4.3)."""
+    def order_find(self, *, order_name: str, order_number: str = "", order_ids: Sequence[str] = ()) -> OrderRef | None:
+        """GET /v1/integrations/orders?orderNumber=: https://apidocs.shipmonk.com/reference (providers.md §4.3).
+
+        The detail's `warehouse` is a code or an object (unconfirmed): both are read (mappers.warehouse_code)."""
         params: dict[str, Any] = {"orderNumber": order_name or order_number}
         if self.store_id:
             params["storeId"] = self.store_id
@@ -60,9 +62,14 @@ class ShipMonkClient(BaseHttpClient, WarehouseClient):
         return OrderRef(
             external_order_id=str(order.get("id") or order["order_key"]),
             order_key=str(order["order_key"]),
-            warehouse_code=str(order.get("warehouse") or ""),
+            warehouse_code=mappers.warehouse_code(order.get("warehouse")),
             raw=order,
         )
+
+    def order_search_forms(
+        self, *, order_name: str, order_number: str = "", order_ids: Sequence[str] = ()
+    ) -> tuple[str, ...]:
+        return (f"orderNumber={order_name or order_number}",)
 
     def rma_create(self, *, payload: RmaPayload, idempotency_key: str) -> PushResult:
         """POST /v1/integrations/returns (upsert on `rma`): https://apidocs.shipmonk.com/reference (§4.2)."""

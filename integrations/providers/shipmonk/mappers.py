@@ -33,6 +33,14 @@ RETURN_STATUSES = {
 RESTOCKED_DISPOSITIONS = {"returned_to_inventory", "reworked", "received_back_into_inventory"}
 
 
+def warehouse_code(value: Any) -> str:
+    """`warehouse`: a code ("CA1") in the webhooks; in the order detail its shape is unconfirmed, a code or
+    an object `{"id": 1, "identifier": "CA1", "name": ...}` (providers.md §4.3). Both read as the code."""
+    if isinstance(value, Mapping):
+        return text(value.get("identifier") or value.get("code"))
+    return text(value)
+
+
 def tracking_numbers(payload: Mapping[str, Any]) -> tuple[str, ...]:
     numbers = [text(p.get("tracking_number")) for p in items(payload.get("packages")) if isinstance(p, Mapping)]
     numbers.append(text(payload.get("master_tracking_number")))
@@ -42,7 +50,10 @@ def tracking_numbers(payload: Mapping[str, Any]) -> tuple[str, ...]:
 def shipment_key(payload: Mapping[str, Any]) -> str:
     """ShipMonk has no shipment id: order key + warehouse + tracking numbers tells split shipments apart."""
     return content_key(
-        "shipmonk", text(payload.get("order_key")), text(payload.get("warehouse")), ",".join(tracking_numbers(payload))
+        "shipmonk",
+        text(payload.get("order_key")),
+        warehouse_code(payload.get("warehouse")),
+        ",".join(tracking_numbers(payload)),
     )
 
 
@@ -79,7 +90,7 @@ def fulfillment_event(payload: Mapping[str, Any]) -> InboundFulfillmentEvent:
             shipment_key=shipment_key(payload),
             order_key=text(payload.get("order_key")),
             order_number=text(payload.get("order_number")),
-            warehouse_code=text(payload.get("warehouse")),
+            warehouse_code=warehouse_code(payload.get("warehouse")),
             carrier=text(payload.get("carrier")),
             service=text(payload.get("service")),
             tracking_numbers=tracking_numbers(payload),
@@ -130,7 +141,7 @@ def return_status_event(payload: Mapping[str, Any]) -> InboundWarehouseReturnEve
         external_id=text(payload.get("id")),
         status=RETURN_STATUSES.get(status, ""),
         warehouse_status=status,
-        warehouse_code=text(payload.get("warehouse")),
+        warehouse_code=warehouse_code(payload.get("warehouse")),
         updated_at=parse_timestamp(payload.get("updated_at")),
         received_at=parse_timestamp(payload.get("received_at")),
         lines=tuple(_line(i) for i in items(payload.get("items")) if isinstance(i, Mapping)),

@@ -6,7 +6,7 @@ Reference: https://docs.trackstarhq.com/how-to-guides/about-the-api ; providers.
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, Self
 
 import requests
@@ -83,19 +83,26 @@ class TrackStarClient(BaseHttpClient, WarehouseClient):
         data = self.request_json("GET", "/wms/warehouses", operation="warehouses_list")
         return mappers.warehouse_infos((data or {}).get("data") or [] if isinstance(data, dict) else [])
 
-    def order_find(self, *, order_name: str, order_number: str = "") -> OrderRef | None:
-        """GET /wms/orders filtered by order number: https://docs.trackstarhq.com/api-reference/wms-api/orders/get."""
-        wanted = {v for v in (order_name, order_name.lstrip("#"), order_number) if v}
-        data = self.request_json(
-            "GET", "/wms/orders", operation="order_find", params={"order_number": order_name or order_number}
-        )
-        for order in (data or {}).get("data") or [] if isinstance(data, dict) else []:
-            numbers = {str(order.get(k) or "") for k in ("order_number", "reference_id", "name")}
-            if numbers & wanted and order.get("id"):
-                return OrderRef(
-                    external_order_id=str(order["id"]), warehouse_code=str(order.get("warehouse_id") or ""), raw=order
-                )
+    def order_find(self, *, order_name: str, order_number: str = "", order_ids: Sequence[str] = ()) -> OrderRef | None:
+        """GET /wms/orders?order_number=, once per form until one finds the order:
+        https://docs.trackstarhq.com/api-reference/wms-api/orders/get.
+
+        Whether the WMS behind TrackStar keeps a Shopify order as `#2001` or `2001` is unconfirmed and
+        may differ per WMS, and some keep the platform's order id (providers.md §3.3): each is tried."""
+        values = mappers.order_number_forms(order_name=order_name, order_number=order_number, order_ids=order_ids)
+        wanted = set(values)
+        for value in values:
+            data = self.request_json("GET", "/wms/orders", operation="order_find", params={"order_number": value})
+            ref = mappers.order_ref_matching(data, wanted=wanted)
+            if ref is not None:
+                return ref
         return None
+
+    def order_search_forms(
+        self, *, order_name: str, order_number: str = "", order_ids: Sequence[str] = ()
+    ) -> tuple[str, ...]:
+        values = mappers.order_number_forms(order_name=order_name, order_number=order_number, order_ids=order_ids)
+        return tuple(f"order_number={value}" for value in values)
 
     def write_info(self) -> dict[str, dict[str, Any]]:
         """Integration-specific write fields, cached a day.

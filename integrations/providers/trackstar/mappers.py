@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from integrations.base import WarehouseInfo
+from integrations.base import OrderRef, WarehouseInfo
 from integrations.inbound import (
     FulfillmentData,
     InboundConnectionHealthEvent,
@@ -136,3 +136,31 @@ def warehouse_infos(rows: list[Any]) -> list[WarehouseInfo]:
             label = f"{name} ({code or wid})" if name else wid
             infos.append(WarehouseInfo(name=name, wms_code=code, trackstar_id=wid, label=label))
     return infos
+
+
+def order_number_forms(*, order_name: str, order_number: str = "", order_ids: Any = ()) -> tuple[str, ...]:
+    """The values an order is searched by, in order: its name as the platform writes it (`#2001`), without
+    and with the `#`, its number, then the platform's own ids of the order."""
+    forms: list[str] = []
+    for value in (order_name, order_number):
+        value = text(value)
+        if value:
+            bare = value.lstrip("#")
+            forms += [value, bare, f"#{bare}"] if bare else [value]
+    forms += [text(v) for v in order_ids or () if text(v)]
+    return tuple(dict.fromkeys(forms))
+
+
+def order_ref_matching(data: Any, *, wanted: set[str]) -> OrderRef | None:
+    """GET /wms/orders → the first order whose number (or reference) is one of the wanted forms."""
+    for order in items(data.get("data")) if isinstance(data, Mapping) else []:
+        if not isinstance(order, Mapping) or not order.get("id"):
+            continue
+        numbers = {text(order.get(k)) for k in ("order_number", "reference_id", "name")}
+        if numbers & wanted:
+            return OrderRef(
+                external_order_id=text(order.get("id")),
+                warehouse_code=text(order.get("warehouse_id")),
+                raw=dict(order),
+            )
+    return None

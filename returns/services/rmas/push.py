@@ -49,6 +49,7 @@ from returns.services.rmas.breaker import (
     counts_for_breaker,
 )
 from returns.services.rmas.lease import rma_lease
+from returns.services.rmas.ordering import earlier_pending_exists, rma_wait_for_earlier, rmas_after_release
 from returns.services.rmas.publishing import rma_task_enqueue
 from returns.services.rmas.sandbox_guard import rma_may_push_now, rma_test_data_blocked, rma_test_planned_only
 from returns.services.timeline import timeline_add
@@ -70,9 +71,13 @@ def rma_payload_with_wms_order(*, client: WarehouseClient, rma: RMA, payload: Rm
     cached = order_external_id_cached(connection_id=rma.warehouse_connection_id, order_name=payload.order_name)
     if cached or not look_up:
         return replace(payload, external_order_id=cached)
-    ref = client.order_find(order_name=payload.order_name, order_number=payload.order_number)
+    name, number, ids = payload.order_name, payload.order_number, payload.platform_order_ids
+    ref = client.order_find(order_name=name, order_number=number, order_ids=ids)
     if ref is None:
-        raise ProviderRejected(f"{rma.warehouse_connection.display_name} has no order {payload.order_name}")
+        # Name every form searched, so support sees the order is really unknown there, not searched wrongly.
+        forms = ", ".join(client.order_search_forms(order_name=name, order_number=number, order_ids=ids))
+        wms = rma.warehouse_connection.display_name
+        raise ProviderRejected(f"{wms} has no order {name or number} (searched {forms})")
     names = order_keys(order_name=payload.order_name, order_number=payload.order_number)
     Fulfillment.objects.filter(store_id=rma.store_id, order_number__in=names, external_order_id="").filter(
         warehouse_connection_id__in=[rma.warehouse_connection_id]
@@ -94,7 +99,7 @@ def rma_lock_for_push(*, rma_id: int) -> tuple[RMA, bool] | None:
         rma = (
             RMA.objects.select_for_update(of=("self",))
             .select_related(*RMA_RELATIONS)
-            .annotate(create_call_logged=Exists(create_calls))
+            .annotate(create_call_logged=Exists(create_calls), earlier_pending=earlier_pending_exists())
             .get(pk=rma_id)
         )
     except RMA.DoesNotExist:
@@ -119,7 +124,12 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
             connection = rma.warehouse_connection
             if rma_test_data_blocked(rma):
                 rma_test_planned_only(rma)
+                rmas_after_release(rma, status=RMA.Status.CANCELLED)
                 return PushOutcome("done", "test data planned only")
+            if rma.earlier_pending:  # type: ignore[attr-defined]  # annotated by rma_lock_for_push
+                earlier = rma_wait_for_earlier(rma)
+                if earlier:
+                    return PushOutcome("done", f"waiting for RMA {earlier}")
             if not rma_may_push_now(rma) and not breaker_trial_claim(connection=connection, what=f"RMA {rma.number}"):
                 RMA.objects.filter(pk=rma.pk).update(
                     last_error=f"waiting: connection is {connection.status}", updated_at=timezone.now()
@@ -204,6 +214,7 @@ def _push_succeeded(rma: RMA, result: PushResult, payload: RmaPayload, *, found:
         )
         if not submitted and not cancelled_meanwhile:  # deleted meanwhile (its return was removed)
             return
+        rmas_after_release(rma, status=RMA.Status.SUBMITTED if submitted else RMA.Status.CANCELLED)
         wms = rma.warehouse_connection.display_name
         where = rma.location.warehouse_label if rma.location else "the warehouse"
         verb = "found (already created)" if found else "created"
@@ -245,6 +256,7 @@ def rma_needs_attention(rma: RMA, message: str, *, api_call_id: int | None = Non
         api_call_id=api_call_id,
     )
     return_notify(return_id=rma.return_obj_id, kind="rma_needs_attention", message=f"RMA {rma.number}: {message}")
+    rmas_after_release(rma, status=RMA.Status.NEEDS_ATTENTION)
 
 
 def _failed(rma: RMA, message: str, *, trace: str, api_call_id: int | None = None) -> None:
@@ -259,3 +271,4 @@ def _failed(rma: RMA, message: str, *, trace: str, api_call_id: int | None = Non
         data={"error": message, "traceback": trace[-4000:]},
         api_call_id=api_call_id,
     )
+    rmas_after_release(rma, status=RMA.Status.FAILED)

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from config.exceptions import ApplicationError
 from returns.models import RMA
+from returns.services.rmas.ordering import rmas_after_release
 from returns.services.rmas.publishing import rma_push_enqueue, rma_task_enqueue
 from returns.services.timeline import timeline_add
 
@@ -25,9 +26,12 @@ def rma_cancel(*, rma_id: int, reason: str) -> RMA:
             rma_task_enqueue("rma_cancel_push", rma.pk)
         else:
             # Never reached the WMS (or an in-flight push will see this and cancel remotely).
+            was_pending = rma.status == RMA.Status.PENDING
             rma.status = RMA.Status.CANCELLED
             rma.last_error = ""
             rma.save(update_fields=["status", "last_error", "updated_at"])
+            if was_pending:
+                rmas_after_release(rma, status=RMA.Status.CANCELLED)
             timeline_add(
                 return_obj=rma.return_obj,
                 rma=rma,
