@@ -163,11 +163,24 @@ def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, fo
                 webhook_id=webhook_id,
             )
             return State.IGNORED
-        state = State.PROCESS_QUEUED if mapping.action == PlatformAction.PROCESS else State.FLAG_QUEUED
-        if state == State.FLAG_QUEUED:
-            data["note"] = platform_note(note_template=mapping.note_template, outcome=outcome, summary=summary)
+        plan = None
+        if connection is not None and get_declaration(connection.provider).supports_per_item_processing:
+            plan = _item_plan(return_obj=return_obj, rmas=rmas)
+        if plan is not None:
+            # Some items arrived as they should and others did not: each gets its own outcome's mapping,
+            # instead of the whole return being flagged for what a few items did.
+            state = State.PROCESS_QUEUED
+            data["items"] = plan["items"]
+            data["items_summary"] = plan["summary"]
+            if plan["review"]:
+                data["note"] = plan["note"]
+            verb = f"process item by item ({plan['summary']})"
+        else:
+            state = State.PROCESS_QUEUED if mapping.action == PlatformAction.PROCESS else State.FLAG_QUEUED
+            if state == State.FLAG_QUEUED:
+                data["note"] = platform_note(note_template=mapping.note_template, outcome=outcome, summary=summary)
+            verb = "process" if state == State.PROCESS_QUEUED else "flag with a note"
         _decide(return_obj, state)
-        verb = "process" if state == State.PROCESS_QUEUED else "flag with a note"
         timeline_add(
             return_obj=return_obj,
             kind="platform_action_queued",
@@ -248,9 +261,90 @@ def _item_decisions(return_obj: Return) -> list[ReturnItemDecision]:
     return items
 
 
+def _item_outcomes(return_obj: Return, rmas: list[RMA]) -> list[tuple[Any, str, ReturnItemDecision]]:
+    """Per platform item (a return line): its own warehouse outcome and what processing it would mean.
+
+    What the warehouses received, restocked and found damaged per SKU is shared out over the return's
+    lines of that SKU in order; a line with damaged units is damaged, one with fewer units than it
+    expects is short, else fully received."""
+    received: dict[str, int] = defaultdict(int)
+    restocked: dict[str, int] = defaultdict(int)
+    damaged: dict[str, int] = defaultdict(int)
+    for rma in rmas:
+        if rma.status == RMA.Status.CANCELLED:
+            continue
+        for rma_line in rma.lines.all():
+            sku = rma_line.platform_sku or rma_line.sku
+            received[sku] += rma_line.received_quantity
+            restocked[sku] += rma_line.restocked_quantity
+            damaged[sku] += sum(
+                int(d.get("quantity") or 1)
+                for d in rma_line.receiving_details or []
+                if isinstance(d, dict) and d.get("condition") == "damaged"
+            )
+    out: list[tuple[Any, str, ReturnItemDecision]] = []
+    for line in return_obj.lines.order_by("id"):
+        got = min(line.quantity, received[line.sku])
+        bad = min(got, damaged[line.sku])
+        back = min(got - bad, restocked[line.sku])
+        received[line.sku] -= got
+        damaged[line.sku] -= bad
+        restocked[line.sku] -= back
+        if bad:
+            outcome = WarehouseOutcome.DAMAGED
+        elif got < line.quantity:
+            outcome = WarehouseOutcome.SHORT
+        else:
+            outcome = WarehouseOutcome.FULLY_RECEIVED
+        item_id = str((line.external_line_ids or [line.line_key])[0])
+        out.append((line, outcome, ReturnItemDecision(item_id=item_id, accept=got > 0, restock=back > 0)))
+    return out
+
+
+def _item_plan(*, return_obj: Return, rmas: list[RMA]) -> dict[str, Any] | None:
+    """Item by item, per the store's StatusMapping of each item's own outcome, when the items differ:
+    process → accept it (restocked when the warehouse restocked it; rejected when nothing arrived),
+    flag → left unprocessed for the merchant, named in a comment, ignore → left as it is.
+
+    None when every item maps to the same action (the return is processed or flagged whole, as before)."""
+    mappings = status_mappings_ensure(store_id=return_obj.store_id)
+    items = _item_outcomes(return_obj, rmas)
+    actions = {mappings[outcome].action for _line, outcome, _decision in items}
+    if PlatformAction.PROCESS not in actions or len(actions) == 1:
+        return None
+    processed: list[dict[str, Any]] = []
+    review: list[str] = []
+    words: list[str] = []
+    notes: dict[str, list[str]] = defaultdict(list)
+    for line, outcome, decision in items:
+        action = mappings[outcome].action
+        label = f"{line.sku} ({WarehouseOutcome(outcome).label.lower()})"
+        if action == PlatformAction.PROCESS:
+            processed.append({"item_id": decision.item_id, "accept": decision.accept, "restock": decision.restock})
+            verb = "restocked" if decision.restock else ("accepted" if decision.accept else "rejected")
+            words.append(f"{line.sku} {verb}")
+        elif action == PlatformAction.FLAG:
+            review.append(decision.item_id)
+            notes[outcome].append(label)
+            words.append(f"{line.sku} left for review")
+        else:
+            words.append(f"{line.sku} left as it is")
+    note = " ".join(
+        platform_note(note_template=mappings[outcome].note_template, outcome=outcome, summary=", ".join(labels))
+        for outcome, labels in notes.items()
+    )
+    return {"items": processed, "review": review, "note": note, "summary": "; ".join(words)}
+
+
 def _call_platform(
-    *, client: ReturnsPlatformClient, connection: Connection, return_obj: Return, action: str, note: str
-) -> list[int]:
+    *,
+    client: ReturnsPlatformClient,
+    connection: Connection,
+    return_obj: Return,
+    action: str,
+    note: str,
+    plan: list[dict[str, Any]] | None = None,
+) -> tuple[list[int], str]:
     """Make the calls for one action; returns their ApiCall ids. Raises the taxonomy's errors.
 
     Each call is skipped when an earlier run already made it successfully (flag, then note). Only
@@ -258,6 +352,22 @@ def _call_platform(
     and cancel resets it."""
     rid, ext = return_obj.pk, return_obj.external_id
     calls: list[int | None] = []
+    if action == PlatformAction.PROCESS and plan is not None:
+        # Item by item (the decision's plan): the items to process, then a comment naming those left for review.
+        items = [ReturnItemDecision(item_id=i["item_id"], accept=i["accept"], restock=i["restock"]) for i in plan]
+        try:
+            calls.append(
+                _once(rid, "return_items_process", lambda: client.return_items_process(return_id=ext, items=items))
+            )
+        except ProviderConfigurationError:
+            # Not offered here: completing the whole return would also complete the items left for review,
+            # so the whole return is flagged with the note instead, as without per-item processing.
+            action = PlatformAction.FLAG
+            note = note or "Backhaul: the warehouse reported a problem; please review."
+        else:
+            if note:
+                calls.append(_once(rid, "return_note", lambda: client.return_note_create(return_id=ext, content=note)))
+            return [c for c in calls if c is not None], str(action)
     if action == PlatformAction.PROCESS:
         if get_declaration(connection.provider).supports_per_item_processing:
             try:
@@ -274,7 +384,7 @@ def _call_platform(
     else:
         calls.append(_once(rid, "return_flag", lambda: client.return_flag(return_id=ext)))
         calls.append(_once(rid, "return_note", lambda: client.return_note_create(return_id=ext, content=note)))
-    return [c for c in calls if c is not None]
+    return [c for c in calls if c is not None], str(action)
 
 
 def return_platform_act(*, return_id: int, final_attempt: bool = False, retries: int = 0) -> PushOutcome:
@@ -290,6 +400,9 @@ def return_platform_act(*, return_id: int, final_attempt: bool = False, retries:
             return_obj.timeline.filter(kind="platform_action_queued").order_by("-id").values_list("data", flat=True)
         ).first() or {}
         note = str(decision.get("note") or "Backhaul: the warehouse reported a problem; please review.")
+        plan = decision.get("items") if action == PlatformAction.PROCESS else None
+        if plan is not None and not decision.get("note"):
+            note = ""  # item by item with nothing left for review: no comment
         connection = _platform_connection(return_obj)
         if connection is None:
             platform = _platform_label(return_obj)
@@ -309,8 +422,8 @@ def return_platform_act(*, return_id: int, final_attempt: bool = False, retries:
             return PushOutcome("done", "test data blocked")
         try:
             with client.log_context(return_obj_id=return_obj.pk):
-                api_calls = _call_platform(
-                    client=client, connection=connection, return_obj=return_obj, action=action, note=note
+                api_calls, done = _call_platform(
+                    client=client, connection=connection, return_obj=return_obj, action=action, note=note, plan=plan
                 )
         except ProviderTransientError as exc:
             if final_attempt and not isinstance(exc, ProviderThrottled):
@@ -325,17 +438,27 @@ def return_platform_act(*, return_id: int, final_attempt: bool = False, retries:
         except ProviderError as exc:  # pragma: no cover - every provider error is one of the two above
             _act_failed(return_obj, action, platform, exc.message, api_call_id=exc.api_call_id)
             return PushOutcome("done", "error")
-        _act_succeeded(return_obj, action, platform, note=note, api_call_ids=api_calls)
-        return PushOutcome("done", str(action))
+        items_summary = str(decision.get("items_summary") or "") if done == PlatformAction.PROCESS else ""
+        _act_succeeded(return_obj, done, platform, note=note, api_call_ids=api_calls, items_summary=items_summary)
+        return PushOutcome("done", done)
 
 
-def _act_succeeded(return_obj: Return, action: str, platform: str, *, note: str, api_call_ids: list[int]) -> None:
+def _act_succeeded(
+    return_obj: Return, action: str, platform: str, *, note: str, api_call_ids: list[int], items_summary: str = ""
+) -> None:
     with transaction.atomic():
         locked = Return.objects.select_for_update().get(pk=return_obj.pk)
         if locked.platform_action not in QUEUED:
             return
         _decide(locked, State.PROCESSED if action == PlatformAction.PROCESS else State.FLAGGED, at=True)
-        if action == PlatformAction.PROCESS:
+        if action == PlatformAction.PROCESS and items_summary:
+            message, kind, level = (
+                f"Return processed item by item in {platform}: {items_summary}"
+                + (f". Comment: {note}" if note else ""),
+                "platform_processed",
+                Level.SUCCESS,
+            )
+        elif action == PlatformAction.PROCESS:
             message, kind, level = f"Return processed in {platform}", "platform_processed", Level.SUCCESS
         else:
             message, kind, level = (

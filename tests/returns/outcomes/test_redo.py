@@ -76,7 +76,37 @@ def test_process_not_offered_falls_back_to_status_complete(httpserver: HTTPServe
     assert status.requests[0]["body"] == {"status": "complete"}
 
 
-def test_short_flags_the_return_and_comments_what_arrived(httpserver: HTTPServer) -> None:
+def test_short_throughout_flags_the_return_and_comments_what_arrived(httpserver: HTTPServer) -> None:
+    status = Recorder(Response(status=204))
+    comments = Recorder(json_response({"comment": {}}, 201))
+    httpserver.expect_request(f"/returns/{RID}/status", method="PUT").respond_with_handler(status)
+    httpserver.expect_request(f"/returns/{RID}/comments", method="POST").respond_with_handler(comments)
+    ret = _redo_world(httpserver)
+    _receive(ret, {"TEE-BLK-M": 1, "CAP-RED": 0})  # no item arrived whole: nothing to process item by item
+    assert return_platform_act(return_id=ret.pk).detail == "flag"
+    assert status.requests[0]["body"] == {"status": "flagged"}
+    message = comments.requests[0]["body"]["comment"]["message"]
+    assert message.startswith("Backhaul: Short receipt: RMA 1042 at CA1: 1 of 2 × TEE-BLK-M")
+
+
+def test_a_mixed_receipt_is_processed_item_by_item_and_the_rest_commented(httpserver: HTTPServer) -> None:
+    process = Recorder(json_response({"message": "Processing triggered successfully"}))
+    comments = Recorder(json_response({"comment": {}}, 201))
+    httpserver.expect_request(f"/returns/{RID}/process", method="POST").respond_with_handler(process)
+    httpserver.expect_request(f"/returns/{RID}/comments", method="POST").respond_with_handler(comments)
+    ret = _redo_world(httpserver)
+    _receive(ret, {"TEE-BLK-M": 1, "CAP-RED": 1})
+    assert return_platform_act(return_id=ret.pk).detail == "process"
+    assert process.requests[0]["body"] == {"products": [{"_id": "item-CAP-RED", "processInput": {"restock": True}}]}
+    assert comments.requests[0]["body"]["comment"]["message"] == (
+        "Backhaul: Short receipt: TEE-BLK-M (fewer units than expected)"
+    )
+
+
+def test_a_mixed_receipt_without_the_process_endpoint_flags_the_whole_return(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(f"/returns/{RID}/process", method="POST").respond_with_json(
+        {"title": "Not implemented"}, status=501
+    )
     status = Recorder(Response(status=204))
     comments = Recorder(json_response({"comment": {}}, 201))
     httpserver.expect_request(f"/returns/{RID}/status", method="PUT").respond_with_handler(status)
@@ -84,9 +114,8 @@ def test_short_flags_the_return_and_comments_what_arrived(httpserver: HTTPServer
     ret = _redo_world(httpserver)
     _receive(ret, {"TEE-BLK-M": 1, "CAP-RED": 1})
     assert return_platform_act(return_id=ret.pk).detail == "flag"
-    assert status.requests[0]["body"] == {"status": "flagged"}
-    message = comments.requests[0]["body"]["comment"]["message"]
-    assert message.startswith("Backhaul: Short receipt: RMA 1042 at CA1: 1 of 2 × TEE-BLK-M")
+    assert status.requests[0]["body"] == {"status": "flagged"}  # never "complete": TEE-BLK-M awaits review
+    assert comments.count == 1
 
 
 def test_a_redo_validation_error_is_permanent(httpserver: HTTPServer) -> None:
