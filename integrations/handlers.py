@@ -86,3 +86,5 @@ store_created = Hook("store_created")
 connection_activated = Hook("connection_activated")
 # webhook=: support replayed a stored webhook, inside the transaction that queued it again.
 webhook_replayed = Hook("webhook_replayed")
+# webhook=, original=: a duplicate delivery was stored and not processed; its original has been processed.
+webhook_duplicate_ignored = Hook("webhook_duplicate_ignored")

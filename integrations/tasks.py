@@ -26,6 +26,20 @@ def webhook_process(self: Task[Any, Any], webhook_id: int) -> str:
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 
+@shared_task(bind=True, max_retries=12, queue="webhooks")
+def webhook_duplicate_note(self: Task[Any, Any], webhook_id: int) -> str:
+    """Note a duplicate delivery on the timeline once its original is processed (a few retries, then dropped)."""
+    from integrations.services.webhooks import OriginalNotDoneYet
+    from integrations.services.webhooks import webhook_duplicate_note as service
+
+    try:
+        return service(webhook_id=webhook_id)
+    except (OriginalNotDoneYet, OperationalError) as exc:
+        if self.request.retries >= WEBHOOK_MAX_RETRIES * 2:
+            return "original still not processed: not noted"
+        raise self.retry(exc=exc, countdown=min(2 * 2**self.request.retries, 60)) from exc
+
+
 @shared_task(bind=True, queue="webhooks")
 def webhooks_sweep_pending(self: Task[Any, Any]) -> int:
     """Re-publish webhooks still pending after the grace period (beat, every minute)."""

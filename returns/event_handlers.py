@@ -13,6 +13,7 @@ from integrations.handlers import (
     connection_activated,
     inbound_event_handler_register,
     store_created,
+    webhook_duplicate_ignored,
     webhook_replayed,
 )
 from integrations.inbound import (
@@ -24,7 +25,7 @@ from integrations.inbound import (
 )
 from integrations.models import Connection, InboundWebhook, Store
 from integrations.registry import get_returns_platform_client
-from returns.selectors import return_for_webhook
+from returns.selectors import return_for_webhook, timeline_entry_exists
 from returns.services import intake, warehouse_events
 from returns.services.intake import PreparedLabelEvent, PreparedReturnEvent
 from returns.services.outcomes import returns_platform_requeue_for_connection, status_mappings_ensure
@@ -115,6 +116,21 @@ def _webhook_replayed(*, webhook: InboundWebhook) -> None:
         )
 
 
+def _webhook_duplicate_ignored(*, webhook: InboundWebhook, original: InboundWebhook) -> None:
+    """A duplicate delivery: said once on the timeline of the return its original was about."""
+    return_obj = return_for_webhook(webhook=original)
+    if return_obj is None or timeline_entry_exists(webhook_id=webhook.pk, kind="duplicate_event_ignored"):
+        return
+    timeline_add(
+        return_obj=return_obj,
+        kind="duplicate_event_ignored",
+        message=f"Duplicate delivery ignored: the same {webhook.event_type or 'event'} as webhook #{original.pk} "
+        f"({original.get_status_display().lower()})",
+        data={"reason": "duplicate", "duplicate_of": original.pk},
+        webhook_id=webhook.pk,
+    )
+
+
 def register() -> None:
     """Tell integrations which returns service takes each event and hook."""
     inbound_event_handler_register(InboundReturnEvent, prepare=_return_prepare, apply=_return_apply)
@@ -127,3 +143,4 @@ def register() -> None:
     store_created.register(_store_created)
     connection_activated.register(_connection_activated)
     webhook_replayed.register(_webhook_replayed)
+    webhook_duplicate_ignored.register(_webhook_duplicate_ignored)

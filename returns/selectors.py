@@ -139,6 +139,10 @@ def rma_payload_build(*, rma: RMA) -> RmaPayload:
     )
 
 
+def timeline_entry_exists(*, webhook_id: int, kind: str) -> bool:
+    return TimelineEvent.objects.filter(webhook_id=webhook_id, kind=kind).exists()
+
+
 def return_for_webhook(*, webhook: InboundWebhook) -> Return | None:
     """The return a stored webhook is about: from the timeline it wrote, else from its parsed events."""
     entry = TimelineEvent.objects.filter(webhook_id=webhook.pk).select_related("return_obj").first()

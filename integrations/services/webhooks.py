@@ -29,7 +29,12 @@ from django.utils import timezone
 from config.exceptions import ApplicationError
 from integrations.exceptions import ProviderTransientError
 from integrations.fitting import cut_text, storable_text
-from integrations.handlers import InboundEventHandler, inbound_event_handler, webhook_replayed
+from integrations.handlers import (
+    InboundEventHandler,
+    inbound_event_handler,
+    webhook_duplicate_ignored,
+    webhook_replayed,
+)
 from integrations.inbound import (
     IgnoredEvent,
     InboundConnectionHealthEvent,
@@ -249,11 +254,40 @@ def _claim(*, raw: dict[str, Any], fields: dict[str, Any], connection_id: int, d
         transaction.on_commit(lambda: webhook_publish(webhook_id=webhook.pk))
         return ReceiveResult(202, "accepted", webhook)
     duplicate = _store(raw, **fields, status=Status.DUPLICATE, duplicate_of=original)
+    transaction.on_commit(lambda: _duplicate_note_publish(webhook_id=duplicate.pk))
     if original.status == Status.FAILED:
         # Dedupe on "processed", not on "received": a redelivery of a failed event runs it again.
         _requeue(webhook_id=original.pk, from_statuses=(Status.FAILED,))
         return ReceiveResult(202, "redelivery of a failed event: queued again", duplicate)
     return ReceiveResult(200, "duplicate", duplicate)
+
+
+def _duplicate_note_publish(*, webhook_id: int) -> None:
+    """Have a worker say on the timeline that this duplicate was ignored (never in the request: the note
+    waits for the original's processing, which may hold the return's row lock)."""
+    from integrations.tasks import webhook_duplicate_note  # the tasks module imports this one
+
+    try:
+        webhook_duplicate_note.delay(webhook_id)
+    except Exception as exc:  # the broker may be down: the duplicate stays stored, only the note is lost
+        logger.warning("duplicate note for webhook %s not published (%s)", webhook_id, type(exc).__name__)
+
+
+class OriginalNotDoneYet(Exception):
+    """A duplicate's original is still pending: its timeline is not written yet."""
+
+
+def webhook_duplicate_note(*, webhook_id: int) -> str:
+    """Once the original of a stored duplicate is processed, let the owning app note the duplicate on the
+    timeline of what the original was about (webhook_duplicate_ignored); raises OriginalNotDoneYet before."""
+    duplicate = InboundWebhook.objects.select_related("duplicate_of").filter(pk=webhook_id).first()
+    if duplicate is None or duplicate.status != Status.DUPLICATE or duplicate.duplicate_of is None:
+        return "nothing to note"
+    original = duplicate.duplicate_of
+    if original.status in (Status.PENDING, Status.PROCESSING, Status.RECEIVED):
+        raise OriginalNotDoneYet(f"webhook {original.pk} is {original.status}")
+    webhook_duplicate_ignored.run(webhook=duplicate, original=original)
+    return "noted"
 
 
 def _requeue(*, webhook_id: int, from_statuses: tuple[str, ...]) -> bool:

@@ -354,6 +354,7 @@ def return_apply_event(
             return_obj=return_obj,
             kind="stale_update_ignored",
             message=f"Older {platform} update ignored ({incoming.isoformat()} < {current.isoformat()})",
+            data={"reason": "older"},
             webhook_id=webhook_id,
         )
         return return_obj
@@ -454,6 +455,15 @@ def return_label_apply(
     instead of retried. order_lookup: from return_label_prepare, made before the transaction."""
     missing_ok = missing_ok or event.if_return_known
     if not event.shipment.shipment_key:
+        known = _lock_return(connection=connection, platform=event.platform, external_id=event.return_external_id)
+        if known is not None:
+            timeline_add(
+                return_obj=known,
+                kind="label_event_ignored",
+                message="Label event ignored: it names neither a tracking number nor a shipment id",
+                data={"reason": "no_label_id"},
+                webhook_id=webhook_id,
+            )
         return None
     try:
         return_obj = _require_return(
@@ -498,6 +508,13 @@ def return_label_request_apply(
         return_obj=return_obj, kind=event.change, data__request_id=event.request_id
     ).exists()
     if already:
+        timeline_add(
+            return_obj=return_obj,
+            kind="label_request_repeat_ignored",
+            message=f"Label request {event.request_id} {event.change.rsplit('_', 1)[-1]} again: already noted, ignored",
+            data={"reason": "duplicate", "request_id": event.request_id},
+            webhook_id=webhook_id,
+        )
         return return_obj
     if event.change == "label_request_issued":
         if event.destination_address and not return_obj.destination_address:

@@ -107,6 +107,28 @@ def _mismatch_keep(
     return note
 
 
+# The order an RMA moves through at the warehouse: an event that would move it back is ignored.
+_PROGRESS: dict[str, int] = {
+    RMA.Status.SUBMITTED: 1,
+    RMA.Status.IN_TRANSIT: 2,
+    RMA.Status.RECEIVING: 3,
+    RMA.Status.RECEIVED: 4,
+}
+
+
+def _goes_back(*, current: str, new: str) -> bool:
+    """A received RMA never becomes in transit again, nor a cancelled one anything but received (goods that
+    came anyway); received is never cancelled afterwards. Support's own states (needs attention, failed)
+    are left by any warehouse news."""
+    if new == current:
+        return False
+    if current == RMA.Status.CANCELLED:
+        return new != RMA.Status.RECEIVED
+    if current == RMA.Status.RECEIVED and new == RMA.Status.CANCELLED:
+        return True
+    return current in _PROGRESS and new in _PROGRESS and _PROGRESS[new] < _PROGRESS[current]
+
+
 def rma_apply_warehouse_event(
     *, connection: Connection, event: InboundWarehouseReturnEvent, webhook_id: int | None, found_by: str = ""
 ) -> str:
@@ -161,12 +183,28 @@ def rma_warehouse_event_apply(
             return_obj=rma.return_obj,
             rma=rma,
             kind="stale_warehouse_event_ignored",
-            message=f"Older {connection.display_name} update for RMA {rma.number} ignored",
+            message=f"Older {connection.display_name} update for RMA {rma.number} ignored "
+            f"({event.updated_at.isoformat()} is before {rma.warehouse_updated_at.isoformat()})",
+            data={"reason": "older", "status": event.warehouse_status},
             webhook_id=webhook_id,
         )
         return f"older than the RMA's state ({event.updated_at.isoformat()})"
 
     wms = connection.display_name
+    if event.status and _goes_back(current=rma.status, new=event.status):
+        status_label = dict(RMA.Status.choices)
+        timeline_add(
+            return_obj=rma.return_obj,
+            rma=rma,
+            kind="warehouse_state_regression_ignored",
+            level=TimelineEvent.Level.WARNING,
+            message=f"{wms} update for RMA {rma.number} ignored: it says {status_label[event.status].lower()} "
+            f"({event.warehouse_status}), but the RMA is already {rma.get_status_display().lower()}, "
+            f"and an RMA's state never goes back{suffix}",
+            data={"reason": "state_regression", "from": rma.status, "to": event.status},
+            webhook_id=webhook_id,
+        )
+        return f"state regression ({rma.status} → {event.status}): ignored"
     previous_status = rma.status
     fields: set[str] = set()
     if event.status and event.status != rma.status:

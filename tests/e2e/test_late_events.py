@@ -78,3 +78,48 @@ def test_an_older_label_event_changes_nothing_and_the_timeline_says_so(
     assert ignored.message.startswith("Older label event ignored: UPS 1ZOLDER0000000001")
     assert ignored.data["reason"] == "older"
     assert ignored.webhook_id is not None
+
+
+def _shipmonk(name: str, rma: RMA, **changes: Any) -> bytes:
+    body = json.loads(load_fixture("shipmonk", name))
+    body.update(rma=rma.number, **changes)
+    return json.dumps({k: v for k, v in body.items() if v is not None}).encode()
+
+
+def test_each_ignored_event_says_why_on_the_timeline(
+    httpserver: HTTPServer, celery_worker: Any, task_runs: TaskRuns
+) -> None:
+    world = World(httpserver)
+    created = load_fixture("loop", "return_created")
+    assert world.post(world.loop, created) == 202
+    rma = wait_for(
+        lambda: _quiet(lambda: RMA.objects.filter(store=world.store, status="submitted").first()), interval=0.2
+    )
+    # Loop delivers the same event again: stored as a duplicate, answered 200, never processed.
+    assert world.post(world.loop, created) == 200
+    # ShipMonk: received, then an en_route without a timestamp (nothing to call it older by): a state regression.
+    assert world.post(world.shipmonk, _shipmonk("return_status_returned", rma)) == 202
+    wait_for(lambda: RMA.objects.filter(pk=rma.pk, status="received").exists(), interval=0.2)
+    assert world.post(world.shipmonk, _shipmonk("return_status_en_route", rma, updated_at=None)) == 202
+    # ... and an older one (its updated_at is before the receipt's).
+    assert world.post(world.shipmonk, _shipmonk("return_status_en_route", rma, status="in_progress")) == 202
+    ret = rma.return_obj
+    kinds = ("duplicate_event_ignored", "warehouse_state_regression_ignored", "stale_warehouse_event_ignored")
+    wait_for(lambda: ret.timeline.filter(kind__in=kinds).count() == 3, interval=0.2)
+    task_runs.wait_idle()
+
+    rma.refresh_from_db()
+    assert rma.status == "received"
+    entries = {e.kind: e for e in ret.timeline.filter(kind__in=kinds)}
+    original = InboundWebhook.objects.filter(store=world.store, status="processed", provider="loop").get()
+    duplicate = InboundWebhook.objects.get(store=world.store, status="duplicate")
+    assert entries["duplicate_event_ignored"].message == (
+        f"Duplicate delivery ignored: the same return:return.created as webhook #{original.pk} (processed)"
+    )
+    assert entries["duplicate_event_ignored"].webhook_id == duplicate.pk
+    assert entries["warehouse_state_regression_ignored"].message == (
+        f"ShipMonk update for RMA {rma.number} ignored: it says in transit (en_route), but the RMA is already "
+        "received, and an RMA's state never goes back"
+    )
+    assert entries["stale_warehouse_event_ignored"].message.startswith(f"Older ShipMonk update for RMA {rma.number}")
+    assert {e.data["reason"] for e in entries.values()} == {"duplicate", "state_regression", "older"}
