@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('returns', '0004_rma_next_attempt_at'),
+        ('returns', '0006_crash_recovery_platform_actions_and_later_changes'),
     ]
 
     operations = [
