@@ -64,7 +64,19 @@ class ProviderConfigurationError(ProviderPermanentError):
 class ProviderDestinationRefused(ProviderConfigurationError):
     """We refused to send: the address is not public, or the provider answered with a redirect.
 
-    The connection's URL has to change, so the HTTP base also records the message on the connection."""
+    The connection's URL has to change, so the HTTP base also records the message on the connection.
+    `redirect_host` is where a redirect pointed (its host only), for telling the merchant."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        api_call_id: int | None = None,
+        redirect_host: str = "",
+    ) -> None:
+        super().__init__(message, status_code=status_code, api_call_id=api_call_id)
+        self.redirect_host = redirect_host
 
 
 class UnsupportedCapability(ProviderConfigurationError):

@@ -259,10 +259,12 @@ class BaseHttpClient:
     def _error_for(self, response: requests.Response) -> ProviderError | None:
         status = response.status_code
         if 300 <= status < 400:
+            host = _location_host(response)
             return ProviderDestinationRefused(
-                f"{self.provider} answered {status} redirecting to {_location_host(response)}: redirects are "
+                f"{self.provider} answered {status} redirecting to {host}: redirects are "
                 "not followed, so our credentials go nowhere else; set the connection's URL to the final address",
                 status_code=status,
+                redirect_host=host,
             )
         if status < 400:
             return None

@@ -51,15 +51,27 @@ def _tried(connection: Connection, exc: ProviderError, action: str) -> str:
 
 
 def _answer(name: str, exc: ProviderError) -> str:
+    if isinstance(exc, ProviderDestinationRefused) and exc.status_code is not None:
+        # A redirect: the HTTP base's words are for support ("the connection's URL"); the merchant gets these.
+        return (
+            f"{name[0].upper()}{name[1:]} answered {exc.status_code}{_phrase(exc.status_code)}, sending Backhaul on "
+            f"to {exc.redirect_host or 'another address'}. Backhaul does not follow redirects, so your credentials "
+            "are only ever sent to the address you entered."
+        )
     if exc.status_code is None:
         return f"No answer from {name}: {exc.message}."
-    try:
-        phrase = f" {HTTPStatus(exc.status_code).phrase}"
-    except ValueError:
-        phrase = ""
+    phrase = _phrase(exc.status_code)
     words = provider_words(exc)[:300].rstrip(". ")
     said = f": “{words}”" if words and words.lower() != phrase.strip().lower() else ""
     return f"{name[0].upper()}{name[1:]} answered {exc.status_code}{phrase}{said}."
+
+
+def _phrase(status: int) -> str:
+    """ " Moved Permanently" for 301; nothing for a status HTTP does not name."""
+    try:
+        return f" {HTTPStatus(status).phrase}"
+    except ValueError:
+        return ""
 
 
 def _labels(specs: list[str]) -> str:
@@ -109,7 +121,13 @@ def provider_failure_explain(
                 if blamed
                 else f"The address Backhaul uses for {connection.display_name} must change: contact Backhaul support."
             )
-            field_message = "Backhaul does not send your credentials to this address." if blamed else ""
+            field_message = (
+                ""
+                if not blamed
+                else "This address redirects elsewhere; Backhaul does not send your credentials on to another address."
+                if exc.status_code is not None
+                else "Backhaul does not send your credentials to this address."
+            )
         case ProviderConfigurationError():
             blamed, field_message = [], ""
             fix = f"{connection.display_name} cannot do this for your account; contact Backhaul support."

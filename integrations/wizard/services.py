@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,7 +43,14 @@ logger = logging.getLogger(__name__)
 
 
 class WizardError(ApplicationError):
-    """A wizard action that cannot be done now; the message is shown to the merchant."""
+    """A wizard action that cannot be done now; the message is shown to the merchant.
+
+    `field_errors` maps a Connection field to what to change there, when one value is to blame.
+    """
+
+    def __init__(self, message: str, *, field_errors: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.field_errors = dict(field_errors or {})
 
 
 # ----------------------------------------------------------------------------- connections
@@ -94,6 +102,10 @@ def _settings_split(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str
     return data, {k: v for k, v in values.items() if k in CONNECTION_SECRET_FIELDS}
 
 
+def _by_field(exc: ValidationError) -> dict[str, list[str]]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+
+
 def _sandbox_point(*, connection: Connection, typed: Mapping[str, str]) -> Connection:
     """Point the connection at its own sandbox account: the sandbox's credentials wherever the
     merchant left a field blank (a typed one is kept, so a wrong key can be rehearsed)."""
@@ -115,7 +127,17 @@ def _sandbox_point(*, connection: Connection, typed: Mapping[str, str]) -> Conne
             values[name] = value
     data, secret_values = _settings_split(values)
     data["base_url"] = sandbox_base_url(account=account)
-    return connection_update(connection=connection, data=data, secrets=secret_values)
+    try:
+        return connection_update(connection=connection, data=data, secrets=secret_values)
+    except ValidationError as exc:
+        if "base_url" not in _by_field(exc):
+            raise
+        # The sandbox's own address (PUBLIC_BASE_URL) is refused here: nothing the merchant typed or can change.
+        raise WizardError(
+            f"The sandbox's address ({data['base_url']}) is refused on this server: "
+            f"{' '.join(_by_field(exc)['base_url'])} Backhaul support must set this server's public address; "
+            "meanwhile, enter your real account's credentials and untick the sandbox."
+        ) from exc
 
 
 def _sandbox_leave(*, connection: Connection, account: SandboxAccount) -> Connection:
@@ -129,7 +151,28 @@ def _sandbox_leave(*, connection: Connection, account: SandboxAccount) -> Connec
     return connection_update(connection=connection, data=data, secrets=secret_values)
 
 
+def _refused_settings(*, exc: ValidationError, provider: str, sandbox: bool) -> WizardError:
+    """The connection services refused a value the form had let through (a URL whose host now resolves to a
+    private address, one longer than the column): a WizardError naming the field, never a 500."""
+    errors = {name: " ".join(messages) for name, messages in _by_field(exc).items()}
+    typed = {spec.name for spec in credential_fields(provider)} if not sandbox else set()
+    blamed = {name: text for name, text in errors.items() if name in typed}
+    rest = [text for name, text in errors.items() if name not in typed]
+    return WizardError(" ".join(rest) or "Check the highlighted field.", field_errors=blamed)
+
+
 def _connection_save(
+    *, store: Store, provider: str, wms_name: str, credentials: Mapping[str, str], sandbox: bool, extra: dict[str, Any]
+) -> Connection:
+    try:
+        return _connection_save_checked(
+            store=store, provider=provider, wms_name=wms_name, credentials=credentials, sandbox=sandbox, extra=extra
+        )
+    except ValidationError as exc:
+        raise _refused_settings(exc=exc, provider=provider, sandbox=sandbox) from exc
+
+
+def _connection_save_checked(
     *, store: Store, provider: str, wms_name: str, credentials: Mapping[str, str], sandbox: bool, extra: dict[str, Any]
 ) -> Connection:
     if sandbox and not settings.SANDBOX_ENABLED:

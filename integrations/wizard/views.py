@@ -134,6 +134,23 @@ def _failed_check_take(request: HttpRequest, step: str, form: ConnectionForm) ->
     return services.CheckResult(ok=False, message=str(kept.get("message", "")))
 
 
+def _wizard_error_show(form: ConnectionForm, provider: str, exc: services.WizardError) -> None:
+    """A refusal from the services: next to the field to change where one is to blame, else above the form."""
+    for name, text in exc.field_errors.items():
+        field_name = form_field_name(provider, name)
+        if field_name in form.fields:
+            form.add_error(field_name, text)
+            attrs = form.fields[field_name].widget.attrs
+            attrs["aria-invalid"] = "true"
+            described = attrs.get("aria-describedby", "").split()
+            error_id = f"{form[field_name].auto_id}_error"
+            attrs["aria-describedby"] = " ".join([*described, error_id] if error_id not in described else described)
+        else:
+            form.add_error(None, text)
+    if not exc.field_errors:
+        form.add_error(None, exc.message)
+
+
 def _token_label(connection: Connection | None) -> str:
     if connection is None or not generates_webhook_token(connection.provider):
         return ""
@@ -197,7 +214,7 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
             sandbox=bool(form.cleaned_data.get("use_sandbox")),
         )
     except services.WizardError as exc:
-        form.add_error(None, exc.message)
+        _wizard_error_show(form, provider, exc)
         return render(request, "setup/platform.html", _platform_context(store, form), status=422)
     check = services.connection_verify(connection=result.connection)
     if result.new_bearer_token:
@@ -235,7 +252,7 @@ def warehouse_step(request: HttpRequest, store: Store) -> HttpResponse:
                 sandbox=bool(form.cleaned_data.get("use_sandbox")),
             )
         except services.WizardError as exc:
-            form.add_error(None, exc.message)
+            _wizard_error_show(form, provider, exc)
         else:
             check = services.warehouses_fetch(connection=saved, refresh=True)
             if check.ok:
