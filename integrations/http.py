@@ -30,6 +30,7 @@ from urllib3.util.retry import Retry
 
 from config.logging import REDACTED, mask_endpoint_tokens, redact
 from integrations import ratelimit
+from integrations.display import body_for_display
 from integrations.exceptions import (
     ProviderAuthError,
     ProviderConfigurationError,
@@ -41,6 +42,7 @@ from integrations.exceptions import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from integrations.fitting import storable_text
 from integrations.services.connect_guard import GuardedAdapter, RefusedAddress
 
 MAX_LOGGED_BODY = 20_000
@@ -268,7 +270,8 @@ class BaseHttpClient:
             )
         if status < 400:
             return None
-        message = self._scrub(self.error_message(response))[:1000]
+        # The provider's words end up in text columns (ApiCall, Connection.last_error): no NUL, no lone surrogate.
+        message = storable_text(self._scrub(self.error_message(response)))[:1000]
         text = f"{self.provider} answered {status}: {message}"
         if status == 429:
             return ProviderRateLimited(text, status_code=status, retry_after=self.retry_after(response))
@@ -298,16 +301,14 @@ class BaseHttpClient:
         return mask_endpoint_tokens(text)
 
     def _body_text(self, body: Any) -> str:
+        """The body as stored on the ApiCall: display.body_for_display's text (JSON redacted while it is
+        shallow and small enough, else the raw text; NUL and lone surrogates made visible, no recursion
+        on deep nesting), with the connection's secret values scrubbed, cut to MAX_LOGGED_BODY."""
         if body is None or body == "":
             return ""
-        if isinstance(body, bytes):
-            body = body.decode("utf-8", errors="replace")
-        if isinstance(body, str):
-            try:
-                body = json.loads(body)
-            except ValueError:
-                return self._scrub(body)[:MAX_LOGGED_BODY]
-        return self._scrub(json.dumps(redact(body), default=str))[:MAX_LOGGED_BODY]
+        if not isinstance(body, bytes | str):
+            body = json.dumps(body, default=str)  # a body we built: a dict or list of our own values
+        return self._scrub(body_for_display(body, indent=None))[:MAX_LOGGED_BODY]
 
     def _log(
         self,
