@@ -10,6 +10,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # A form from before a log-in or log-out (or the back button) gets a page saying what to do.
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+# Database sessions that treat a malformed cookie (NUL, garbage) as no session rather than a 500.
+SESSION_ENGINE = "config.sessions"
 # The public https address of this deployment, used to build webhook URLs shown to merchants.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
