@@ -122,6 +122,8 @@ class ProviderDeclaration:
     webhooks: WebhookDeclaration
     # The sandbox fake of this provider answers under /sandbox/<slug>/<account key>/ (integrations/sandbox).
     sandbox_path: str
+    # The provider's own sandbox hosts, where it runs one (ShipMonk's sandbox.shipmonk.dev): test data may go there.
+    sandbox_hosts: tuple[str, ...] = ()
     # Warehouses: cancel an RMA through the API (ShipMonk: no, support cancels in its app).
     supports_cancel: bool = False
     # Warehouses: find the original outbound order (routing by the warehouse that shipped it).

@@ -47,6 +47,7 @@ DECLARATION = ProviderDeclaration(
         ),
     ),
     sandbox_path="/sandbox/shipmonk/",
+    sandbox_hosts=("sandbox.shipmonk.dev",),  # providers.md §ShipMonk: for contracted integrators
     # No cancel endpoint for returns: support cancels in ShipMonk's app.
     supports_cancel=False,
     supports_order_lookup=True,
