@@ -6,4 +6,7 @@ class ConfigConfig(AppConfig):
     verbose_name = "Backhaul core"
 
     def ready(self) -> None:
-        from config import checks  # noqa: F401  (registers system checks)
+        from config import (
+            checks,  # noqa: F401  (registers system checks)
+            login_log,  # noqa: F401  (one log line per failed log-in)
+        )

@@ -38,6 +38,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_structlog": {"level": LOG_LEVEL},
+        # django-axes logs each failed log-in two or three times and each success twice; config/login_log.py
+        # logs one line per failure or lockout instead. Its errors (a misconfiguration) still show.
+        "axes": {"level": "ERROR"},
         # runserver's request lines name webhook paths: through our handler, so their tokens are masked too.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

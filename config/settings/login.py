@@ -21,6 +21,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # The client address behind TRUSTED_PROXY_COUNT reverse proxies (config/client_ip.py).
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+# axes' own log lines (set to ERROR in config/settings/logging.py; config/login_log.py logs instead) name
+# only the lockout parameters, masked, should they be turned on: not the user agent as well.
+AXES_VERBOSE = False
 # Number of reverse proxies (load balancers) in front of the web processes that append to
 # X-Forwarded-For. 0: use the connection's address, and ignore X-Forwarded-For (anyone can send it).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
