@@ -283,10 +283,6 @@ class InboundWebhook(BaseModel):
     def __str__(self) -> str:
         return f"{self.provider} {self.event_type or '?'} #{self.pk}"
 
-    @property
-    def body_text(self) -> str:
-        return bytes(self.body).decode("utf-8", errors="replace")
-
 
 class ApiCall(BaseModel):
     """One outbound request to a provider, with secrets redacted."""

@@ -44,3 +44,11 @@ def test_a_stored_body_never_breaks_the_list_api_or_the_admin(body):
     from tests.integrations.webhooks.conftest import assert_pages_show
 
     assert_pages_show([InboundWebhookFactory(body=body).pk])
+
+
+def test_a_stored_webhook_body_has_one_way_to_be_shown() -> None:
+    """InboundWebhook.body_text (a bare decode: no redaction, no cut, lone surrogates kept) is gone, so no page
+    or serializer can pick it over body_for_display again."""
+    from integrations.models import InboundWebhook
+
+    assert not hasattr(InboundWebhook, "body_text")
