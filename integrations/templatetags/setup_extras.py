@@ -1,6 +1,7 @@
 """Small template helpers for the merchant's pages."""
 
 import datetime as dt
+from typing import Any
 
 from django import template
 from django.utils import timezone
@@ -38,3 +39,13 @@ def front_name(connection: Connection | None) -> str:
         return ""
     declaration = get_declaration(connection.provider)
     return declaration.display_name if declaration.fronts_other_wms else ""
+
+
+@register.filter
+def routing_sentence(rma: Any) -> str:
+    """Why the RMA went to its warehouse, in the merchant's words (returns.services.routing)."""
+    from returns.services.routing import routing_reason_sentence
+
+    if not rma.routing_reason:
+        return ""
+    return routing_reason_sentence(rma.routing_reason, platform=get_declaration(rma.return_obj.platform).display_name)

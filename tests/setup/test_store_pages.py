@@ -178,3 +178,31 @@ def test_a_second_merchant_is_refused_everywhere(
     rma.refresh_from_db()
     assert rma.status == RMA.Status.NEEDS_ATTENTION
     assert set(store.connections.values_list("status", flat=True)) == {"active"}
+
+
+@pytest.mark.parametrize(
+    ("stored", "said"),
+    [
+        ("fulfilled from CA1 (order #1042)", "CA1 shipped order #1042, so the return goes back to the same warehouse."),
+        (
+            "platform destination dest-west",
+            "Loop sent this return to its destination “dest-west”, which you linked to this shipping location.",
+        ),
+        (
+            "order found in the WMS at CA1",
+            "Your warehouse system shows the original order was shipped from CA1, so the return goes there.",
+        ),
+        (
+            "store default location",
+            "Nothing in the return pointed to a particular warehouse, so it went to your default shipping location.",
+        ),
+    ],
+)
+def test_why_an_rma_went_where_it_did_is_a_sentence_not_a_code(
+    merchant_client: Client, store: Store, live: dict[str, Any], stored: str, said: str
+) -> None:
+    ret = _return(store, live, "#1042")
+    ret.rmas.update(routing_reason=stored)
+    page = html.unescape(merchant_client.get(url(store, "return_detail", pk=ret.pk)).content.decode())
+    assert f"Why there: {said}" in page
+    assert stored not in page
