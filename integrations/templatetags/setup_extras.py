@@ -43,8 +43,8 @@ def front_name(connection: Connection | None) -> str:
 
 @register.filter
 def routing_sentence(rma: Any) -> str:
-    """Why the RMA went to its warehouse, in the merchant's words (returns.services.routing)."""
-    from returns.services.routing import routing_reason_sentence
+    """Why the RMA went to its warehouse, in the merchant's words (returns/routing_words.py)."""
+    from returns.routing_words import routing_reason_sentence
 
     if not rma.routing_reason:
         return ""

@@ -9,7 +9,6 @@
 
 import functools
 import logging
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -35,7 +34,7 @@ _T = TypeVar("_T")
 @dataclass(frozen=True)
 class Route:
     location: ShippingLocation
-    reason: str  # short, for support and RMA.routing_reason; routing_reason_sentence() says it to a merchant
+    reason: str  # short, for support and RMA.routing_reason; returns/routing_words.py says it to a merchant
 
     @property
     def connection_id(self) -> int:
@@ -209,33 +208,3 @@ def line_route(
     if location is not None:
         return Route(location, "store default location")
     return None
-
-
-# The reasons Route carries (stored on RMA.routing_reason, 200 characters), and what each means to a merchant.
-_REASON_SENTENCES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(r"fulfilled from (?P<warehouse>.+) \(order (?P<order>.+)\)"),
-        "{warehouse} shipped order {order}, so the return goes back to the same warehouse.",
-    ),
-    (
-        re.compile(r"platform destination (?P<destination>.+)"),
-        "{platform} sent this return to its destination “{destination}”, which you linked to this shipping location.",
-    ),
-    (
-        re.compile(r"order found in the WMS at (?P<warehouse>.+)"),
-        "Your warehouse system shows the original order was shipped from {warehouse}, so the return goes there.",
-    ),
-    (
-        re.compile(r"store default location"),
-        "Nothing in the return pointed to a particular warehouse, so it went to your default shipping location.",
-    ),
-)
-
-
-def routing_reason_sentence(reason: str, *, platform: str = "Your returns platform") -> str:
-    """Why an RMA went where it did, in a sentence for the merchant ("" for no reason); a reason this does not
-    know (an older release's) is shown as it is stored."""
-    for pattern, sentence in _REASON_SENTENCES:
-        if match := pattern.fullmatch(reason.strip()):
-            return sentence.format(platform=platform, **match.groupdict())
-    return reason
