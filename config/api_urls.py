@@ -31,6 +31,11 @@ v1 = [
     path("status-mappings/<int:pk>/", returns_apis.StatusMappingDetailApi.as_view(), name="status-mapping-detail"),
     path("returns/", returns_apis.ReturnListApi.as_view(), name="return-list"),
     path("returns/<int:pk>/", returns_apis.ReturnDetailApi.as_view(), name="return-detail"),
+    path(
+        "returns/<int:pk>/platform-action/retry/",
+        returns_apis.ReturnPlatformActionRetryApi.as_view(),
+        name="return-platform-action-retry",
+    ),
     path("rmas/", returns_apis.RmaListApi.as_view(), name="rma-list"),
     path("rmas/<int:pk>/", returns_apis.RmaDetailApi.as_view(), name="rma-detail"),
     path("rmas/<int:pk>/retry/", returns_apis.RmaRetryApi.as_view(), name="rma-retry"),

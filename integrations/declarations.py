@@ -138,6 +138,10 @@ class ProviderDeclaration:
     destination_field: str = ""
     # Returns platforms: extra words after "the credential was refused" (which scopes the key needs).
     auth_error_hint: str = ""
+    # Returns platforms: where a person opens one return in the platform's dashboard, with
+    # {external_id} filled in (the operations console links a return's order there). Blank while
+    # the provider documents no such URL: the console then shows the order without a link.
+    return_admin_url: str = ""
 
     @property
     def secret_fields(self) -> tuple[CredentialField, ...]:

@@ -62,3 +62,27 @@ def notification_digests_send_due() -> int:
     from integrations.services.notifications import notification_digests_send_due as service
 
     return service()
+
+
+@shared_task(queue="sync")
+def connection_test_run(connection_id: int) -> str:
+    """The admin's "Test connection" for several rows: one live call, recorded on the connection's health."""
+    from integrations.models import Connection
+    from integrations.services.connections import connection_test
+
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return "gone"
+    return "ok" if connection_test(connection=connection).ok else "failed"
+
+
+@shared_task(queue="sync")
+def connection_webhooks_register(connection_id: int) -> str:
+    """The admin's "Register webhooks" for several rows; each provider's answer is in the API-call log."""
+    from config.exceptions import ApplicationError
+    from integrations.services.registration import webhooks_register
+
+    try:
+        return webhooks_register(connection_id=connection_id).summary
+    except ApplicationError as exc:  # a provider whose webhooks are set up by hand, or a refusal: logged
+        return exc.message

@@ -1,4 +1,5 @@
-"""REST API: returns (read), RMAs (read; "retry" and "cancel"), disposition rules and status mappings."""
+"""REST API: returns (read; "retry the platform action"), RMAs (read; "retry" and "cancel"),
+disposition rules and status mappings."""
 
 from typing import Any
 
@@ -75,7 +76,22 @@ class RmaRetryApi(StoreScopedMixin, ApiView):
         from returns.services.rmas.support import rma_retry
 
         rma = self.get_object()
-        rma_retry(rma_id=rma.pk)
+        rma_retry(rma_id=rma.pk, by=request.user.get_username())
+        return self.output(self.get_object())
+
+
+class ReturnPlatformActionRetryApi(StoreScopedMixin, ApiView):
+    """Queue a failed platform action (process or flag on Loop / Redo) again; a no-op while one is queued."""
+
+    queryset = Return.objects.all()
+    OutputSerializer = s.ReturnOutputSerializer
+
+    @extend_schema(request=None)
+    def post(self, request: Request, pk: int) -> Response:
+        from returns.services.support import return_platform_action_retry
+
+        return_obj = self.get_object()
+        return_platform_action_retry(return_id=return_obj.pk, by=request.user.get_username())
         return self.output(self.get_object())
 
 
@@ -90,7 +106,7 @@ class RmaCancelApi(StoreScopedMixin, ApiView):
         from returns.services.rmas.support import rma_cancel
 
         rma = self.get_object()
-        rma_cancel(rma_id=rma.pk, reason=self.validated_input()["reason"])
+        rma_cancel(rma_id=rma.pk, reason=self.validated_input()["reason"], by=request.user.get_username())
         return self.output(self.get_object())
 
 

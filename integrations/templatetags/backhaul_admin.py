@@ -21,3 +21,19 @@ def backhaul_environment() -> dict[str, str]:
     if getattr(settings, "SANDBOX_ENABLED", False):
         label = f"{label} · sandbox providers enabled"
     return {"label": label, "css": css}
+
+
+@register.simple_tag
+def bh_badge(text: object, tone: str = "muted", title: str = "") -> str:
+    """A coloured label for a status or a level (integrations.admin.common.badge)."""
+    from integrations.admin.common import badge
+
+    return badge(str(text), tone, title=title)
+
+
+@register.simple_tag
+def bh_truncate(text: str | None, length: int = 60) -> str:
+    """The first `length` characters, the whole text on hover."""
+    from integrations.admin.common import truncated
+
+    return truncated(text or "", length) if text else "—"

@@ -9,7 +9,7 @@ from returns.services.rmas.publishing import rma_push_enqueue, rma_task_enqueue
 from returns.services.timeline import timeline_add
 
 
-def rma_cancel(*, rma_id: int, reason: str) -> RMA:
+def rma_cancel(*, rma_id: int, reason: str, by: str = "") -> RMA:
     """Cancel an RMA: locally when the WMS never got it, else queue the cancel at the WMS."""
     with transaction.atomic():
         rma = RMA.objects.select_for_update().select_related("return_obj", "warehouse_connection").get(pk=rma_id)
@@ -21,7 +21,7 @@ def rma_cancel(*, rma_id: int, reason: str) -> RMA:
                 rma=rma,
                 kind="rma_cancel_requested",
                 message=f"Cancelling RMA {rma.number} at {rma.warehouse_connection.display_name}: {reason}",
-                data={"reason": reason},
+                data={"reason": reason, "by": by},
             )
             rma_task_enqueue("rma_cancel_push", rma.pk)
         else:
@@ -37,13 +37,13 @@ def rma_cancel(*, rma_id: int, reason: str) -> RMA:
                 rma=rma,
                 kind="rma_cancelled",
                 message=f"RMA {rma.number} cancelled before it reached the warehouse: {reason}",
-                data={"reason": reason},
+                data={"reason": reason, "by": by},
             )
     rma.refresh_from_db()
     return rma
 
 
-def rma_retry(*, rma_id: int) -> RMA:
+def rma_retry(*, rma_id: int, by: str = "") -> RMA:
     """Re-queue a failed or needs_attention RMA with a fresh attempt budget."""
     with transaction.atomic():
         rma = RMA.objects.select_for_update().select_related("return_obj").get(pk=rma_id)
@@ -59,7 +59,11 @@ def rma_retry(*, rma_id: int) -> RMA:
             rma.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
             rma_push_enqueue(rma_id=rma.pk)
         timeline_add(
-            return_obj=rma.return_obj, rma=rma, kind="rma_retry", message=f"RMA {rma.number} queued again by support"
+            return_obj=rma.return_obj,
+            rma=rma,
+            kind="rma_retry",
+            message=f"RMA {rma.number} queued again by {by or 'support'}",
+            data={"by": by},
         )
     rma.refresh_from_db()
     return rma

@@ -1,0 +1,47 @@
+"""The operations console for stores, connections and the raw logs of every webhook and API call.
+
+One module per admin (issue 17); the helpers every admin shares are in `common`. Importing this
+package registers them all (Django's admin autodiscovery imports `integrations.admin`).
+"""
+
+from django.contrib import admin
+
+from integrations.admin import api_calls, connections, notifications, stores, webhooks
+from integrations.admin.common import (
+    EXPECTED_ERRORS,
+    ReadOnlyMixin,
+    ServiceOwnedInline,
+    action_done_page,
+    badge,
+    confirm_action,
+    connection_webhook_url,
+    error_text,
+    pretty_json,
+    pretty_text,
+    run_for_each,
+    truncated,
+)
+
+__all__ = (
+    "EXPECTED_ERRORS",
+    "ReadOnlyMixin",
+    "ServiceOwnedInline",
+    "action_done_page",
+    "api_calls",
+    "badge",
+    "confirm_action",
+    "connection_webhook_url",
+    "connections",
+    "error_text",
+    "notifications",
+    "pretty_json",
+    "pretty_text",
+    "run_for_each",
+    "stores",
+    "truncated",
+    "webhooks",
+)
+
+admin.site.site_header = "Backhaul operations"
+admin.site.site_title = "Backhaul"
+admin.site.index_title = "Operations console"

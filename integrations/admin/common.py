@@ -1,0 +1,215 @@
+"""What every admin of the operations console shares: read-only logs, confirmations, service calls.
+
+Thin on purpose: actions call services (imported inside each action so the admin loads even while
+a service is being written), secrets are write-only, logs are read-only and undeletable.
+"""
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+from config.exceptions import ApplicationError
+from integrations.display import body_for_display
+from integrations.exceptions import ProviderError
+from integrations.models import Connection
+
+# Failures a service reports on purpose; anything else is a bug and should reach Sentry as a 500.
+EXPECTED_ERRORS = (ApplicationError, ValidationError, ProviderError)
+
+# A confirmation page names at most this many objects; the rest are counted (all are still acted on).
+CONFIRM_LIST_LIMIT = 50
+
+
+class ReadOnlyMixin:
+    """Logs are evidence and services' state: nobody adds, edits or deletes them from the admin.
+
+    Without the delete permission Django drops the Delete button and the bulk delete action too.
+    Retention (config/retention.py) is the one thing that removes old rows.
+    """
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ServiceOwnedInline(admin.TabularInline):
+    """Rows written only by services (RMAs, the append-only timeline, the API-call log): shown, never edited."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+def confirm_action(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, *, action: str, title: str, question: str
+) -> TemplateResponse | None:
+    """A confirmation page naming the count and the objects; None once the user said yes."""
+    if request.POST.get("post") == "yes":
+        return None
+    request.current_app = modeladmin.admin_site.name
+    pks = list(queryset.values_list("pk", flat=True))
+    shown = list(queryset[:CONFIRM_LIST_LIMIT])
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "question": question,
+        "objects": shown,
+        "pks": pks,
+        "count": len(pks),
+        "more": max(0, len(pks) - len(shown)),
+        "action": action,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/confirm_action.html", context)
+
+
+def action_done_page(modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str) -> TemplateResponse:
+    """Show the action's messages in this response rather than after a redirect.
+
+    Used when a message holds a freshly generated secret: rendered here, it is never written to
+    the message cookie or session, and the page is marked uncacheable.
+    """
+    request.current_app = modeladmin.admin_site.name
+    context = {**modeladmin.admin_site.each_context(request), "title": title, "done": True}
+    context["opts"] = modeladmin.model._meta
+    response = TemplateResponse(request, "admin/confirm_action.html", context)
+    add_never_cache_headers(response)
+    return response
+
+
+def error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return getattr(exc, "message", "") or str(exc) or exc.__class__.__name__
+
+
+def run_for_each(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    objects: Iterable[Model],
+    call: Callable[[Any], object],
+    *,
+    done: str,
+) -> None:
+    """Call a service per object; report each expected failure, then one summary line."""
+    succeeded = 0
+    for obj in objects:
+        try:
+            call(obj)
+        except EXPECTED_ERRORS as exc:
+            modeladmin.message_user(request, f"{obj}: {error_text(exc)}", messages.ERROR)
+            continue
+        succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{done}: {succeeded}.", messages.SUCCESS)
+
+
+def pretty_json(value: Any) -> str:
+    return format_html("<pre style='white-space: pre-wrap'>{}</pre>", json.dumps(value, indent=2, sort_keys=True))
+
+
+def pretty_text(text: str | bytes, *, true_length: int | None = None) -> str:
+    """Pretty-print JSON text; anything else is shown as it is (within integrations.display's limits)."""
+    if not text:
+        return "—"
+    # overflow-wrap: a body of one 100,000-character word (`[[[[...`) wraps instead of widening the page.
+    return format_html(
+        "<pre style='white-space: pre-wrap; overflow-wrap: anywhere'>{}</pre>",
+        body_for_display(text, true_length=true_length),
+    )
+
+
+def truncated(text: str, length: int = 60) -> str:
+    """A changelist cell: the first `length` characters, the whole text on hover (title)."""
+    text = text or ""
+    if len(text) <= length:
+        return text or "—"
+    return format_html('<span title="{}">{}…</span>', text, text[: length - 1])
+
+
+BADGE_COLOURS = {
+    "ok": ("#e6f4ea", "#1e6b34"),
+    "info": ("#e8f0fe", "#1a4d8f"),
+    "warning": ("#fff4e0", "#8a5300"),
+    "error": ("#fde8e8", "#a11a1a"),
+    "muted": ("#eeeeee", "#444444"),
+}
+
+
+def badge(text: str, tone: str = "muted", *, title: str = "") -> str:
+    """A coloured label (a status, a level) that reads without the colour too."""
+    background, colour = BADGE_COLOURS.get(tone, BADGE_COLOURS["muted"])
+    return format_html(
+        '<span class="bh-badge" title="{}" style="background:{};color:{};padding:1px 7px;border-radius:9px;'
+        'white-space:nowrap;font-weight:600;font-size:0.75rem">{}</span>',
+        title or text,
+        background,
+        colour,
+        text,
+    )
+
+
+def connection_webhook_url(connection: Connection) -> str:
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{connection.webhook_path}"
+
+
+# --- Log changelists at a million rows --------------------------------------------------------
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most COUNT_CAP rows: an exact COUNT(*) over a million-row log costs a full scan.
+
+    The list then pages through the first COUNT_CAP matches (newest first), which is where support
+    looks; a narrower filter or search reaches older rows.
+    """
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        object_list = self.object_list
+        if isinstance(object_list, QuerySet):
+            return object_list.order_by()[: self.COUNT_CAP].count()
+        return len(object_list)
+
+
+class ProviderFilter(admin.SimpleListFilter):
+    """Provider from the registry's list, not a DISTINCT over the log's column."""
+
+    title = "provider"
+    parameter_name = "provider"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        from integrations.registry import declarations
+
+        return [(d.slug, d.display_name) for d in declarations()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(provider=self.value()) if self.value() else queryset
