@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -116,7 +116,8 @@ class AttentionFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Return]) -> QuerySet[Return]:
         value = self.value()
-        rma_problem = Q(pk__in=RMA.objects.filter(status__in=ATTENTION_RMA).values("return_obj_id"))
+        # EXISTS, not IN: an index probe per return, so the newest page is found without reading every RMA.
+        rma_problem = Q(Exists(RMA.objects.filter(return_obj=OuterRef("pk"), status__in=ATTENTION_RMA)))
         platform_problem = Q(platform_action=Return.PlatformActionStatus.FAILED)
         if value == "any":
             return queryset.filter(rma_problem | platform_problem)
@@ -125,7 +126,7 @@ class AttentionFilter(admin.SimpleListFilter):
         if value == "platform":
             return queryset.filter(platform_problem)
         if value == "no_rma":
-            return queryset.exclude(pk__in=RMA.objects.values("return_obj_id"))
+            return queryset.filter(~Exists(RMA.objects.filter(return_obj=OuterRef("pk"))))
         return queryset
 
 
