@@ -251,6 +251,7 @@ class ReturnAdmin(admin.ModelAdmin):
     search_help_text = "The platform's return id, the order name or number, or the customer's email (exact)."
     list_select_related = ("store",)
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
     paginator = CappedCountPaginator
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Return]:
@@ -439,6 +440,7 @@ class ReturnLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("=sku", "=return_obj__external_id", "=return_obj__order_name")
     list_select_related = ("return_obj",)
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
     paginator = CappedCountPaginator
 
     @admin.display(description="Reason")
@@ -455,6 +457,7 @@ class ReturnShipmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("=shipment_key", "=tracking_number", "=return_obj__external_id", "=return_obj__order_name")
     list_select_related = ("return_obj",)
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
     paginator = CappedCountPaginator
 
 
@@ -466,6 +469,7 @@ class RMAAdmin(admin.ModelAdmin):
     search_help_text = "RMA number, order name, the warehouse's id or the platform's return id (exact)."
     list_select_related = ("store", "warehouse_connection__store", "return_obj")
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
     paginator = CappedCountPaginator
     fields = (
         "number",
@@ -578,6 +582,7 @@ class RMALineAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("=sku", "=platform_sku", "=rma__number")
     list_select_related = ("rma",)
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
     paginator = CappedCountPaginator
 
 
@@ -599,6 +604,7 @@ class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_help_text = "A kind code (rma_planned), the platform's return id, the order name or an RMA number."
     list_select_related = ("return_obj", "rma")
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
     paginator = CappedCountPaginator
 
     @admin.display(description="Level", ordering="level")

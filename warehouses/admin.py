@@ -2,21 +2,14 @@
 
 from django.contrib import admin
 
+from integrations.admin.common import CappedCountPaginator, ReadOnlyMixin
 from warehouses.models import Fulfillment, ShippingLocation, SkuMapping
 
 
 @admin.register(ShippingLocation)
 class ShippingLocationAdmin(admin.ModelAdmin):
-    list_display = (
-        "name",
-        "store",
-        "warehouse_connection",
-        "trackstar_warehouse_id",
-        "wms_warehouse_code",
-        "loop_destination_id",
-        "redo_location_id",
-        "is_default",
-    )
+    # The provider-specific ids are on the location's page; the list keeps what identifies it.
+    list_display = ("name", "is_default", "store", "warehouse_connection", "wms_warehouse_code", "city")
     list_filter = ("is_default", "warehouse_connection__provider", "store")
     search_fields = (
         "name",
@@ -33,14 +26,17 @@ class ShippingLocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Fulfillment)
-class FulfillmentAdmin(admin.ModelAdmin):
+class FulfillmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Outbound shipments the warehouses reported (one per order): evidence for routing, written by services."""
+
     list_display = ("order_number", "order_key", "store", "warehouse_code", "carrier", "shipped_at", "created_at")
-    list_filter = ("warehouse_connection__provider", "carrier", "store")
-    search_fields = ("order_number", "order_key", "external_order_id", "shipment_key", "warehouse_code", "store__name")
+    list_filter = ("warehouse_connection__provider", "store")
+    # Exact: pasted ids; a substring search or a DISTINCT carrier filter would scan every fulfilment.
+    search_fields = ("=order_number", "=order_key", "=external_order_id", "=shipment_key")
     list_select_related = ("store",)
-    autocomplete_fields = ("store", "warehouse_connection")
-    raw_id_fields = ("location", "source_webhook")
-    date_hierarchy = "shipped_at"
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = CappedCountPaginator
 
 
 @admin.register(SkuMapping)

@@ -80,6 +80,7 @@ class ApiCallAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_help_text = "Call id, idempotency key, operation (its start), RMA number or the platform's return id."
     list_select_related = ("connection__store", "rma", "return_obj")
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
     paginator = CappedCountPaginator
     fields = (
         "created_at",

@@ -151,7 +151,8 @@ def truncated(text: str, length: int = 60) -> str:
     text = text or ""
     if len(text) <= length:
         return text or "—"
-    return format_html('<span title="{}">{}…</span>', text, text[: length - 1])
+    # bh-trunc (base_site.html) also cuts a long word at the column's width instead of wrapping it.
+    return format_html('<span class="bh-trunc" title="{}">{}…</span>', text, text[: length - 1])
 
 
 BADGE_COLOURS = {

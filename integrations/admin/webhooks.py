@@ -62,6 +62,7 @@ class InboundWebhookAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_help_text = "Webhook id, the provider's event id, the dedupe key, or the start of the error."
     list_select_related = ("store",)
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
     paginator = CappedCountPaginator
     fields = (
         "provider",
