@@ -66,9 +66,11 @@ class ConnectionAdminForm(forms.ModelForm):
         cleaned = self.cleaned_data  # what BaseModelForm.clean returns; its stub allows None for overrides
         # The same URL and options check as the API and the wizard (SSRF guard, the provider's option schema).
         given = {name: cleaned[name] for name in ("base_url", "options") if cleaned.get(name) is not None}
-        if cleaned.get("provider") and given:
+        # On a saved connection the provider is read-only (not in the form): check against the stored one.
+        provider = cleaned.get("provider") or self.instance.provider
+        if provider and given:
             try:
-                cleaned.update(connection_settings_validate(provider=cleaned["provider"], **given))
+                cleaned.update(connection_settings_validate(provider=provider, **given))
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     self.add_error(field, errors)

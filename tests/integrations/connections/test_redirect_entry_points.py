@@ -67,7 +67,7 @@ def test_admin_test_connection_action(redirecting_loop: tuple[str, HTTPServer]) 
     client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw"))
     response = client.post(
         reverse("admin:integrations_connection_changelist"),
-        {"action": "test_connection", "_selected_action": [connection.pk]},
+        {"action": "test_connection", "_selected_action": [connection.pk], "post": "yes"},
         follow=True,
     )
     assert "redirecting to internal.test" in response.content.decode()

@@ -164,7 +164,7 @@ def test_admin_action_shows_what_was_created(httpserver: HTTPServer, admin_clien
     connection = _loop(httpserver)
     response = admin_client.post(
         reverse("admin:integrations_connection_changelist"),
-        {"action": "register_webhooks", "_selected_action": [connection.pk]},
+        {"action": "register_webhooks", "_selected_action": [connection.pk], "post": "yes"},
         follow=True,
     )
     texts = [str(m) for m in get_messages(response.wsgi_request)]
