@@ -4,8 +4,6 @@ One module per admin (issue 17); the helpers every admin shares are in `common`.
 package registers them all (Django's admin autodiscovery imports `integrations.admin`).
 """
 
-from django.contrib import admin
-
 from integrations.admin import api_calls, connections, notifications, stores, webhooks
 from integrations.admin.common import (
     EXPECTED_ERRORS,
@@ -41,7 +39,3 @@ __all__ = (
     "truncated",
     "webhooks",
 )
-
-admin.site.site_header = "Backhaul operations"
-admin.site.site_title = "Backhaul"
-admin.site.index_title = "Operations console"
