@@ -116,8 +116,10 @@ class AttentionFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Return]) -> QuerySet[Return]:
         value = self.value()
-        # EXISTS, not IN: an index probe per return, so the newest page is found without reading every RMA.
-        rma_problem = Q(Exists(RMA.objects.filter(return_obj=OuterRef("pk"), status__in=ATTENTION_RMA)))
+        # IN over an uncorrelated subquery: PostgreSQL reads the few RMAs in these states once through the
+        # status index and hashes them. A correlated EXISTS inside an OR was planned as a per-return
+        # subplan on fresh statistics and took minutes at 100k rows.
+        rma_problem = Q(pk__in=RMA.objects.filter(status__in=ATTENTION_RMA).values("return_obj_id"))
         platform_problem = Q(platform_action=Return.PlatformActionStatus.FAILED)
         if value == "any":
             return queryset.filter(rma_problem | platform_problem)
