@@ -136,10 +136,13 @@ def fake_services(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
         calls["connection_test"].append(connection.pk)
         return FakeResult(ok=True, message="Credentials accepted.")
 
-    def rma_retry(*, rma_id: int) -> None:
+    # `by` has no default: the API must say who asked (the timeline records it).
+    def rma_retry(*, rma_id: int, by: str) -> None:
+        assert by
         calls["rma_retry"].append(rma_id)
 
-    def rma_cancel(*, rma_id: int, reason: str) -> None:
+    def rma_cancel(*, rma_id: int, reason: str, by: str) -> None:
+        assert by
         calls["rma_cancel"].append((rma_id, reason))
 
     def webhook_replay(*, webhook_id: int) -> None:

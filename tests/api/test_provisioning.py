@@ -219,7 +219,7 @@ def test_a_service_refusal_is_a_400_in_the_error_shape(
     import returns.services.rmas.support
     from config.exceptions import ApplicationError
 
-    def refuse(*, rma_id: int) -> None:
+    def refuse(*, rma_id: int, by: str) -> None:
         raise ApplicationError("This RMA was already received.", extra={"status": "received"})
 
     monkeypatch.setattr(returns.services.rmas.support, "rma_retry", refuse, raising=False)
