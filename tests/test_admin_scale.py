@@ -84,6 +84,7 @@ VIEWS = [
 
 
 @pytest.mark.django_db
+@pytest.mark.postgres  # rows are copied with generate_series
 @pytest.mark.timeout(900)  # 500,000 rows copied on a shared CI machine
 def test_log_changelists_cost_the_same_queries_at_1k_and_100k_rows(record_property: Any) -> None:
     user = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
