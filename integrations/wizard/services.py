@@ -21,6 +21,7 @@ from integrations.exceptions import ProviderError
 from integrations.models import Connection, Store
 from integrations.registry import get_client, get_declaration, get_warehouse_client
 from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
+from integrations.services.connection_settings import connection_settings_validate
 from integrations.services.health import connection_credentials_accepted, connection_credentials_rejected
 from integrations.services.stores import CONNECTION_SECRET_FIELDS, connection_create, connection_update, store_update
 from integrations.wizard.credentials import (
@@ -132,12 +133,25 @@ def _sandbox_point(*, connection: Connection, typed: Mapping[str, str]) -> Conne
     except ValidationError as exc:
         if "base_url" not in _by_field(exc):
             raise
-        # The sandbox's own address (PUBLIC_BASE_URL) is refused here: nothing the merchant typed or can change.
-        raise WizardError(
-            f"The sandbox's address ({data['base_url']}) is refused on this server: "
-            f"{' '.join(_by_field(exc)['base_url'])} Backhaul support must set this server's public address; "
-            "meanwhile, enter your real account's credentials and untick the sandbox."
-        ) from exc
+        raise _sandbox_refused(url=data["base_url"], exc=exc) from exc
+
+
+def _sandbox_refused(*, url: str, exc: ValidationError) -> WizardError:
+    # The sandbox's own address (PUBLIC_BASE_URL) is refused: nothing the merchant typed or can change.
+    return WizardError(
+        f"The sandbox's address ({url}) is refused on this server: "
+        f"{' '.join(_by_field(exc)['base_url'])} Backhaul support must set this server's public address; "
+        "meanwhile, enter your real account's credentials and untick the sandbox."
+    )
+
+
+def _sandbox_address_check(*, provider: str) -> None:
+    """Refuse the sandbox up front when this server's own address would be refused as a connection URL."""
+    url = settings.PUBLIC_BASE_URL.rstrip("/")
+    try:
+        connection_settings_validate(provider=provider, base_url=url)
+    except ValidationError as exc:
+        raise _sandbox_refused(url=url, exc=exc) from exc
 
 
 def _sandbox_leave(*, connection: Connection, account: SandboxAccount) -> Connection:
@@ -175,12 +189,16 @@ def _connection_save(
 def _connection_save_checked(
     *, store: Store, provider: str, wms_name: str, credentials: Mapping[str, str], sandbox: bool, extra: dict[str, Any]
 ) -> Connection:
+    # No transaction around the whole save: a URL check resolves its host (a network call), so each
+    # connection service checks first and then writes in its own short transaction.
     if sandbox and not settings.SANDBOX_ENABLED:
         raise WizardError("The sandbox is turned off on this server: enter your real account's credentials.")
     data, secret_values = _split_credentials(provider, credentials)
     if sandbox:
         data = {}  # the URL and account ids come from the sandbox account below
         secret_values = {}
+        # Before anything is written: a refused sandbox address leaves no half-made connection behind.
+        _sandbox_address_check(provider=provider)
     connection = _connection_upsert(
         store=store,
         provider=provider,
@@ -206,7 +224,6 @@ def _new_webhook_token(provider: str) -> str:
     return webhook_secret_generate(get_declaration(provider).webhooks.secret_format)
 
 
-@transaction.atomic
 def returns_platform_save(
     *,
     store: Store,
@@ -269,7 +286,6 @@ def warehouse_target(*, kind: str, wms_name: str = "") -> tuple[str, str]:
     return provider, wms_name.strip().lower() if kind_types_wms(kind) else fixed_wms
 
 
-@transaction.atomic
 def warehouse_system_save(
     *, store: Store, kind: str, credentials: Mapping[str, str], wms_name: str = "", sandbox: bool = False
 ) -> Connection:

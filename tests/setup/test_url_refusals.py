@@ -7,11 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from pytest_httpserver import HTTPServer
 
 from integrations.models import Store
+from integrations.sandbox.models import SandboxAccount
+from integrations.wizard import services as wizard
 from tests.integrations import conftest as outbound
 from tests.integrations.conftest import PUBLIC, Resolver
 
@@ -77,8 +80,34 @@ def test_a_sandbox_this_deployment_may_not_call_is_a_form_error(
     response = merchant_client.post(_step(store, "platform"), {"provider": "loop", "use_sandbox": "on"})
     assert response.status_code == 422
     page = html.unescape(response.content.decode())
-    assert "The sandbox's address (https://127.0.0.1:8443/sandbox/loop/" in page
+    assert "The sandbox's address (https://127.0.0.1:8443) is refused on this server" in page
     assert "127.0.0.1 is a private or local network address (loopback)" in page
+    # Refused before anything was written: no half-made connection, no sandbox account.
+    assert store.connections.count() == 0
+    assert not SandboxAccount.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("sandbox", [False, True], ids=["typed URL", "sandbox"])
+def test_the_wizard_resolves_a_url_with_no_transaction_open(
+    settings: Any, dns: dict[str, Resolver], sandbox: bool
+) -> None:
+    """A URL check is a DNS lookup: a network call, so never inside a transaction (locks held meanwhile)."""
+    settings.ALLOW_PRIVATE_PROVIDER_URLS = False
+    settings.PUBLIC_BASE_URL = "https://backhaul.example.com"
+    in_transaction: list[bool] = []
+
+    def resolve(host: str) -> list[str]:
+        in_transaction.append(transaction.get_connection().in_atomic_block)
+        return [PUBLIC]
+
+    dns["wms.example.com"] = dns["backhaul.example.com"] = resolve
+    store = Store.objects.create(name="Acme Tees", slug="acme-tees")
+    credentials = {} if sandbox else {"api_username": "u", "api_password": "p", "base_url": "https://wms.example.com"}
+    connection = wizard.warehouse_system_save(store=store, kind="shipstream", credentials=credentials, sandbox=sandbox)
+    assert connection.base_url.startswith("https://backhaul.example.com" if sandbox else "https://wms.example.com")
+    assert in_transaction
+    assert not any(in_transaction)
 
 
 @pytest.mark.usefixtures("public_is_local")
