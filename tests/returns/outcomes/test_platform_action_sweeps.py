@@ -106,8 +106,20 @@ def test_a_call_a_dead_worker_left_in_flight_is_not_sent_again(httpserver: HTTPS
     assert "check the return on the platform" in message
 
 
-def test_flag_then_note_a_dead_worker_left_the_note_in_flight(httpserver: HTTPServer) -> None:
-    """The flag's answer was logged before the crash (a rerun skips it); the note was in flight."""
+@pytest.mark.parametrize(
+    ("marker", "detail", "sent", "action"),
+    [
+        # The note was in flight when the worker died: it may have landed, so it is not sent again.
+        ("return_note", "permanent error", (0, 0), "failed"),
+        # The marker was left for the flag, whose answer was logged: the note was never sent, so it is.
+        ("return_flag", "flag", (0, 1), "flag"),
+    ],
+    ids=["note in flight", "stale marker of the logged flag"],
+)
+def test_flag_then_note_after_a_dead_worker_whose_flag_answer_was_logged(
+    httpserver: HTTPServer, marker: str, detail: str, sent: tuple[int, int], action: str
+) -> None:
+    """The flag's answer was logged before the crash, so a rerun skips it; the in-flight marker decides the note."""
     flag, note = Recorder(json_response(True)), Recorder(json_response({"note": {"content": "ok"}}))
     httpserver.expect_request(FLAG, method="POST").respond_with_handler(flag)
     httpserver.expect_request(NOTE, method="POST").respond_with_handler(note)
@@ -121,28 +133,8 @@ def test_flag_then_note_a_dead_worker_left_the_note_in_flight(httpserver: HTTPSe
         url=httpserver.url_for(FLAG),
         status_code=200,
     )
-    Return.objects.filter(pk=ret.pk).update(platform_action_sending="return_note")
-    assert return_platform_act(return_id=ret.pk).detail == "permanent error"
-    assert (flag.count, note.count) == (0, 0)
-
-
-def test_a_marker_left_for_another_call_does_not_stop_this_one(httpserver: HTTPServer) -> None:
-    """The flag's answer was logged, then the worker died before clearing the marker: the note is sent."""
-    flag, note = Recorder(json_response(True)), Recorder(json_response({"note": {"content": "ok"}}))
-    httpserver.expect_request(FLAG, method="POST").respond_with_handler(flag)
-    httpserver.expect_request(NOTE, method="POST").respond_with_handler(note)
-    ret = _queued(httpserver, received=1)
-    ApiCall.objects.create(
-        connection_id=ret.connection_id,
-        return_obj_id=ret.pk,
-        provider="loop",
-        operation="return_flag",
-        method="POST",
-        url=httpserver.url_for(FLAG),
-        status_code=200,
-    )
-    Return.objects.filter(pk=ret.pk).update(platform_action_sending="return_flag")
-    assert return_platform_act(return_id=ret.pk).detail == "flag"
-    assert (flag.count, note.count) == (0, 1)
+    Return.objects.filter(pk=ret.pk).update(platform_action_sending=marker)
+    assert return_platform_act(return_id=ret.pk).detail == detail
+    assert (flag.count, note.count) == sent
     ret.refresh_from_db()
-    assert (ret.platform_action, ret.platform_action_sending) == ("flag", "")
+    assert (ret.platform_action, ret.platform_action_sending) == (action, "")
