@@ -203,6 +203,13 @@ class RMA(BaseModel):
             # The admin overview: pushes per connection over a window, and the time to the warehouse.
             models.Index(fields=("created_at", "warehouse_connection", "status", "attempts"), name="rma_created_conn"),
             models.Index(fields=("submitted_at",), name="rma_submitted", condition=Q(submitted_at__isnull=False)),
+            # Every push asks whether an earlier RMA of its order is still pending (rmas/ordering.py):
+            # without this it read every pending RMA, 9 ms of PostgreSQL per push with 10,000 queued.
+            models.Index(
+                fields=("warehouse_connection", "order_name", "id"),
+                name="rma_pending_by_order",
+                condition=Q(status="pending"),
+            ),
         ]
 
     def __str__(self) -> str:
