@@ -59,10 +59,18 @@ def _insert(model: Any, count: int, exprs: dict[str, str]) -> None:
         )
 
 
-def _max_id(model: Any) -> int:
-    from django.db.models import Max
+def _id_base(model: Any) -> int:
+    """The table's largest id, with its sequence set so the next insert takes the id after it: rows
+    inserted next are then base + g, whatever earlier sections (a TRUNCATE keeps the sequence) left."""
+    from django.db import connection
 
-    return model.objects.aggregate(m=Max("pk"))["m"] or 0
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) - 1 "  # noqa: S608
+            f"FROM {table}"
+        )
+        return int(cursor.fetchone()[0])
 
 
 def rows_add(*, wiring: Wiring, count: int, newest_seconds: int, oldest_seconds: int) -> None:
@@ -73,7 +81,7 @@ def rows_add(*, wiring: Wiring, count: int, newest_seconds: int, oldest_seconds:
 
     span = max(oldest_seconds - newest_seconds, 1)
     at = f"(now() - make_interval(secs => {newest_seconds} + mod(g::bigint * 7919, {span})))"
-    hook_base, return_base = _max_id(InboundWebhook), _max_id(Return)
+    hook_base, return_base = _id_base(InboundWebhook), _id_base(Return)
     # 2 % failed, 4 % rejected, 8 % duplicates, the rest processed.
     hook_status = (
         "CASE WHEN mod(g, 50) = 0 THEN 'failed' WHEN mod(g, 25) = 1 THEN 'rejected' "
