@@ -181,6 +181,9 @@ def section_ingest(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, en
         args = {"bodies_dir": dirs[level], "path": path, "connections": level, "seconds": sizes.ingest_seconds}
         app = ingest.run_wrk(url=app_url, target="backhaul", **args)
         baseline = ingest.run_wrk(url=base_url, target="baseline", **args)
+        for result in (app, baseline):
+            if result.errors:  # a failing request is cheap: its rate would mean nothing
+                raise RuntimeError(f"ingest c={level}: {result.target} answered {result.errors} errors: see {work}")
         log(f"ingest c={level}: backhaul {app.rps:.0f}/s p99 {app.p99_ms:.0f} ms, baseline {baseline.rps:.0f}/s")
         log(f"ingest c={level}: CPU ms per request: backhaul {app.cpu_ms}, baseline {baseline.cpu_ms}")
         results.ingest.append((app, baseline))

@@ -21,9 +21,10 @@ STORE_ID = int(os.environ["BENCH_STORE_ID"])
 _QUEUE = Queue("bench-baseline", Exchange("bench-baseline", type="direct"), routing_key="bench-baseline")
 _INSERT = (
     "INSERT INTO integrations_inboundwebhook (created_at, updated_at, connection_id, store_id, provider,"
-    " endpoint_token, remote_addr, headers, body, verification, verification_reason, event_type,"
-    " external_event_id, status, error, traceback, attempts) VALUES"
-    " (%s, %s, %s, %s, 'loop', %s, %s, %s, %s, 'valid', '', '', '', 'pending', '', '', 0) RETURNING id"
+    " endpoint_token, method, remote_addr, headers, body, body_length, truncated, verification,"
+    " verification_reason, event_type, external_event_id, status, error, traceback, attempts) VALUES"
+    " (%s, %s, %s, %s, 'loop', %s, 'POST', %s, %s, %s, %s, '{}', 'valid', '', '', '', 'pending', '', '', 0)"
+    " RETURNING id"
 )
 _state: dict[str, object] = {}
 
@@ -50,7 +51,8 @@ def application(environ, start_response):  # type: ignore[no-untyped-def]
     headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")}
     token = environ.get("PATH_INFO", "").rstrip("/").rsplit("/", 1)[-1]
     row_id = db.execute(
-        _INSERT, (now, now, CONNECTION_ID, STORE_ID, token, environ.get("REMOTE_ADDR"), json.dumps(headers), body)
+        _INSERT,
+        (now, now, CONNECTION_ID, STORE_ID, token, environ.get("REMOTE_ADDR"), json.dumps(headers), body, len(body)),
     ).fetchone()[0]
     producer.publish(
         [[row_id], {}, {"callbacks": None, "errbacks": None, "chain": None, "chord": None}],
