@@ -139,7 +139,7 @@ def _sandbox_point(*, connection: Connection, typed: Mapping[str, str]) -> Conne
 def _sandbox_refused(*, url: str, exc: ValidationError) -> WizardError:
     # The sandbox's own address (PUBLIC_BASE_URL) is refused: nothing the merchant typed or can change.
     return WizardError(
-        f"The sandbox's address ({url}) is refused on this server: "
+        f"The sandbox's address ({url}) is refused on this server. "
         f"{' '.join(_by_field(exc)['base_url'])} Backhaul support must set this server's public address; "
         "meanwhile, enter your real account's credentials and untick the sandbox."
     )

@@ -346,6 +346,29 @@ def test_a_second_merchant_is_refused_everywhere(
     shot(page, "19-not-found")
 
 
+def test_a_sandbox_this_server_may_not_call_is_explained_twice_and_leaves_nothing_half_made(
+    site: str, page: Page, server_errors: list[str], settings: Any, django_user_model: Any
+) -> None:
+    """The live server is plain http on loopback: with private URLs refused, its own sandbox is too."""
+    settings.ALLOW_PRIVATE_PROVIDER_URLS = False
+    store = store_create(name="Acme Tees")
+    _member(store, django_user_model)
+    _log_in(page, site, "mia")
+    page.goto(f"{site}/setup/stores/{store.slug}/platform/")
+    page.get_by_label("Loop", exact=True).check()
+    page.get_by_label("Try it with the sandbox Loop or Redo").check()
+    for attempt in (1, 2):  # saving again says the same, and still writes nothing
+        page.get_by_role("button", name="Save and check connection").click()
+        refusal = page.get_by_text("The sandbox's address")
+        expect(refusal).to_contain_text(f"({site}) is refused on this server")
+        expect(refusal).to_contain_text("enter your real account's credentials and untick the sandbox")
+        expect(page.get_by_label("Loop", exact=True)).to_be_checked()
+        expect(page.get_by_label("Try it with the sandbox Loop or Redo")).to_be_checked()
+        assert not store.connections.exists(), attempt
+        assert not SandboxAccount.objects.exists(), attempt
+    shot(page, "20-sandbox-refused")
+
+
 def test_a_visitor_runs_the_demo_after_logging_in(
     site: str, page: Page, server_errors: list[str], admin_user: Any
 ) -> None:
