@@ -39,16 +39,27 @@ class AccessibleFormMixin(_FormBase):
 
     def full_clean(self) -> None:
         super().full_clean()
-        for name, bound in self.fields.items():
-            ids = []
-            auto_id = self[name].auto_id
-            if bound.help_text:
-                ids.append(f"{auto_id}_helptext")
-            if name in self.errors:
-                ids.append(f"{auto_id}_error")
-                bound.widget.attrs["aria-invalid"] = "true"
-            if ids:
-                bound.widget.attrs["aria-describedby"] = " ".join(ids)
+        for name in self.fields:
+            self.describe_field(name)
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        """An error added after validation (a service's refusal) is described like one the form found."""
+        super().add_error(field, error)
+        for name in self.fields:
+            self.describe_field(name)
+
+    def describe_field(self, name: str) -> None:
+        """aria-describedby to the field's help text and error, and aria-invalid while it has an error."""
+        bound = self.fields[name]
+        ids = []
+        auto_id = self[name].auto_id
+        if bound.help_text:
+            ids.append(f"{auto_id}_helptext")
+        if name in self.errors:
+            ids.append(f"{auto_id}_error")
+            bound.widget.attrs["aria-invalid"] = "true"
+        if ids:
+            bound.widget.attrs["aria-describedby"] = " ".join(ids)
 
 
 def _credential_input(spec: WizardField) -> forms.CharField:

@@ -129,8 +129,7 @@ def _failed_check_take(request: HttpRequest, step: str, form: ConnectionForm) ->
     for name, text in kept.get("fields", {}).items():
         if name in form.fields:
             errors[name] = form.error_class([text])
-            form.fields[name].widget.attrs["aria-invalid"] = "true"
-            form.fields[name].widget.attrs["aria-describedby"] = f"{form[name].auto_id}_error"
+            form.describe_field(name)
     return services.CheckResult(ok=False, message=str(kept.get("message", "")))
 
 
@@ -138,15 +137,7 @@ def _wizard_error_show(form: ConnectionForm, provider: str, exc: services.Wizard
     """A refusal from the services: next to the field to change where one is to blame, else above the form."""
     for name, text in exc.field_errors.items():
         field_name = form_field_name(provider, name)
-        if field_name in form.fields:
-            form.add_error(field_name, text)
-            attrs = form.fields[field_name].widget.attrs
-            attrs["aria-invalid"] = "true"
-            described = attrs.get("aria-describedby", "").split()
-            error_id = f"{form[field_name].auto_id}_error"
-            attrs["aria-describedby"] = " ".join([*described, error_id] if error_id not in described else described)
-        else:
-            form.add_error(None, text)
+        form.add_error(field_name if field_name in form.fields else None, text)
     if not exc.field_errors:
         form.add_error(None, exc.message)
 

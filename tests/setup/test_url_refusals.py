@@ -58,6 +58,11 @@ def test_a_url_the_services_check_refuses_is_a_field_error(
         "wms.example.com points to a private or local network address (10.0.0.7, private); "
         "use the public URL of the service."
     ]
+    # Announced like an error the form found itself: the input is invalid and points at its help and error.
+    field = re.search(r'<input[^>]*name="shipstream_base_url"[^>]*>', page)
+    assert field is not None
+    assert 'aria-invalid="true"' in field.group()
+    assert 'aria-describedby="id_shipstream_base_url_helptext id_shipstream_base_url_error"' in field.group()
     assert store.connections.count() == 0
 
 
