@@ -1,6 +1,5 @@
 """API serializers for stores, connections and inbound webhooks. Secrets are write-only."""
 
-from django.conf import settings
 from rest_framework import serializers
 
 from config.api import reject_nul_characters
@@ -8,6 +7,7 @@ from config.logging import redact
 from integrations.display import body_for_display
 from integrations.models import Connection, InboundWebhook, Provider, Store
 from integrations.permissions import UserStoreField
+from integrations.services.registration import webhook_url
 from integrations.services.stores import CONNECTION_SECRET_FIELDS
 
 
@@ -107,7 +107,7 @@ class ConnectionOutputSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
     def get_webhook_url(self, obj: Connection) -> str:
-        return settings.PUBLIC_BASE_URL.rstrip("/") + obj.webhook_path
+        return webhook_url(connection=obj)
 
     def get_api_key_set(self, obj: Connection) -> bool:
         return bool(obj.api_key)

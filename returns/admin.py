@@ -22,14 +22,15 @@ from django.utils.timesince import timesince
 
 from integrations.admin.common import (
     EXPECTED_ERRORS,
-    CappedCountPaginator,
     ReadOnlyMixin,
     ServiceOwnedInline,
+    UnboundedTableMixin,
     badge,
     confirm_action,
     error_text,
     run_for_each,
     truncated,
+    truncated_text,
 )
 from integrations.models import ApiCall
 from integrations.registry import get_declaration
@@ -235,7 +236,7 @@ CASE_ACTIONS: dict[str, dict[str, Any]] = {
 
 
 @admin.register(Return)
-class ReturnAdmin(admin.ModelAdmin):
+class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
     list_display = (
         "external_id",
         "attention",
@@ -252,9 +253,6 @@ class ReturnAdmin(admin.ModelAdmin):
     search_fields = ("=external_id", "=order_name", "=order_number", "=platform_order_id", "=customer_email")
     search_help_text = "The platform's return id, the order name or number, or the customer's email (exact)."
     list_select_related = ("store",)
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
-    paginator = CappedCountPaginator
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Return]:
         rmas = RMA.objects.select_related(None).only("id", "return_obj_id", "number", "status").order_by("number")
@@ -429,21 +427,14 @@ class ReturnAdmin(admin.ModelAdmin):
         return f"RMA {rma.number}: status corrected."
 
 
-def truncated_text(text: str, length: int) -> str:
-    return text if len(text) <= length else f"{text[: length - 1]}…"
-
-
 @admin.register(ReturnLine)
-class ReturnLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReturnLineAdmin(UnboundedTableMixin, ReadOnlyMixin, admin.ModelAdmin):
     """Lines come from the platform: shown, never edited (the case page shows them in context)."""
 
     list_display = ("sku", "quantity", "return_obj", "short_reason", "outcome", "processing_instruction")
     list_filter = ("processing_instruction",)
     search_fields = ("=sku", "=return_obj__external_id", "=return_obj__order_name")
     list_select_related = ("return_obj",)
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
-    paginator = CappedCountPaginator
 
     @admin.display(description="Reason")
     def short_reason(self, obj: ReturnLine) -> str:
@@ -451,28 +442,22 @@ class ReturnLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ReturnShipment)
-class ReturnShipmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReturnShipmentAdmin(UnboundedTableMixin, ReadOnlyMixin, admin.ModelAdmin):
     """Labels and parcels come from the platform: shown, never edited."""
 
     list_display = ("shipment_key", "carrier", "tracking_number", "status", "cancelled", "return_obj")
     list_filter = ("cancelled",)
     search_fields = ("=shipment_key", "=tracking_number", "=return_obj__external_id", "=return_obj__order_name")
     list_select_related = ("return_obj",)
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
-    paginator = CappedCountPaginator
 
 
 @admin.register(RMA)
-class RMAAdmin(admin.ModelAdmin):
+class RMAAdmin(UnboundedTableMixin, admin.ModelAdmin):
     list_display = ("number", "status_badge", "short_last_error", "return_link", "warehouse_connection", "age", "store")
     list_filter = ("status", RmaAttentionFilter, "warehouse_connection__provider", "is_test", "store")
     search_fields = ("=number", "=order_name", "=external_id", "=idempotency_key", "=return_obj__external_id")
     search_help_text = "RMA number, order name, the warehouse's id or the platform's return id (exact)."
     list_select_related = ("store", "warehouse_connection__store", "return_obj")
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
-    paginator = CappedCountPaginator
     fields = (
         "number",
         "status",
@@ -576,16 +561,13 @@ class RMAAdmin(admin.ModelAdmin):
 
 
 @admin.register(RMALine)
-class RMALineAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RMALineAdmin(UnboundedTableMixin, ReadOnlyMixin, admin.ModelAdmin):
     """Planned by services from the return's lines; received quantities come from the warehouse."""
 
     list_display = ("sku", "quantity", "received_quantity", "restocked_quantity", "rma")
     list_filter = ("processing_instruction",)
     search_fields = ("=sku", "=platform_sku", "=rma__number")
     list_select_related = ("rma",)
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
-    paginator = CappedCountPaginator
 
 
 @admin.register(RmaNumberSequence)
@@ -597,7 +579,7 @@ class RmaNumberSequenceAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TimelineEventAdmin(UnboundedTableMixin, ReadOnlyMixin, admin.ModelAdmin):
     """Append-only by design: services write it, nobody edits or deletes it."""
 
     list_display = ("created_at", "level_badge", "label", "short_message", "return_obj", "rma")
@@ -605,9 +587,6 @@ class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("=kind", "=return_obj__external_id", "=return_obj__order_name", "=rma__number")
     search_help_text = "A kind code (rma_planned), the platform's return id, the order name or an RMA number."
     list_select_related = ("return_obj", "rma")
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
-    paginator = CappedCountPaginator
 
     @admin.display(description="Level", ordering="level")
     def level_badge(self, obj: TimelineEvent) -> str:

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from integrations.admin.common import CappedCountPaginator, ReadOnlyMixin
+from integrations.admin.common import ReadOnlyMixin, UnboundedTableMixin
 from warehouses.models import Fulfillment, ShippingLocation, SkuMapping
 
 
@@ -26,7 +26,7 @@ class ShippingLocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Fulfillment)
-class FulfillmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class FulfillmentAdmin(UnboundedTableMixin, ReadOnlyMixin, admin.ModelAdmin):
     """Outbound shipments the warehouses reported (one per order): evidence for routing, written by services."""
 
     list_display = ("order_number", "order_key", "store", "warehouse_code", "carrier", "shipped_at", "created_at")
@@ -34,9 +34,6 @@ class FulfillmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     # Exact: pasted ids; a substring search or a DISTINCT carrier filter would scan every fulfilment.
     search_fields = ("=order_number", "=order_key", "=external_order_id", "=shipment_key")
     list_select_related = ("store",)
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = CappedCountPaginator
 
 
 @admin.register(SkuMapping)

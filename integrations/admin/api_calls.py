@@ -10,9 +10,9 @@ from django.utils.html import format_html
 
 from config.logging import redact
 from integrations.admin.common import (
-    CappedCountPaginator,
     ProviderFilter,
     ReadOnlyMixin,
+    UnboundedTableMixin,
     badge,
     pretty_json,
     pretty_text,
@@ -61,7 +61,7 @@ class MethodFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ApiCallAdmin(UnboundedTableMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "answer",
@@ -79,9 +79,6 @@ class ApiCallAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("=id", "=idempotency_key", "^operation", "=rma__number", "=return_obj__external_id")
     search_help_text = "Call id, idempotency key, operation (its start), RMA number or the platform's return id."
     list_select_related = ("connection__store", "rma", "return_obj")
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
-    paginator = CappedCountPaginator
     fields = (
         "created_at",
         "provider",

@@ -8,7 +8,6 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -23,7 +22,6 @@ from django.utils.html import format_html
 from config.exceptions import ApplicationError
 from integrations.display import body_for_display
 from integrations.exceptions import ProviderError
-from integrations.models import Connection
 
 # Failures a service reports on purpose; anything else is a bug and should reach Sentry as a 500.
 EXPECTED_ERRORS = (ApplicationError, ValidationError, ProviderError)
@@ -146,13 +144,18 @@ def pretty_text(text: str | bytes, *, true_length: int | None = None) -> str:
     )
 
 
+def truncated_text(text: str, length: int) -> str:
+    """The first `length` characters, the last of them an ellipsis when the text is longer."""
+    return text if len(text) <= length else f"{text[: length - 1]}…"
+
+
 def truncated(text: str, length: int = 60) -> str:
     """A changelist cell: the first `length` characters, the whole text on hover (title)."""
     text = text or ""
     if len(text) <= length:
         return text or "—"
     # bh-trunc (base_site.html) also cuts a long word at the column's width instead of wrapping it.
-    return format_html('<span class="bh-trunc" title="{}">{}…</span>', text, text[: length - 1])
+    return format_html('<span class="bh-trunc" title="{}">{}</span>', text, truncated_text(text, length))
 
 
 BADGE_COLOURS = {
@@ -177,10 +180,6 @@ def badge(text: str, tone: str = "muted", *, title: str = "") -> str:
     )
 
 
-def connection_webhook_url(connection: Connection) -> str:
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{connection.webhook_path}"
-
-
 # --- Log changelists at a million rows --------------------------------------------------------
 
 
@@ -199,6 +198,15 @@ class CappedCountPaginator(Paginator):
         if isinstance(object_list, QuerySet):
             return object_list.order_by()[: self.COUNT_CAP].count()
         return len(object_list)
+
+
+class UnboundedTableMixin:
+    """A changelist over a table that only grows (logs, returns, RMAs): no exact count, no counts per
+    filter option (each would scan the whole table), and a paginator that counts at most COUNT_CAP rows."""
+
+    show_full_result_count: bool = False
+    show_facets: admin.ShowFacets = admin.ShowFacets.NEVER
+    paginator: type[Paginator] = CappedCountPaginator
 
 
 class ProviderFilter(admin.SimpleListFilter):

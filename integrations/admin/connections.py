@@ -24,7 +24,6 @@ from integrations.admin.common import (
     action_done_page,
     badge,
     confirm_action,
-    connection_webhook_url,
     error_text,
     run_for_each,
     truncated,
@@ -32,6 +31,7 @@ from integrations.admin.common import (
 from integrations.forms import SECRET_FIELDS, ConnectionAdminForm
 from integrations.models import ApiCall, Connection
 from integrations.registry import get_declaration
+from integrations.services import registration
 
 # Shown on every connection whatever its provider; the provider's own fields come from its declaration.
 GENERAL_FIELDS = ("store", "role", "provider", "name", "base_url", "options")
@@ -237,7 +237,7 @@ class ConnectionAdmin(SimpleHistoryAdmin):
     def webhook_url(self, obj: Connection) -> str:
         if obj.pk is None:
             return "Shown once the connection is saved."
-        url = connection_webhook_url(obj)
+        url = registration.webhook_url(connection=obj)
         return format_html(
             '<code id="bh-webhook-url">{}</code> <button type="button" class="button bh-copy" '
             'data-copy="{}" onclick="navigator.clipboard.writeText(this.dataset.copy).then(() => '
@@ -468,7 +468,9 @@ class ConnectionAdmin(SimpleHistoryAdmin):
             connection_rotate_endpoint_token(connection=connection)
             connection.refresh_from_db(fields=["endpoint_token"])
             self.message_user(
-                request, f"{connection}: new webhook URL {connection_webhook_url(connection)}", messages.SUCCESS
+                request,
+                f"{connection}: new webhook URL {registration.webhook_url(connection=connection)}",
+                messages.SUCCESS,
             )
 
         run_for_each(self, request, queryset, rotate, done="Endpoint URLs rotated")

@@ -2,21 +2,18 @@
 
 from django.contrib import admin
 
-from integrations.admin.common import CappedCountPaginator, ReadOnlyMixin, truncated
+from integrations.admin.common import ReadOnlyMixin, UnboundedTableMixin, truncated
 from integrations.models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class NotificationAdmin(UnboundedTableMixin, ReadOnlyMixin, admin.ModelAdmin):
     """Sent in hourly digests per store and kind; written by services only."""
 
     list_display = ("created_at", "kind", "short_message", "store", "sent_at")
     list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
     search_fields = ("=store__name", "^message")
     list_select_related = ("store",)
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
-    paginator = CappedCountPaginator
     fields = ("store", "kind", "message", "link", "sent_at", "created_at")
     readonly_fields = fields
 

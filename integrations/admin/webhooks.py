@@ -11,9 +11,9 @@ from django.utils.html import format_html
 
 from config.logging import redact
 from integrations.admin.common import (
-    CappedCountPaginator,
     ProviderFilter,
     ReadOnlyMixin,
+    UnboundedTableMixin,
     badge,
     confirm_action,
     pretty_json,
@@ -53,7 +53,7 @@ class EventTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(InboundWebhook)
-class InboundWebhookAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class InboundWebhookAdmin(UnboundedTableMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("id", "status_badge", "short_error", "created_at", "provider", "event_type", "attempts", "store")
     list_display_links = ("id",)
     list_filter = ("status", ProviderFilter, "verification", EventTypeFilter, ("created_at", admin.DateFieldListFilter))
@@ -61,9 +61,6 @@ class InboundWebhookAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("=id", "=external_event_id", "=dedupe_key", "^error")
     search_help_text = "Webhook id, the provider's event id, the dedupe key, or the start of the error."
     list_select_related = ("store",)
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER  # counts per filter option would scan the whole log
-    paginator = CappedCountPaginator
     fields = (
         "provider",
         "store",

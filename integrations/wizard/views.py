@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from integrations.models import Connection, Store
 from integrations.registry import get_declaration
+from integrations.services import registration
 from integrations.services.invites import InviteError, invite_accept, invite_signup, invite_store_get
 from integrations.wizard import selectors, services
 from integrations.wizard.credentials import credential_fields, form_field_name, generates_webhook_token
@@ -150,7 +151,7 @@ def _token_label(connection: Connection | None) -> str:
 
 def _platform_context(store: Store, form: PlatformForm, **extra: Any) -> dict[str, Any]:
     connection = selectors.returns_platform_connection(store=store)
-    webhook_url = settings.PUBLIC_BASE_URL.rstrip("/") + connection.webhook_path if connection else ""
+    webhook_url = registration.webhook_url(connection=connection) if connection else ""
     return _context(
         store,
         "platform",
