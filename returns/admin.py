@@ -188,11 +188,17 @@ class ApiCallInline(ServiceOwnedInline):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=300, strip=True)
+    reason = forms.CharField(
+        max_length=300,
+        strip=True,
+        error_messages={"required": "Say why: the reason is kept on the return's timeline."},
+        widget=forms.TextInput(attrs={"size": 70}),
+    )
 
 
 class StatusCorrectionForm(ReasonForm):
     status = forms.ChoiceField(choices=[(s.value, s.label) for s in RMA.Status if s != RMA.Status.PENDING])
+    field_order = ("status", "reason")  # what to set, then why
 
 
 # Case actions: what the confirmation says will happen. Per-RMA ones take ?rma=<id>.

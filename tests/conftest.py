@@ -162,6 +162,15 @@ def wait_for(predicate: Any, *, timeout: float = 20.0, interval: float = 0.05) -
     pytest.fail(f"timed out after {timeout}s waiting for {getattr(predicate, '__name__', 'condition')}")
 
 
+def admin_log_in(page: Any, base_url: str, *, username: str, password: str) -> None:
+    """Log in to the admin in a Playwright page at 1366x768, the size every console page is judged at."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{base_url}/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
 class TaskRuns:
     """Counts, through Celery's signals, the task messages published and the task runs finished in this
     process (the test and its in-process worker), so a test can wait until everything it set off has

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from config.env import VAR_DIR
 from integrations.models import ApiCall, Connection, InboundWebhook, Provider
 from returns.models import RMA, Return, TimelineEvent
+from tests.conftest import admin_log_in
 from tests.factories import (
     ConnectionFactory,
     InboundWebhookFactory,
@@ -87,12 +88,9 @@ def _story() -> dict[str, Any]:
 
 
 def _login(page: Page, live_server: Any, django_user_model: Any) -> None:
-    django_user_model.objects.create_superuser("support", "support@example.com", "correct horse battery")
-    page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill("support")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
+    # Not "support": the timeline's "by <name>" must come from the request, not the services' default word.
+    django_user_model.objects.create_superuser("dana", "dana@example.com", "correct horse battery")
+    admin_log_in(page, live_server.url, username="dana", password="correct horse battery")
 
 
 @pytest.mark.browser
@@ -127,8 +125,29 @@ def test_case_page_evidence_links_and_a_confirmation(live_server: Any, page: Pag
     page.get_by_role("button", name="Yes, do it").click()
     expect(page).to_have_url(case_url)
     expect(page.locator(".messagelist")).to_contain_text("queued for another push")
-    expect(page.locator("#content")).to_contain_text("queued again by support")
+    expect(page.locator("#content")).to_contain_text("queued again by dana")
     page.screenshot(path=str(ARTIFACTS / "case-after-retry.png"), full_page=True)
+
+    # Changing one's mind: "No, take me back" returns to the case page and changes nothing.
+    page.get_by_role("link", name="Correct status").first.click()
+    page.get_by_role("link", name="No, take me back").click()
+    expect(page).to_have_url(case_url)
+    assert RMA.objects.get(pk=story["rma"].pk).status == RMA.Status.PENDING
+
+    # A reason of spaces first: refused on the form, nothing changed; then a real one.
+    page.get_by_role("link", name="Correct status").first.click()
+    page.get_by_label("Status").select_option(label="Cancelled")
+    page.get_by_label("Why?").fill("   ")
+    page.get_by_role("button", name="Yes, do it").click()
+    expect(page.locator(".errorlist")).to_contain_text("Say why: the reason is kept on the return's timeline.")
+    page.screenshot(path=str(ARTIFACTS / "confirm-correct-status-no-reason.png"))
+    assert RMA.objects.get(pk=story["rma"].pk).status == RMA.Status.PENDING
+    page.get_by_label("Why?").fill("Warehouse lost the parcel")
+    page.get_by_role("button", name="Yes, do it").click()
+    expect(page).to_have_url(case_url)
+    expect(page.locator("#content")).to_contain_text("by dana: Warehouse lost the parcel")
+    assert RMA.objects.get(pk=story["rma"].pk).status == RMA.Status.CANCELLED
+    page.screenshot(path=str(ARTIFACTS / "case-after-correction.png"), full_page=True)
 
     connection_id = story["rma"].warehouse_connection_id
     page.goto(f"{live_server.url}{reverse('admin:integrations_connection_change', args=[connection_id])}")

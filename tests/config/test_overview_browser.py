@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 from config.env import VAR_DIR
 from integrations.models import ApiCall, Connection, InboundWebhook, Provider
 from returns.models import RMA, Return
+from tests.conftest import admin_log_in
 from tests.factories import ConnectionFactory, ReturnFactory, RMAFactory, StoreFactory
 from tests.setup.conftest import browser_type_launch_args  # noqa: F401 (the fixture: Debian's chromium)
 
@@ -117,11 +118,7 @@ def test_the_overview_reads_at_a_glance_and_links_to_the_rows(
     )
     support.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
 
-    page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill("support")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
+    admin_log_in(page, live_server.url, username="support", password="correct horse battery")
     expect(page.locator("#overview")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "overview.png"))
     page.screenshot(path=str(ARTIFACTS / "overview-full.png"), full_page=True)

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from config.env import VAR_DIR
 from integrations.models import InboundWebhook
-from tests.conftest import load_fixture
+from tests.conftest import admin_log_in, load_fixture
 from tests.factories import ConnectionFactory
 from tests.setup.conftest import browser_type_launch_args  # noqa: F401 (the fixture: Debian's chromium)
 
@@ -44,12 +44,7 @@ def test_admin_shows_every_hostile_row(live_server: Any, page: Page, django_user
     }
     ids = dict(zip(rows, InboundWebhook.objects.order_by("id").values_list("id", flat=True), strict=True))
     django_user_model.objects.create_superuser("support", "support@example.com", "correct horse battery")
-
-    page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill("support")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
+    admin_log_in(page, live_server.url, username="support", password="correct horse battery")
 
     response = page.goto(f"{live_server.url}{reverse('admin:integrations_inboundwebhook_changelist')}")
     assert response is not None
