@@ -300,6 +300,16 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         title = str(getattr(self, action).short_description)
         return confirm_action(self, request, queryset, action=action, title=title, question=question)
 
+    def _in_background(self, request: HttpRequest, connections: list[Connection], task: Any, message: str) -> bool:
+        """For several connections, a worker calls each provider (some answer slowly) and the request does not
+        wait; False for one, which is called while the person waits for its answer."""
+        if len(connections) <= 1:
+            return False
+        for connection in connections:
+            task.delay(connection.pk)
+        self.message_user(request, message.format(n=len(connections)), messages.SUCCESS)
+        return True
+
     @admin.action(description="Test connection", permissions=["change"])
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Connection]) -> TemplateResponse | None:
         confirm = self._confirm(
@@ -311,18 +321,15 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         )
         if confirm is not None:
             return confirm
-        connections = list(queryset)
-        if len(connections) > 1:
-            # Several providers answer slowly: a worker calls them, the request does not wait.
-            from integrations.tasks import connection_test_run
+        from integrations.tasks import connection_test_run
 
-            for connection in connections:
-                connection_test_run.delay(connection.pk)
-            self.message_user(
-                request,
-                f"Testing {len(connections)} connections in the background: each one's health shows the result.",
-                messages.SUCCESS,
-            )
+        connections = list(queryset)
+        if self._in_background(
+            request,
+            connections,
+            connection_test_run,
+            "Testing {n} connections in the background: each one's health shows the result.",
+        ):
             return None
         from integrations.services.connections import connection_test
 
@@ -347,18 +354,16 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         )
         if confirm is not None:
             return confirm
-        connections = list(queryset)
-        if len(connections) > 1:
-            from integrations.tasks import connection_webhooks_register
+        from integrations.tasks import connection_webhooks_register
 
-            for connection in connections:
-                connection_webhooks_register.delay(connection.pk)
-            self.message_user(
-                request,
-                f"Registering webhooks for {len(connections)} connections in the background; "
-                "each provider's answer is in the API calls log.",
-                messages.SUCCESS,
-            )
+        connections = list(queryset)
+        if self._in_background(
+            request,
+            connections,
+            connection_webhooks_register,
+            "Registering webhooks for {n} connections in the background; "
+            "each provider's answer is in the API calls log.",
+        ):
             return None
         from integrations.services.registration import webhooks_register
 
