@@ -96,7 +96,10 @@ class ConnectionDetailApi(StoreScopedMixin, ApiView):
         connection = self.get_object()
         data, secrets = s.split_connection_input(self.validated_input(partial=True))
         connection = connection_update(
-            connection=connection, data=only_present(data, CONNECTION_FIELDS), secrets=secrets
+            connection=connection,
+            data=only_present(data, CONNECTION_FIELDS),
+            secrets=secrets,
+            by_operator=user_is_staff(request.user),
         )
         return self.output(connection)
 

@@ -53,6 +53,11 @@ class CredentialField:
     input: FieldInput = FieldInput.TEXT
     # Backhaul generates the value (a webhook token or password) and shows it once; nobody types it.
     generated: bool = False
+    # The setting whose value a connection without its own uses: the deployment's key (TrackStar's
+    # organisation key). It is the operator's, sent only to the provider's address configured for the
+    # deployment (integrations/destinations.py), and a stored value is dropped when a store member
+    # points the connection elsewhere (services/stores.py).
+    deployment_setting: str = ""
 
 
 class WebhookSetup(StrEnum):

@@ -9,7 +9,9 @@ It is also where credentials are kept from leaving for an address nobody checked
 deployment allows private addresses, every connection goes through the connect-time guard
 (integrations/services/connect_guard.py); redirects are never followed (requests would carry
 our Api-Key / X-Authorization headers to the redirect target), and an absolute URL from an answer
-is only called on the connection's own origin.
+is only called on the connection's own origin, as the HTTP library reads it
+(integrations/destinations.py). A client whose deployment credential was withheld from its destination
+(`withheld`) sends nothing at all.
 """
 
 import contextlib
@@ -30,6 +32,7 @@ from urllib3.util.retry import Retry
 
 from config.logging import REDACTED, mask_endpoint_tokens, redact
 from integrations import ratelimit
+from integrations.destinations import UnsafeDestination, request_origin
 from integrations.display import body_for_display
 from integrations.exceptions import (
     ProviderAuthError,
@@ -93,8 +96,12 @@ class BaseHttpClient:
         auth: tuple[str, str] | None = None,
         secrets: tuple[str, ...] = (),
         rate_limit: str = "",
+        withheld: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Why a credential this client needs was kept from its destination (destinations.credential_withheld):
+        # every request is then refused with that sentence, and nothing is sent.
+        self.withheld = withheld
         self.connection_id = connection_id
         self.rate_limit = rate_limit or self.default_rate_limit
         self.session = requests.Session()
@@ -186,7 +193,7 @@ class BaseHttpClient:
             request_headers["Idempotency-Key"] = idempotency_key
         started = time.monotonic()
         response: requests.Response | None = None
-        error: ProviderError | None = self._foreign_origin_error(url)
+        error: ProviderError | None = self._destination_error(url)
         try:
             if error is None:
                 response = self.session.request(
@@ -248,14 +255,21 @@ class BaseHttpClient:
                 f"per-connection rate limit {self.rate_limit} reached; nothing sent", retry_after=wait
             )
 
-    def _foreign_origin_error(self, url: str) -> ProviderError | None:
-        """An absolute URL (a provider's next-page link) is called only on the connection's own origin,
-        the same rule as for redirects: our credentials go to no other host."""
-        if _origin(url) == _origin(self.base_url):
+    def _destination_error(self, url: str) -> ProviderError | None:
+        """Refuse before sending: a withheld credential; a URL the HTTP library would read otherwise than we do
+        (a backslash, a user name before the host); any origin but the connection's own. The last is the rule
+        for redirects too: an absolute URL from an answer (a next-page link) takes our credentials nowhere else."""
+        if self.withheld:
+            return ProviderDestinationRefused(f"{self.provider}: {self.withheld}")
+        try:
+            target = request_origin(url)
+            own = request_origin(self.base_url)
+        except UnsafeDestination as exc:
+            return ProviderDestinationRefused(f"{self.provider}: refused to send a request: {exc}")
+        if target == own:
             return None
-        host = urlsplit(url).hostname or "(no host)"
         return ProviderDestinationRefused(
-            f"{self.provider}: refused to send a request to {host}, which is not the connection's host"
+            f"{self.provider}: refused to send a request to {target.host}, which is not the connection's host"
         )
 
     def _error_for(self, response: requests.Response) -> ProviderError | None:
@@ -346,16 +360,6 @@ class BaseHttpClient:
         return call.pk
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or ""), port or {"http": 80, "https": 443}.get(scheme)
-
-
 def _location_host(response: requests.Response) -> str:
     """The host a redirect points at (relative Locations stay on the same host), never its path or query."""
     location = response.headers.get("Location", "")
@@ -378,8 +382,3 @@ def _json_or_none(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return None
-
-
-def connection_base_url(connection: Any) -> str:
-    """The connection's own base URL (sandbox, test server) or the provider's production URL."""
-    return (connection.base_url or settings.PROVIDER_BASE_URLS.get(connection.provider, "")).rstrip("/")

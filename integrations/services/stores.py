@@ -1,6 +1,7 @@
 """Provisioning stores and their connections (used by the REST API; the admin and wizard may share them)."""
 
 import datetime
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from integrations.destinations import UnsafeDestination, connection_base_url, request_origin
 from integrations.handlers import store_created
 from integrations.models import Connection, Store, StoreMembership
 from integrations.registry import UnknownProvider, get_declaration
@@ -34,6 +36,8 @@ CONNECTION_FIELDS = (
     "webhook_username",
     "options",
 )
+# TrackStar's integration names ("extensiv", "logiwa", "shipmonk"): they go into URL paths.
+WMS_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 # Write-only: set when given (an empty string clears), never read back through the API.
 CONNECTION_SECRET_FIELDS = (
     "api_key",
@@ -90,13 +94,41 @@ def _checked_settings(*, provider: str, data: Mapping[str, Any]) -> dict[str, An
     return {**data, **connection_settings_validate(provider=provider, **given)}
 
 
-def _apply_connection_fields(
-    connection: Connection, *, data: Mapping[str, Any], secrets: Mapping[str, str | None]
+def _destination(connection: Connection) -> Any:
+    try:
+        return request_origin(connection_base_url(connection))
+    except UnsafeDestination:
+        return None
+
+
+def _operator_credentials_drop(
+    connection: Connection, *, before: Any, secrets: Mapping[str, str | None], by_operator: bool
 ) -> None:
+    """A store member who points a connection elsewhere does not take the operator's credentials along.
+
+    A credential the deployment may fill (CredentialField.deployment_setting, TrackStar's organisation
+    key) is the operator's, typed by support: when anyone but the operator changes where the
+    connection's requests go, it is cleared unless the same write gives it again (reliability.md rule 15)."""
+    if by_operator or _destination(connection) == before:
+        return
+    for field in get_declaration(connection.provider).credential_fields:
+        if field.deployment_setting and secrets.get(field.name) is None:
+            setattr(connection, field.name, "")
+
+
+def _apply_connection_fields(
+    connection: Connection, *, data: Mapping[str, Any], secrets: Mapping[str, str | None], by_operator: bool = False
+) -> None:
+    before = _destination(connection)
     for name, value in data.items():
         if name not in CONNECTION_FIELDS:
             raise TypeError(f"unknown connection field: {name}")
         setattr(connection, name, value)
+    if connection.wms_name and not WMS_NAME.fullmatch(connection.wms_name):
+        raise ValidationError(
+            {"wms_name": "Use the WMS's integration name in TrackStar: letters, digits, - and _ only."}
+        )
+    _operator_credentials_drop(connection, before=before, secrets=secrets, by_operator=by_operator)
     changed_credentials = "api_username" in data
     for name, value in secrets.items():
         if name not in CONNECTION_SECRET_FIELDS:
@@ -140,12 +172,19 @@ def connection_create(
 
 
 def connection_update(
-    *, connection: Connection, data: Mapping[str, Any] | None = None, secrets: Mapping[str, str | None] | None = None
+    *,
+    connection: Connection,
+    data: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str | None] | None = None,
+    by_operator: bool = False,
 ) -> Connection:
-    """Change a connection; secrets change only when given, and credentials_updated_at records when."""
+    """Change a connection; secrets change only when given, and credentials_updated_at records when.
+
+    `by_operator`: Backhaul's own staff make the change; anyone else who moves the connection's destination
+    leaves the operator's credentials behind (_operator_credentials_drop)."""
     checked = _checked_settings(provider=connection.provider, data=data or {})
     with transaction.atomic():
         connection = Connection.objects.select_for_update().get(pk=connection.pk)
-        _apply_connection_fields(connection, data=checked, secrets=secrets or {})
+        _apply_connection_fields(connection, data=checked, secrets=secrets or {}, by_operator=by_operator)
         connection.save()
     return connection

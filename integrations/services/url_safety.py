@@ -19,6 +19,8 @@ from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
 
+from integrations.destinations import UnsafeDestination, request_origin
+
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # RFC 6598, carrier-grade NAT
@@ -90,6 +92,8 @@ def url_check_safe(*, url: str, allow_private: bool | None = None) -> str:
     """Raise UnsafeUrl unless `url` is https and every address its host resolves to is public; return it trimmed."""
     allow = settings.ALLOW_PRIVATE_PROVIDER_URLS if allow_private is None else allow_private
     url = url.strip()
+    if "\\" in url:
+        raise UnsafeUrl("Remove the backslash (\\) from the URL: HTTP libraries read it in different ways.")
     parts = urlsplit(url)
     try:
         host, port = parts.hostname, parts.port
@@ -97,8 +101,14 @@ def url_check_safe(*, url: str, allow_private: bool | None = None) -> str:
         raise UnsafeUrl("This URL has an invalid port.") from exc
     if parts.scheme not in ("http", "https") or not host:
         raise UnsafeUrl("Enter a full URL starting with https://, such as https://yourcompany.shipstream.app.")
-    if parts.username or parts.password:
+    if parts.username or parts.password or "@" in parts.netloc:
         raise UnsafeUrl("Remove the user name and password from the URL: enter them in their own fields.")
+    try:
+        # The host checked below is the one the HTTP library will connect to, read by its own parser.
+        origin = request_origin(url)
+    except UnsafeDestination as exc:
+        raise UnsafeUrl(f"This URL cannot be used: {exc}.") from exc
+    host, port = origin.host.strip("[]"), origin.port
     if allow:
         return url
     if parts.scheme != "https":

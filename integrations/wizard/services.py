@@ -123,8 +123,11 @@ def _sandbox_point(*, connection: Connection, typed: Mapping[str, str]) -> Conne
     for spec in credential_fields(connection.provider):
         if not spec.url:
             values[spec.name] = (typed.get(spec.name) or "").strip() or own.get(spec.name, "")
+    # The operator's credentials never go along to another destination (services/stores.py): the sandbox's own
+    # value replaces them; anything else the connection already has (its webhook secret) is kept.
+    operators = {f.name for f in get_declaration(connection.provider).credential_fields if f.deployment_setting}
     for name, value in sandbox_connection_settings(account=account).items():
-        if not getattr(connection, name):
+        if not getattr(connection, name) or name in operators:
             values[name] = value
     data, secret_values = _settings_split(values)
     data["base_url"] = sandbox_base_url(account=account)

@@ -23,7 +23,8 @@ WAREHOUSES = [{"id": "wh_ca", "code": "CA1", "name": "Ontario CA"}]
 WMS = {
     "shipmonk": ({"api_key": "sm-key", "external_account_id": "12345"}, {"wms_warehouse_code": "CA1"}, WAREHOUSES),
     "trackstar": (
-        {"access_token": "ts-token", "wms_name": "shipmonk"},
+        # A sandbox account's own organisation key, as the wizard sets it: Backhaul's own goes only to TrackStar.
+        {"access_token": "ts-token", "wms_name": "shipmonk", "api_key": "sbx_organisation_key"},
         {"trackstar_warehouse_id": "wh_ca", "wms_warehouse_code": "CA1"},
         WAREHOUSES,
     ),

@@ -145,3 +145,24 @@ def test_redo_and_trackstar_on_the_sandbox_and_a_wrong_store_id(
     )
     assert warehouse.status_code == 302
     assert store.connections.get(provider="trackstar").wms_name == "extensiv"
+
+
+def test_the_sandbox_takes_its_own_organisation_key_not_the_one_support_typed(
+    merchant_client: Client, store: Store, on_live_server: str, settings: Any
+) -> None:
+    """Support typed the operator's TrackStar key on this connection; a merchant pointing it at the sandbox must
+    not carry that key along (reliability.md rule 15): the sandbox account's own key replaces it."""
+    settings.TRACKSTAR_API_KEY = ""
+    Connection.objects.create(
+        store=store,
+        provider="trackstar",
+        role=Connection.Role.WAREHOUSE,
+        wms_name="shipmonk",
+        api_key="typed-by-support-0042",
+        access_token="tok",
+    )
+    response = merchant_client.post(url(store, "warehouse"), {"kind": "shipmonk_trackstar", "use_sandbox": "on"})
+    assert response.status_code == 302
+    connection = store.connections.get()
+    assert connection.api_key == "sbx_organisation_key"
+    assert Connection.objects.filter(pk=connection.pk, last_error="").exists()

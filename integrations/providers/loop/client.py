@@ -12,8 +12,9 @@ import requests
 from django.utils import timezone
 
 from integrations.base import ReturnsPlatformClient, WebhookRegistration
+from integrations.destinations import connection_base_url, path_segment
 from integrations.exceptions import ProviderRejected
-from integrations.http import BaseHttpClient, connection_base_url
+from integrations.http import BaseHttpClient
 from integrations.inbound import InboundHappyReturnsShipmentEvent, InboundReturnEvent, Payload
 from integrations.models import ApiCall, Connection
 from integrations.providers.loop import mappers, payloads
@@ -55,7 +56,9 @@ class LoopClient(BaseHttpClient, ReturnsPlatformClient):
 
         https://docs.loopreturns.com/api-reference/latest/happy-returns-shipment/get-shipment-information
         """
-        data = self.request_json("GET", f"/happy-returns/shipments/{shipment_id}", operation="happy_returns_shipment")
+        data = self.request_json(
+            "GET", f"/happy-returns/shipments/{path_segment(shipment_id)}", operation="happy_returns_shipment"
+        )
         return data if isinstance(data, dict) else {"data": data}
 
     def inbound_event_enrich(self, *, event: Payload) -> Sequence[Payload]:
@@ -76,7 +79,7 @@ class LoopClient(BaseHttpClient, ReturnsPlatformClient):
         path_id, params = self._return_ref(return_id)
         response = self.request(
             "POST",
-            f"/warehouse/return/{path_id}/{action}",
+            f"/warehouse/return/{path_segment(path_id)}/{action}",
             operation=f"return_{action}",
             json_body=json_body,
             params=params or None,
@@ -187,4 +190,4 @@ class LoopClient(BaseHttpClient, ReturnsPlatformClient):
     def webhook_activate(self, *, webhook_id: str, topic: str, trigger: str, url: str) -> None:
         """PUT /webhooks/{id} with status active (Loop deactivates failing webhooks; providers.md §1.4)."""
         body = payloads.webhook_body(topic=topic, trigger=trigger, url=url)
-        self.request("PUT", f"/webhooks/{webhook_id}", operation="webhook_activate", json_body=body)
+        self.request("PUT", f"/webhooks/{path_segment(webhook_id)}", operation="webhook_activate", json_body=body)

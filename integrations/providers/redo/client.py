@@ -11,8 +11,9 @@ from typing import Any, Self
 from django.conf import settings
 
 from integrations.base import ReturnItemDecision, ReturnsPlatformClient, WebhookRegistration
+from integrations.destinations import connection_base_url, path_segment
 from integrations.exceptions import ProviderConfigurationError
-from integrations.http import BaseHttpClient, connection_base_url
+from integrations.http import BaseHttpClient
 from integrations.inbound import InboundReturnEvent
 from integrations.models import Connection
 from integrations.providers.loop.client import LoopClient
@@ -53,14 +54,17 @@ class RedoClient(BaseHttpClient, ReturnsPlatformClient):
         if not self.store_id:
             raise ProviderConfigurationError("Redo connection has no store id")
         self.request(
-            "GET", f"/stores/{self.store_id}/returns", operation="test_connection", headers={"X-Page-Size": "1"}
+            "GET",
+            f"/stores/{path_segment(self.store_id)}/returns",
+            operation="test_connection",
+            headers={"X-Page-Size": "1"},
         )
         return "Redo accepted the API secret"
 
     def _store_path(self) -> str:
         if not self.store_id:
             raise ProviderConfigurationError("Redo connection has no store id")
-        return f"/stores/{self.store_id}"
+        return f"/stores/{path_segment(self.store_id)}"
 
     def return_status_update(self, *, return_id: str, status: str) -> int | None:
         """PUT /returns/{id}/status {"status"} → 204; returns the ApiCall id.
@@ -72,7 +76,7 @@ class RedoClient(BaseHttpClient, ReturnsPlatformClient):
 
     def _status(self, return_id: str, status: str, *, operation: str) -> int | None:
         body = payloads.status_body(status)
-        self.request("PUT", f"/returns/{return_id}/status", operation=operation, json_body=body)
+        self.request("PUT", f"/returns/{path_segment(return_id)}/status", operation=operation, json_body=body)
         return self.last_api_call_id
 
     def return_process(self, *, return_id: str) -> int | None:
@@ -87,7 +91,9 @@ class RedoClient(BaseHttpClient, ReturnsPlatformClient):
         not offered Redo answers 410 / 501, raised as ProviderConfigurationError.
         """
         body = payloads.process_body(items=[(item.item_id, item.accept, item.restock) for item in items])
-        self.request("POST", f"/returns/{return_id}/process", operation="return_items_process", json_body=body)
+        self.request(
+            "POST", f"/returns/{path_segment(return_id)}/process", operation="return_items_process", json_body=body
+        )
         return self.last_api_call_id
 
     def return_flag(self, *, return_id: str) -> int | None:
@@ -98,7 +104,7 @@ class RedoClient(BaseHttpClient, ReturnsPlatformClient):
         """POST /returns/{id}/comments {"comment": {"message"}}: https://developers.redo.com/docs/api-reference."""
         self.request(
             "POST",
-            f"/returns/{return_id}/comments",
+            f"/returns/{path_segment(return_id)}/comments",
             operation="return_note",
             json_body=payloads.comment_body(content),
         )

@@ -8,7 +8,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Self
 
 from integrations.base import OrderRef, PushResult, RmaPayload, WarehouseClient, WarehouseInfo
-from integrations.http import BaseHttpClient, connection_base_url
+from integrations.destinations import connection_base_url
+from integrations.http import BaseHttpClient
 from integrations.inbound import InboundWarehouseReturnEvent, parse_timestamp
 from integrations.models import Connection
 from integrations.providers.shipmonk import mappers, payloads

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Self
 
 from integrations.base import PushResult, RmaPayload, WarehouseClient, WarehouseInfo
+from integrations.destinations import connection_base_url
 from integrations.exceptions import (
     ProviderAuthError,
     ProviderConfigurationError,
@@ -16,7 +17,7 @@ from integrations.exceptions import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from integrations.http import BaseHttpClient, connection_base_url
+from integrations.http import BaseHttpClient
 from integrations.inbound import InboundWarehouseReturnEvent, Payload
 from integrations.models import Connection
 from integrations.providers.shipstream import mappers, payloads

@@ -10,15 +10,21 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Self
 
 import requests
-from django.conf import settings
 from django.core.cache import cache
 
 from integrations.base import OrderRef, PushResult, RmaPayload, WarehouseClient, WarehouseInfo
+from integrations.destinations import (
+    connection_base_url,
+    connection_credential,
+    credential_withheld,
+    path_segment,
+)
 from integrations.exceptions import ProviderConfigurationError
-from integrations.http import BaseHttpClient, connection_base_url, parse_retry_after
+from integrations.http import BaseHttpClient, parse_retry_after
 from integrations.inbound import InboundWarehouseReturnEvent
 from integrations.models import Connection
 from integrations.providers.trackstar import mappers, payloads
+from integrations.providers.trackstar.declaration import DECLARATION
 
 WRITE_INFO_CACHE_SECONDS = 24 * 3600
 
@@ -38,9 +44,12 @@ class TrackStarClient(BaseHttpClient, WarehouseClient):
 
     @classmethod
     def from_connection(cls, connection: Connection) -> Self:
-        """Our organisation key (or the connection's own) plus the connection's access token."""
+        """The connection's own organisation key, else ours (only towards our configured TrackStar address),
+        plus the connection's access token."""
+        organisation_key = DECLARATION.credential_field("api_key")
         return cls(
-            api_key=connection.api_key or settings.TRACKSTAR_API_KEY,
+            api_key=connection_credential(connection, organisation_key),
+            withheld=credential_withheld(connection, organisation_key),
             access_token=connection.access_token or "",
             wms_name=connection.wms_name,
             base_url=connection_base_url(connection),
@@ -116,7 +125,9 @@ class TrackStarClient(BaseHttpClient, WarehouseClient):
         cached = cache.get(key)
         if cached is not None:
             return cached
-        document = self.request_json("GET", f"/integrations/wms/{self.wms_name}/write-info", operation="write_info")
+        document = self.request_json(
+            "GET", f"/integrations/wms/{path_segment(self.wms_name)}/write-info", operation="write_info"
+        )
         fields = payloads.write_fields(document)
         cache.set(key, fields, WRITE_INFO_CACHE_SECONDS)
         return fields
@@ -156,7 +167,7 @@ class TrackStarClient(BaseHttpClient, WarehouseClient):
             raise ProviderConfigurationError(f"{wms} takes no tracking number through TrackStar")
         data = self.request_json(
             "PUT",
-            f"/wms/returns/{external_id}",
+            f"/wms/returns/{path_segment(external_id)}",
             operation="rma_update",
             json_body=body,
             idempotency_key=idempotency_key,
@@ -166,7 +177,10 @@ class TrackStarClient(BaseHttpClient, WarehouseClient):
     def rma_cancel(self, *, external_id: str, payload: RmaPayload, idempotency_key: str) -> PushResult:
         """PUT /wms/returns/{id}/cancel: https://docs.trackstarhq.com/api-reference/wms-api/returns/cancel."""
         data = self.request_json(
-            "PUT", f"/wms/returns/{external_id}/cancel", operation="rma_cancel", idempotency_key=idempotency_key
+            "PUT",
+            f"/wms/returns/{path_segment(external_id)}/cancel",
+            operation="rma_cancel",
+            idempotency_key=idempotency_key,
         )
         return self._result(data, default_id=external_id)
 

@@ -32,9 +32,11 @@ DECLARATION = ProviderDeclaration(
         CredentialField(
             "api_key",
             "Organisation API key",
-            "Support only. Blank: Backhaul's own TrackStar key (the TRACKSTAR_API_KEY setting).",
+            "Blank: Backhaul's own TrackStar key (the TRACKSTAR_API_KEY setting), which is sent only to "
+            "TrackStar's address configured for this deployment.",
             secret=True,
             required=False,
+            deployment_setting="TRACKSTAR_API_KEY",
         ),
     ),
     webhooks=WebhookDeclaration(

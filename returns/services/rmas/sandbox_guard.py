@@ -9,7 +9,7 @@ the warehouse, and support's queue stays clean.
 
 from django.utils import timezone
 
-from integrations.http import connection_base_url
+from integrations.destinations import connection_base_url
 from integrations.models import Connection
 from integrations.services.url_safety import is_sandbox_url
 from returns.models import RMA, TimelineEvent
