@@ -34,7 +34,7 @@ class FieldInput(StrEnum):
     """How a form asks for a value (the widget, not the validation of the provider's format)."""
 
     TEXT = "text"
-    URL = "url"  # checked by integrations.services.url_safety before it is stored
+    URL = "url"  # checked by integrations.url_safety before it is stored
     SLUG = "slug"
 
 

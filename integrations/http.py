@@ -7,7 +7,7 @@ place and provider code only builds requests and reads answers.
 
 It is also where credentials are kept from leaving for an address nobody checked: unless the
 deployment allows private addresses, every connection goes through the connect-time guard
-(integrations/services/connect_guard.py); redirects are never followed (requests would carry
+(integrations/connect_guard.py); redirects are never followed (requests would carry
 our Api-Key / X-Authorization headers to the redirect target), and an absolute URL from an answer
 is only called on the connection's own origin, as the HTTP library reads it
 (integrations/destinations.py). A client whose deployment credential was withheld from its destination
@@ -32,6 +32,7 @@ from urllib3.util.retry import Retry
 
 from config.logging import REDACTED, mask_endpoint_tokens, redact
 from integrations import ratelimit
+from integrations.connect_guard import GuardedAdapter, RefusedAddress
 from integrations.destinations import UnsafeDestination, request_origin
 from integrations.display import body_for_display
 from integrations.exceptions import (
@@ -46,7 +47,6 @@ from integrations.exceptions import (
     ProviderUnavailable,
 )
 from integrations.fitting import storable_text
-from integrations.services.connect_guard import GuardedAdapter, RefusedAddress
 
 MAX_LOGGED_BODY = 20_000
 

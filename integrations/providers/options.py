@@ -13,7 +13,7 @@ from typing import Any
 from limits import parse
 from rest_framework import serializers
 
-from integrations.services.url_safety import UnsafeUrl, url_check_safe
+from integrations.url_safety import UnsafeUrl, url_check_safe
 
 
 class ProviderUrlField(serializers.CharField):

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from integrations.services.url_safety import UnsafeUrl, url_check_safe
+from integrations.url_safety import UnsafeUrl, url_check_safe
 
 
 def _one_line(errors: Any) -> str:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from integrations.models import Connection, Store
 from integrations.registry import get_declaration
-from integrations.services.url_safety import UnsafeUrl, url_check_safe
+from integrations.url_safety import UnsafeUrl, url_check_safe
 from integrations.wizard.credentials import (
     WizardField,
     credential_fields,

@@ -45,7 +45,7 @@ from integrations.models import ApiCall, Connection, Store
 from integrations.registry import get_declaration, get_returns_platform_client
 from integrations.services.health import connection_credentials_rejected
 from integrations.services.notifications import return_notify
-from integrations.services.url_safety import is_sandbox_url
+from integrations.services.sandbox_addresses import is_sandbox_url
 from returns import tasks
 from returns.models import RMA, Platform, PlatformAction, Return, StatusMapping, TimelineEvent, WarehouseOutcome
 from returns.retry_policy import PushOutcome, push_countdown

@@ -19,7 +19,7 @@ from integrations.base import OrderRef
 from integrations.exceptions import ProviderError
 from integrations.models import Connection
 from integrations.registry import get_declaration, get_warehouse_client
-from integrations.services.url_safety import is_sandbox_url
+from integrations.services.sandbox_addresses import is_sandbox_url
 from returns.models import Return, ReturnLine
 from warehouses import selectors as wh
 from warehouses.models import ShippingLocation

@@ -1,10 +1,10 @@
-"""Which addresses count as a sandbox: the only places test data may reach (integrations.services.url_safety)."""
+"""Which addresses count as a sandbox: the only places test data may reach (integrations.url_safety)."""
 
 from typing import Any
 
 import pytest
 
-from integrations.services.url_safety import is_sandbox_url
+from integrations.services.sandbox_addresses import is_sandbox_url
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from django.db import connection as db
 from django.test import Client
 from django.urls import reverse
 
+from integrations import url_safety
 from integrations.models import Connection, Store
-from integrations.services import url_safety
 from warehouses.models import ShippingLocation, SkuMapping
 
 pytestmark = pytest.mark.django_db

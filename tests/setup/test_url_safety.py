@@ -4,8 +4,8 @@ import socket
 
 import pytest
 
-from integrations.services import url_safety
-from integrations.services.url_safety import UnsafeUrl, url_check_safe
+from integrations import url_safety
+from integrations.url_safety import UnsafeUrl, url_check_safe
 
 
 def _resolves_to(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> list[str]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from integrations.destinations import connection_base_url
 from integrations.models import Connection
-from integrations.services.url_safety import is_sandbox_url
+from integrations.services.sandbox_addresses import is_sandbox_url
 from returns.models import RMA, TimelineEvent
 from returns.services.timeline import timeline_add
 

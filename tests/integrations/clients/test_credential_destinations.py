@@ -267,7 +267,7 @@ def test_a_next_page_link_that_parsers_read_differently_gets_no_request(
 
 
 def test_a_saved_url_with_a_backslash_is_refused_with_a_reason() -> None:
-    from integrations.services.url_safety import UnsafeUrl, url_check_safe
+    from integrations.url_safety import UnsafeUrl, url_check_safe
 
     with pytest.raises(UnsafeUrl, match="Remove the backslash"):
         url_check_safe(url="https://evil.example\\@api.loopreturns.com/", allow_private=True)

@@ -24,7 +24,7 @@ from integrations.exceptions import ProviderConfigurationError, ProviderDestinat
 from integrations.models import ApiCall, Connection, Provider
 from integrations.providers.shipmonk import ShipMonkClient
 from integrations.registry import get_client
-from integrations.services.url_safety import address_block_reason, parse_address
+from integrations.url_safety import address_block_reason, parse_address
 from tests.factories import ConnectionFactory
 from tests.integrations.conftest import PUBLIC, Resolver
 

@@ -18,7 +18,7 @@ from requests_hardened.ip_filter import InvalidIPAddress
 from requests_hardened.ip_filter_adapter import IPFilterAdapter
 from urllib3.util.retry import Retry
 
-from integrations.services.url_safety import address_block_reason, parse_address
+from integrations.url_safety import address_block_reason, parse_address
 
 
 class RefusedAddress(requests.exceptions.RequestException):

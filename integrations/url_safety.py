@@ -8,14 +8,14 @@ reserved, unspecified or other non-public address. Development and test
 
 Two checks share one rule (address_block_reason):
 - url_check_safe, when a URL is saved: a clear message for the person typing it;
-- the connect-time guard (integrations/services/connect_guard.py), on every outbound request: the
+- the connect-time guard (integrations/connect_guard.py), on every outbound request: the
   address actually connected to, so a name that resolves differently later (DNS rebinding) or a
   URL that was stored before this check existed is still refused.
 """
 
 import ipaddress
 import socket
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -132,36 +132,3 @@ def url_check_safe(*, url: str, allow_private: bool | None = None) -> str:
                 "use the public URL of the service."
             )
     return url
-
-
-# -- sandbox and test addresses -------------------------------------------------------------
-# Test data (a test return, a sandbox store) may only reach these; see returns/services/rmas/sandbox_guard.py.
-
-SANDBOX_HOST_SUFFIXES = (".local", ".localhost", ".test", ".invalid")
-
-
-def is_sandbox_url(url: str) -> bool:
-    """A loopback or reserved test host (RFC 6761 names: never a real provider), a sandbox host a provider's
-    declaration names, or one of our own sandbox fakes: this server's origin under a provider's declared
-    sandbox path. Nothing else: not "sandbox" somewhere in a host name, not a sandbox path on another host."""
-    from integrations.registry import declarations
-
-    if not url:
-        return False
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower().rstrip(".")
-    if host in ("localhost", "127.0.0.1", "::1") or host.endswith(SANDBOX_HOST_SUFFIXES):
-        return True
-    if any(host in d.sandbox_hosts for d in declarations()):
-        return True
-    own = urlsplit(settings.PUBLIC_BASE_URL)
-    if (host, _port(parts)) != ((own.hostname or "").lower(), _port(own)):
-        return False
-    return any(parts.path.startswith(d.sandbox_path) for d in declarations())
-
-
-def _port(parts: SplitResult) -> int | None:
-    try:
-        return parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
-    except ValueError:  # a port that is not a number
-        return -1
