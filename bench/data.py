@@ -79,7 +79,7 @@ def store_create(*, slug: str = "bench-store") -> Wiring:
 
 def return_body(*, return_id: str, order_name: str, lines: int = 1) -> bytes:
     """A Loop `return.created` body whose RMA is numbered after order_name (without '#')."""
-    from integrations.sandbox.providers.loop import return_payload as loop_return_payload
+    from integrations.providers.loop.sandbox import return_payload as loop_return_payload
 
     items = [{"sku": SKUS[i] if i < len(SKUS) else f"SKU-{i:03d}", "reason": "Too small"} for i in range(lines)]
     payload: dict[str, Any] = loop_return_payload(

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -12,3 +14,11 @@ class IntegrationsConfig(AppConfig):
         from integrations.services.webhooks import connection_health_event_apply
 
         inbound_event_handler_register(InboundConnectionHealthEvent, apply=connection_health_event_apply)
+
+    def provider_declaration(self, slug: str) -> Any:
+        """The provider registry's declaration of `slug`, or None: how the models reach the registry without
+        importing it (the provider folders import the models)."""
+        from integrations.registry import PROVIDERS
+
+        spec = PROVIDERS.get(slug)
+        return spec.declaration if spec else None

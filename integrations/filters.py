@@ -4,7 +4,8 @@ from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
 from config.filters import IdFilter, StrictBooleanFilter, UtcDateTimeFilter, text_filter
-from integrations.models import Connection, InboundWebhook, Provider, Store
+from integrations.models import Connection, InboundWebhook, Store
+from integrations.registry import provider_choices
 
 
 class StoreFilter(filters.FilterSet):
@@ -21,7 +22,7 @@ class StoreFilter(filters.FilterSet):
 
 class ConnectionFilter(filters.FilterSet):
     store = IdFilter(field_name="store_id")
-    provider = filters.ChoiceFilter(choices=Provider.choices)
+    provider = filters.ChoiceFilter(choices=provider_choices)
     role = filters.ChoiceFilter(choices=Connection.Role.choices)
     status = filters.ChoiceFilter(choices=Connection.Status.choices)
 
@@ -33,7 +34,7 @@ class ConnectionFilter(filters.FilterSet):
 class WebhookFilter(filters.FilterSet):
     store = IdFilter(field_name="store_id")
     connection = IdFilter(field_name="connection_id")
-    provider = filters.ChoiceFilter(choices=Provider.choices)
+    provider = filters.ChoiceFilter(choices=provider_choices)
     status = filters.ChoiceFilter(choices=InboundWebhook.Status.choices)
     event_type = text_filter(max_length=120)
     created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")

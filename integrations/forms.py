@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from config.fields import EncryptedTextField
 from integrations.models import Connection
+from integrations.registry import provider_choices
 from integrations.services.connection_settings import connection_settings_validate
 
 SECRET_FIELDS: tuple[str, ...] = tuple(
@@ -22,6 +23,9 @@ def _secret_widget() -> forms.PasswordInput:
 
 class ConnectionAdminForm(forms.ModelForm):
     """Each encrypted field is a password input; the help text says only whether a value is set."""
+
+    # The registry's providers (the column itself has no database choices: a new provider needs no migration).
+    provider = forms.ChoiceField(choices=provider_choices)
 
     class Meta:
         model = Connection

@@ -1,66 +1,66 @@
-"""The explicit provider registry: a provider slug maps to its declaration, client factory, webhook
-handler and options schema.
+"""The provider registry: each provider is a folder, `integrations/providers/<slug>/`, named once below.
 
-Adding a provider is one folder under integrations/providers/ and one line in PROVIDERS (plus its
-Provider choice; see docs/architecture.md, "Adding a provider"). Everything else reads through here:
-the domain never names a provider.
+A provider folder holds everything about it (client, mappers, payloads, webhooks, declaration, options,
+its sandbox fake, its fixtures) and hands the registry a `PROVIDER` (integrations/provider_spec.py). Adding
+a provider is its folder and one line in PROVIDER_SLUGS; nothing else changes. Everything else reads
+through here: the domain never names a provider.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from importlib import import_module
 
 from integrations.base import ProviderClient, ReturnsPlatformClient, WarehouseClient
 from integrations.declarations import ProviderDeclaration, Role
 from integrations.exceptions import UnsupportedCapability
 from integrations.inbound import WebhookHandler
-from integrations.models import Connection, Provider
-from integrations.providers import loop, redo, shipmonk, shipstream, trackstar
+from integrations.models import Connection
+from integrations.provider_spec import ProviderSpec
 from integrations.providers.options import ConnectionOptions
 
+# One quoted slug per line: the folder integrations/providers/<slug>/. Order is the order people see them in.
+PROVIDER_SLUGS = (
+    "loop",
+    "redo",
+    "shipmonk",
+    "shipstream",
+    "trackstar",
+)
 
-@dataclass(frozen=True)
-class ProviderSpec:
-    declaration: ProviderDeclaration
-    # Builds the client for a stored connection (Redo picks its native or Loop-compatible API from the options).
-    client_factory: Callable[[Connection], ProviderClient]
-    webhook_handler: type[WebhookHandler]
-    # What a person may set in Connection.options (a DRF serializer in the provider's folder).
-    options: type[ConnectionOptions]
+
+def _load(slug: str) -> ProviderSpec:
+    spec = import_module(f"integrations.providers.{slug}").PROVIDER
+    if not isinstance(spec, ProviderSpec) or spec.declaration.slug != slug:
+        raise ImportError(f"integrations/providers/{slug}/ must define PROVIDER, a ProviderSpec for {slug!r}")
+    return spec
 
 
-PROVIDERS: dict[Provider, ProviderSpec] = {
-    Provider.LOOP: ProviderSpec(loop.DECLARATION, loop.LoopClient.from_connection, loop.LoopWebhooks, loop.LoopOptions),
-    Provider.REDO: ProviderSpec(redo.DECLARATION, redo.client_for_connection, redo.RedoWebhooks, redo.RedoOptions),
-    Provider.SHIPMONK: ProviderSpec(
-        shipmonk.DECLARATION,
-        shipmonk.ShipMonkClient.from_connection,
-        shipmonk.ShipMonkWebhooks,
-        shipmonk.ShipMonkOptions,
-    ),
-    Provider.SHIPSTREAM: ProviderSpec(
-        shipstream.DECLARATION,
-        shipstream.ShipStreamClient.from_connection,
-        shipstream.ShipStreamWebhooks,
-        shipstream.ShipStreamOptions,
-    ),
-    Provider.TRACKSTAR: ProviderSpec(
-        trackstar.DECLARATION,
-        trackstar.TrackStarClient.from_connection,
-        trackstar.TrackStarWebhooks,
-        trackstar.TrackStarOptions,
-    ),
-}
+PROVIDERS: dict[str, ProviderSpec] = {slug: _load(slug) for slug in PROVIDER_SLUGS}
 
 
 class UnknownProvider(LookupError):
     pass
 
 
+def is_provider(slug: object) -> bool:
+    """`slug` names a registered provider."""
+    return isinstance(slug, str) and slug in PROVIDERS
+
+
 def get_spec(provider: str) -> ProviderSpec:
     try:
-        return PROVIDERS[Provider(provider)]
-    except ValueError as exc:
+        return PROVIDERS[provider]
+    except (KeyError, TypeError) as exc:
         raise UnknownProvider(f"unknown provider {provider!r}") from exc
+
+
+def provider_choices(*, role: str | None = None) -> list[tuple[str, str]]:
+    """(slug, display name) of every provider, or of one role, in registry order: for forms and filters."""
+    return [(d.slug, d.display_name) for d in declarations(role=role)]
+
+
+def provider_name(slug: str) -> str:
+    """The provider's display name ("ShipMonk"); an unknown slug as it is."""
+    spec = PROVIDERS.get(slug)
+    return spec.declaration.display_name if spec else slug
 
 
 def get_declaration(provider: str) -> ProviderDeclaration:

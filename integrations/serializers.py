@@ -5,8 +5,9 @@ from rest_framework import serializers
 from config.api import reject_nul_characters
 from config.logging import redact
 from integrations.display import body_for_display
-from integrations.models import Connection, InboundWebhook, Provider, Store
+from integrations.models import Connection, InboundWebhook, Store
 from integrations.permissions import UserStoreField
+from integrations.registry import provider_choices
 from integrations.services.registration import webhook_url
 from integrations.services.stores import CONNECTION_SECRET_FIELDS
 
@@ -65,7 +66,7 @@ class ConnectionUpdateSerializer(ConnectionSecretsSerializer):
 
 class ConnectionCreateSerializer(ConnectionUpdateSerializer):
     store = UserStoreField()
-    provider = serializers.ChoiceField(choices=Provider.choices)
+    provider = serializers.ChoiceField(choices=provider_choices())
 
 
 def split_connection_input(data: dict) -> tuple[dict, dict]:
@@ -78,7 +79,7 @@ class ConnectionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     store = serializers.IntegerField(source="store_id")
     role = serializers.ChoiceField(choices=Connection.Role.choices)
-    provider = serializers.ChoiceField(choices=Provider.choices)
+    provider = serializers.ChoiceField(choices=provider_choices())
     wms_name = serializers.CharField()
     name = serializers.CharField()
     display_name = serializers.CharField()

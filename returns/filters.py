@@ -4,12 +4,14 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
 from config.filters import IdFilter, UtcDateTimeFilter, text_filter
-from returns.models import RMA, Platform, Return
+from integrations.declarations import Role
+from integrations.registry import provider_choices
+from returns.models import RMA, Return
 
 
 class ReturnFilter(filters.FilterSet):
     store = IdFilter(field_name="store_id")
-    platform = filters.ChoiceFilter(choices=Platform.choices)
+    platform = filters.ChoiceFilter(choices=lambda: provider_choices(role=Role.RETURNS_PLATFORM))
     order_name = text_filter(method="filter_order_name", max_length=100, help_text="Exact; a leading # is optional.")
     state = text_filter(max_length=30)
     platform_action = filters.ChoiceFilter(

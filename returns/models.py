@@ -4,11 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from config.models import BaseModel
-
-
-class Platform(models.TextChoices):
-    LOOP = "loop", "Loop"
-    REDO = "redo", "Redo"
+from integrations.models import provider_display_name
 
 
 class Return(BaseModel):
@@ -28,7 +24,8 @@ class Return(BaseModel):
     connection = models.ForeignKey(
         "integrations.Connection", null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"
     )
-    platform = models.CharField(max_length=10, choices=Platform)
+    # The returns platform's slug in integrations.registry (no database enum: a new platform needs no migration).
+    platform = models.CharField(max_length=40)
     external_id = models.CharField(max_length=100, help_text="The platform's return id.")
     order_name = models.CharField(max_length=100, blank=True, default="", db_index=True)
     order_number = models.CharField(max_length=100, blank=True, default="")
@@ -79,6 +76,9 @@ class Return(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} return {self.external_id} ({self.order_name})"
+
+    def get_platform_display(self) -> str:
+        return provider_display_name(self.platform)
 
 
 class ReturnLine(BaseModel):

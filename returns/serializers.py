@@ -2,8 +2,10 @@
 
 from rest_framework import serializers
 
+from integrations.declarations import Role
 from integrations.permissions import UserStoreField
-from returns.models import RMA, Instruction, Platform, PlatformAction, Return, TimelineEvent, WarehouseOutcome
+from integrations.registry import provider_choices
+from returns.models import RMA, Instruction, PlatformAction, Return, TimelineEvent, WarehouseOutcome
 
 
 class ReturnLineOutputSerializer(serializers.Serializer):
@@ -87,7 +89,7 @@ class ReturnOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     store = serializers.IntegerField(source="store_id")
     connection = serializers.IntegerField(source="connection_id", allow_null=True)
-    platform = serializers.ChoiceField(choices=Platform.choices)
+    platform = serializers.ChoiceField(choices=provider_choices(role=Role.RETURNS_PLATFORM))
     external_id = serializers.CharField()
     order_name = serializers.CharField()
     order_number = serializers.CharField()

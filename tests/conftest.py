@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.timeout(WORKER_TEST_TIMEOUT))
 
 
-FIXTURES_DIR = Path(__file__).parent / "fixtures"
+PROVIDERS_DIR = Path(__file__).resolve().parent.parent / "integrations" / "providers"
 
 
 @pytest.fixture(autouse=True)
@@ -63,8 +63,9 @@ def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def load_fixture(provider: str, name: str) -> bytes:
-    """The raw bytes of tests/fixtures/<provider>/<name>.json (bytes: signatures are over raw bodies)."""
-    return (FIXTURES_DIR / provider / f"{name}.json").read_bytes()
+    """The raw bytes of integrations/providers/<provider>/fixtures/<name>.json, a body as the provider sends it
+    (bytes: signatures are over raw bodies)."""
+    return (PROVIDERS_DIR / provider / "fixtures" / f"{name}.json").read_bytes()
 
 
 def reset_celery_pools() -> None:

@@ -5,7 +5,7 @@ import datetime as dt
 import factory
 from factory.django import DjangoModelFactory
 
-from integrations.models import Connection, InboundWebhook, Provider, Store
+from integrations.models import Connection, InboundWebhook, Store
 from returns.models import RMA, Return, ReturnLine, ReturnShipment, RMALine
 from warehouses.models import Fulfillment, ShippingLocation
 
@@ -25,26 +25,20 @@ class ConnectionFactory(DjangoModelFactory[Connection]):
         model = Connection
 
     store = factory.SubFactory(StoreFactory)
-    provider = Provider.LOOP
+    provider = "loop"
     role = factory.LazyAttribute(
-        lambda o: (
-            Connection.Role.RETURNS_PLATFORM
-            if o.provider in (Provider.LOOP, Provider.REDO)
-            else Connection.Role.WAREHOUSE
-        )
+        lambda o: Connection.Role.RETURNS_PLATFORM if o.provider in ("loop", "redo") else Connection.Role.WAREHOUSE
     )
     status = Connection.Status.ACTIVE
     api_key = "test-api-key"
     webhook_secret = factory.LazyAttribute(
         # TrackStar (Svix) secrets are whsec_<base64 key>.
         lambda o: (
-            "whsec_dGVzdC1zdml4LXNpZ25pbmcta2V5LTAxMjM0NTY3OA=="
-            if o.provider == Provider.TRACKSTAR
-            else "test-webhook-secret"
+            "whsec_dGVzdC1zdml4LXNpZ25pbmcta2V5LTAxMjM0NTY3OA==" if o.provider == "trackstar" else "test-webhook-secret"
         )
     )
-    webhook_username = factory.LazyAttribute(lambda o: "shipmonk" if o.provider == Provider.SHIPMONK else "")
-    webhook_password = factory.LazyAttribute(lambda o: "test-basic-password" if o.provider == Provider.SHIPMONK else "")
+    webhook_username = factory.LazyAttribute(lambda o: "shipmonk" if o.provider == "shipmonk" else "")
+    webhook_password = factory.LazyAttribute(lambda o: "test-basic-password" if o.provider == "shipmonk" else "")
 
 
 class ShippingLocationFactory(DjangoModelFactory[ShippingLocation]):
@@ -54,7 +48,7 @@ class ShippingLocationFactory(DjangoModelFactory[ShippingLocation]):
     store = factory.SubFactory(StoreFactory)
     name = factory.Sequence(lambda n: f"Warehouse {n}")
     warehouse_connection = factory.SubFactory(
-        ConnectionFactory, store=factory.SelfAttribute("..store"), provider=Provider.SHIPMONK
+        ConnectionFactory, store=factory.SelfAttribute("..store"), provider="shipmonk"
     )
     wms_warehouse_code = "CA1"
 
@@ -99,7 +93,7 @@ class RMAFactory(DjangoModelFactory[RMA]):
     return_obj = factory.SubFactory(ReturnFactory)
     store = factory.SelfAttribute("return_obj.store")
     warehouse_connection = factory.SubFactory(
-        ConnectionFactory, store=factory.SelfAttribute("..store"), provider=Provider.SHIPMONK
+        ConnectionFactory, store=factory.SelfAttribute("..store"), provider="shipmonk"
     )
     number = factory.Sequence(lambda n: f"{1042 + n}")
     order_name = factory.SelfAttribute("return_obj.order_name")

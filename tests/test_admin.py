@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
-from integrations.models import ApiCall, Connection, InboundWebhook, Provider, StoreMembership
+from integrations.models import ApiCall, Connection, InboundWebhook, StoreMembership
 from returns.models import (
     DispositionRule,
     RmaNumberSequence,
@@ -185,7 +185,7 @@ SECRETS = {
 
 @pytest.fixture
 def secret_connection(db: None) -> Connection:
-    return ConnectionFactory(provider=Provider.SHIPSTREAM, **SECRETS)
+    return ConnectionFactory(provider="shipstream", **SECRETS)
 
 
 def _assert_no_secret(html: str) -> None:
@@ -306,7 +306,7 @@ def test_a_ticked_secret_is_cleared(staff_client: Client, secret_connection: Con
 
 @pytest.mark.django_db
 def test_an_unset_secret_says_not_set(staff_client: Client) -> None:
-    connection = ConnectionFactory(provider=Provider.LOOP, api_key="", webhook_secret="")
+    connection = ConnectionFactory(provider="loop", api_key="", webhook_secret="")
 
     html = staff_client.get(_admin_url(Connection, "change", connection.pk)).content.decode()
 
@@ -439,7 +439,7 @@ def test_replay_action_calls_the_replay_service_per_webhook(
 def test_test_connection_action_asks_first_then_reports_the_result(
     staff_client: Client, monkeypatch: pytest.MonkeyPatch, ok: bool
 ) -> None:
-    connection = ConnectionFactory(provider=Provider.LOOP)
+    connection = ConnectionFactory(provider="loop")
     calls: list[int] = []
 
     def fake(*, connection: Connection) -> Any:
@@ -467,7 +467,7 @@ def test_provider_calls_for_several_connections_run_in_a_task(
 ) -> None:
     from integrations import tasks
 
-    connections = [ConnectionFactory(provider=Provider.LOOP), ConnectionFactory(provider=Provider.REDO)]
+    connections = [ConnectionFactory(provider="loop"), ConnectionFactory(provider="redo")]
     queued: list[int] = []
     monkeypatch.setattr(getattr(tasks, task), "delay", lambda connection_id: queued.append(connection_id))
 
@@ -639,7 +639,7 @@ def test_pause_action_with_the_real_service_pauses_the_connection(staff_client: 
 
 @pytest.mark.django_db
 def test_rotate_action_with_the_real_service_shows_the_secret_it_stored(staff_client: Client) -> None:
-    connection = ConnectionFactory(provider=Provider.LOOP, webhook_secret="old-secret")
+    connection = ConnectionFactory(provider="loop", webhook_secret="old-secret")
 
     done = _run_action(staff_client, Connection, "rotate_webhook_secret", [connection.pk], post="yes")
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from config.env import VAR_DIR
-from integrations.models import ApiCall, Connection, InboundWebhook, Provider
+from integrations.models import ApiCall, Connection, InboundWebhook
 from returns.models import RMA, Return, TimelineEvent
 from tests.conftest import admin_log_in
 from tests.factories import (
@@ -32,9 +32,9 @@ LONG = "Unknown SKU TEE-BLK-M-" + "VERYLONGSKUWITHOUTSPACES" * 12 + " and the wa
 
 
 def _story() -> dict[str, Any]:
-    loop = ConnectionFactory(provider=Provider.LOOP, name="Loop (Acme)")
+    loop = ConnectionFactory(provider="loop", name="Loop (Acme)")
     store = loop.store
-    shipmonk = ConnectionFactory(store=store, provider=Provider.SHIPMONK, consecutive_failures=3, last_error=LONG)
+    shipmonk = ConnectionFactory(store=store, provider="shipmonk", consecutive_failures=3, last_error=LONG)
     location = ShippingLocationFactory(store=store, warehouse_connection=shipmonk, is_default=True)
     return_obj = ReturnFactory(
         store=store, connection=loop, state="open", outcome="refund", platform_action=Return.PlatformActionStatus.FAILED
@@ -83,7 +83,7 @@ def _story() -> dict[str, Any]:
         message=f"ShipMonk rejected RMA {rma.number}: {LONG}"[:500],
         api_call=call,
     )
-    ConnectionFactory(provider=Provider.TRACKSTAR, wms_name="shipstream", status=Connection.Status.CREDENTIALS_REJECTED)
+    ConnectionFactory(provider="trackstar", wms_name="shipstream", status=Connection.Status.CREDENTIALS_REJECTED)
     return {"return": return_obj, "rma": rma, "webhook": webhook, "call": call}
 
 

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from config.exceptions import ApplicationError
-from integrations.models import ApiCall, Connection, InboundWebhook, Provider
+from integrations.models import ApiCall, Connection, InboundWebhook
 from returns.admin import kind_label
 from returns.models import RMA, Return, ReturnLine, ReturnShipment, RMALine, TimelineEvent
 from returns.services import support
@@ -219,9 +219,9 @@ def test_the_order_links_to_the_platform_where_the_declaration_names_a_url(
     from integrations import registry
 
     return_obj = ReturnFactory(external_id="880123")
-    spec = registry.PROVIDERS[Provider.LOOP]
+    spec = registry.PROVIDERS["loop"]
     declaration = dataclasses.replace(spec.declaration, return_admin_url="https://platform.test/returns/{external_id}")
-    monkeypatch.setitem(registry.PROVIDERS, Provider.LOOP, dataclasses.replace(spec, declaration=declaration))
+    monkeypatch.setitem(registry.PROVIDERS, "loop", dataclasses.replace(spec, declaration=declaration))
 
     html = client.get(_case(return_obj)).content.decode()
 
@@ -316,7 +316,7 @@ def test_the_filters_the_overview_links_to(client: Client, name: str, params: di
 
 @pytest.mark.django_db
 def test_a_loop_connection_shows_no_other_providers_fields(client: Client) -> None:
-    loop = ConnectionFactory(provider=Provider.LOOP)
+    loop = ConnectionFactory(provider="loop")
     html = client.get(_change(Connection, loop.pk)).content.decode()
     assert 'name="api_key"' in html
     for other in ("api_username", "api_password", "access_token", "webhook_username", "webhook_password", "wms_name"):
@@ -325,7 +325,7 @@ def test_a_loop_connection_shows_no_other_providers_fields(client: Client) -> No
 
 @pytest.mark.django_db
 def test_a_connection_page_says_health_in_words_with_the_real_last_success(client: Client) -> None:
-    connection = ConnectionFactory(provider=Provider.SHIPMONK, last_success_at=None)
+    connection = ConnectionFactory(provider="shipmonk", last_success_at=None)
     call = ApiCall.objects.create(
         connection=connection, provider="shipmonk", method="GET", url="https://api.test/ok", status_code=200
     )

@@ -34,7 +34,8 @@ from django.db.models.functions import TruncHour
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.models import ApiCall, Connection, InboundWebhook, Provider
+from integrations.models import ApiCall, Connection, InboundWebhook
+from integrations.registry import provider_name
 from returns.models import RMA, Return, TimelineEvent
 
 WEBHOOK_HOURS = 24
@@ -189,7 +190,7 @@ def _iso(value: dt.datetime) -> str:
 
 
 def _provider_label(slug: str) -> str:
-    return dict(Provider.choices).get(slug, slug or "unknown")
+    return provider_name(slug) if slug else "unknown"
 
 
 def percentile(values: list[float], fraction: float) -> float | None:

@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from integrations.admin.common import (
     EXPECTED_ERRORS,
+    ProviderFilter,
     action_done_page,
     badge,
     confirm_action,
@@ -180,7 +181,7 @@ class ConnectionForm(ConnectionAdminForm):
 class ConnectionAdmin(SimpleHistoryAdmin):
     form = ConnectionForm
     list_display = ("__str__", "health", "role", "provider", "last_success_list", "last_webhook_at")
-    list_filter = ("status", HealthFilter, "role", "provider", "store__is_sandbox")
+    list_filter = ("status", HealthFilter, "role", ProviderFilter, "store__is_sandbox")
     search_fields = ("name", "store__name", "store__slug", "wms_name", "external_account_id", "=endpoint_token")
     list_select_related = ("store",)
     autocomplete_fields = ("store",)

@@ -15,9 +15,9 @@ from django.conf import settings
 from django.db import transaction
 
 from integrations.models import Connection, Store
+from integrations.providers.loop.sandbox import return_payload as loop_return_payload
+from integrations.providers.shipmonk.sandbox import shipment_notification_payload
 from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn
-from integrations.sandbox.providers.loop import return_payload as loop_return_payload
-from integrations.sandbox.providers.shipmonk import shipment_notification_payload
 from integrations.sandbox.services import sandbox_receive, sandbox_webhook_send
 from returns.models import RMA, Return
 from warehouses.models import ShippingLocation

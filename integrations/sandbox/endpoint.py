@@ -1,5 +1,5 @@
 """What every simulated provider's HTTP face shares: finding the account, checking credentials,
-latency and failure injection. Each provider module (`sandbox/providers/<slug>.py`) brings its
+latency and failure injection. Each provider's fake (`integrations/providers/<slug>/sandbox.py`) brings its
 own error shape and credential check and wraps its views with `sandbox_endpoint`.
 """
 

@@ -35,7 +35,7 @@ CREDENTIAL_SOURCES: dict[str, str] = {
 
 
 def _spec(account: SandboxAccount) -> SandboxProvider:
-    from integrations.sandbox.providers import sandbox_provider
+    from integrations.sandbox.catalog import sandbox_provider
 
     return sandbox_provider(account.provider)
 

@@ -1,18 +1,16 @@
 """/sandbox/<provider>/<account key>/… — mounted only when settings.SANDBOX_ENABLED.
 
-Each simulated provider serves the same paths as the real API under its base URL (Loop
-https://api.loopreturns.com/api/v1, Redo https://api.getredo.com/v2.2, ShipMonk
-https://api.shipmonk.com, TrackStar https://production.trackstarhq.com, ShipStream
-https://<instance>.shipstream.app).
+Each simulated provider (its folder's sandbox.py) serves the same paths as the real API does under its base
+URL, so a connection switches between the two by its base URL alone.
 """
 
 from django.urls import URLPattern, URLResolver, include, path
 
 from integrations.sandbox import views
-from integrations.sandbox.providers import SANDBOX_PROVIDERS
+from integrations.sandbox.catalog import sandbox_providers
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # Sandbox-only control: receive an RMA now.
     path("<str:provider>/<str:key>/_control/receive", views.control_receive),
-    *(path(f"{slug}/<str:key>/", include(spec.urlpatterns)) for slug, spec in SANDBOX_PROVIDERS.items()),
+    *(path(f"{slug}/<str:key>/", include(spec.urlpatterns)) for slug, spec in sandbox_providers().items()),
 ]

@@ -1,5 +1,5 @@
 """The sandbox's own control endpoint (no real provider has it); each simulated provider's API is
-in `sandbox/providers/<slug>.py`."""
+in `integrations/providers/<slug>/sandbox.py`."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt

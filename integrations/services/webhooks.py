@@ -43,8 +43,8 @@ from integrations.inbound import (
     content_key,
     cut_lengths,
 )
-from integrations.models import Connection, InboundWebhook, Provider
-from integrations.registry import UnknownProvider, get_webhook_handler
+from integrations.models import Connection, InboundWebhook
+from integrations.registry import UnknownProvider, get_webhook_handler, is_provider
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def _client_address(value: str | None) -> str | None:
 
 
 def _connection_for(*, provider: str, endpoint_token: str) -> Connection | None:
-    if provider not in Provider.values or not _TOKEN_SHAPE.fullmatch(endpoint_token):
+    if not is_provider(provider) or not _TOKEN_SHAPE.fullmatch(endpoint_token):
         return None
     # get(), not first(): the token is unique, and an ORDER BY costs a compile on every request.
     try:

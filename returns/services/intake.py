@@ -21,7 +21,8 @@ from integrations.inbound import (
     WebhookRetryLater,
 )
 from integrations.models import Connection
-from returns.models import Platform, Return, ReturnLine, ReturnShipment, TimelineEvent
+from integrations.registry import provider_name
+from returns.models import Return, ReturnLine, ReturnShipment, TimelineEvent
 from returns.services.planning import ReturnContents
 from returns.services.rmas.triggers import rmas_on_return_changed
 from returns.services.routing import OrderLookup, order_lookup_fetch, order_lookup_needed
@@ -59,7 +60,7 @@ _LINE_FIELDS = (  # what _sync_lines writes on a line (the keys of its `values`)
 
 
 def _platform_label(platform: str) -> str:
-    return Platform(platform).label if platform in Platform.values else platform.title()
+    return provider_name(platform)
 
 
 def _label_text(shipment: ReturnShipment | ReturnShipmentData) -> str:

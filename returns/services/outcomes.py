@@ -42,12 +42,12 @@ from integrations.exceptions import (
     ProviderTransientError,
 )
 from integrations.models import ApiCall, Connection, Store
-from integrations.registry import get_declaration, get_returns_platform_client
+from integrations.registry import get_declaration, get_returns_platform_client, provider_name
 from integrations.services.health import connection_credentials_rejected
 from integrations.services.notifications import return_notify
 from integrations.services.sandbox_addresses import is_sandbox_url
 from returns import tasks
-from returns.models import RMA, Platform, PlatformAction, Return, StatusMapping, TimelineEvent, WarehouseOutcome
+from returns.models import RMA, PlatformAction, Return, StatusMapping, TimelineEvent, WarehouseOutcome
 from returns.retry_policy import PushOutcome, push_countdown
 from returns.services.platform_action_sweeps import platform_call_in_flight
 from returns.services.timeline import timeline_add
@@ -102,7 +102,7 @@ def _platform_connection(return_obj: Return) -> Connection | None:
 
 
 def _platform_label(return_obj: Return, client: ReturnsPlatformClient | None = None) -> str:
-    label = Platform(return_obj.platform).label if return_obj.platform in Platform.values else return_obj.platform
+    label = provider_name(return_obj.platform)
     if client is not None and client.mode_label:
         return f"{label} ({client.mode_label})"
     return label

@@ -81,7 +81,7 @@ class StoreObjects:
 
 
 def make_store_objects(store: Store) -> StoreObjects:
-    from integrations.models import InboundWebhook, Provider
+    from integrations.models import InboundWebhook
     from returns.models import DispositionRule, Instruction, StatusMapping
     from tests.factories import (
         ConnectionFactory,
@@ -94,8 +94,8 @@ def make_store_objects(store: Store) -> StoreObjects:
     )
     from warehouses.models import SkuMapping
 
-    returns_connection = ConnectionFactory(store=store, provider=Provider.LOOP)
-    warehouse_connection = ConnectionFactory(store=store, provider=Provider.SHIPMONK)
+    returns_connection = ConnectionFactory(store=store, provider="loop")
+    warehouse_connection = ConnectionFactory(store=store, provider="shipmonk")
     location = ShippingLocationFactory(store=store, warehouse_connection=warehouse_connection, is_default=True)
     return_obj = ReturnFactory(store=store, connection=returns_connection, state="closed")
     ReturnLineFactory(return_obj=return_obj)

@@ -195,10 +195,9 @@ def test_staff_cannot_link_a_location_to_another_stores_connection(world: World,
 
 
 def make_store_objects_for_c(world: World) -> Any:
-    from integrations.models import Provider
     from tests.factories import ConnectionFactory, StoreFactory
 
-    return ConnectionFactory(store=StoreFactory(), provider=Provider.SHIPSTREAM)
+    return ConnectionFactory(store=StoreFactory(), provider="shipstream")
 
 
 def test_session_authentication_works(world: World, objs: StoreObjects, client: Any, django_user_model: Any) -> None:

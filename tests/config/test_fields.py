@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import override_settings
 
 from config.fields import DecryptionError, EncryptedTextField
-from integrations.models import Connection, Provider
+from integrations.models import Connection
 from tests.factories import ConnectionFactory
 
 OLD_KEY = Fernet.generate_key().decode()
@@ -32,8 +32,8 @@ def test_round_trip_stores_a_token_and_reads_plaintext() -> None:
 
 @pytest.mark.django_db
 def test_each_save_uses_a_fresh_token() -> None:
-    first = ConnectionFactory(provider=Provider.LOOP, api_key="same")
-    second = ConnectionFactory(provider=Provider.REDO, api_key="same")
+    first = ConnectionFactory(provider="loop", api_key="same")
+    second = ConnectionFactory(provider="redo", api_key="same")
 
     assert _stored_token(first.pk) != _stored_token(second.pk)
 

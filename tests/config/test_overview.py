@@ -31,8 +31,8 @@ from config.overview.selectors import (
     webhooks_per_hour,
     work_per_connection,
 )
-from integrations.models import ApiCall, Connection, InboundWebhook, Provider
-from integrations.sandbox.providers.loop import return_payload as loop_return_payload
+from integrations.models import ApiCall, Connection, InboundWebhook
+from integrations.providers.loop.sandbox import return_payload as loop_return_payload
 from integrations.services.webhooks import webhook_process, webhook_receive
 from returns.models import RMA, Return, TimelineEvent
 from tests.factories import (
@@ -73,8 +73,8 @@ def _at(model: Any, obj: Any, **fields: Any) -> None:
 
 
 def test_webhooks_per_hour_by_provider_and_outcome() -> None:
-    loop = ConnectionFactory(provider=Provider.LOOP)
-    shipmonk = ConnectionFactory(provider=Provider.SHIPMONK)
+    loop = ConnectionFactory(provider="loop")
+    shipmonk = ConnectionFactory(provider="shipmonk")
     this_hour, hour_ago = NOW, NOW - dt.timedelta(hours=1)
     for status in (Status.PROCESSED, Status.PROCESSED, Status.PENDING, Status.IGNORED):  # 4 accepted
         _webhook(loop, status, this_hour)
@@ -116,7 +116,7 @@ def _timed_rma(wms: Connection, *, received: dt.datetime, seconds: float, with_w
 
 
 def test_time_to_warehouse_p50_and_p95_per_hour() -> None:
-    wms = ConnectionFactory(provider=Provider.SHIPMONK)
+    wms = ConnectionFactory(provider="shipmonk")
     start = NOW.replace(minute=5)
     for seconds in (1, 2, 3, 4, 10):  # p50 3 s; p95 4 + (10 - 4) * 0.8 = 8.8 s
         _timed_rma(wms, received=start, seconds=seconds)
@@ -147,8 +147,8 @@ def test_percentile_interpolates_like_postgresql() -> None:
 
 def test_processing_a_webhook_records_it_as_the_rmas_source() -> None:
     store = StoreFactory()
-    loop = ConnectionFactory(store=store, provider=Provider.LOOP)
-    wms = ConnectionFactory(store=store, provider=Provider.SHIPMONK)
+    loop = ConnectionFactory(store=store, provider="loop")
+    wms = ConnectionFactory(store=store, provider="shipmonk")
     ShippingLocationFactory(store=store, warehouse_connection=wms, loop_destination_id="dest_ca1", is_default=True)
     payload = loop_return_payload(
         return_id="R1", order_name="#1042", lines=[{"sku": "TEE", "reason": "Too small"}], destination_id="dest_ca1"
@@ -170,7 +170,7 @@ def test_processing_a_webhook_records_it_as_the_rmas_source() -> None:
 
 
 def test_work_per_connection() -> None:
-    wms = ConnectionFactory(provider=Provider.SHIPMONK, name="East WMS")
+    wms = ConnectionFactory(provider="shipmonk", name="East WMS")
     for status in (RMA.Status.SUBMITTED, RMA.Status.RECEIVED, RMA.Status.IN_TRANSIT):
         RMAFactory(warehouse_connection=wms, status=status)
     RMAFactory(warehouse_connection=wms, status=RMA.Status.PENDING, attempts=0)  # queued
@@ -180,7 +180,7 @@ def test_work_per_connection() -> None:
     RMAFactory(warehouse_connection=wms, status=RMA.Status.CANCELLED)  # not shown
     old = RMAFactory(warehouse_connection=wms, status=RMA.Status.FAILED)
     _at(RMA, old, created_at=NOW - dt.timedelta(days=8))  # before the window
-    loop = ConnectionFactory(provider=Provider.LOOP, name="Loop main")
+    loop = ConnectionFactory(provider="loop", name="Loop main")
     action = Return.PlatformActionStatus
     for state in (action.PROCESSED, action.FLAGGED, action.PROCESS_QUEUED, action.FAILED, action.UNDECIDED):
         ReturnFactory(connection=loop, store=loop.store, platform_action=state, platform_action_at=NOW)
@@ -267,7 +267,7 @@ def test_counters_count_the_rows_their_changelist_lists(superuser_client: Client
         (Status.PROCESSED, 600),
     ):
         _webhook(conn, status, now - dt.timedelta(seconds=age))
-    wms = ConnectionFactory(provider=Provider.SHIPMONK)
+    wms = ConnectionFactory(provider="shipmonk")
     RMAFactory(warehouse_connection=wms, status=RMA.Status.NEEDS_ATTENTION)
     for _ in range(2):
         RMAFactory(warehouse_connection=wms, status=RMA.Status.FAILED)
@@ -281,8 +281,8 @@ def test_counters_count_the_rows_their_changelist_lists(superuser_client: Client
     planned_since = RMAFactory(warehouse_connection=wms).return_obj  # flagged, then it got its RMA
     TimelineEvent.objects.create(return_obj=planned_since, kind="rma_missing", message="No RMA")
     for status in (Connection.Status.FAILING, Connection.Status.PAUSED, Connection.Status.PAUSED):
-        ConnectionFactory(provider=Provider.SHIPSTREAM, status=status)
-    ConnectionFactory(provider=Provider.TRACKSTAR, status=Connection.Status.CREDENTIALS_REJECTED)
+        ConnectionFactory(provider="shipstream", status=status)
+    ConnectionFactory(provider="trackstar", status=Connection.Status.CREDENTIALS_REJECTED)
 
     counters = {c.key: c for c in overview_counters(now=now)}
 
@@ -334,12 +334,12 @@ def test_the_overview_costs_a_fixed_number_of_queries() -> None:
             overview_build()
         return len(queries)
 
-    wms = ConnectionFactory(provider=Provider.SHIPMONK)
+    wms = ConnectionFactory(provider="shipmonk")
 
     def rows(count: int) -> None:
         for _ in range(count):
             _timed_rma(wms, received=timezone.now() - dt.timedelta(minutes=30), seconds=2)
-            RMAFactory(warehouse_connection=ConnectionFactory(provider=Provider.SHIPSTREAM), status=RMA.Status.FAILED)
+            RMAFactory(warehouse_connection=ConnectionFactory(provider="shipstream"), status=RMA.Status.FAILED)
             _call("shipmonk", 500, "ProviderServerError", at=timezone.now())
 
     rows(1)
@@ -353,7 +353,7 @@ def test_the_overview_costs_a_fixed_number_of_queries() -> None:
 
 
 def test_charts_escape_names_and_draw_the_promise() -> None:
-    wms = ConnectionFactory(provider=Provider.SHIPMONK, name='<script>alert("x")</script>')
+    wms = ConnectionFactory(provider="shipmonk", name='<script>alert("x")</script>')
     RMAFactory(warehouse_connection=wms, status=RMA.Status.FAILED)
     _timed_rma(wms, received=timezone.now() - dt.timedelta(minutes=20), seconds=2)
     overview = overview_build()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from config.env import VAR_DIR
-from integrations.models import ApiCall, Connection, InboundWebhook, Provider
+from integrations.models import ApiCall, Connection, InboundWebhook
 from returns.models import RMA, Return
 from tests.conftest import admin_log_in
 from tests.factories import ConnectionFactory, ReturnFactory, RMAFactory, StoreFactory
@@ -31,12 +31,12 @@ def _traffic() -> None:
     rng = random.Random(15)  # the same picture every run
     now = timezone.now()
     store = StoreFactory(name="Demo Outfitters")
-    loop = ConnectionFactory(store=store, provider=Provider.LOOP)
-    shipmonk = ConnectionFactory(store=store, provider=Provider.SHIPMONK)
+    loop = ConnectionFactory(store=store, provider="loop")
+    shipmonk = ConnectionFactory(store=store, provider="shipmonk")
     other = StoreFactory(name="Northwind Apparel")
-    redo = ConnectionFactory(store=other, provider=Provider.REDO)
-    shipstream = ConnectionFactory(store=other, provider=Provider.SHIPSTREAM, status=Connection.Status.FAILING)
-    ConnectionFactory(provider=Provider.TRACKSTAR, status=Connection.Status.CREDENTIALS_REJECTED)
+    redo = ConnectionFactory(store=other, provider="redo")
+    shipstream = ConnectionFactory(store=other, provider="shipstream", status=Connection.Status.FAILING)
+    ConnectionFactory(provider="trackstar", status=Connection.Status.CREDENTIALS_REJECTED)
     hooks = []
     for _hour in range(24):
         for conn, volume in ((loop, 30), (redo, 12), (shipmonk, 18)):

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 from pytest_httpserver import HTTPServer
 
-from integrations.models import Connection, Provider
+from integrations.models import Connection
 from returns import tasks
 from returns.models import RMA, Return
 from tests.conftest import TaskRuns, load_fixture, running_worker, wait_for
@@ -51,7 +51,7 @@ class World:
     def __init__(self, httpserver: HTTPServer) -> None:
         self.store = make_store()
         self.loop = make_platform(self.store, httpserver)
-        self.shipmonk = make_warehouse(self.store, httpserver, provider=Provider.SHIPMONK)
+        self.shipmonk = make_warehouse(self.store, httpserver, provider="shipmonk")
         make_location(self.store, self.shipmonk, name="Ontario", wms_warehouse_code="CA1", is_default=True)
         self.rma_create = Recorder(shipmonk_ok(5501))
         httpserver.expect_request("/v1/integrations/returns", method="POST").respond_with_handler(self.rma_create)

@@ -17,8 +17,8 @@ from playwright.sync_api import Page, Response, expect
 
 from config.env import VAR_DIR
 from integrations.models import Connection, Store, StoreMembership
+from integrations.providers.loop.sandbox import return_payload
 from integrations.sandbox.models import SandboxAccount
-from integrations.sandbox.providers.loop import return_payload
 from integrations.sandbox.services import sandbox_webhook_send
 from integrations.services.invites import invite_create
 from integrations.services.stores import store_create

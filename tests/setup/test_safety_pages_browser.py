@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from config.env import VAR_DIR
-from integrations.models import Connection, Provider, Store, StoreMembership
+from integrations.models import Connection, Store, StoreMembership
 
 ARTIFACTS = VAR_DIR / "artifacts"
 PASSWORD = "correct horse battery"
@@ -79,7 +79,7 @@ def test_admin_refuses_an_unsafe_option_url(
     settings.ALLOW_PRIVATE_PROVIDER_URLS = False
     django_user_model.objects.create_superuser("root", "root@example.com", PASSWORD)
     store = Store.objects.create(name="Acme Tees", slug="acme-tees")
-    redo = Connection.objects.create(store=store, provider=Provider.REDO, role=Connection.Role.RETURNS_PLATFORM)
+    redo = Connection.objects.create(store=store, provider="redo", role=Connection.Role.RETURNS_PLATFORM)
     screen.goto(f"{live_server.url}/admin/login/?next=/admin/integrations/connection/{redo.pk}/change/")
     screen.get_by_label("Username").fill("root")
     screen.get_by_label("Password").fill(PASSWORD)

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from integrations.destinations import UnsafeDestination, path_segment, request_origin
 from integrations.exceptions import ProviderConfigurationError, ProviderDestinationRefused
-from integrations.models import ApiCall, Connection, Provider, StoreMembership
+from integrations.models import ApiCall, Connection, StoreMembership
 from integrations.registry import get_client
 from tests.factories import ConnectionFactory, StoreFactory
 
@@ -59,7 +59,7 @@ def owner_and_staff() -> tuple[APIClient, APIClient, Connection]:
     StoreMembership.objects.create(store=store, user=owner, role=StoreMembership.Role.OWNER)
     staff = get_user_model().objects.create_superuser("support", password="x")
     connection = ConnectionFactory(
-        store=store, provider=Provider.TRACKSTAR, api_key="", access_token="merchant-access-token", wms_name="extensiv"
+        store=store, provider="trackstar", api_key="", access_token="merchant-access-token", wms_name="extensiv"
     )
     return _api(owner), _api(staff), connection
 
@@ -106,7 +106,7 @@ def test_the_operator_key_goes_to_the_deployments_own_trackstar_address(
 ) -> None:
     """The control: the same connection, when the deployment's TrackStar address is this server, sends the key."""
     settings.PROVIDER_BASE_URLS = {**settings.PROVIDER_BASE_URLS, "trackstar": httpserver.url_for("").rstrip("/")}
-    connection = ConnectionFactory(provider=Provider.TRACKSTAR, api_key="", access_token="tok", wms_name="extensiv")
+    connection = ConnectionFactory(provider="trackstar", api_key="", access_token="tok", wms_name="extensiv")
     _warehouses(httpserver)
     get_client(connection=connection).test_connection()
     assert _keys_received(httpserver) == [ORG_KEY]

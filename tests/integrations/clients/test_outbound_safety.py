@@ -21,7 +21,7 @@ from django.test import override_settings
 from pytest_httpserver import HTTPServer
 
 from integrations.exceptions import ProviderConfigurationError, ProviderDestinationRefused
-from integrations.models import ApiCall, Connection, Provider
+from integrations.models import ApiCall, Connection
 from integrations.providers.shipmonk import ShipMonkClient
 from integrations.registry import get_client
 from integrations.url_safety import address_block_reason, parse_address
@@ -91,7 +91,7 @@ def test_public_addresses_pass(address: str) -> None:
 def test_a_redirect_to_another_server_is_not_followed_and_no_credential_goes_there(
     httpserver: HTTPServer, other_server: HTTPServer
 ) -> None:
-    connection = ConnectionFactory(provider=Provider.SHIPMONK, api_key=API_KEY, base_url=httpserver.url_for("/"))
+    connection = ConnectionFactory(provider="shipmonk", api_key=API_KEY, base_url=httpserver.url_for("/"))
     other_server.expect_request("/steal").respond_with_json({"data": []})
     target = f"http://localhost:{other_server.port}/steal"
     httpserver.expect_request("/v1/integrations/warehouses").respond_with_data(
@@ -180,7 +180,7 @@ def test_production_dns_rebinding_to_a_private_address_is_refused_at_connect_tim
     dns["rebind.test"] = lambda host: next(answers, [address])
     connection = connection_create(
         store=ConnectionFactory().store,
-        provider=Provider.SHIPMONK,
+        provider="shipmonk",
         data={"base_url": f"https://rebind.test:{httpserver.port}", "external_account_id": "1"},
         secrets={"api_key": API_KEY},
     )
@@ -205,7 +205,7 @@ def test_production_dns_rebinding_to_a_private_address_is_refused_at_connect_tim
 @override_settings(ALLOW_PRIVATE_PROVIDER_URLS=False)
 def test_production_a_stored_private_url_from_before_the_checks_is_refused(httpserver: HTTPServer) -> None:
     """Rows saved before validation existed (or written by a migration) meet the same guard."""
-    connection = ConnectionFactory(provider=Provider.SHIPMONK, api_key=API_KEY)
+    connection = ConnectionFactory(provider="shipmonk", api_key=API_KEY)
     stored = f"http://127.0.0.1:{httpserver.port}/"
     Connection.objects.filter(pk=connection.pk).update(base_url=stored)
     connection.refresh_from_db()

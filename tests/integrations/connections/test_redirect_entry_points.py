@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from pytest_httpserver import HTTPServer
 
-from integrations.models import ApiCall, Connection, Provider, Store, StoreMembership
+from integrations.models import ApiCall, Connection, Store, StoreMembership
 from tests.api.conftest import World
 from tests.factories import ConnectionFactory
 from tests.integrations.conftest import PUBLIC, Resolver
@@ -36,7 +36,7 @@ def redirecting_loop(
 
 
 def _loop(store: Store, base_url: str) -> Connection:
-    return ConnectionFactory(store=store, provider=Provider.LOOP, api_key=API_KEY, base_url=base_url)
+    return ConnectionFactory(store=store, provider="loop", api_key=API_KEY, base_url=base_url)
 
 
 def _nothing_reached(other_server: HTTPServer, connection: Connection) -> None:

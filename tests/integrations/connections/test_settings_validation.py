@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.models import Connection, Provider, Store, StoreMembership
+from integrations.models import Connection, Store, StoreMembership
 from tests.api.conftest import World, assert_error
 from tests.factories import ConnectionFactory
 
@@ -53,7 +53,7 @@ def _one_line(text: str) -> None:
 @pytest.mark.usefixtures("production")
 @pytest.mark.parametrize("url", UNSAFE_URLS)
 def test_api_refuses_unsafe_base_urls_on_create_and_change(world: World, url: str) -> None:
-    connection = ConnectionFactory(store=world.store_a, provider=Provider.SHIPSTREAM, base_url="")
+    connection = ConnectionFactory(store=world.store_a, provider="shipstream", base_url="")
     body = {"store": world.store_a.pk, "provider": "shipmonk", "base_url": url}
     created = assert_error(world.merchant_a.post("/api/v1/connections/", body, format="json"), 400, "invalid")
     changed = assert_error(
@@ -69,7 +69,7 @@ def test_api_refuses_unsafe_base_urls_on_create_and_change(world: World, url: st
 @pytest.mark.usefixtures("production")
 @pytest.mark.parametrize("url", UNSAFE_URLS)
 def test_api_refuses_an_unsafe_redo_loop_compatible_base_url(world: World, url: str) -> None:
-    redo = ConnectionFactory(store=world.store_a, provider=Provider.REDO, options={"loop_compatible": True})
+    redo = ConnectionFactory(store=world.store_a, provider="redo", options={"loop_compatible": True})
     options = {"loop_compatible": True, "loop_compatible_base_url": url}
     response = world.merchant_a.patch(f"/api/v1/connections/{redo.pk}/", {"options": options}, format="json")
     [reason] = assert_error(response, 400, "invalid")["details"]["options"]
@@ -129,7 +129,7 @@ def test_a_merchant_cannot_revive_an_old_shipmonk_password_through_options(world
     from integrations.services.rotation import connection_rotate_webhook_password
     from tests.integrations.webhooks.signing import signed_headers
 
-    connection = ConnectionFactory(store=world.store_a, provider=Provider.SHIPMONK, webhook_secret="")
+    connection = ConnectionFactory(store=world.store_a, provider="shipmonk", webhook_secret="")
     old = connection.webhook_password
     new = connection_rotate_webhook_password(connection=connection)
     window_end = connection.previous_webhook_password_expires_at
@@ -156,7 +156,7 @@ def test_a_merchant_cannot_revive_an_old_shipmonk_password_through_options(world
 
 
 def test_a_password_changed_through_the_api_keeps_the_old_one_for_the_rotation_window(world: World) -> None:
-    connection = ConnectionFactory(store=world.store_a, provider=Provider.SHIPMONK)
+    connection = ConnectionFactory(store=world.store_a, provider="shipmonk")
     before = timezone.now()
     response = world.merchant_a.patch(
         f"/api/v1/connections/{connection.pk}/", {"webhook_password": "a-new-basic-password"}, format="json"
@@ -175,16 +175,16 @@ def test_the_migration_moves_the_window_out_of_options_and_caps_a_planted_one(se
     migration = importlib.import_module("integrations.migrations.0004_connection_previous_webhook_password_expires_at")
     soon = timezone.now() + dt.timedelta(hours=5)
     rotated = ConnectionFactory(
-        provider=Provider.SHIPMONK,
+        provider="shipmonk",
         options={"previous_webhook_password_expires_at": soon.isoformat(), "rate_limit": "5/second"},
     )
     planted = ConnectionFactory(
-        provider=Provider.SHIPMONK,
+        provider="shipmonk",
         store=rotated.store,
         wms_name="other",
         options={"previous_webhook_password_expires_at": "2099-01-01T00:00:00Z"},
     )
-    untouched = ConnectionFactory(provider=Provider.LOOP, store=rotated.store, options={"rate_limit": "1/second"})
+    untouched = ConnectionFactory(provider="loop", store=rotated.store, options={"rate_limit": "1/second"})
 
     migration.options_to_field(apps, None)
 
@@ -267,12 +267,12 @@ def _field_errors(response: Any, field: str) -> str:
 @pytest.mark.usefixtures("production")
 @pytest.mark.parametrize("url", UNSAFE_URLS)
 def test_admin_refuses_unsafe_urls_in_base_url_and_options(staff_client: Client, url: str) -> None:
-    shipstream = ConnectionFactory(provider=Provider.SHIPSTREAM)
+    shipstream = ConnectionFactory(provider="shipstream")
     response = _change(staff_client, shipstream, base_url=url)
     assert response.status_code == 200
     assert _field_errors(response, "base_url")
 
-    redo = ConnectionFactory(provider=Provider.REDO, store=shipstream.store)
+    redo = ConnectionFactory(provider="redo", store=shipstream.store)
     options = json.dumps({"loop_compatible": True, "loop_compatible_base_url": url})
     response = _change(staff_client, redo, options=options)
     assert response.status_code == 200
@@ -282,7 +282,7 @@ def test_admin_refuses_unsafe_urls_in_base_url_and_options(staff_client: Client,
 
 
 def test_admin_refuses_unknown_options_and_saves_declared_ones(staff_client: Client) -> None:
-    redo = ConnectionFactory(provider=Provider.REDO)
+    redo = ConnectionFactory(provider="redo")
     response = _change(staff_client, redo, options=json.dumps({"previous_webhook_password_expires_at": "2099"}))
     assert "previous_webhook_password_expires_at: Unknown option" in _field_errors(response, "options")
 

@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from config.exceptions import ApplicationError
-from integrations.models import ApiCall, Connection, Provider, StoreMembership
+from integrations.models import ApiCall, Connection, StoreMembership
 from integrations.services.registration import webhooks_register
 from tests.factories import ConnectionFactory, StoreFactory
 
@@ -57,7 +57,7 @@ class FakeLoopWebhooks:
 
 
 def _loop(httpserver: HTTPServer, **kwargs: Any) -> Connection:
-    return ConnectionFactory(provider=Provider.LOOP, base_url=httpserver.url_for("/").rstrip("/"), **kwargs)
+    return ConnectionFactory(provider="loop", base_url=httpserver.url_for("/").rstrip("/"), **kwargs)
 
 
 def test_loop_registers_every_topic_once_and_a_rerun_adds_nothing(httpserver: HTTPServer) -> None:
@@ -105,7 +105,7 @@ def test_a_loop_refusal_is_an_application_error(httpserver: HTTPServer) -> None:
 
 def _redo(httpserver: HTTPServer, **kwargs: Any) -> Connection:
     return ConnectionFactory(
-        provider=Provider.REDO,
+        provider="redo",
         base_url=httpserver.url_for("/").rstrip("/"),
         external_account_id="store-77",
         api_key="redo-api-secret-1",
@@ -154,7 +154,7 @@ def test_redo_needs_an_https_public_url(httpserver: HTTPServer, settings: Any) -
 
 
 def test_warehouse_systems_explain_where_their_webhooks_are_set_up() -> None:
-    connection = ConnectionFactory(provider=Provider.SHIPMONK)
+    connection = ConnectionFactory(provider="shipmonk")
     with pytest.raises(ApplicationError, match="ShipMonk's support sets them up"):
         webhooks_register(connection_id=connection.pk)
 

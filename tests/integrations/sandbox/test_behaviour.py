@@ -70,7 +70,7 @@ def test_receiving_modes(shipmonk: SandboxAccount, mode: str, received: int, res
 
 @responses.activate
 def test_trackstar_webhook_is_svix_signed(trackstar: SandboxAccount, settings):
-    from integrations.sandbox.providers.trackstar import new_svix_secret
+    from integrations.providers.trackstar.sandbox import new_svix_secret
 
     settings.PUBLIC_BASE_URL = "http://127.0.0.1:9"
     trackstar.connection.webhook_secret = new_svix_secret()

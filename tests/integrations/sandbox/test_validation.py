@@ -245,9 +245,9 @@ def test_redo_status_enum(client: Client, redo: SandboxAccount, status: str, cod
 
 
 def test_platform_lists_serve_what_the_sandbox_sent(client: Client, loop: SandboxAccount, redo: SandboxAccount):
+    from integrations.providers.loop.sandbox import return_payload as loop_return_payload
+    from integrations.providers.redo.sandbox import return_payload as redo_return_payload
     from integrations.sandbox.models import SandboxWebhookDelivery
-    from integrations.sandbox.providers.loop import return_payload as loop_return_payload
-    from integrations.sandbox.providers.redo import return_payload as redo_return_payload
 
     lines = [{"sku": "TEE-BLK-M", "quantity": 1}]
     SandboxWebhookDelivery.objects.create(

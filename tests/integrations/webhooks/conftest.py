@@ -7,7 +7,7 @@ import pytest
 from django.db.models import Model
 from django.test import Client
 
-from integrations.models import Connection, InboundWebhook, Provider
+from integrations.models import Connection, InboundWebhook
 from integrations.services.webhooks import webhook_process
 from tests.conftest import load_fixture
 from tests.factories import ConnectionFactory
@@ -37,7 +37,7 @@ def connection_for(db: None) -> Callable[..., Connection]:
         if provider not in cache or kwargs:
             store = next(iter(cache.values())).store if cache else None
             extra = {"store": store} if store is not None else {}
-            if provider == Provider.TRACKSTAR:
+            if provider == "trackstar":
                 extra["wms_name"] = "shipmonk"
             cache[provider] = ConnectionFactory(provider=provider, **extra, **kwargs)
         return cache[provider]

@@ -21,9 +21,9 @@ from pytest_httpserver import HTTPServer
 
 from integrations import ratelimit
 from integrations.http import request_sending
-from integrations.models import ApiCall, Connection, InboundWebhook, Provider
+from integrations.models import ApiCall, Connection, InboundWebhook
+from integrations.providers.loop.sandbox import return_payload as loop_return_payload
 from integrations.registry import get_warehouse_client
-from integrations.sandbox.providers.loop import return_payload as loop_return_payload
 from integrations.services.webhooks import webhook_process, webhook_receive
 from returns.models import RMA, Return, ReturnShipment
 from tests.factories import RMAFactory, RMALineFactory
@@ -103,7 +103,7 @@ def test_routing_asks_the_wms_for_the_order_before_the_transaction(
 
 
 def _shipstream_rma(store: Any, httpserver: HTTPServer) -> RMA:
-    wms = make_warehouse(store, httpserver, provider=Provider.SHIPSTREAM)
+    wms = make_warehouse(store, httpserver, provider="shipstream")
     location = make_location(store, wms, wms_warehouse_code="3")
     ret = make_return(store, lines=[{"sku": "TEE-BLK-M", "quantity": 2}], external_id="880011")
     rma = RMAFactory(return_obj=ret, warehouse_connection=wms, location=location, number="1042", status="submitted")

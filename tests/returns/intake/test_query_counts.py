@@ -17,8 +17,8 @@ from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
-from integrations.models import Connection, InboundWebhook, Provider
-from integrations.sandbox.providers.loop import return_payload as loop_return_payload
+from integrations.models import Connection, InboundWebhook
+from integrations.providers.loop.sandbox import return_payload as loop_return_payload
 from integrations.services.webhooks import webhook_process, webhook_receive
 from returns.models import RMA, DispositionRule, Instruction, ReturnLine, RMALine, TimelineEvent
 from tests.factories import ConnectionFactory, ShippingLocationFactory, StoreFactory
@@ -55,8 +55,8 @@ def _extra_batches(lines: int) -> int:
 @pytest.fixture
 def loop(db: None) -> Connection:
     store = StoreFactory()
-    loop = ConnectionFactory(store=store, provider=Provider.LOOP)
-    wms = ConnectionFactory(store=store, provider=Provider.SHIPMONK)
+    loop = ConnectionFactory(store=store, provider="loop")
+    wms = ConnectionFactory(store=store, provider="shipmonk")
     ShippingLocationFactory(
         store=store, warehouse_connection=wms, name="Ontario, CA", loop_destination_id="dest_ca1", is_default=True
     )

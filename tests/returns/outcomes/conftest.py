@@ -8,7 +8,7 @@ from pytest_httpserver import HTTPServer
 
 from integrations import ratelimit
 from integrations.inbound import InboundWarehouseReturnEvent, WarehouseLineData
-from integrations.models import Connection, Provider, Store
+from integrations.models import Connection, Store
 from returns.models import RMA
 from tests.factories import ConnectionFactory, RMAFactory, RMALineFactory
 from tests.returns.rmas.conftest import make_location, make_return, make_store, make_warehouse
@@ -25,13 +25,13 @@ def _fast_settings(settings: Any) -> None:
     ratelimit._limiter().storage.reset()
 
 
-def make_platform(store: Store, httpserver: HTTPServer, *, provider: str = Provider.LOOP, **kwargs: Any) -> Connection:
+def make_platform(store: Store, httpserver: HTTPServer, *, provider: str = "loop", **kwargs: Any) -> Connection:
     return ConnectionFactory(
         store=store,
         provider=provider,
         base_url=httpserver.url_for("/").rstrip("/"),
         api_key="platform-secret-key-4321",
-        external_account_id="store-77" if provider == Provider.REDO else "",
+        external_account_id="store-77" if provider == "redo" else "",
         **kwargs,
     )
 
@@ -39,7 +39,7 @@ def make_platform(store: Store, httpserver: HTTPServer, *, provider: str = Provi
 def make_world(
     httpserver: HTTPServer,
     *,
-    platform: str = Provider.LOOP,
+    platform: str = "loop",
     mode: str = Store.ProcessingMode.MANUAL,
     rmas: tuple[tuple[str, dict[str, int]], ...] = (("1042", {"TEE-BLK-M": 2}),),
     platform_options: dict[str, Any] | None = None,

@@ -7,7 +7,6 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from integrations.models import Provider
 from returns.models import Return, StatusMapping
 from returns.services.outcomes import return_platform_act, status_mappings_ensure
 from returns.services.warehouse_events import rma_apply_warehouse_event
@@ -28,7 +27,7 @@ def _receive(ret: Return, received: dict[str, int], **kwargs: Any) -> None:
 
 
 def _redo_world(httpserver: HTTPServer, **kwargs: Any) -> Return:
-    ret, _ = make_world(httpserver, platform=Provider.REDO, rmas=TWO_SKUS, **kwargs)
+    ret, _ = make_world(httpserver, platform="redo", rmas=TWO_SKUS, **kwargs)
     Return.objects.filter(pk=ret.pk).update(external_id=RID)
     ret.refresh_from_db()
     return ret

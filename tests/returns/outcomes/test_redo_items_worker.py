@@ -10,7 +10,6 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from integrations.inbound import InboundWarehouseReturnEvent, WarehouseLineData
-from integrations.models import Provider
 from returns.models import Return
 from returns.services.warehouse_events import rma_apply_warehouse_event
 from tests.conftest import TaskRuns, running_worker, wait_for
@@ -60,7 +59,7 @@ def test_good_items_are_processed_and_the_others_left_for_review(
     httpserver.expect_request(f"/returns/{RID}/process", method="POST").respond_with_handler(process)
     httpserver.expect_request(f"/returns/{RID}/comments", method="POST").respond_with_handler(comments)
     httpserver.expect_request(f"/returns/{RID}/status", method="PUT").respond_with_handler(status)
-    ret, (rma,) = make_world(httpserver, platform=Provider.REDO, rmas=(("1042", {"TEE-BLK-M": 2, "CAP-RED": 1}),))
+    ret, (rma,) = make_world(httpserver, platform="redo", rmas=(("1042", {"TEE-BLK-M": 2, "CAP-RED": 1}),))
     Return.objects.filter(pk=ret.pk).update(external_id=RID)
 
     event = InboundWarehouseReturnEvent(

@@ -9,7 +9,6 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from integrations.inbound import InboundWarehouseReturnEvent
-from integrations.models import Provider
 from returns.models import RMA
 from returns.services.warehouse_events import rma_apply_warehouse_event
 from tests.factories import RMAFactory, RMALineFactory
@@ -36,7 +35,7 @@ def _jsonrpc(result: Any) -> Any:
 def _world(httpserver: HTTPServer) -> RMA:
     store = make_store()
     make_platform(store, httpserver)
-    wms = make_warehouse(store, httpserver, provider=Provider.SHIPSTREAM)
+    wms = make_warehouse(store, httpserver, provider="shipstream")
     location = make_location(store, wms, wms_warehouse_code="3")
     ret = make_return(store, lines=[{"sku": "TEE-BLK-M", "quantity": 2}], platform="loop", external_id="880011")
     rma = RMAFactory(return_obj=ret, warehouse_connection=wms, location=location, number="1042")

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from pytest_httpserver import HTTPServer
 
-from integrations.models import Connection, Provider
+from integrations.models import Connection
 from returns.models import RMA, Return
 from returns.services.reconciliation import connection_reconcile, returns_flag_missing_rmas
 from tests.conftest import load_fixture
@@ -74,7 +74,7 @@ def test_shipmonk_rows_older_than_the_cursor_are_skipped_when_the_filter_is_igno
 def test_trackstar_pages_through_next_token_with_the_same_filter(httpserver: HTTPServer) -> None:
     updated = json.loads(load_fixture("trackstar", "return_updated"))["data"]
     store = make_store()
-    wms = make_warehouse(store, httpserver, provider=Provider.TRACKSTAR, wms_name="shipmonk")
+    wms = make_warehouse(store, httpserver, provider="trackstar", wms_name="shipmonk")
     ret = make_return(store)
     rma = RMAFactory(return_obj=ret, warehouse_connection=wms, number="1042", external_id=updated["id"])
     for line in updated["line_items"]:
@@ -94,7 +94,7 @@ def test_trackstar_pages_through_next_token_with_the_same_filter(httpserver: HTT
 def test_shipstream_search_rows_carry_their_quantities(httpserver: HTTPServer) -> None:
     store = make_store()
     make_platform(store, httpserver)
-    wms = make_warehouse(store, httpserver, provider=Provider.SHIPSTREAM)
+    wms = make_warehouse(store, httpserver, provider="shipstream")
     ret = make_return(store, external_id="880011")
     rma = RMAFactory(return_obj=ret, warehouse_connection=wms, number="1042")
     RMALineFactory(rma=rma, sku="TEE-BLK-M", quantity=2)
@@ -156,7 +156,7 @@ def test_redo_returns_updated_since_the_cursor(httpserver: HTTPServer) -> None:
         {"returns": [body["return"]], "orders": [body["order"]]}
     )
     store = make_store()
-    platform = make_platform(store, httpserver, provider=Provider.REDO)
+    platform = make_platform(store, httpserver, provider="redo")
     Connection.objects.filter(pk=platform.pk).update(sync_cursor=NOW - dt.timedelta(hours=1))
     result = connection_reconcile(connection_id=platform.pk, now=NOW)
     assert (result.checked, result.repaired) == (1, 1)

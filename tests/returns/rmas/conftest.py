@@ -10,7 +10,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from integrations import ratelimit
-from integrations.models import Connection, Provider
+from integrations.models import Connection
 from tests.factories import ConnectionFactory, ReturnFactory, ReturnLineFactory, ShippingLocationFactory, StoreFactory
 
 
@@ -60,7 +60,7 @@ def make_store(**kwargs: Any) -> Any:
 
 
 def make_warehouse(
-    store: Any, httpserver: HTTPServer, *, provider: str = Provider.SHIPMONK, wms_name: str = "", **kwargs: Any
+    store: Any, httpserver: HTTPServer, *, provider: str = "shipmonk", wms_name: str = "", **kwargs: Any
 ) -> Connection:
     options = kwargs.pop("options", {})
     return ConnectionFactory(
@@ -70,9 +70,9 @@ def make_warehouse(
         base_url=httpserver.url_for("/").rstrip("/"),
         external_account_id="12345",
         api_key="sm-secret-key-1234",
-        access_token="ts-access-token-5678" if provider == Provider.TRACKSTAR else "",
-        api_username="apiuser" if provider == Provider.SHIPSTREAM else "",
-        api_password="ss-password-9999" if provider == Provider.SHIPSTREAM else "",
+        access_token="ts-access-token-5678" if provider == "trackstar" else "",
+        api_username="apiuser" if provider == "shipstream" else "",
+        api_password="ss-password-9999" if provider == "shipstream" else "",
         options=options,
         **kwargs,
     )

@@ -7,7 +7,6 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from config.exceptions import ApplicationError
-from integrations.models import Provider
 from returns.models import RMA
 from returns.services.planning import rmas_plan
 from returns.services.rmas.later_changes import rma_cancel_push, rma_tracking_push
@@ -31,7 +30,7 @@ def publish() -> Any:
 
 def _trackstar_world(httpserver: HTTPServer) -> dict[str, Any]:
     store = make_store()
-    conn = make_warehouse(store, httpserver, provider=Provider.TRACKSTAR, wms_name="shipmonk")
+    conn = make_warehouse(store, httpserver, provider="trackstar", wms_name="shipmonk")
     make_location(
         store, conn, name="TS", trackstar_warehouse_id="wh_123", loop_destination_id="d", wms_warehouse_code=""
     )
@@ -119,7 +118,7 @@ def test_shipmonk_has_no_cancel_so_the_rma_is_flagged_for_support(
 
 @pytest.mark.parametrize(
     ("provider", "path"),
-    [(Provider.TRACKSTAR, "/wms/returns/EXT-1/cancel"), (Provider.SHIPSTREAM, "/api/jsonrpc")],
+    [("trackstar", "/wms/returns/EXT-1/cancel"), ("shipstream", "/api/jsonrpc")],
 )
 def test_cancel_at_trackstar_and_shipstream(httpserver: HTTPServer, provider: str, path: str) -> None:
     store = make_store()

@@ -11,7 +11,6 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from integrations.models import Provider
 from returns.models import RMA
 from returns.services.rmas.triggers import rmas_on_return_changed
 from tests.conftest import TaskRuns, running_worker, wait_for
@@ -66,7 +65,7 @@ def test_shipmonk_order_warehouse_as_object_or_code_routes_to_the_shipping_wareh
 def _trackstar(httpserver: HTTPServer, known: dict[str, str]) -> tuple[Any, list[str]]:
     """A TrackStar fake whose WMS keeps orders under the numbers in `known` (number → TrackStar id)."""
     store = make_store()
-    conn = make_warehouse(store, httpserver, provider=Provider.TRACKSTAR, wms_name="shipmonk")
+    conn = make_warehouse(store, httpserver, provider="trackstar", wms_name="shipmonk")
     make_location(store, conn, name="TS", trackstar_warehouse_id="wh_123", wms_warehouse_code="", is_default=True)
     searched: list[str] = []
 

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from pytest_httpserver import HTTPServer
 
-from integrations.models import Provider, Store
+from integrations.models import Store
 from returns.models import RMA, DispositionRule, Return, RmaNumberSequence, TimelineEvent
 from returns.reasons import reason_category
 from returns.rma_numbers import base_rma_number
@@ -315,7 +315,7 @@ def test_a_cancelled_return_cancels_pending_rmas_locally(two_warehouses: dict) -
 
 def test_provider_of_a_trackstar_location_is_kept(httpserver: HTTPServer) -> None:
     store = make_store()
-    conn = make_warehouse(store, httpserver, provider=Provider.TRACKSTAR, wms_name="shipmonk")
+    conn = make_warehouse(store, httpserver, provider="trackstar", wms_name="shipmonk")
     make_location(store, conn, name="TS", trackstar_warehouse_id="wh_1", wms_warehouse_code="", is_default=True)
     httpserver.expect_request("/wms/orders").respond_with_json({"data": []})
     (rma,) = rmas_plan(return_obj=make_return(store))

@@ -10,12 +10,74 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils.dateparse import parse_datetime
 
-from integrations.models import Connection, Provider
+from integrations.models import Connection
+from integrations.providers.shipmonk.declaration import DECLARATION
 from integrations.sandbox import validation as v
 from integrations.sandbox.endpoint import expected, json_body, same, sandbox_endpoint, unknown_skus
 from integrations.sandbox.models import SandboxAccount, SandboxReturn
 from integrations.sandbox.services import sandbox_receive, sandbox_return_create, sandbox_return_update
 from integrations.sandbox.spec import SandboxProvider, SandboxWarehouse
+
+# What the real API documents for the requests it takes (validated strictly below).
+# ShipMonk POST /v1/integrations/returns (providers.md §4.2). Unknown keys are refused.
+SHIPMONK_RETURN_REASONS = (
+    "reason_exchange",
+    "reason_changed_mind",
+    "reason_undeliverable",
+    "reason_unknown",
+    "reason_incorrect_product",
+)
+SHIPMONK_DESIRED_ACTIONS = ("received_back_into_inventory", "damaged_not_resellable")
+SHIPMONK_RETURN = {
+    "warehouse": v.Field(str, required=True),
+    "rma": v.Field(str, required=True),
+    "store_id": v.Field(int, required=True),
+    "return_reason": v.Field(str, required=True, enum=SHIPMONK_RETURN_REASONS),
+    "items": v.Field(
+        list,
+        required=True,
+        min_items=1,
+        items=v.Field(
+            dict,
+            schema={
+                "sku": v.Field(str, required=True),
+                "expected_quantity": v.Field(int, required=True, positive=True),
+                "desired_action": v.Field(str, required=True, enum=SHIPMONK_DESIRED_ACTIONS),
+            },
+        ),
+    ),
+    "order_key": v.Field(str, allow_null=True),
+    "note": v.Field(str, allow_null=True),
+    "tracking_number": v.Field(str, allow_null=True),
+    "tracking_numbers": v.Field(list, items=v.Field(str)),
+    # The spec types value as an object (or null), not a string.
+    "custom_data": v.Field(
+        list,
+        items=v.Field(
+            dict,
+            schema={
+                "name": v.Field(str, required=True),
+                "value": v.Field(dict, required=True, allow_null=True),
+            },
+        ),
+    ),
+    "references_to_related_order": v.Field(
+        dict,
+        schema={
+            "order_number": v.Field(str, required=True),
+            "search_in_all_stores": v.Field(bool),
+        },
+    ),
+}
+SHIPMONK_COMPLETE_RETURN = {
+    "rma": v.Field(str, required=True),
+    "completion_mode": v.Field(
+        str, required=True, enum=("fully_received", "short_received", "excess_received", "partially_received")
+    ),
+    "final_disposition": v.Field(
+        str, required=True, enum=("reworked", "returned_to_inventory", "return_to_merchant", "dispose", "donate")
+    ),
+}
 
 
 def error(status: int, message: str, details: list[str] | None = None) -> HttpResponse:
@@ -28,7 +90,7 @@ def authenticated(account: SandboxAccount, request: HttpRequest) -> bool:
     return same(request.headers.get("Api-Key", ""), expected(account, linked="api_key"))
 
 
-endpoint = sandbox_endpoint(Provider.SHIPMONK, error=error, authenticated=authenticated)
+endpoint = sandbox_endpoint(DECLARATION.slug, error=error, authenticated=authenticated)
 
 
 def _warehouse_codes(account: SandboxAccount) -> set[str]:
@@ -41,7 +103,7 @@ def returns(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
     if request.method != "POST":
         return error(405, "Method not allowed")
     body, problem = json_body(request)
-    errors = [problem] if problem else v.validate_object(body, v.SHIPMONK_RETURN)
+    errors = [problem] if problem else v.validate_object(body, SHIPMONK_RETURN)
     if not errors and account.warehouses and body["warehouse"] not in _warehouse_codes(account):
         errors.append(f"body.warehouse: unknown warehouse {body['warehouse']!r}")
     if not errors:
@@ -131,7 +193,7 @@ def orders(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
 def complete_return(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
     """POST /v1/integrations/sandbox/complete-return: ShipMonk's own sandbox helper."""
     body, problem = json_body(request)
-    errors = [problem] if problem else v.validate_object(body, v.SHIPMONK_COMPLETE_RETURN)
+    errors = [problem] if problem else v.validate_object(body, SHIPMONK_COMPLETE_RETURN)
     if errors:
         return error(422, "Validation failed", errors)
     sandbox_return = SandboxReturn.objects.filter(account=account, rma_number=body["rma"]).first()
@@ -275,7 +337,7 @@ def _status_webhook(sandbox_return: SandboxReturn, previous_status: str) -> tupl
 
 
 SANDBOX = SandboxProvider(
-    slug=Provider.SHIPMONK,
+    slug=DECLARATION.slug,
     urlpatterns=urlpatterns,
     sign=sign,
     credentials=("api_key", "external_account_id"),

@@ -12,12 +12,36 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 
-from integrations.models import Connection, Provider
+from integrations.models import Connection
+from integrations.providers.trackstar.declaration import DECLARATION
 from integrations.sandbox import validation as v
 from integrations.sandbox.endpoint import expected, json_body, same, sandbox_endpoint, unknown_skus
 from integrations.sandbox.models import SandboxAccount, SandboxReturn
 from integrations.sandbox.services import sandbox_return_cancel, sandbox_return_create, sandbox_return_update
 from integrations.sandbox.spec import SandboxProvider, SandboxWarehouse
+
+# What the real API documents for the requests it takes (validated strictly below).
+# TrackStar POST /wms/returns base schema (providers.md §3.3). Write bodies are non-nullable;
+# fields outside the base schema are integration-specific: accepted and reported as unused.
+TRACKSTAR_TAG = v.Field((str, dict))
+TRACKSTAR_RETURN = {
+    "warehouse_id": v.Field(str, required=True),
+    "order_id": v.Field(str, required=True),
+    "line_items": v.Field(
+        list,
+        required=True,
+        min_items=1,
+        items=v.Field(
+            dict,
+            schema={
+                "sku": v.Field(str, required=True),
+                "quantity": v.Field(int, required=True, positive=True),
+            },
+        ),
+    ),
+    "trackstar_tags": v.Field(list, items=TRACKSTAR_TAG),
+}
+TRACKSTAR_INTEGRATION_FIELDS = ("tracking_number", "carrier", "return_cause", "notes", "return_reason")
 
 
 def error(status: int, message: str, details: list[str] | None = None) -> HttpResponse:
@@ -33,7 +57,7 @@ def authenticated(account: SandboxAccount, request: HttpRequest) -> bool:
     )
 
 
-endpoint = sandbox_endpoint(Provider.TRACKSTAR, error=error, authenticated=authenticated)
+endpoint = sandbox_endpoint(DECLARATION.slug, error=error, authenticated=authenticated)
 
 
 def _non_null_errors(value: Any, where: str = "body") -> list[str]:
@@ -83,7 +107,7 @@ def returns(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
             response = JsonResponse(_write_answer(earlier, body))
             response["Idempotent-Replayed"] = "true"
             return response
-    errors = _non_null_errors(body) or v.validate_object(body, v.TRACKSTAR_RETURN, allow_unknown=True)
+    errors = _non_null_errors(body) or v.validate_object(body, TRACKSTAR_RETURN, allow_unknown=True)
     if not errors and account.warehouses and body["warehouse_id"] not in {str(w.get("id")) for w in account.warehouses}:
         errors.append(f"body.warehouse_id: unknown warehouse {body['warehouse_id']!r}")
     if not errors:
@@ -117,7 +141,7 @@ def _reference(body: dict[str, Any]) -> str:
 
 
 def _write_answer(sandbox_return: SandboxReturn, body: dict[str, Any]) -> dict[str, Any]:
-    known = set(v.TRACKSTAR_RETURN) | set(v.TRACKSTAR_INTEGRATION_FIELDS)
+    known = set(TRACKSTAR_RETURN) | set(TRACKSTAR_INTEGRATION_FIELDS)
     return {
         "data": return_object(sandbox_return),
         "id": sandbox_return.external_id,
@@ -329,7 +353,7 @@ def _status_webhook(sandbox_return: SandboxReturn, previous_status: str) -> tupl
 
 
 SANDBOX = SandboxProvider(
-    slug=Provider.TRACKSTAR,
+    slug=DECLARATION.slug,
     urlpatterns=urlpatterns,
     sign=sign,
     credentials=("access_token",),

@@ -10,12 +10,39 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 
-from integrations.models import Connection, Provider
+from integrations.models import Connection
+from integrations.providers.shipstream.declaration import DECLARATION
 from integrations.sandbox import validation as v
 from integrations.sandbox.endpoint import basic_credentials, expected, json_body, same, sandbox_endpoint, unknown_skus
 from integrations.sandbox.models import SandboxAccount, SandboxReturn
 from integrations.sandbox.services import now_iso, sandbox_return_cancel, sandbox_return_create, sandbox_return_update
 from integrations.sandbox.spec import SandboxProvider, SandboxWarehouse
+
+# What the real API documents for the requests it takes (validated strictly below).
+# ShipStream delivery.create data fields (providers.md §5.2); no others are accepted.
+SHIPSTREAM_DELIVERY_DATA = {
+    "warehouse_id": v.Field(int, required=True),
+    "sender_name": v.Field(str),
+    "merchant_ref": v.Field(str, required=True),
+    "sender_ref_alt": v.Field(str),
+    "sender_ref": v.Field(str),
+    "tracking_numbers": v.Field(list, items=v.Field(str)),
+    "expected_delivery": v.Field(str),
+    "carrier_name": v.Field(str),
+    "comments": v.Field(str),
+    "special_requirements": v.Field(str),
+    "merchant_status": v.Field(str),
+    "auto_commit": v.Field(int, enum=(0, 1, 2)),
+    "auto_close": v.Field(int, enum=(0, 1, 2)),
+}
+SHIPSTREAM_DELIVERY_ITEM = v.Field(
+    dict,
+    schema={
+        "sku": v.Field(str, required=True),
+        "qty": v.Field((int, float), required=True, positive=True),
+        "item_ref": v.Field(str, max_length=32),
+    },
+)
 
 
 def error(status: int, message: str, details: list[str] | None = None) -> HttpResponse:
@@ -31,7 +58,7 @@ def authenticated(account: SandboxAccount, request: HttpRequest) -> bool:
     )
 
 
-endpoint = sandbox_endpoint(Provider.SHIPSTREAM, error=error, authenticated=authenticated)
+endpoint = sandbox_endpoint(DECLARATION.slug, error=error, authenticated=authenticated)
 
 
 def _rpc_result(request_id: Any, result: Any) -> JsonResponse:
@@ -79,7 +106,7 @@ def _find(account: SandboxAccount, increment_id: Any) -> SandboxReturn:
 
 def _items(items: Any) -> list[dict[str, Any]]:
     errors = v.validate_value(
-        items, v.Field(list, min_items=1, items=v.SHIPSTREAM_DELIVERY_ITEM), "items", forbid_empty=False
+        items, v.Field(list, min_items=1, items=SHIPSTREAM_DELIVERY_ITEM), "items", forbid_empty=False
     )
     if errors:
         raise ShipStreamFault(-32602, "; ".join(errors))
@@ -92,7 +119,7 @@ def _delivery_create(account: SandboxAccount, args: list[Any]) -> str:
     delivery_type, data = args[0], args[1]
     if delivery_type not in ("asn", "rma", "other"):
         raise ShipStreamFault(-32602, "type must be one of asn, rma, other")
-    errors = v.validate_object(data, v.SHIPSTREAM_DELIVERY_DATA, "data")
+    errors = v.validate_object(data, SHIPSTREAM_DELIVERY_DATA, "data")
     if errors:
         raise ShipStreamFault(-32602, "; ".join(errors))
     if account.warehouses and str(data["warehouse_id"]) not in {str(w.get("id")) for w in account.warehouses}:
@@ -134,9 +161,7 @@ def _delivery_update(account: SandboxAccount, args: list[Any]) -> bool:
     sandbox_return = _find(account, args[0])
     data = args[1] or {}
     # An update may send any subset of the create fields, none of them required.
-    allowed = {
-        k: v.Field(spec.kind, enum=spec.enum, items=spec.items) for k, spec in v.SHIPSTREAM_DELIVERY_DATA.items()
-    }
+    allowed = {k: v.Field(spec.kind, enum=spec.enum, items=spec.items) for k, spec in SHIPSTREAM_DELIVERY_DATA.items()}
     errors = v.validate_object(data, allowed, "data")
     if errors:
         raise ShipStreamFault(-32602, "; ".join(errors))
@@ -249,7 +274,7 @@ def _status_webhook(sandbox_return: SandboxReturn, previous_status: str) -> tupl
 
 
 SANDBOX = SandboxProvider(
-    slug=Provider.SHIPSTREAM,
+    slug=DECLARATION.slug,
     urlpatterns=urlpatterns,
     sign=sign,
     credentials=("api_username", "api_password"),

@@ -11,12 +11,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
 
-from integrations.models import Connection, Provider
+from integrations.models import Connection
+from integrations.providers.loop.declaration import DECLARATION
 from integrations.sandbox import validation as v
 from integrations.sandbox.endpoint import expected, json_body, same, sandbox_endpoint
 from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
 from integrations.sandbox.services import now_iso, sandbox_platform_call_record
 from integrations.sandbox.spec import SandboxPlatform, SandboxProvider
+
+# What the real API documents for the requests it takes (validated strictly below).
+# Loop POST /warehouse/return/{id}/note (providers.md §1.7): content under 255 characters.
+LOOP_NOTE = {"content": v.Field(str, required=True, max_length=254)}
 
 ACTIONS = ("process", "flag", "close", "cancel", "remove")
 
@@ -36,7 +41,7 @@ def authenticated(account: SandboxAccount, request: HttpRequest) -> bool:
     return same(request.headers.get("X-Authorization", ""), expected(account, linked="api_key"))
 
 
-endpoint = sandbox_endpoint(Provider.LOOP, error=error, authenticated=authenticated)
+endpoint = sandbox_endpoint(DECLARATION.slug, error=error, authenticated=authenticated)
 
 
 @endpoint
@@ -46,7 +51,7 @@ def return_action(request: HttpRequest, account: SandboxAccount, return_id: str,
         return error(405, "Method not allowed")
     if action == "note":
         body, problem = json_body(request)
-        errors = [problem] if problem else v.validate_object(body, v.LOOP_NOTE)
+        errors = [problem] if problem else v.validate_object(body, LOOP_NOTE)
         if errors:
             return error(422, "Invalid note", errors)
         sandbox_platform_call_record(account=account, return_id=return_id, action="note", body=body)
@@ -210,7 +215,7 @@ def encode(payload: dict[str, Any]) -> str:
 
 
 SANDBOX = SandboxProvider(
-    slug=Provider.LOOP,
+    slug=DECLARATION.slug,
     urlpatterns=urlpatterns,
     sign=sign,
     encode=encode,

@@ -8,12 +8,46 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 
-from integrations.models import Connection, Provider
+from integrations.models import Connection
+from integrations.providers.redo.declaration import DECLARATION
 from integrations.sandbox import validation as v
 from integrations.sandbox.endpoint import expected, json_body, same, sandbox_endpoint
 from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
 from integrations.sandbox.services import now_iso, sandbox_platform_call_record
 from integrations.sandbox.spec import SandboxPlatform, SandboxProvider
+
+# What the real API documents for the requests it takes (validated strictly below).
+# Redo PUT /returns/{id}/status and POST /returns/{id}/process (providers.md §2.2).
+REDO_STATUSES = ("complete", "open", "flagged", "rejected", "deleted")
+REDO_STATUS = {"status": v.Field(str, required=True, enum=REDO_STATUSES)}
+REDO_PROCESS = {
+    "products": v.Field(
+        list,
+        required=True,
+        min_items=1,
+        items=v.Field(
+            dict,
+            schema={
+                "_id": v.Field(str, required=True),
+                "processInput": v.Field(
+                    dict, schema={"restock": v.Field(bool), "newMerchantAdjustment": v.Field((int, float))}
+                ),
+                "reject": v.Field(bool),
+            },
+        ),
+    ),
+    "customerNotes": v.Field(str),
+}
+REDO_COMMENT = {"comment": v.Field(dict, required=True, schema={"message": v.Field(str), "image": v.Field(str)})}
+
+
+def redo_process_errors(body: dict[str, Any]) -> list[str]:
+    """Each product has either processInput or reject, never both (providers.md §2.2)."""
+    errors = v.validate_object(body, REDO_PROCESS)
+    for index, product in enumerate(body.get("products") or []):
+        if isinstance(product, dict) and ("processInput" in product) == ("reject" in product):
+            errors.append(f"body.products[{index}]: needs exactly one of processInput or reject")
+    return errors
 
 
 def error(status: int, message: str, details: list[str] | None = None) -> HttpResponse:
@@ -28,7 +62,7 @@ def authenticated(account: SandboxAccount, request: HttpRequest) -> bool:
     return header.startswith("Bearer ") and same(header.removeprefix("Bearer "), expected(account, linked="api_key"))
 
 
-endpoint = sandbox_endpoint(Provider.REDO, error=error, authenticated=authenticated)
+endpoint = sandbox_endpoint(DECLARATION.slug, error=error, authenticated=authenticated)
 
 
 @endpoint
@@ -37,7 +71,7 @@ def return_status(request: HttpRequest, account: SandboxAccount, return_id: str)
     if request.method != "PUT":
         return error(405, "Method not allowed")
     body, problem = json_body(request)
-    errors = [problem] if problem else v.validate_object(body, v.REDO_STATUS)
+    errors = [problem] if problem else v.validate_object(body, REDO_STATUS)
     if errors:
         return error(400, "Invalid status", errors)
     sandbox_platform_call_record(account=account, return_id=return_id, action=f"status:{body['status']}", body=body)
@@ -50,7 +84,7 @@ def return_process(request: HttpRequest, account: SandboxAccount, return_id: str
     if request.method != "POST":
         return error(405, "Method not allowed")
     body, problem = json_body(request)
-    errors = [problem] if problem else v.redo_process_errors(body)
+    errors = [problem] if problem else redo_process_errors(body)
     if errors:
         return error(400, "Invalid process request", errors)
     sandbox_platform_call_record(account=account, return_id=return_id, action="process", body=body)
@@ -61,7 +95,7 @@ def return_process(request: HttpRequest, account: SandboxAccount, return_id: str
 def return_comments(request: HttpRequest, account: SandboxAccount, return_id: str) -> HttpResponse:
     """POST /returns/{id}/comments {"comment": {"message": ...}}."""
     body, problem = json_body(request)
-    errors = [problem] if problem else v.validate_object(body, v.REDO_COMMENT)
+    errors = [problem] if problem else v.validate_object(body, REDO_COMMENT)
     if errors:
         return error(400, "Invalid comment", errors)
     sandbox_platform_call_record(account=account, return_id=return_id, action="comment", body=body)
@@ -198,7 +232,7 @@ def sign(connection: Connection, body: bytes) -> dict[str, str]:
 
 
 SANDBOX = SandboxProvider(
-    slug=Provider.REDO,
+    slug=DECLARATION.slug,
     urlpatterns=urlpatterns,
     sign=sign,
     credentials=("api_key", "external_account_id"),
