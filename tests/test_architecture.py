@@ -140,3 +140,113 @@ def test_selectors_only_read() -> None:
         in {n.attr for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Attribute)}
     }
     assert locking == set()
+
+
+# -- import loops ---------------------------------------------------------------------------------------
+
+PROJECT = ("config", "integrations", "returns", "warehouses")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """Line numbers of imports inside `if TYPE_CHECKING:` blocks (no import happens at run time)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            lines |= {getattr(inner, "lineno", 0) for inner in ast.walk(node)}
+    return lines
+
+
+def import_graph(paths: dict[str, str]) -> dict[str, set[str]]:
+    """module → the project modules it imports anywhere (inside functions too), from module name → source."""
+    known = set(paths)
+
+    def resolve(name: str) -> str | None:
+        while name and name not in known:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, source in paths.items():
+        tree = ast.parse(source)
+        skipped = _type_checking_only(tree)
+        targets: set[str] = set()
+        for node in ast.walk(tree):
+            if getattr(node, "lineno", 0) in skipped:
+                continue
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                target = resolve(name)
+                if target and target != module:
+                    targets.add(target)
+        graph[module] = targets
+    return graph
+
+
+def import_loops(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    loops: list[list[str]] = []
+    counter = 0
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is None:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        loops.append(sorted(component))
+            elif child not in index:
+                index[child] = low[child] = counter
+                counter += 1
+                stack.append(child)
+                on_stack.add(child)
+                work.append((child, iter(sorted(graph.get(child, ())))))
+            elif child in on_stack:
+                low[node] = min(low[node], index[child])
+    return loops
+
+
+def test_the_loop_finder_sees_a_loop_through_a_function_level_import() -> None:
+    sources = {
+        "a.services": "from a.models import Thing\n",
+        "a.models": "def f():\n    from a.tasks import run\n",
+        "a.tasks": "import a.services\n",
+        "a.other": "from a.models import Thing\n",
+    }
+    assert import_loops(import_graph(sources)) == [["a.models", "a.services", "a.tasks"]]
+    sources["a.tasks"] = "if TYPE_CHECKING:\n    import a.services\n"
+    assert import_loops(import_graph(sources)) == []
+
+
+def test_the_project_has_no_import_loops() -> None:
+    sources = {_module_name(path): path.read_text() for path in _python_files(*PROJECT)}
+    assert import_loops(import_graph(sources)) == []

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.publishing import task_publish_on_commit
 from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn, SandboxWebhookDelivery
 from integrations.sandbox.spec import SandboxProvider, SandboxWarehouse
 
@@ -144,12 +145,10 @@ def sandbox_return_create(
         idempotency_key=idempotency_key,
     )
     if account.auto_receive_mode:
-        from integrations.sandbox.tasks import sandbox_auto_receive
-
-        transaction.on_commit(
-            lambda: sandbox_auto_receive.apply_async(
-                args=(sandbox_return.pk,), countdown=account.auto_receive_delay_seconds
-            )
+        task_publish_on_commit(
+            "integrations.sandbox.tasks.sandbox_auto_receive",
+            sandbox_return.pk,
+            countdown=account.auto_receive_delay_seconds,
         )
     return sandbox_return
 
@@ -264,9 +263,7 @@ def sandbox_webhook_send(
     )
     if deliver_now:
         return sandbox_webhook_deliver(delivery_id=delivery.pk)
-    from integrations.sandbox.tasks import sandbox_webhook_deliver as deliver_task
-
-    transaction.on_commit(lambda: deliver_task.delay(delivery.pk))
+    task_publish_on_commit("integrations.sandbox.tasks.sandbox_webhook_deliver", delivery.pk)
     return delivery
 
 

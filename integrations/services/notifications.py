@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from config.publishing import task_publish
 from integrations.models import Connection, Notification, NotificationDigest, NotificationOptOut, Store
 
 logger = logging.getLogger(__name__)
@@ -54,12 +55,8 @@ def _digest_due(*, store_id: int, kind: str, now: dt.datetime) -> bool:
 
 
 def _publish(store_id: int, kind: str) -> None:
-    from integrations.tasks import notification_digest_send
-
-    try:
-        notification_digest_send.delay(store_id, kind)
-    except Exception:  # the broker may be down: the periodic sweep sends what is due
-        logger.exception("could not publish the %s digest of store %s", kind, store_id)
+    # A broker that is down: the periodic sweep sends what is due.
+    task_publish("integrations.tasks.notification_digest_send", store_id, kind)
 
 
 def store_notify(*, store_id: int, kind: str, message: str, link: str = "") -> Notification:

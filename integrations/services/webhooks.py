@@ -27,6 +27,7 @@ from django.db.models import CharField, Q, TextField
 from django.utils import timezone
 
 from config.exceptions import ApplicationError
+from config.publishing import task_publish
 from integrations.exceptions import ProviderTransientError
 from integrations.fitting import cut_text, storable_text
 from integrations.handlers import (
@@ -265,12 +266,8 @@ def _claim(*, raw: dict[str, Any], fields: dict[str, Any], connection_id: int, d
 def _duplicate_note_publish(*, webhook_id: int) -> None:
     """Have a worker say on the timeline that this duplicate was ignored (never in the request: the note
     waits for the original's processing, which may hold the return's row lock)."""
-    from integrations.tasks import webhook_duplicate_note  # the tasks module imports this one
-
-    try:
-        webhook_duplicate_note.delay(webhook_id)
-    except Exception as exc:  # the broker may be down: the duplicate stays stored, only the note is lost
-        logger.warning("duplicate note for webhook %s not published (%s)", webhook_id, type(exc).__name__)
+    # A broker that is down loses only the note: the duplicate itself stays stored.
+    task_publish("integrations.tasks.webhook_duplicate_note", webhook_id)
 
 
 class OriginalNotDoneYet(Exception):
@@ -307,15 +304,8 @@ def webhook_publish(*, webhook_id: int) -> bool:
     Nothing is written here: a pending row is re-published by the sweeper once it is older than
     the grace period, whether or not this publish happened, so recording it would only cost
     every webhook a second write. The sweeper records its own re-publishes (published_at)."""
-    from integrations.tasks import webhook_process  # the tasks module imports this one
-
-    try:
-        webhook_process.delay(webhook_id)
-    except Exception as exc:  # any broker / connection error: the row stays pending, the sweeper retries
-        # Only the class: a broker error can carry the broker URL and its password.
-        logger.warning("webhook %s not published (%s); the sweeper will retry", webhook_id, type(exc).__name__)
-        return False
-    return True
+    # A broker that is down leaves the row pending, and the sweeper re-publishes it.
+    return task_publish("integrations.tasks.webhook_process", webhook_id)
 
 
 def webhook_process(*, webhook_id: int, final_attempt: bool = True) -> str:

@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.leases import lease_acquire
+from config.publishing import task_publish
 from integrations.base import ReturnItemDecision, ReturnsPlatformClient
 from integrations.exceptions import (
     ProviderConfigurationError,
@@ -46,10 +47,9 @@ from integrations.registry import get_declaration, get_returns_platform_client, 
 from integrations.services.health import connection_credentials_rejected
 from integrations.services.notifications import return_notify
 from integrations.services.sandbox_addresses import is_sandbox_url
-from returns import tasks
 from returns.models import RMA, PlatformAction, Return, StatusMapping, TimelineEvent, WarehouseOutcome
 from returns.retry_policy import PushOutcome, push_countdown
-from returns.services.platform_action_sweeps import platform_call_in_flight
+from returns.services.platform_in_flight import platform_call_in_flight
 from returns.services.timeline import timeline_add
 from returns.warehouse_outcomes import (
     DEFAULT_STATUS_MAPPINGS,
@@ -205,10 +205,8 @@ def _decide(return_obj: Return, state: "Return.PlatformActionStatus", *, at: boo
 
 
 def _publish(return_id: int) -> None:
-    try:
-        tasks.return_platform_act.delay(return_id)
-    except Exception:  # the broker may be down: reconciliation re-publishes queued actions
-        logger.exception("could not publish the platform action of return %s", return_id)
+    # A broker that is down: the platform-action sweep re-publishes queued actions.
+    task_publish("returns.tasks.return_platform_act", return_id)
 
 
 def return_platform_act_enqueue(*, return_id: int) -> None:

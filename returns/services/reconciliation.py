@@ -26,11 +26,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.leases import lease_acquire
+from config.publishing import task_publish
 from integrations.exceptions import ProviderError, ProviderPermanentError, ProviderThrottled
 from integrations.inbound import InboundWarehouseReturnEvent
 from integrations.models import Connection
 from integrations.registry import get_returns_platform_client, get_warehouse_client
-from returns import tasks
 from returns.models import RMA, Return, TimelineEvent
 from returns.services.intake import return_apply_event, return_event_prepare
 from returns.services.outcomes import returns_platform_catch_up
@@ -225,5 +225,5 @@ def connections_reconcile_enqueue() -> int:
         Connection.objects.filter(status=Connection.Status.ACTIVE, store__is_active=True).values_list("pk", flat=True)
     )
     for connection_id in ids:
-        tasks.connection_reconcile.delay(connection_id)
+        task_publish("returns.tasks.connection_reconcile", connection_id)
     return len(ids)

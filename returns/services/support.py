@@ -8,7 +8,7 @@ or there, never in an admin form.
 from django.db import transaction
 
 from config.exceptions import ApplicationError
-from returns import tasks
+from config.publishing import task_publish_on_commit
 from returns.models import RMA, Return, TimelineEvent
 from returns.services.outcomes import return_outcome_evaluate, return_platform_act_enqueue
 from returns.services.planning import rmas_plan
@@ -126,5 +126,5 @@ def return_resync(*, return_id: int, by: str = "") -> int:
         message=f"Resync from {connection.display_name} requested by {_who(by)}",
         data={"by": by, "connection_id": connection.pk},
     )
-    transaction.on_commit(lambda: tasks.connection_reconcile.delay(connection.pk), robust=True)
+    task_publish_on_commit("returns.tasks.connection_reconcile", connection.pk)
     return connection.pk

@@ -6,7 +6,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from returns import tasks
+from config.publishing import task_publish
 from returns.models import RMA
 
 logger = logging.getLogger(__name__)
@@ -14,10 +14,7 @@ logger = logging.getLogger(__name__)
 
 def rma_task_publish(task_name: str, rma_id: int) -> None:
     """Publish one RMA task now; a broker outage is logged and left to the sweeper."""
-    try:
-        getattr(tasks, task_name).delay(rma_id)
-    except Exception:  # the broker may be down: the sweeper re-publishes pending RMAs
-        logger.exception("could not publish %s for RMA %s", task_name, rma_id)
+    task_publish(f"returns.tasks.{task_name}", rma_id)
 
 
 def rma_push_enqueue(*, rma_id: int) -> None:

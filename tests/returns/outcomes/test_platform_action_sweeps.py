@@ -27,7 +27,7 @@ NOTE = "/warehouse/return/880011/note"
 @pytest.fixture
 def swept(settings: Any) -> Any:
     settings.PLATFORM_ACTION_SWEEP_GRACE_SECONDS = GRACE
-    with mock.patch("returns.services.platform_action_sweeps._publish") as publish:
+    with mock.patch("returns.tasks.return_platform_act.delay") as publish:
         yield publish
 
 
