@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from integrations.base import ProviderClient
 from integrations.declarations import ProviderDeclaration
-from integrations.inbound import WebhookHandler
 from integrations.providers.options import ConnectionOptions
+from integrations.webhook_handler import WebhookHandler
 
 if TYPE_CHECKING:
     from integrations.models import Connection

@@ -11,10 +11,10 @@ from importlib import import_module
 from integrations.base import ProviderClient, ReturnsPlatformClient, WarehouseClient
 from integrations.declarations import ProviderDeclaration, Role
 from integrations.exceptions import UnsupportedCapability
-from integrations.inbound import WebhookHandler
 from integrations.models import Connection
 from integrations.provider_spec import ProviderSpec
 from integrations.providers.options import ConnectionOptions
+from integrations.webhook_handler import WebhookHandler
 
 # One quoted slug per line: the folder integrations/providers/<slug>/. Order is the order people see them in.
 PROVIDER_SLUGS = (

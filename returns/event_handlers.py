@@ -17,10 +17,10 @@ from integrations.handlers import (
     webhook_replayed,
 )
 from integrations.inbound import (
-    InboundHappyReturnsShipmentEvent,
     InboundLabelEvent,
     InboundLabelRequestEvent,
     InboundReturnEvent,
+    InboundShipmentLookupEvent,
     InboundWarehouseReturnEvent,
 )
 from integrations.models import Connection, InboundWebhook, Store
@@ -77,7 +77,7 @@ class _ShipmentLabels:
     labels: tuple[PreparedLabelEvent, ...]
 
 
-def _shipment_labels_prepare(*, connection: Connection, event: InboundHappyReturnsShipmentEvent) -> _ShipmentLabels:
+def _shipment_labels_prepare(*, connection: Connection, event: InboundShipmentLookupEvent) -> _ShipmentLabels:
     """The event names only a shipment: the platform's client fetches it as label events."""
     completed = get_returns_platform_client(connection=connection).inbound_event_enrich(event=event)
     return _ShipmentLabels(
@@ -137,7 +137,7 @@ def register() -> None:
     inbound_event_handler_register(InboundLabelEvent, prepare=_label_prepare, apply=_label_apply)
     inbound_event_handler_register(InboundLabelRequestEvent, apply=_label_request_apply)
     inbound_event_handler_register(
-        InboundHappyReturnsShipmentEvent, prepare=_shipment_labels_prepare, apply=_shipment_labels_apply
+        InboundShipmentLookupEvent, prepare=_shipment_labels_prepare, apply=_shipment_labels_apply
     )
     inbound_event_handler_register(InboundWarehouseReturnEvent, prepare=_warehouse_prepare, apply=_warehouse_apply)
     store_created.register(_store_created)

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from config.exceptions import ApplicationError
 from config.publishing import task_publish
+from integrations.dto_fitting import cut_lengths
 from integrations.exceptions import ProviderTransientError
 from integrations.fitting import cut_text, storable_text
 from integrations.handlers import (
@@ -36,15 +37,10 @@ from integrations.handlers import (
     webhook_duplicate_ignored,
     webhook_replayed,
 )
-from integrations.inbound import (
-    IgnoredEvent,
-    InboundConnectionHealthEvent,
-    WebhookParseError,
-    WebhookRetryLater,
-    content_key,
-    cut_lengths,
-)
+from integrations.inbound import IgnoredEvent, InboundConnectionHealthEvent
+from integrations.inbound_errors import WebhookParseError, WebhookRetryLater
 from integrations.models import Connection, InboundWebhook
+from integrations.payload_values import content_key
 from integrations.registry import UnknownProvider, get_webhook_handler, is_provider
 
 logger = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from integrations.inbound import (
     ReturnData,
     ReturnLineData,
     ReturnShipmentData,
-    WebhookRetryLater,
 )
+from integrations.inbound_errors import WebhookRetryLater
 from integrations.models import Connection
 from integrations.registry import provider_name
 from returns.models import Return, ReturnLine, ReturnShipment, TimelineEvent

@@ -23,7 +23,6 @@ from integrations.declarations import (
     webhook_secret_generate,
 )
 from integrations.exceptions import UnsupportedCapability
-from integrations.inbound import b64decode_or_none
 from integrations.models import Connection
 from integrations.registry import (
     PROVIDER_SLUGS,
@@ -35,6 +34,7 @@ from integrations.registry import (
     get_returns_platform_client,
     get_warehouse_client,
 )
+from integrations.webhook_signatures import b64decode_or_none
 from tests.factories import ConnectionFactory
 from warehouses.models import ShippingLocation
 

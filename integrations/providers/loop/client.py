@@ -15,7 +15,7 @@ from integrations.base import ReturnsPlatformClient, WebhookRegistration
 from integrations.destinations import connection_base_url, path_segment
 from integrations.exceptions import ProviderRejected
 from integrations.http import BaseHttpClient
-from integrations.inbound import InboundHappyReturnsShipmentEvent, InboundReturnEvent, Payload
+from integrations.inbound import InboundReturnEvent, InboundShipmentLookupEvent, Payload
 from integrations.models import ApiCall, Connection
 from integrations.providers.loop import mappers, payloads
 from integrations.providers.loop.declaration import WEBHOOK_TOPICS
@@ -63,9 +63,9 @@ class LoopClient(BaseHttpClient, ReturnsPlatformClient):
 
     def inbound_event_enrich(self, *, event: Payload) -> Sequence[Payload]:
         """A Happy Returns shipment webhook carries only ids: fetch the shipment, one label event per return in it."""
-        if not isinstance(event, InboundHappyReturnsShipmentEvent):
+        if not isinstance(event, InboundShipmentLookupEvent):
             return (event,)
-        details = self.happy_returns_shipment_get(shipment_id=event.happy_returns_shipment_id)
+        details = self.happy_returns_shipment_get(shipment_id=event.shipment_id)
         return tuple(mappers.happy_returns_shipment_labels(details or {}))
 
     # -- acting on a return (warehouse API, providers.md §1.7) ----------------------------------

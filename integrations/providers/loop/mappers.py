@@ -8,20 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from integrations.inbound import (
-    InboundHappyReturnsShipmentEvent,
     InboundLabelEvent,
     InboundLabelRequestEvent,
     InboundReturnEvent,
+    InboundShipmentLookupEvent,
     ReturnData,
     ReturnLineData,
     ReturnShipmentData,
-    items,
-    mapping,
-    parse_timestamp,
-    text,
-    to_decimal,
-    to_int,
 )
+from integrations.payload_values import items, mapping, parse_timestamp, text, to_decimal, to_int
 
 PLATFORM = "loop"
 RETURN_CHANGES = {"return.created": "created", "return.updated": "updated", "return.closed": "closed"}
@@ -188,10 +183,10 @@ def label_request_event(payload: Mapping[str, Any]) -> InboundLabelRequestEvent:
     )
 
 
-def happy_returns_shipment_event(payload: Mapping[str, Any]) -> InboundHappyReturnsShipmentEvent:
-    return InboundHappyReturnsShipmentEvent(
-        loop_shipment_id=text(payload.get("loop_shipment_id")),
-        happy_returns_shipment_id=text(payload.get("happy_returns_shipment_id")),
+def happy_returns_shipment_event(payload: Mapping[str, Any]) -> InboundShipmentLookupEvent:
+    return InboundShipmentLookupEvent(
+        reference=text(payload.get("loop_shipment_id")),
+        shipment_id=text(payload.get("happy_returns_shipment_id")),
     )
 
 

@@ -1,89 +1,76 @@
-"""Loop webhook verification and parsing.
+"""Loop webhooks: X-Loop-Signature over the raw body, and a parser per topic and trigger.
 
 https://docs.loopreturns.com/webhook-reference/validation.md
 """
 
-import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Any
 
-from integrations.inbound import (
-    IgnoredEvent,
-    InboundEvent,
-    VerificationResult,
-    WebhookHandler,
-    WebhookParseError,
-    active_secrets,
-    b64,
-    content_key,
-    header,
-    hmac_digest,
-    load_json_object,
-    matches_any,
-    text,
-)
+from integrations.inbound import InboundEvent
+from integrations.inbound_errors import WebhookParseError
+from integrations.payload_values import content_key, text
 from integrations.providers.loop import mappers
+from integrations.webhook_handler import Delivery, WebhookHandler
+from integrations.webhook_signatures import HmacBodySignature
 
-if TYPE_CHECKING:
-    from integrations.models import Connection
+
+def _return(delivery: Delivery) -> list[InboundEvent]:
+    payload = delivery.payload
+    event = mappers.return_event(payload)
+    key = content_key(
+        *delivery.event_type.split(":"),
+        event.data.external_id,
+        payload.get("edited_at") or payload.get("created_at"),
+        event.data.state,
+    )
+    return [InboundEvent(delivery.event_type, key, event)]
+
+
+def _label(delivery: Delivery) -> list[InboundEvent]:
+    label = mappers.label_event(delivery.payload)
+    key = content_key(
+        *delivery.event_type.split(":"),
+        label.return_external_id,
+        label.shipment.shipment_key,
+        label.shipment.status,
+        delivery.payload.get("label_updated_at"),
+    )
+    return [InboundEvent(delivery.event_type, key, label)]
+
+
+def _label_request(delivery: Delivery) -> list[InboundEvent]:
+    request = mappers.label_request_event(delivery.payload)
+    return [
+        InboundEvent(delivery.event_type, content_key(*delivery.event_type.split(":"), request.request_id), request)
+    ]
+
+
+def _shipment(delivery: Delivery) -> list[InboundEvent]:
+    shipment = mappers.happy_returns_shipment_event(delivery.payload)
+    if not shipment.shipment_id:
+        raise WebhookParseError("happy.returns.shipment without happy_returns_shipment_id")
+    key = content_key(*delivery.event_type.split(":"), shipment.shipment_id)
+    return [InboundEvent(delivery.event_type, key, shipment)]
 
 
 class LoopWebhooks(WebhookHandler):
     slug = "loop"
+    display_name = "Loop"
+    # Loop signs its own escaping (slashes, unicode), so only the raw bytes verify.
+    signature = HmacBodySignature("X-Loop-Signature")
+    # "<topic>:<trigger>", one delivery each.
+    events = {
+        **{f"return:{trigger}": _return for trigger in mappers.RETURN_CHANGES},
+        **{f"label:{trigger}": _label for trigger in mappers.LABEL_CHANGES},
+        **{f"label.request:{trigger}": _label_request for trigger in mappers.LABEL_REQUEST_CHANGES},
+        "happy.returns.shipment:shipment.processed": _shipment,
+    }
+    ignored_events = frozenset({"restock:restock.requested"})
 
-    def verify(
-        self, *, connection: "Connection", headers: Mapping[str, str], body: bytes, now: dt.datetime
-    ) -> VerificationResult:
-        """X-Loop-Signature = base64(HMAC-SHA256(secret, raw body)); Loop signs its own escaping, so raw bytes only."""
-        signature = header(headers, "X-Loop-Signature").strip()
-        if not signature:
-            return VerificationResult(False, "missing X-Loop-Signature header")
-        secrets = active_secrets(connection, now=now)
-        if not secrets:
-            return VerificationResult(False, "no webhook secret configured on the connection")
-        expected = [b64(hmac_digest(secret.encode(), body)) for secret in secrets]
-        if not matches_any(signature, expected):
-            return VerificationResult(False, "X-Loop-Signature does not match")
-        return VerificationResult(True, "X-Loop-Signature valid")
-
-    def parse(self, *, headers: Mapping[str, str], body: bytes) -> list[InboundEvent]:
-        """One event per delivery; Loop sends no event id, so the key is built from the content."""
-        payload = load_json_object(body)
+    def event_type(self, payload: dict[str, Any], headers: Mapping[str, str]) -> str:
         topic, trigger = text(payload.get("topic")), text(payload.get("trigger"))
         if not topic or not trigger:
             raise WebhookParseError("missing topic or trigger: not a Loop webhook")
-        event_type = f"{topic}:{trigger}"
         if not text(payload.get("id")) and topic != "happy.returns.shipment":
-            raise WebhookParseError(f"{event_type} without an id")
-        if topic == "return" and trigger in mappers.RETURN_CHANGES:
-            event = mappers.return_event(payload)
-            key = content_key(
-                topic,
-                trigger,
-                event.data.external_id,
-                payload.get("edited_at") or payload.get("created_at"),
-                event.data.state,
-            )
-            return [InboundEvent(event_type, key, event)]
-        if topic == "label" and trigger in mappers.LABEL_CHANGES:
-            label = mappers.label_event(payload)
-            key = content_key(
-                topic,
-                trigger,
-                label.return_external_id,
-                label.shipment.shipment_key,
-                label.shipment.status,
-                payload.get("label_updated_at"),
-            )
-            return [InboundEvent(event_type, key, label)]
-        if topic == "label.request" and trigger in mappers.LABEL_REQUEST_CHANGES:
-            request = mappers.label_request_event(payload)
-            return [InboundEvent(event_type, content_key(topic, trigger, request.request_id), request)]
-        if topic == "happy.returns.shipment" and trigger == "shipment.processed":
-            shipment = mappers.happy_returns_shipment_event(payload)
-            if not shipment.happy_returns_shipment_id:
-                raise WebhookParseError("happy.returns.shipment without happy_returns_shipment_id")
-            key = content_key(topic, trigger, shipment.happy_returns_shipment_id)
-            return [InboundEvent(event_type, key, shipment)]
-        key = content_key(topic, trigger, payload.get("id"), payload.get("edited_at") or payload.get("created_at"))
-        return [InboundEvent(event_type, key, IgnoredEvent(f"Loop {event_type} is not handled"))]
+            raise WebhookParseError(f"{topic}:{trigger} without an id")
+        return f"{topic}:{trigger}"

@@ -6,17 +6,8 @@ https://developers.redo.com/docs/guides/integrations/webhooks (return-read schem
 from collections.abc import Mapping
 from typing import Any
 
-from integrations.inbound import (
-    InboundReturnEvent,
-    ReturnData,
-    ReturnLineData,
-    ReturnShipmentData,
-    items,
-    mapping,
-    parse_timestamp,
-    text,
-    to_int,
-)
+from integrations.inbound import InboundReturnEvent, ReturnData, ReturnLineData, ReturnShipmentData
+from integrations.payload_values import items, mapping, parse_timestamp, text, to_int
 
 PLATFORM = "redo"
 EVENT_TYPES = {"created": "created", "updated": "updated", "backfill": "backfill"}

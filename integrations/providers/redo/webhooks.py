@@ -1,66 +1,41 @@
-"""Redo webhook verification and parsing.
+"""Redo webhooks: a bearer token we issued (Redo signs nothing), and one parser for its return events.
 
-Redo signs nothing: every delivery carries `Authorization: Bearer <the token we issued>`.
 https://developers.redo.com/docs/api-reference/authentication
 """
 
-import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Any
 
-from integrations.inbound import (
-    IgnoredEvent,
-    InboundEvent,
-    VerificationResult,
-    WebhookHandler,
-    WebhookParseError,
-    active_secrets,
-    content_key,
-    header,
-    load_json_object,
-    matches_any,
-    text,
-)
+from integrations.inbound import InboundEvent
+from integrations.inbound_errors import WebhookParseError
+from integrations.payload_values import content_key, mapping, text
 from integrations.providers.redo import mappers
+from integrations.webhook_handler import Delivery, WebhookHandler
+from integrations.webhook_signatures import BearerToken
 
-if TYPE_CHECKING:
-    from integrations.models import Connection
+
+def _return(delivery: Delivery) -> list[InboundEvent]:
+    """Redo sends no event id: the key is type + return id + updatedAt (+ status)."""
+    payload, event_type = delivery.payload, delivery.event_type
+    ret = mapping(payload.get("return"))
+    if not text(ret.get("id")):
+        raise WebhookParseError(f"Redo {event_type} without a return id")
+    event = mappers.return_event(payload)
+    key = content_key(event_type, event.data.external_id, ret.get("updatedAt") or payload.get("at"), event.data.state)
+    return [InboundEvent(f"return.{event_type}", key, event)]
 
 
 class RedoWebhooks(WebhookHandler):
     slug = "redo"
+    display_name = "Redo"
+    signature = BearerToken()
+    events = dict.fromkeys(mappers.EVENT_TYPES, _return)
 
-    def verify(
-        self, *, connection: "Connection", headers: Mapping[str, str], body: bytes, now: dt.datetime
-    ) -> VerificationResult:
-        """Constant-time compare of the bearer token with the current (and rotating) token."""
-        authorization = header(headers, "Authorization").strip()
-        scheme, _, token = authorization.partition(" ")
-        if not authorization:
-            return VerificationResult(False, "missing Authorization header")
-        if scheme.lower() != "bearer" or not token.strip():
-            return VerificationResult(False, "Authorization is not a Bearer token")
-        secrets = active_secrets(connection, now=now)
-        if not secrets:
-            return VerificationResult(False, "no webhook token configured on the connection")
-        if not matches_any(token.strip(), secrets):
-            return VerificationResult(False, "bearer token does not match")
-        return VerificationResult(True, "bearer token valid")
-
-    def parse(self, *, headers: Mapping[str, str], body: bytes) -> list[InboundEvent]:
-        """Redo sends no event id: the key is type + return id + updatedAt (+ status)."""
-        payload = load_json_object(body)
+    def event_type(self, payload: dict[str, Any], headers: Mapping[str, str]) -> str:
         event_type = text(payload.get("type"))
         if not event_type:
             raise WebhookParseError("missing type: not a Redo webhook")
-        ret = payload.get("return")
-        if event_type not in mappers.EVENT_TYPES:
-            key = content_key("redo", event_type, payload.get("at"))
-            return [InboundEvent(event_type, key, IgnoredEvent(f"Redo {event_type} is not handled"))]
-        if not isinstance(ret, Mapping) or not text(ret.get("id")):
-            raise WebhookParseError(f"Redo {event_type} without a return id")
-        event = mappers.return_event(payload)
-        key = content_key(
-            event_type, event.data.external_id, ret.get("updatedAt") or payload.get("at"), event.data.state
-        )
-        return [InboundEvent(f"return.{event_type}", key, event)]
+        return event_type
+
+    def ignored_key(self, delivery: Delivery) -> str:
+        return content_key("redo", delivery.event_type, delivery.payload.get("at"))

@@ -10,8 +10,9 @@ from typing import Any, Self
 from integrations.base import OrderRef, PushResult, RmaPayload, WarehouseClient, WarehouseInfo
 from integrations.destinations import connection_base_url
 from integrations.http import BaseHttpClient
-from integrations.inbound import InboundWarehouseReturnEvent, parse_timestamp
+from integrations.inbound import InboundWarehouseReturnEvent
 from integrations.models import Connection
+from integrations.payload_values import parse_timestamp
 from integrations.providers.shipmonk import mappers, payloads
 
 

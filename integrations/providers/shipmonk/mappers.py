@@ -12,13 +12,8 @@ from integrations.inbound import (
     InboundFulfillmentEvent,
     InboundWarehouseReturnEvent,
     WarehouseLineData,
-    content_key,
-    items,
-    mapping,
-    parse_timestamp,
-    text,
-    to_int,
 )
+from integrations.payload_values import content_key, items, mapping, parse_timestamp, text, to_int
 
 # ShipMonk return status → RMA.Status value.
 RETURN_STATUSES = {

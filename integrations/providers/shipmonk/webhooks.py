@@ -1,4 +1,5 @@
-"""ShipMonk webhook verification and parsing.
+"""ShipMonk webhooks: Basic Auth (and X-Sm-Signature when we set a key); ShipMonk names no event type, so the
+kind of each delivery is told from its shape.
 
 Basic Auth is the only scheme ShipMonk documents for shipment notifications; the newer
 X-Sm-Signature (HMAC-SHA512 of the raw body, encoding undocumented) is checked when we set a key.
@@ -10,24 +11,14 @@ import binascii
 import datetime as dt
 import hmac
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from integrations.inbound import (
-    IgnoredEvent,
-    InboundEvent,
-    VerificationResult,
-    WebhookHandler,
-    WebhookParseError,
-    active_secrets,
-    b64,
-    content_key,
-    header,
-    hmac_digest,
-    load_json_object,
-    matches_any,
-    text,
-)
+from integrations.inbound import InboundEvent
+from integrations.inbound_errors import VerificationResult, WebhookParseError
+from integrations.payload_values import content_key, text
 from integrations.providers.shipmonk import mappers
+from integrations.webhook_handler import Delivery, WebhookHandler
+from integrations.webhook_signatures import SignatureScheme, active_secrets, b64, header, hmac_digest, matches_any
 
 if TYPE_CHECKING:
     from integrations.models import Connection
@@ -42,13 +33,12 @@ def active_passwords(connection: "Connection", *, now: dt.datetime) -> list[str]
     return passwords
 
 
-class ShipMonkWebhooks(WebhookHandler):
-    slug = "shipmonk"
+class BasicAuthThenSignature(SignatureScheme):
+    """Basic Auth (always), then X-Sm-Signature when the connection has a signing key."""
 
     def verify(
         self, *, connection: "Connection", headers: Mapping[str, str], body: bytes, now: dt.datetime
     ) -> VerificationResult:
-        """Basic Auth (always), then X-Sm-Signature when the connection has a signing key."""
         authorization = header(headers, "Authorization").strip()
         scheme, _, encoded = authorization.partition(" ")
         if not authorization:
@@ -82,20 +72,39 @@ class ShipMonkWebhooks(WebhookHandler):
             return VerificationResult(False, "X-Sm-Signature does not match")
         return VerificationResult(True, "Basic credentials and X-Sm-Signature valid")
 
-    def parse(self, *, headers: Mapping[str, str], body: bytes) -> list[InboundEvent]:
+
+def _return_status(delivery: Delivery) -> list[InboundEvent]:
+    event = mappers.return_status_event(delivery.payload)
+    key = content_key("return", event.rma_number, event.warehouse_status, delivery.payload.get("updated_at"))
+    return [InboundEvent(delivery.event_type, key, event)]
+
+
+def _shipment_notification(delivery: Delivery) -> list[InboundEvent]:
+    fulfillment = mappers.fulfillment_event(delivery.payload)
+    return [InboundEvent(delivery.event_type, fulfillment.data.shipment_key, fulfillment)]
+
+
+class ShipMonkWebhooks(WebhookHandler):
+    slug = "shipmonk"
+    display_name = "ShipMonk"
+    signature = BasicAuthThenSignature()
+    events = {"return.status_changed": _return_status, "order.shipment_notification": _shipment_notification}
+    ignored_events = frozenset({"order.status_changed", "receiving.status_changed"})
+
+    def event_type(self, payload: dict[str, Any], headers: Mapping[str, str]) -> str:
         """ShipMonk names no event type: tell the webhook kinds apart by their shape."""
-        payload = load_json_object(body)
         if text(payload.get("rma")) and "status" in payload:
-            event = mappers.return_status_event(payload)
-            key = content_key("return", event.rma_number, event.warehouse_status, payload.get("updated_at"))
-            return [InboundEvent("return.status_changed", key, event)]
+            return "return.status_changed"
         if "processing_status" in payload and text(payload.get("order_key")):
-            key = content_key("order", payload.get("order_key"), payload.get("processing_status"))
-            return [InboundEvent("order.status_changed", key, IgnoredEvent("ShipMonk order status is not handled"))]
+            return "order.status_changed"
         if text(payload.get("order_key")) and ("packages" in payload or "shipped_at" in payload):
-            fulfillment = mappers.fulfillment_event(payload)
-            return [InboundEvent("order.shipment_notification", fulfillment.data.shipment_key, fulfillment)]
+            return "order.shipment_notification"
         if "receiving_status" in payload or "asn" in payload:
-            key = content_key("receiving", payload.get("id"), payload.get("status"))
-            return [InboundEvent("receiving.status_changed", key, IgnoredEvent("ShipMonk receiving is not handled"))]
+            return "receiving.status_changed"
         raise WebhookParseError("unknown ShipMonk payload: expected a shipment notification or a return")
+
+    def ignored_key(self, delivery: Delivery) -> str:
+        payload = delivery.payload
+        if delivery.event_type == "order.status_changed":
+            return content_key("order", payload.get("order_key"), payload.get("processing_status"))
+        return content_key("receiving", payload.get("id"), payload.get("status"))

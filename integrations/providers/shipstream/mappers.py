@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from integrations.base import WarehouseInfo
-from integrations.inbound import InboundWarehouseReturnEvent, WarehouseLineData, parse_timestamp, text, to_int
+from integrations.inbound import InboundWarehouseReturnEvent, WarehouseLineData
+from integrations.payload_values import parse_timestamp, text, to_int
 
 # ShipStream delivery status → RMA.Status value.
 DELIVERY_STATUSES = {

@@ -1,67 +1,52 @@
-"""ShipStream webhook verification and parsing.
+"""ShipStream webhooks: X-Plugin-Hmac-Sha256 over the raw body; the delivery (RMA) topics are parsed.
 
 https://docs.shipstream.io/ref/webhook.html
 """
 
-import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Any
 
-from integrations.inbound import (
-    IgnoredEvent,
-    InboundEvent,
-    VerificationResult,
-    WebhookHandler,
-    WebhookParseError,
-    active_secrets,
-    b64,
-    content_key,
-    header,
-    hmac_digest,
-    load_json_object,
-    matches_any,
-    text,
-)
+from integrations.inbound import IgnoredEvent, InboundEvent
+from integrations.inbound_errors import WebhookParseError
+from integrations.payload_values import content_key, mapping, text
 from integrations.providers.shipstream import mappers
+from integrations.providers.shipstream.declaration import DECLARATION
+from integrations.webhook_handler import Delivery, WebhookHandler
+from integrations.webhook_signatures import HmacBodySignature
 
-if TYPE_CHECKING:
-    from integrations.models import Connection
+
+def _key(delivery: Delivery) -> str:
+    """No event id: topic + delivery + new status + event time identify an event."""
+    message = mapping(delivery.payload.get("message"))
+    return content_key(
+        delivery.event_type,
+        message.get("delivery_id") or message.get("increment_id"),
+        message.get("new_status"),
+        message.get("event_timestamp"),
+    )
+
+
+def _delivery(delivery: Delivery) -> list[InboundEvent]:
+    topic, message = delivery.event_type, mapping(delivery.payload.get("message"))
+    if text(message.get("delivery_type")) not in ("", "rma"):
+        return [InboundEvent(topic, _key(delivery), IgnoredEvent("not an RMA delivery"))]
+    if not text(message.get("merchant_ref")):
+        raise WebhookParseError(f"ShipStream {topic} without merchant_ref")
+    return [InboundEvent(topic, _key(delivery), mappers.delivery_event(topic, message))]
 
 
 class ShipStreamWebhooks(WebhookHandler):
     slug = "shipstream"
+    display_name = "ShipStream"
+    signature = HmacBodySignature("X-Plugin-Hmac-Sha256")
+    # The delivery (RMA) topics Backhaul subscribes to, as its declaration lists them.
+    events = {topic.name: _delivery for topic in DECLARATION.webhooks.topics if topic.name.startswith("delivery:")}
 
-    def verify(
-        self, *, connection: "Connection", headers: Mapping[str, str], body: bytes, now: dt.datetime
-    ) -> VerificationResult:
-        """X-Plugin-Hmac-Sha256 = base64(HMAC-SHA256(secret_key, raw body))."""
-        signature = header(headers, "X-Plugin-Hmac-Sha256").strip()
-        if not signature:
-            return VerificationResult(False, "missing X-Plugin-Hmac-Sha256 header")
-        secrets = active_secrets(connection, now=now)
-        if not secrets:
-            return VerificationResult(False, "no webhook secret configured on the connection")
-        if not matches_any(signature, [b64(hmac_digest(s.encode(), body)) for s in secrets]):
-            return VerificationResult(False, "X-Plugin-Hmac-Sha256 does not match")
-        return VerificationResult(True, "X-Plugin-Hmac-Sha256 valid")
-
-    def parse(self, *, headers: Mapping[str, str], body: bytes) -> list[InboundEvent]:
-        """No event id: topic + delivery + new status + event time identify an event."""
-        payload = load_json_object(body)
+    def event_type(self, payload: dict[str, Any], headers: Mapping[str, str]) -> str:
         topic = text(payload.get("topic"))
-        message = payload.get("message")
-        if not topic or not isinstance(message, Mapping):
+        if not topic or not isinstance(payload.get("message"), Mapping):
             raise WebhookParseError("missing topic or message: not a ShipStream webhook")
-        key = content_key(
-            topic,
-            message.get("delivery_id") or message.get("increment_id"),
-            message.get("new_status"),
-            message.get("event_timestamp"),
-        )
-        if not topic.startswith("delivery:") or topic.startswith("delivery_label:"):
-            return [InboundEvent(topic, key, IgnoredEvent(f"ShipStream {topic} is not handled"))]
-        if text(message.get("delivery_type")) not in ("", "rma"):
-            return [InboundEvent(topic, key, IgnoredEvent("not an RMA delivery"))]
-        if not text(message.get("merchant_ref")):
-            raise WebhookParseError(f"ShipStream {topic} without merchant_ref")
-        return [InboundEvent(topic, key, mappers.delivery_event(topic, message))]
+        return topic
+
+    def ignored_key(self, delivery: Delivery) -> str:
+        return _key(delivery)

@@ -14,12 +14,8 @@ from integrations.inbound import (
     InboundFulfillmentEvent,
     InboundWarehouseReturnEvent,
     WarehouseLineData,
-    content_key,
-    items,
-    parse_timestamp,
-    text,
-    to_int,
 )
+from integrations.payload_values import content_key, items, parse_timestamp, text, to_int
 
 # TrackStar return status → RMA.Status value ("other": look at raw_status; we keep it, map nothing).
 RETURN_STATUSES = {

@@ -8,9 +8,11 @@ import pytest
 from django.db import models
 
 from integrations import inbound as dto
+from integrations.dto_fitting import Fit, FitsColumns, cut_lengths
 from integrations.fitting import MAX_JSON_DEPTH, fitted_key, storable_json
-from integrations.inbound import Fit, WebhookParseError, cut_lengths
+from integrations.inbound_errors import WebhookParseError
 from integrations.models import InboundWebhook
+from integrations.payload_values import parse_timestamp, to_int
 from returns.models import RMA, Return, ReturnLine, ReturnShipment
 from warehouses.models import Fulfillment
 
@@ -32,8 +34,8 @@ UNBOUNDED = {
     (dto.ReturnLineData, "customer_comment"),
     (dto.InboundWarehouseReturnEvent, "warehouse_code"),
     (dto.InboundLabelRequestEvent, "request_id"),
-    (dto.InboundHappyReturnsShipmentEvent, "loop_shipment_id"),
-    (dto.InboundHappyReturnsShipmentEvent, "happy_returns_shipment_id"),
+    (dto.InboundShipmentLookupEvent, "reference"),
+    (dto.InboundShipmentLookupEvent, "shipment_id"),
     (dto.InboundConnectionHealthEvent, "message"),
     (dto.IgnoredEvent, "reason"),
 }
@@ -49,7 +51,7 @@ def _column(model: type[models.Model], path: str) -> models.Field:
 def _bounded_fields() -> list[tuple[type, str, Fit, int]]:
     found = []
     for cls in vars(dto).values():
-        if isinstance(cls, type) and issubclass(cls, dto.FitsColumns) and dataclasses.is_dataclass(cls):
+        if isinstance(cls, type) and issubclass(cls, FitsColumns) and dataclasses.is_dataclass(cls):
             for f in dataclasses.fields(cls):
                 kind, limit = f.metadata.get("fit", (None, 0))
                 if kind in (Fit.TEXT, Fit.KEY, Fit.ID):
@@ -142,7 +144,7 @@ def test_an_amount_that_does_not_fit_is_dropped(total):
     [("12", 12), (12.7, 12), ("1e999999999", None), (float("inf"), None), ("NaN", None), (2**31, None), ({}, None)],
 )
 def test_to_int(value, expected):
-    assert dto.to_int(value) == expected
+    assert to_int(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -150,5 +152,5 @@ def test_to_int(value, expected):
     [10**20, "9" * 13, "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", {"date": "x", "timezone": "Z" * 300}],
 )
 def test_parse_timestamp_is_none_outside_the_calendar(value):
-    assert dto.parse_timestamp(value) is None
-    assert dto.parse_timestamp("2025-03-01T10:00:00Z") == dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC)
+    assert parse_timestamp(value) is None
+    assert parse_timestamp("2025-03-01T10:00:00Z") == dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC)
