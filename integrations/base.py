@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from integrations.exceptions import UnsupportedCapability
@@ -38,6 +39,17 @@ class RmaLinePayload:
     instruction_note: str = ""
 
 
+class ReasonCategory(StrEnum):
+    """Backhaul's WMS-neutral reason for an RMA (returns/reasons.py chooses it); each WMS's payload builder turns
+    it into the WMS's own reason enum where it has one."""
+
+    EXCHANGE = "exchange"
+    CHANGED_MIND = "changed_mind"
+    UNDELIVERABLE = "undeliverable"
+    INCORRECT_PRODUCT = "incorrect_product"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True)
 class RmaPayload:
     """Everything a WMS needs to create (or update) one RMA, provider-neutral."""
@@ -58,7 +70,7 @@ class RmaPayload:
     platform_order_ids: tuple[str, ...] = ()
     customer_name: str = ""
     outcome: str = ""
-    # The WMS-neutral reason category chosen for the whole RMA (see payload builders for the enums).
+    # The WMS-neutral reason category chosen for the whole RMA (a ReasonCategory value).
     reason_category: str = ""
     tracking_numbers: tuple[str, ...] = ()
     carrier: str = ""

@@ -86,6 +86,8 @@ class BaseHttpClient:
     provider: str = ""
     # A `limits` string ("50/second"); a connection may override it with options["rate_limit"].
     default_rate_limit: str = "10/second"
+    # 4xx answers that mean "try again later" at this provider (besides 429): retried like a 5xx.
+    transient_statuses: frozenset[int] = frozenset({408})
 
     def __init__(
         self,
@@ -291,8 +293,7 @@ class BaseHttpClient:
             return ProviderRateLimited(text, status_code=status, retry_after=self.retry_after(response))
         if status in (410, 501):
             return ProviderConfigurationError(text, status_code=status)
-        if status >= 500 or status in (408, 409):
-            # 409 at TrackStar means "the first request with this Idempotency-Key is still running".
+        if status >= 500 or status in self.transient_statuses:
             return ProviderUnavailable(text, status_code=status, retry_after=self.retry_after(response))
         if status in (401, 403):
             return ProviderAuthError(text, status_code=status)

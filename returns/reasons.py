@@ -2,31 +2,31 @@
 
 from collections.abc import Iterable
 
-from integrations.providers._common import (
-    REASON_CHANGED_MIND,
-    REASON_EXCHANGE,
-    REASON_INCORRECT_PRODUCT,
-    REASON_UNDELIVERABLE,
-    REASON_UNKNOWN,
-)
+from integrations.base import ReasonCategory
 from returns.models import ReturnLine
 
 _REASON_WORDS = (
-    (REASON_UNDELIVERABLE, ("undeliver", "refused", "return to sender", "returned to sender", "bad address")),
-    (REASON_INCORRECT_PRODUCT, ("wrong item", "wrong product", "incorrect", "not as described", "not what i ordered")),
-    (REASON_CHANGED_MIND, ("changed my mind", "changed mind", "no longer", "don't want", "do not want", "mistake")),
+    (ReasonCategory.UNDELIVERABLE, ("undeliver", "refused", "return to sender", "returned to sender", "bad address")),
+    (
+        ReasonCategory.INCORRECT_PRODUCT,
+        ("wrong item", "wrong product", "incorrect", "not as described", "not what i ordered"),
+    ),
+    (
+        ReasonCategory.CHANGED_MIND,
+        ("changed my mind", "changed mind", "no longer", "don't want", "do not want", "mistake"),
+    ),
 )
 
 
 def reason_category(*, reasons: Iterable[str], outcome: str = "") -> str:
     """The WMS-neutral reason of an RMA: an exchange first, then keywords in the shopper's reasons."""
     if "exchange" in (outcome or "").lower():
-        return REASON_EXCHANGE
+        return ReasonCategory.EXCHANGE.value
     text = " ".join(reasons).lower()
     for category, words in _REASON_WORDS:
         if any(word in text for word in words):
-            return category
-    return REASON_UNKNOWN
+            return category.value
+    return ReasonCategory.UNKNOWN.value
 
 
 def line_reason_text(line: ReturnLine) -> str:

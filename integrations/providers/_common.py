@@ -4,13 +4,6 @@ from typing import Any
 
 from integrations.base import RmaPayload
 
-# Backhaul's WMS-neutral reason categories (chosen in returns planning).
-REASON_EXCHANGE = "exchange"
-REASON_CHANGED_MIND = "changed_mind"
-REASON_UNDELIVERABLE = "undeliverable"
-REASON_INCORRECT_PRODUCT = "incorrect_product"
-REASON_UNKNOWN = "unknown"
-
 _EMPTY = (None, "", "none", "None", "null")
 
 

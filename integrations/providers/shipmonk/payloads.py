@@ -5,15 +5,8 @@ https://apidocs.shipmonk.com/reference (POST /v1/integrations/returns, an upsert
 
 from typing import Any
 
-from integrations.base import RmaPayload
-from integrations.providers._common import (
-    REASON_CHANGED_MIND,
-    REASON_EXCHANGE,
-    REASON_INCORRECT_PRODUCT,
-    REASON_UNDELIVERABLE,
-    compact,
-    full_note,
-)
+from integrations.base import ReasonCategory, RmaPayload
+from integrations.providers._common import compact, full_note
 
 RETURN_REASONS = (
     "reason_exchange",
@@ -25,10 +18,10 @@ RETURN_REASONS = (
 DESIRED_ACTIONS = ("received_back_into_inventory", "damaged_not_resellable")
 
 _REASON_MAP = {
-    REASON_EXCHANGE: "reason_exchange",
-    REASON_CHANGED_MIND: "reason_changed_mind",
-    REASON_UNDELIVERABLE: "reason_undeliverable",
-    REASON_INCORRECT_PRODUCT: "reason_incorrect_product",
+    ReasonCategory.EXCHANGE: "reason_exchange",
+    ReasonCategory.CHANGED_MIND: "reason_changed_mind",
+    ReasonCategory.UNDELIVERABLE: "reason_undeliverable",
+    ReasonCategory.INCORRECT_PRODUCT: "reason_incorrect_product",
 }
 
 

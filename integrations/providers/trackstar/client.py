@@ -35,6 +35,8 @@ class TrackStarClient(BaseHttpClient, WarehouseClient):
     # Per access token: GET 10/s, writes 50/s (https://docs.trackstarhq.com/how-to-guides/about-the-api).
     read_rate_limit = "10/second"
     write_rate_limit = "50/second"
+    # 409: "the first request with this Idempotency-Key is still running" (providers.md §3): try again later.
+    transient_statuses = frozenset({408, 409})
 
     def __init__(self, *, api_key: str, access_token: str, wms_name: str = "", **kwargs: Any) -> None:
         headers = {"x-trackstar-api-key": api_key, "x-trackstar-access-token": access_token}

@@ -139,7 +139,8 @@ def test_shipmonk_create_sends_api_key_and_logs_redacted(httpserver: HTTPServer)
         (401, ProviderAuthError),
         (403, ProviderAuthError),
         (404, ProviderRejected),
-        (409, ProviderUnavailable),
+        (408, ProviderUnavailable),
+        (409, ProviderRejected),  # a conflict; only TrackStar declares its 409 transient (below)
         (410, ProviderConfigurationError),
         (422, ProviderRejected),
         (429, ProviderRateLimited),
@@ -155,6 +156,16 @@ def test_status_codes_map_to_the_taxonomy(httpserver: HTTPServer, status: int, e
     assert info.value.status_code == status
     assert "nope" in info.value.message
     assert info.value.api_call_id == ApiCall.objects.get().pk
+
+
+def test_trackstar_declares_its_409_transient(httpserver: HTTPServer) -> None:
+    """TrackStar answers 409 while the first request with an Idempotency-Key still runs: retried, not refused."""
+    from integrations.providers.trackstar import TrackStarClient
+
+    httpserver.expect_request("/wms/warehouses").respond_with_json({"message": "in progress"}, status=409)
+    client = TrackStarClient(api_key="k-0001", access_token="t-0001", base_url=httpserver.url_for("").rstrip("/"))
+    with pytest.raises(ProviderUnavailable, match="in progress"):
+        client.warehouses_list()
 
 
 def test_a_read_timeout_is_ambiguous(httpserver: HTTPServer, settings: Any) -> None:
