@@ -53,11 +53,11 @@ class CredentialField:
     input: FieldInput = FieldInput.TEXT
     # Backhaul generates the value (a webhook token or password) and shows it once; nobody types it.
     generated: bool = False
-    # The setting whose value a connection without its own uses: the deployment's key (TrackStar's
-    # organisation key). It is the operator's, sent only to the provider's address configured for the
-    # deployment (integrations/destinations.py), and a stored value is dropped when a store member
-    # points the connection elsewhere (services/stores.py).
-    deployment_setting: str = ""
+    # The environment variable whose value a connection without its own uses: the deployment's key
+    # (TrackStar's organisation key, TRACKSTAR_API_KEY). It is the operator's, sent only to the provider's
+    # address configured for the deployment (integrations/destinations.py), and a stored value is dropped
+    # when a store member points the connection elsewhere (services/stores.py).
+    deployment_env: str = ""
 
 
 class WebhookSetup(StrEnum):
@@ -125,6 +125,11 @@ class ProviderDeclaration:
     # What the merchant (or support) enters to connect, in form order; webhook auth is in `webhooks`.
     credential_fields: tuple[CredentialField, ...]
     webhooks: WebhookDeclaration
+    # The provider's production API address ("" when each merchant has a host of its own, set per connection)
+    # and the environment variable that replaces it for the whole deployment (a connection's own base URL
+    # replaces either). Read by integrations.destinations.deployment_base_url.
+    base_url: str
+    base_url_env: str
     # The sandbox fake of this provider answers under /sandbox/<slug>/<account key>/ (integrations/sandbox).
     sandbox_path: str
     # The provider's own sandbox hosts, where it runs one (ShipMonk's sandbox.shipmonk.dev): test data may go there.

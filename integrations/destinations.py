@@ -6,24 +6,25 @@ Two rules (reliability.md rule 15):
   a URL with a backslash or a user name in its authority is refused outright: there is no honest
   use for either in a provider URL.
 - **A credential goes only where its owner sent it.** A deployment's own key (TrackStar's
-  organisation key, `CredentialField.deployment_setting`) is sent only to the provider's address
-  configured for the deployment (`PROVIDER_BASE_URLS`); a connection pointed anywhere else must
+  organisation key, `CredentialField.deployment_env`) is sent only to the provider's address
+  configured for the deployment (`deployment_base_url`); a connection pointed anywhere else must
   carry its own key, or its calls are refused with a sentence saying so.
 
 Values put into a URL path go through `path_segment`, so an id or a name can never climb to another
 endpoint with the credentials (`../`, `/`, `?`, `#`).
 """
 
+import os
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import requests
-from django.conf import settings
 from urllib3.util import parse_url
 
 from integrations.declarations import CredentialField
 from integrations.exceptions import ProviderConfigurationError
+from integrations.models import provider_declaration
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -74,8 +75,12 @@ def path_segment(value: Any) -> str:
 
 
 def deployment_base_url(provider: str) -> str:
-    """The provider's address configured for this deployment (its production URL unless overridden)."""
-    return str(settings.PROVIDER_BASE_URLS.get(provider, "")).rstrip("/")
+    """The provider's address configured for this deployment: its declaration's `base_url_env` variable when
+    set, else the production URL its declaration names ("" for an unknown provider)."""
+    declaration = provider_declaration(provider)
+    if declaration is None:
+        return ""
+    return (os.environ.get(declaration.base_url_env, "").strip() or declaration.base_url).rstrip("/")
 
 
 def connection_base_url(connection: Any) -> str:
@@ -98,7 +103,7 @@ def connection_credential(connection: Any, field: CredentialField) -> str:
     """The value of credential `field` (a CredentialField) for `connection`'s requests: the connection's
     own value, else the deployment's where `credential_withheld` has no objection, else ""."""
     own = str(getattr(connection, field.name, "") or "")
-    if own or not field.deployment_setting or credential_withheld(connection, field):
+    if own or not field.deployment_env or credential_withheld(connection, field):
         return own
     return _deployment_value(field)
 
@@ -106,11 +111,11 @@ def connection_credential(connection: Any, field: CredentialField) -> str:
 def credential_withheld(connection: Any, field: CredentialField) -> str:
     """Why the deployment's value of `field` is kept from this connection's requests ("" when it is not).
 
-    A field the deployment fills when a connection has none (`field.deployment_setting`: TrackStar's
+    A field the deployment fills when a connection has none (`field.deployment_env`: TrackStar's
     organisation key) is the operator's: sent only to the provider's address configured for the deployment.
     Anywhere else it would hand the operator's key to whoever runs that host, so the client refuses
     every request with this sentence, which says what to do instead."""
-    if not field.deployment_setting or getattr(connection, field.name, None) or not _deployment_value(field):
+    if not field.deployment_env or getattr(connection, field.name, None) or not _deployment_value(field):
         return ""
     if goes_to_deployment_address(connection):
         return ""
@@ -123,7 +128,7 @@ def credential_withheld(connection: Any, field: CredentialField) -> str:
 
 
 def _deployment_value(field: CredentialField) -> str:
-    return str(getattr(settings, field.deployment_setting, None) or "")
+    return os.environ.get(field.deployment_env, "").strip()
 
 
 def _shown_origin(url: str) -> str:

@@ -2,20 +2,9 @@
 
 from config.env import env
 
-PROVIDER_BASE_URLS = {
-    # https://docs.loopreturns.com/api-reference/getting-started
-    "loop": env("LOOP_BASE_URL", default="https://api.loopreturns.com/api/v1"),
-    # https://developers.redo.com/docs/api-reference/authentication
-    "redo": env("REDO_BASE_URL", default="https://api.getredo.com/v2.2"),
-    # https://apidocs.shipmonk.com/reference
-    "shipmonk": env("SHIPMONK_BASE_URL", default="https://api.shipmonk.com"),
-    # https://docs.trackstarhq.com/how-to-guides/about-the-api
-    "trackstar": env("TRACKSTAR_BASE_URL", default="https://production.trackstarhq.com"),
-    # ShipStream has one host per client (https://<instance>.shipstream.app); there is no default.
-    "shipstream": env("SHIPSTREAM_BASE_URL", default=""),
-}
-# TrackStar's organisation key is ours, not the merchant's: one per Backhaul deployment.
-TRACKSTAR_API_KEY = env("TRACKSTAR_API_KEY", default="")
+# Each provider's production address is in its declaration (integrations/providers/<slug>/declaration.py),
+# with the environment variable that replaces it for the deployment (LOOP_BASE_URL, ...); its deployment-wide
+# keys too (TRACKSTAR_API_KEY). `manage.py providers` lists them with the values in use.
 
 PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=5.0)
 PROVIDER_READ_TIMEOUT = env.float("PROVIDER_READ_TIMEOUT", default=20.0)
@@ -54,10 +43,6 @@ RMA_SWEEP_GRACE_SECONDS = env.int("RMA_SWEEP_GRACE_SECONDS", default=120)
 # The same for queued platform actions (process / flag a return on Loop or Redo), swept every
 # PLATFORM_ACTION_SWEEP_INTERVAL_SECONDS (config/settings/celery.py); also longer than the time limit.
 PLATFORM_ACTION_SWEEP_GRACE_SECONDS = env.int("PLATFORM_ACTION_SWEEP_GRACE_SECONDS", default=120)
-
-# Redo's Loop-compatible API (connection.options["loop_compatible"]):
-# https://developers.redo.com/docs/api-reference/loop-compatible-api
-REDO_LOOP_COMPAT_BASE_URL = env("REDO_LOOP_COMPAT_BASE_URL", default="https://loop-api.getredo.com/api/v1")
 
 # Reconciliation (product.md flow 9): poll both sides for what webhooks missed.
 # A return that should have an RMA but has none this long after it arrived gets a timeline warning.

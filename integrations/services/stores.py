@@ -106,13 +106,13 @@ def _operator_credentials_drop(
 ) -> None:
     """A store member who points a connection elsewhere does not take the operator's credentials along.
 
-    A credential the deployment may fill (CredentialField.deployment_setting, TrackStar's organisation
+    A credential the deployment may fill (CredentialField.deployment_env, TrackStar's organisation
     key) is the operator's, typed by support: when anyone but the operator changes where the
     connection's requests go, it is cleared unless the same write gives it again (reliability.md rule 15)."""
     if by_operator or _destination(connection) == before:
         return
     for field in get_declaration(connection.provider).credential_fields:
-        if field.deployment_setting and secrets.get(field.name) is None:
+        if field.deployment_env and secrets.get(field.name) is None:
             setattr(connection, field.name, "")
 
 

@@ -125,7 +125,7 @@ def _sandbox_point(*, connection: Connection, typed: Mapping[str, str]) -> Conne
             values[spec.name] = (typed.get(spec.name) or "").strip() or own.get(spec.name, "")
     # The operator's credentials never go along to another destination (services/stores.py): the sandbox's own
     # value replaces them; anything else the connection already has (its webhook secret) is kept.
-    operators = {f.name for f in get_declaration(connection.provider).credential_fields if f.deployment_setting}
+    operators = {f.name for f in get_declaration(connection.provider).credential_fields if f.deployment_env}
     for name, value in sandbox_connection_settings(account=account).items():
         if not getattr(connection, name) or name in operators:
             values[name] = value

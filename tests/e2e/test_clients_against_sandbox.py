@@ -60,9 +60,9 @@ def _return(store: Store) -> Return:
 
 @pytest.mark.parametrize("provider", sorted(WMS))
 def test_warehouse_client_creates_updates_and_cancels_at_the_sandbox(
-    provider: str, live_server: Any, transactional_db: None, settings: Any
+    provider: str, live_server: Any, transactional_db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.TRACKSTAR_API_KEY = "org-key"
+    monkeypatch.setenv("TRACKSTAR_API_KEY", "org-key")
     credentials, location_fields, warehouses = WMS[provider]
     store = Store.objects.create(name="Acme", slug="acme")
     connection = _sandboxed(store, live_server.url, provider, "warehouse", warehouses, **credentials)

@@ -106,9 +106,9 @@ def test_a_sandbox_warehouse_system_lists_its_warehouses(
 
 
 def test_sandbox_trackstar_needs_no_organisation_key(
-    merchant_client: Client, store: Store, on_live_server: str, settings: Any
+    merchant_client: Client, store: Store, on_live_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.TRACKSTAR_API_KEY = ""
+    monkeypatch.setenv("TRACKSTAR_API_KEY", "")
     response = merchant_client.post(url(store, "warehouse"), {"kind": "shipmonk_trackstar", "use_sandbox": "on"})
     assert response.status_code == 302
     connection = store.connections.get()
@@ -148,11 +148,11 @@ def test_redo_and_trackstar_on_the_sandbox_and_a_wrong_store_id(
 
 
 def test_the_sandbox_takes_its_own_organisation_key_not_the_one_support_typed(
-    merchant_client: Client, store: Store, on_live_server: str, settings: Any
+    merchant_client: Client, store: Store, on_live_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Support typed the operator's TrackStar key on this connection; a merchant pointing it at the sandbox must
     not carry that key along (reliability.md rule 15): the sandbox account's own key replaces it."""
-    settings.TRACKSTAR_API_KEY = ""
+    monkeypatch.setenv("TRACKSTAR_API_KEY", "")
     Connection.objects.create(
         store=store,
         provider="trackstar",

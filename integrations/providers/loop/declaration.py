@@ -50,6 +50,9 @@ DECLARATION = ProviderDeclaration(
             ),
         ),
     ),
+    # https://docs.loopreturns.com/api-reference/getting-started
+    base_url="https://api.loopreturns.com/api/v1",
+    base_url_env="LOOP_BASE_URL",
     sandbox_path="/sandbox/loop/",
     destination_field="loop_destination_id",
     auth_error_hint="Check that you copied the whole key and that it has the Order and Return scopes.",

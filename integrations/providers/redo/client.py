@@ -5,10 +5,9 @@ Reference: https://developers.redo.com/docs/api-reference/authentication ; provi
 
 import contextlib
 import datetime as dt
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any, Self
-
-from django.conf import settings
 
 from integrations.base import ReturnItemDecision, ReturnsPlatformClient, WebhookRegistration
 from integrations.destinations import connection_base_url, path_segment
@@ -20,6 +19,13 @@ from integrations.providers.loop.client import LoopClient
 from integrations.providers.redo import mappers, payloads
 
 PAGE_SIZE = 100
+# Redo's Loop-compatible API (connections with options.loop_compatible), replaced for the deployment by
+# REDO_LOOP_COMPAT_BASE_URL: https://developers.redo.com/docs/api-reference/loop-compatible-api
+LOOP_COMPATIBLE_BASE_URL = "https://loop-api.getredo.com/api/v1"
+
+
+def loop_compatible_base_url() -> str:
+    return os.environ.get("REDO_LOOP_COMPAT_BASE_URL", "").strip() or LOOP_COMPATIBLE_BASE_URL
 
 
 def client_for_connection(connection: Connection) -> "RedoClient | RedoLoopCompatibleClient":
@@ -189,11 +195,11 @@ class RedoLoopCompatibleClient(RedoClient):
     @classmethod
     def from_connection(cls, connection: Connection) -> Self:
         """Native Redo client, plus the Redo API secret as X-Authorization at options["loop_compatible_base_url"]
-        (or REDO_LOOP_COMPAT_BASE_URL)."""
+        (or the deployment's, loop_compatible_base_url())."""
         options = connection.options or {}
         actions = _RedoLoopCompatibleActions(
             api_key=connection.api_key or "",
-            base_url=str(options.get("loop_compatible_base_url") or settings.REDO_LOOP_COMPAT_BASE_URL),
+            base_url=str(options.get("loop_compatible_base_url") or loop_compatible_base_url()),
             connection_id=connection.pk,
             rate_limit=options.get("rate_limit", ""),
         )

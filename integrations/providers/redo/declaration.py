@@ -40,6 +40,9 @@ DECLARATION = ProviderDeclaration(
         ),
         requires_https=True,
     ),
+    # https://developers.redo.com/docs/api-reference/authentication
+    base_url="https://api.getredo.com/v2.2",
+    base_url_env="REDO_BASE_URL",
     sandbox_path="/sandbox/redo/",
     # Native API only: the Loop-compatible API (options["loop_compatible"]) processes a return whole.
     supports_per_item_processing=True,

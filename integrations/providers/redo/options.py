@@ -12,5 +12,7 @@ class RedoOptions(ConnectionOptions):
         required=False, help_text="Process, flag and note returns through Redo's Loop-compatible API."
     )
     loop_compatible_base_url = ProviderUrlField(
-        required=False, help_text="Blank: settings.REDO_LOOP_COMPAT_BASE_URL. The Redo API secret is sent here."
+        required=False,
+        help_text="Blank: REDO_LOOP_COMPAT_BASE_URL, else https://loop-api.getredo.com/api/v1. The Redo API secret is "
+        "sent here.",
     )

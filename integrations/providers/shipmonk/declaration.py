@@ -46,6 +46,9 @@ DECLARATION = ProviderDeclaration(
             ),
         ),
     ),
+    # https://apidocs.shipmonk.com/reference
+    base_url="https://api.shipmonk.com",
+    base_url_env="SHIPMONK_BASE_URL",
     sandbox_path="/sandbox/shipmonk/",
     sandbox_hosts=("sandbox.shipmonk.dev",),  # providers.md §ShipMonk: for contracted integrators
     # No cancel endpoint for returns: support cancels in ShipMonk's app.

@@ -17,7 +17,7 @@ RETURN_REASONS = (
 )
 DESIRED_ACTIONS = ("received_back_into_inventory", "damaged_not_resellable")
 
-_REASON_MAP = {
+_REASON_MAP: dict[str, str] = {
     ReasonCategory.EXCHANGE: "reason_exchange",
     ReasonCategory.CHANGED_MIND: "reason_changed_mind",
     ReasonCategory.UNDELIVERABLE: "reason_undeliverable",

@@ -46,6 +46,9 @@ DECLARATION = ProviderDeclaration(
             ),
         ),
     ),
+    # one host per client (https://<instance>.shipstream.app): set on each connection
+    base_url="",
+    base_url_env="SHIPSTREAM_BASE_URL",
     sandbox_path="/sandbox/shipstream/",
     supports_cancel=True,
 )

@@ -32,11 +32,11 @@ DECLARATION = ProviderDeclaration(
         CredentialField(
             "api_key",
             "Organisation API key",
-            "Blank: Backhaul's own TrackStar key (the TRACKSTAR_API_KEY setting), which is sent only to "
-            "TrackStar's address configured for this deployment.",
+            "Blank: Backhaul's own TrackStar key (the TRACKSTAR_API_KEY environment variable), which is sent "
+            "only to TrackStar's address configured for this deployment.",
             secret=True,
             required=False,
-            deployment_setting="TRACKSTAR_API_KEY",
+            deployment_env="TRACKSTAR_API_KEY",
         ),
     ),
     webhooks=WebhookDeclaration(
@@ -62,6 +62,9 @@ DECLARATION = ProviderDeclaration(
         ),
         secret_format=WebhookSecretFormat.SVIX,
     ),
+    # https://docs.trackstarhq.com/how-to-guides/about-the-api
+    base_url="https://production.trackstarhq.com",
+    base_url_env="TRACKSTAR_BASE_URL",
     sandbox_path="/sandbox/trackstar/",
     supports_cancel=True,
     supports_order_lookup=True,

@@ -39,10 +39,10 @@ def _clean_cache() -> None:
 
 
 @pytest.fixture
-def operator_key(settings: Any) -> str:
-    """Backhaul's own TrackStar key, configured for TrackStar's real address (never reached in tests)."""
-    settings.TRACKSTAR_API_KEY = ORG_KEY
-    settings.PROVIDER_BASE_URLS = {**settings.PROVIDER_BASE_URLS, "trackstar": "https://production.trackstarhq.com"}
+def operator_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Backhaul's own TrackStar key, with TrackStar's real address (never reached in tests) as the deployment's."""
+    monkeypatch.setenv("TRACKSTAR_API_KEY", ORG_KEY)
+    monkeypatch.delenv("TRACKSTAR_BASE_URL", raising=False)
     return ORG_KEY
 
 
@@ -102,10 +102,10 @@ def test_the_operator_key_never_reaches_a_host_a_merchant_chose(
 
 
 def test_the_operator_key_goes_to_the_deployments_own_trackstar_address(
-    httpserver: HTTPServer, operator_key: str, settings: Any
+    httpserver: HTTPServer, operator_key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The control: the same connection, when the deployment's TrackStar address is this server, sends the key."""
-    settings.PROVIDER_BASE_URLS = {**settings.PROVIDER_BASE_URLS, "trackstar": httpserver.url_for("").rstrip("/")}
+    monkeypatch.setenv("TRACKSTAR_BASE_URL", httpserver.url_for("").rstrip("/"))
     connection = ConnectionFactory(provider="trackstar", api_key="", access_token="tok", wms_name="extensiv")
     _warehouses(httpserver)
     get_client(connection=connection).test_connection()
