@@ -3,11 +3,13 @@ from django.urls import path, reverse_lazy
 
 from integrations.merchant import views as merchant
 from integrations.wizard import views
+from integrations.wizard.choices_css import choices_stylesheet
 
 app_name = "setup"
 
 urlpatterns = [
     path("", views.store_list, name="index"),
+    path("choices.css", choices_stylesheet, name="choices_css"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html", next_page=reverse_lazy("setup:index")),
