@@ -27,7 +27,7 @@ class Wiring:
 def store_create(*, slug: str = "bench-store") -> Wiring:
     """A live store (not sandbox: production code paths), Loop inbound, ShipMonk-speaking WMS on 127.0.0.1."""
     from integrations.models import Connection, Store
-    from warehouses.models import ShippingLocation
+    from warehouses.models import LocationDestination, ShippingLocation
 
     store = Store.objects.create(
         name="Bench Outfitters",
@@ -60,14 +60,10 @@ def store_create(*, slug: str = "bench-store") -> Wiring:
         # measures Backhaul itself, so the limit is lifted (a connection option, as in production).
         options={"rate_limit": "100000/second"},
     )
-    ShippingLocation.objects.create(
-        store=store,
-        name="Ontario, CA",
-        warehouse_connection=wms,
-        wms_warehouse_code="CA1",
-        loop_destination_id=DESTINATION,
-        is_default=True,
+    location = ShippingLocation.objects.create(
+        store=store, name="Ontario, CA", warehouse_connection=wms, wms_warehouse_code="CA1", is_default=True
     )
+    LocationDestination.objects.create(location=location, provider="loop", external_id=DESTINATION)
     return Wiring(
         store_id=store.pk,
         loop_connection_id=loop.pk,

@@ -115,6 +115,14 @@ class WebhookDeclaration:
 
 
 @dataclass(frozen=True)
+class LocationIdentifier:
+    """How a returns platform names a shipping location in its returns (Loop's destination id)."""
+
+    label: str  # "Loop destination ID"
+    help_text: str  # where the merchant finds it
+
+
+@dataclass(frozen=True)
 class ProviderDeclaration:
     """Everything about a provider that is data: identity, credentials, webhooks, capabilities, sandbox."""
 
@@ -144,8 +152,9 @@ class ProviderDeclaration:
     fronts_other_wms: bool = False
     # Returns platforms: process a return item by item (accept / reject, restock) instead of whole.
     supports_per_item_processing: bool = False
-    # Returns platforms: the ShippingLocation field that holds this platform's destination id.
-    destination_field: str = ""
+    # Returns platforms: what the platform calls its id of a shipping location, when it sends one with a return
+    # (stored as a warehouses.LocationDestination, asked for in the wizard, the admin and the API).
+    location_identifier: "LocationIdentifier | None" = None
     # Returns platforms: extra words after "the credential was refused" (which scopes the key needs).
     auth_error_hint: str = ""
     # Returns platforms: where a person opens one return in the platform's dashboard, with

@@ -7,7 +7,7 @@ from factory.django import DjangoModelFactory
 
 from integrations.models import Connection, InboundWebhook, Store
 from returns.models import RMA, Return, ReturnLine, ReturnShipment, RMALine
-from warehouses.models import Fulfillment, ShippingLocation
+from warehouses.models import Fulfillment, LocationDestination, ShippingLocation
 
 
 class StoreFactory(DjangoModelFactory[Store]):
@@ -51,6 +51,12 @@ class ShippingLocationFactory(DjangoModelFactory[ShippingLocation]):
         ConnectionFactory, store=factory.SelfAttribute("..store"), provider="shipmonk"
     )
     wms_warehouse_code = "CA1"
+
+    @factory.post_generation
+    def destinations(self, create: bool, extracted: dict[str, str] | None, **kwargs: object) -> None:
+        """`destinations={"loop": "dest_ca1"}`: each returns platform's id for the location."""
+        for provider, external_id in (extracted or {}).items():
+            LocationDestination.objects.create(location=self, provider=provider, external_id=external_id)
 
 
 class ReturnFactory(DjangoModelFactory[Return]):

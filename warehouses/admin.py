@@ -1,9 +1,32 @@
 """Shipping locations, outbound fulfilments and SKU mappings in the operations console."""
 
+from django import forms
 from django.contrib import admin
 
 from integrations.admin.common import ReadOnlyMixin, UnboundedTableMixin
-from warehouses.models import Fulfillment, ShippingLocation, SkuMapping
+from warehouses.models import Fulfillment, LocationDestination, ShippingLocation, SkuMapping
+from warehouses.provisioning import destination_platforms
+
+
+class LocationDestinationForm(forms.ModelForm):
+    """The platform is chosen among the returns platforms that have location ids, by the name they give them."""
+
+    provider = forms.ChoiceField(label="Returns platform", choices=lambda: list(destination_platforms().items()))
+
+    class Meta:
+        model = LocationDestination
+        fields = ("provider", "external_id")
+        labels = {"external_id": "The platform's id for this location"}
+
+
+class LocationDestinationInline(admin.TabularInline):
+    """Each returns platform's id for the location (Loop destination ID, Redo location ID)."""
+
+    model = LocationDestination
+    form = LocationDestinationForm
+    extra = 0
+    verbose_name = "returns platform's id for this location"
+    verbose_name_plural = "returns platforms' ids for this location (returns they send there are routed here)"
 
 
 @admin.register(ShippingLocation)
@@ -16,13 +39,13 @@ class ShippingLocationAdmin(admin.ModelAdmin):
         "store__name",
         "trackstar_warehouse_id",
         "wms_warehouse_code",
-        "loop_destination_id",
-        "redo_location_id",
+        "=destinations__external_id",
         "postal_code",
         "city",
     )
     list_select_related = ("store", "warehouse_connection__store")
     autocomplete_fields = ("store", "warehouse_connection")
+    inlines = (LocationDestinationInline,)
 
 
 @admin.register(Fulfillment)

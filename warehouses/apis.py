@@ -16,7 +16,8 @@ class LocationListApi(StoreRowListApi):
     OutputSerializer = s.LocationOutputSerializer
 
     def create(self, *, store: Any, data: dict[str, Any]) -> ShippingLocation:
-        return provisioning.location_create(store=store, data=data)
+        destinations = data.pop("destinations", None)
+        return provisioning.location_create(store=store, data=data, destinations=destinations)
 
 
 class LocationDetailApi(StoreRowDetailApi):
@@ -27,7 +28,8 @@ class LocationDetailApi(StoreRowDetailApi):
     OutputSerializer = s.LocationOutputSerializer
 
     def update(self, row: ShippingLocation, data: dict[str, Any]) -> ShippingLocation:
-        return provisioning.location_update(location=row, data=data)
+        destinations = data.pop("destinations", None)
+        return provisioning.location_update(location=row, data=data, destinations=destinations)
 
     def remove(self, row: ShippingLocation) -> None:
         provisioning.location_delete(location=row)

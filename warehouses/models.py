@@ -23,11 +23,6 @@ class ShippingLocation(BaseModel):
     wms_warehouse_code = models.CharField(
         max_length=100, blank=True, default="", help_text="ShipMonk warehouse code (CA1) or ShipStream warehouse_id."
     )
-    # Routing keys from the returns platforms.
-    loop_destination_id = models.CharField(max_length=100, blank=True, default="", db_index=True)
-    redo_location_id = models.CharField(
-        max_length=100, blank=True, default="", db_index=True, help_text="Redo externalLocationId."
-    )
     address1 = models.CharField(max_length=200, blank=True, default="")
     address2 = models.CharField(max_length=200, blank=True, default="")
     city = models.CharField(max_length=100, blank=True, default="")
@@ -51,6 +46,27 @@ class ShippingLocation(BaseModel):
     @property
     def warehouse_label(self) -> str:
         return self.wms_warehouse_code or self.trackstar_warehouse_id or "unlinked"
+
+
+class LocationDestination(BaseModel):
+    """A returns platform's own id for a shipping location (Loop's destination_id, Redo's externalLocationId):
+    a return the platform sends there is routed to this location. What it is called comes from the platform's
+    declaration (`location_identifier`), so a new platform needs no column of its own."""
+
+    location = models.ForeignKey(ShippingLocation, on_delete=models.CASCADE, related_name="destinations")
+    # A returns platform's slug in integrations.registry.
+    provider = models.CharField(max_length=40)
+    external_id = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ("provider",)
+        constraints = [
+            models.UniqueConstraint(fields=("location", "provider"), name="one_destination_id_per_platform"),
+        ]
+        indexes = [models.Index(fields=("provider", "external_id"), name="destination_by_platform_id")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.external_id}"
 
 
 class Fulfillment(BaseModel):

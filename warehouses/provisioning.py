@@ -6,16 +6,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from integrations.declarations import Role
 from integrations.models import Connection, Store
-from warehouses.models import ShippingLocation, SkuMapping
+from integrations.registry import declarations
+from warehouses.models import LocationDestination, ShippingLocation, SkuMapping
 
 LOCATION_FIELDS = (
     "name",
     "warehouse_connection",
     "trackstar_warehouse_id",
     "wms_warehouse_code",
-    "loop_destination_id",
-    "redo_location_id",
     "address1",
     "address2",
     "city",
@@ -24,6 +24,40 @@ LOCATION_FIELDS = (
     "country_code",
     "is_default",
 )
+
+
+def destination_platforms() -> dict[str, str]:
+    """The returns platforms that have an id for a shipping location: slug → what they call it."""
+    return {
+        d.slug: d.location_identifier.label
+        for d in declarations(role=Role.RETURNS_PLATFORM)
+        if d.location_identifier is not None
+    }
+
+
+def _destinations_save(location: ShippingLocation, destinations: Mapping[str, str]) -> None:
+    """Each platform's id for the location: a value sets it, a blank one removes it."""
+    known = destination_platforms()
+    unknown = sorted(set(destinations) - set(known))
+    if unknown:
+        raise ValidationError(
+            {"destinations": f"{', '.join(unknown)}: not a returns platform with location ids ({', '.join(known)})."}
+        )
+    for provider, value in destinations.items():
+        external_id = (value or "").strip()
+        if len(external_id) > 100:
+            raise ValidationError({"destinations": f"{known[provider]}: at most 100 characters."})
+        if not external_id:
+            LocationDestination.objects.filter(location=location, provider=provider).delete()
+            continue
+        LocationDestination.objects.update_or_create(
+            location=location, provider=provider, defaults={"external_id": external_id}
+        )
+
+
+def location_destinations(location: ShippingLocation) -> dict[str, str]:
+    """The location's id at each returns platform that has one (slug → id)."""
+    return {d.provider: d.external_id for d in location.destinations.all()}
 
 
 def _save_location(location: ShippingLocation) -> ShippingLocation:
@@ -44,23 +78,32 @@ def _save_location(location: ShippingLocation) -> ShippingLocation:
 
 
 @transaction.atomic
-def location_create(*, store: Store, data: Mapping[str, Any]) -> ShippingLocation:
-    """Create a shipping location; a new default takes over from the store's previous one."""
+def location_create(
+    *, store: Store, data: Mapping[str, Any], destinations: Mapping[str, str] | None = None
+) -> ShippingLocation:
+    """Create a shipping location (with each returns platform's id for it, `destinations`: slug → id); a new
+    default takes over from the store's previous one."""
     unknown = set(data) - set(LOCATION_FIELDS)
     if unknown:
         raise TypeError(f"unknown location fields: {sorted(unknown)}")
-    return _save_location(ShippingLocation(store=store, **data))
+    location = _save_location(ShippingLocation(store=store, **data))
+    _destinations_save(location, destinations or {})
+    return location
 
 
 @transaction.atomic
-def location_update(*, location: ShippingLocation, data: Mapping[str, Any]) -> ShippingLocation:
-    """Change a shipping location (only the fields given)."""
+def location_update(
+    *, location: ShippingLocation, data: Mapping[str, Any], destinations: Mapping[str, str] | None = None
+) -> ShippingLocation:
+    """Change a shipping location (only the fields given; in `destinations`, only the platforms given)."""
     location = ShippingLocation.objects.select_for_update().get(pk=location.pk)
     for name, value in data.items():
         if name not in LOCATION_FIELDS:
             raise TypeError(f"unknown location field: {name}")
         setattr(location, name, value)
-    return _save_location(location)
+    location = _save_location(location)
+    _destinations_save(location, destinations or {})
+    return location
 
 
 def location_delete(*, location: ShippingLocation) -> None:

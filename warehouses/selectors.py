@@ -8,7 +8,6 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from integrations.registry import get_declaration
 from warehouses.models import Fulfillment, ShippingLocation, SkuMapping
 
 
@@ -19,13 +18,15 @@ def order_keys(*, order_name: str, order_number: str = "") -> set[str]:
 
 
 def location_for_destination(*, store_id: int, platform: str, destination_key: str) -> ShippingLocation | None:
-    """The location a platform's explicit destination maps to (the field its declaration names)."""
+    """The location a platform's explicit destination maps to (its LocationDestination for that platform)."""
     if not destination_key:
         return None
-    field = get_declaration(platform).destination_field
     return (
         ShippingLocation.objects.filter(
-            store_id=store_id, warehouse_connection__isnull=False, **{field: destination_key}
+            store_id=store_id,
+            warehouse_connection__isnull=False,
+            destinations__provider=platform,
+            destinations__external_id=destination_key,
         )
         .order_by("name", "id")  # the default ordering within one store, without its join on the store's name
         .first()

@@ -3,6 +3,8 @@
 from rest_framework import serializers
 
 from integrations.permissions import UserStoreField, UserWarehouseConnectionField
+from warehouses.models import ShippingLocation
+from warehouses.provisioning import location_destinations
 
 
 class LocationUpdateSerializer(serializers.Serializer):
@@ -10,8 +12,13 @@ class LocationUpdateSerializer(serializers.Serializer):
     warehouse_connection = UserWarehouseConnectionField(required=False, allow_null=True)
     trackstar_warehouse_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
     wms_warehouse_code = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    loop_destination_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    redo_location_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    destinations = serializers.DictField(
+        child=serializers.CharField(max_length=100, allow_blank=True),
+        required=False,
+        help_text="Each returns platform's own id for this location, by platform (Loop: its destination id, "
+        "Redo: its externalLocationId); a return the platform sends there is routed here. A blank id removes it; "
+        "platforms left out keep theirs.",
+    )
     address1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
     address2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -33,8 +40,7 @@ class LocationOutputSerializer(serializers.Serializer):
     warehouse_connection = serializers.IntegerField(source="warehouse_connection_id", allow_null=True)
     trackstar_warehouse_id = serializers.CharField()
     wms_warehouse_code = serializers.CharField()
-    loop_destination_id = serializers.CharField()
-    redo_location_id = serializers.CharField()
+    destinations = serializers.SerializerMethodField(help_text="Each returns platform's id for this location.")
     address1 = serializers.CharField()
     address2 = serializers.CharField()
     city = serializers.CharField()
@@ -44,6 +50,9 @@ class LocationOutputSerializer(serializers.Serializer):
     is_default = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_destinations(self, obj: ShippingLocation) -> dict[str, str]:
+        return location_destinations(obj)
 
 
 class SkuMappingUpdateSerializer(serializers.Serializer):

@@ -7,8 +7,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from integrations.declarations import Role
 from integrations.models import Connection, Store
-from integrations.registry import get_declaration
+from integrations.registry import declarations, get_declaration
 from integrations.url_safety import UnsafeUrl, url_check_safe
 from integrations.wizard.credentials import (
     WizardField,
@@ -26,6 +27,7 @@ from integrations.wizard.services import (
     warehouse_target,
 )
 from warehouses.models import ShippingLocation
+from warehouses.provisioning import location_destinations
 
 # The mixin goes before a Form or ModelForm: type-check it as one, stay a plain mixin at runtime.
 if TYPE_CHECKING:
@@ -270,8 +272,6 @@ class LocationForm(AccessibleFormMixin, forms.ModelForm):
         model = ShippingLocation
         fields = (
             "name",
-            "loop_destination_id",
-            "redo_location_id",
             "address1",
             "address2",
             "city",
@@ -281,16 +281,12 @@ class LocationForm(AccessibleFormMixin, forms.ModelForm):
         )
         labels = {
             "name": "Location name",
-            "loop_destination_id": "Loop destination ID",
-            "redo_location_id": "Redo location ID",
             "address1": "Address",
             "address2": "Address line 2",
             "region": "State or region",
             "country_code": "Country code",
         }
         help_texts = {
-            "loop_destination_id": "Optional: Loop sends it with returns headed to this location.",
-            "redo_location_id": "Optional: Redo's externalLocationId for this location.",
             "country_code": "Two letters, for example US.",
         }
 
@@ -304,6 +300,29 @@ class LocationForm(AccessibleFormMixin, forms.ModelForm):
         cast(forms.ChoiceField, self.fields["warehouse"]).choices = choices  # declared a ChoiceField above
         self.fields["warehouse"].initial = current
         self.fields["make_default"].initial = self.instance.is_default or not store.shipping_locations.exists()
+        # Each returns platform's id for the location, as its declaration names it.
+        saved = location_destinations(self.instance) if self.instance.pk else {}
+        for declaration in declarations(role=Role.RETURNS_PLATFORM):
+            identifier = declaration.location_identifier
+            if identifier is not None:
+                self.fields[f"destination_{declaration.slug}"] = forms.CharField(
+                    label=identifier.label,
+                    help_text=identifier.help_text,
+                    required=False,
+                    max_length=100,
+                    initial=saved.get(declaration.slug, ""),
+                )
+
+    def destination_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("destination_")]
+
+    def destinations(self) -> dict[str, str]:
+        """slug → id typed (blank: none), from a valid form."""
+        return {
+            name.removeprefix("destination_"): self.cleaned_data.get(name) or ""
+            for name in self.fields
+            if name.startswith("destination_")
+        }
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -386,8 +386,6 @@ def warehouses_fetch(*, connection: Connection, refresh: bool = False) -> CheckR
 
 LOCATION_FIELDS = (
     "name",
-    "loop_destination_id",
-    "redo_location_id",
     "address1",
     "address2",
     "city",
@@ -406,9 +404,10 @@ def location_save(
     warehouse: WarehouseOption,
     connection: Connection,
     is_default: bool,
+    destinations: dict[str, str] | None = None,
 ) -> ShippingLocation:
-    """Add or change a shipping location linked to one warehouse of the WMS; `is_default` moves the
-    default, and a store's first location becomes its default."""
+    """Add or change a shipping location linked to one warehouse of the WMS (and each returns platform's id for
+    it, `destinations`); `is_default` moves the default, and a store's first location becomes its default."""
     others = store.shipping_locations.exclude(pk=location.pk) if location else store.shipping_locations.all()
     fields = {
         **{name: data[name] for name in LOCATION_FIELDS if name in data},
@@ -418,8 +417,8 @@ def location_save(
         "is_default": is_default or not others.filter(is_default=True).exists(),
     }
     if location is None:
-        return location_create(store=store, data=fields)
-    return location_update(location=location, data=fields)
+        return location_create(store=store, data=fields, destinations=destinations)
+    return location_update(location=location, data=fields, destinations=destinations)
 
 
 # ----------------------------------------------------------------------------- rules and SKU mappings

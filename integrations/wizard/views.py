@@ -292,6 +292,7 @@ def _location_page(
             warehouse=data["warehouse"],
             connection=connection,
             is_default=data["make_default"],
+            destinations=form.destinations(),
         )
         messages.success(request, f"Saved {saved.name}, linked to {saved.warehouse_label}.")
         return redirect(_step_url(store, "locations"))

@@ -43,7 +43,7 @@ def test_provision_a_store_then_read_a_processed_return(world: World) -> None:
             "name": "East",
             "warehouse_connection": trackstar["id"],
             "trackstar_warehouse_id": "wh_east",
-            "loop_destination_id": "42",
+            "destinations": {"loop": "42"},
             "is_default": True,
         },
     )

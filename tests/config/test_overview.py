@@ -149,7 +149,7 @@ def test_processing_a_webhook_records_it_as_the_rmas_source() -> None:
     store = StoreFactory()
     loop = ConnectionFactory(store=store, provider="loop")
     wms = ConnectionFactory(store=store, provider="shipmonk")
-    ShippingLocationFactory(store=store, warehouse_connection=wms, loop_destination_id="dest_ca1", is_default=True)
+    ShippingLocationFactory(store=store, warehouse_connection=wms, destinations={"loop": "dest_ca1"}, is_default=True)
     payload = loop_return_payload(
         return_id="R1", order_name="#1042", lines=[{"sku": "TEE", "reason": "Too small"}], destination_id="dest_ca1"
     )

@@ -36,7 +36,6 @@ from integrations.registry import (
 )
 from integrations.webhook_signatures import b64decode_or_none
 from tests.factories import ConnectionFactory
-from warehouses.models import ShippingLocation
 
 SLUGS = list(PROVIDERS)
 
@@ -113,7 +112,7 @@ def test_warehouse_capabilities_are_what_the_client_implements(slug: str) -> Non
     assert declaration.supports_order_lookup == _overrides(cls, WarehouseClient, "order_find")
     assert _overrides(cls, WarehouseClient, "returns_changed_since")
     assert _overrides(cls, WarehouseClient, "warehouses_list")
-    assert not declaration.destination_field
+    assert declaration.location_identifier is None
     assert not declaration.supports_per_item_processing
 
 
@@ -123,8 +122,9 @@ def test_platform_capabilities_are_what_the_client_implements(slug: str) -> None
     assert declaration.supports_per_item_processing == _overrides(cls, ReturnsPlatformClient, "return_items_process")
     assert declaration.webhooks.registrable == _overrides(cls, ReturnsPlatformClient, "webhooks_register")
     assert _overrides(cls, ReturnsPlatformClient, "returns_changed_since")
-    # Routing maps the platform's destination ids to this ShippingLocation field.
-    assert ShippingLocation._meta.get_field(declaration.destination_field)
+    # Routing maps the platform's destination ids to shipping locations, labelled as the platform names them.
+    assert declaration.location_identifier is not None
+    assert declaration.location_identifier.label
     assert not (declaration.supports_cancel)
     assert not (declaration.needs_wms_order_id)
     assert not (declaration.fronts_other_wms)

@@ -2,6 +2,7 @@
 
 from integrations.declarations import (
     CredentialField,
+    LocationIdentifier,
     ProviderDeclaration,
     Role,
     WebhookDeclaration,
@@ -54,6 +55,8 @@ DECLARATION = ProviderDeclaration(
     base_url="https://api.loopreturns.com/api/v1",
     base_url_env="LOOP_BASE_URL",
     sandbox_path="/sandbox/loop/",
-    destination_field="loop_destination_id",
+    location_identifier=LocationIdentifier(
+        "Loop destination ID", "Optional: Loop sends it with returns headed to this location."
+    ),
     auth_error_hint="Check that you copied the whole key and that it has the Order and Return scopes.",
 )

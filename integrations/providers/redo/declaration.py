@@ -2,6 +2,7 @@
 
 from integrations.declarations import (
     CredentialField,
+    LocationIdentifier,
     ProviderDeclaration,
     Role,
     WebhookDeclaration,
@@ -46,6 +47,8 @@ DECLARATION = ProviderDeclaration(
     sandbox_path="/sandbox/redo/",
     # Native API only: the Loop-compatible API (options["loop_compatible"]) processes a return whole.
     supports_per_item_processing=True,
-    destination_field="redo_location_id",
+    location_identifier=LocationIdentifier(
+        "Redo location ID", "Optional: Redo's externalLocationId for this location."
+    ),
     auth_error_hint="Check the secret and that the API client has the returns scopes.",
 )

@@ -58,7 +58,7 @@ def loop(db: None) -> Connection:
     loop = ConnectionFactory(store=store, provider="loop")
     wms = ConnectionFactory(store=store, provider="shipmonk")
     ShippingLocationFactory(
-        store=store, warehouse_connection=wms, name="Ontario, CA", loop_destination_id="dest_ca1", is_default=True
+        store=store, warehouse_connection=wms, name="Ontario, CA", destinations={"loop": "dest_ca1"}, is_default=True
     )
     ShippingLocationFactory(store=store, warehouse_connection=wms, name="Newark, NJ", wms_warehouse_code="NJ1")
     return loop

@@ -32,7 +32,7 @@ def _trackstar_world(httpserver: HTTPServer) -> dict[str, Any]:
     store = make_store()
     conn = make_warehouse(store, httpserver, provider="trackstar", wms_name="shipmonk")
     make_location(
-        store, conn, name="TS", trackstar_warehouse_id="wh_123", loop_destination_id="d", wms_warehouse_code=""
+        store, conn, name="TS", trackstar_warehouse_id="wh_123", destinations={"loop": "d"}, wms_warehouse_code=""
     )
     ret = make_return(store, destination_id="d")
     return {"store": store, "conn": conn, "ret": ret}
@@ -77,7 +77,7 @@ def test_trackstar_unknown_order_needs_attention(httpserver: HTTPServer, publish
 def _submitted_shipmonk(httpserver: HTTPServer, **location: Any) -> RMA:
     store = make_store()
     conn = make_warehouse(store, httpserver)
-    make_location(store, conn, name="CA", wms_warehouse_code="CA1", loop_destination_id="d", **location)
+    make_location(store, conn, name="CA", wms_warehouse_code="CA1", destinations={"loop": "d"}, **location)
     ret = make_return(store, destination_id="d")
     httpserver.expect_request("/v1/integrations/returns", method="POST").respond_with_response(shipmonk_ok(5))
     (rma,) = rmas_plan(return_obj=ret)
@@ -145,7 +145,7 @@ def test_cancel_at_trackstar_and_shipstream(httpserver: HTTPServer, provider: st
 def test_rma_cancel_before_the_push_is_local(publish: mock.Mock, httpserver: HTTPServer) -> None:
     store = make_store()
     conn = make_warehouse(store, httpserver)
-    make_location(store, conn, name="CA", wms_warehouse_code="CA1", loop_destination_id="d")
+    make_location(store, conn, name="CA", wms_warehouse_code="CA1", destinations={"loop": "d"})
     (rma,) = rmas_plan(return_obj=make_return(store, destination_id="d"))
     cancelled = rma_cancel(rma_id=rma.pk, reason="customer changed mind")
     assert cancelled.status == "cancelled"

@@ -53,8 +53,8 @@ class ShipMonk:
 def _split(httpserver: HTTPServer, shipmonk: ShipMonk) -> Any:
     store = make_store()
     conn = make_warehouse(store, httpserver)
-    make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", loop_destination_id="dest-ca")
-    make_location(store, conn, name="Newark", wms_warehouse_code="NJ1", loop_destination_id="dest-nj")
+    make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", destinations={"loop": "dest-ca"})
+    make_location(store, conn, name="Newark", wms_warehouse_code="NJ1", destinations={"loop": "dest-nj"})
     httpserver.expect_request(RETURNS, method="POST").respond_with_handler(shipmonk)
     httpserver.expect_request("/v1/integrations/returns-list").respond_with_json(
         {"status": 200, "data": {"returns_list": []}}
@@ -110,7 +110,7 @@ def test_a_single_rma_push_makes_no_extra_query_before_its_request(httpserver: H
     """The order rule is an EXISTS inside the query that locks the RMA: the single-RMA path makes no more queries."""
     store = make_store()
     conn = make_warehouse(store, httpserver)
-    make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", loop_destination_id="dest-ca")
+    make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", destinations={"loop": "dest-ca"})
     (rma,) = rmas_plan(return_obj=make_return(store, destination_id="dest-ca"))
     seen: list[int] = []
     # The handler runs in the server's thread: count on this thread's connection object, not the proxy.

@@ -36,8 +36,8 @@ def no_publish() -> Any:
 def two_warehouses(httpserver: HTTPServer) -> dict[str, Any]:
     store = make_store()
     conn = make_warehouse(store, httpserver)
-    ca1 = make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", loop_destination_id="dest-ca")
-    nj1 = make_location(store, conn, name="Newark", wms_warehouse_code="NJ1", loop_destination_id="dest-nj")
+    ca1 = make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", destinations={"loop": "dest-ca"})
+    nj1 = make_location(store, conn, name="Newark", wms_warehouse_code="NJ1", destinations={"loop": "dest-nj"})
     return {"store": store, "conn": conn, "ca1": ca1, "nj1": nj1}
 
 
@@ -78,7 +78,7 @@ def test_redo_destination_uses_redo_location_id(httpserver: HTTPServer) -> None:
     store = make_store()
     conn = make_warehouse(store, httpserver)
     make_location(store, conn, name="Default", wms_warehouse_code="CA1", is_default=True)
-    reno = make_location(store, conn, name="Reno", wms_warehouse_code="NV1", redo_location_id="loc-reno")
+    reno = make_location(store, conn, name="Reno", wms_warehouse_code="NV1", destinations={"redo": "loc-reno"})
     ret = make_return(store, platform="redo", lines=[{"sku": "A", "destination_key": "loc-reno"}])
     (rma,) = rmas_plan(return_obj=ret)
     assert rma.location == reno

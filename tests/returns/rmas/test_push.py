@@ -42,7 +42,7 @@ def publish() -> Any:
 def world(httpserver: HTTPServer, publish: mock.Mock) -> dict[str, Any]:
     store = make_store(default_instructions="Check tags are attached.")
     conn = make_warehouse(store, httpserver)
-    make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", is_default=True, loop_destination_id="d1")
+    make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", is_default=True, destinations={"loop": "d1"})
     ret = make_return(
         store,
         destination_id="d1",

@@ -40,8 +40,8 @@ RETURNS = "/v1/integrations/returns"
 def _world(httpserver: HTTPServer, *responses: Any) -> tuple[Any, Recorder]:
     store = make_store()
     conn = make_warehouse(store, httpserver)
-    make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", loop_destination_id="dest-ca")
-    make_location(store, conn, name="Newark", wms_warehouse_code="NJ1", loop_destination_id="dest-nj")
+    make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", destinations={"loop": "dest-ca"})
+    make_location(store, conn, name="Newark", wms_warehouse_code="NJ1", destinations={"loop": "dest-nj"})
     recorder = Recorder(*responses)
     httpserver.expect_request(RETURNS, method="POST").respond_with_handler(recorder)
     httpserver.expect_request("/v1/integrations/returns-list").respond_with_json(
