@@ -28,8 +28,9 @@ from integrations.registry import get_returns_platform_client
 from returns.selectors import return_for_webhook, timeline_entry_exists
 from returns.services import intake, warehouse_events
 from returns.services.intake import PreparedLabelEvent, PreparedReturnEvent
-from returns.services.outcomes import returns_platform_requeue_for_connection, status_mappings_ensure
+from returns.services.outcomes import returns_platform_requeue_for_connection
 from returns.services.rmas.sweeps import rmas_requeue_for_connection
+from returns.services.status_mappings import status_mappings_ensure
 from returns.services.timeline import timeline_add
 
 

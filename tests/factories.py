@@ -44,6 +44,7 @@ class ConnectionFactory(DjangoModelFactory[Connection]):
 class ShippingLocationFactory(DjangoModelFactory[ShippingLocation]):
     class Meta:
         model = ShippingLocation
+        skip_postgeneration_save = True  # the destinations hook writes rows of its own, not the location
 
     store = factory.SubFactory(StoreFactory)
     name = factory.Sequence(lambda n: f"Warehouse {n}")

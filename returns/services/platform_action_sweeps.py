@@ -1,7 +1,7 @@
 """Platform actions after a crash: a due marker, an in-flight marker and a sweep (issue 13, as for RMA pushes).
 
 A queued action (Return.platform_action process_queued / flag_queued) is acted on by one task at a
-time under the return's lease (config/leases.py, returns/services/outcomes.py). A worker killed at any
+time under the return's lease (config/leases.py, returns/services/platform_actions.py). A worker killed at any
 moment leaves three things behind, and each is handled here:
 
 - **its lease**, which expires with the task time limit (a redelivered task waits for it);
@@ -27,7 +27,7 @@ from config.publishing import task_publish
 from integrations.models import Connection
 from returns.models import Return
 from returns.retry_policy import PushOutcome
-from returns.services.outcomes import return_platform_act
+from returns.services.platform_actions import return_platform_act
 
 logger = logging.getLogger(__name__)
 

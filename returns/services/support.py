@@ -29,7 +29,7 @@ def return_platform_action_retry(*, return_id: int, by: str = "") -> Return:
     """Queue a failed platform action (process or flag) again; a second call while queued does nothing.
 
     The calls that already succeeded (say the flag, before the note failed) are not made twice:
-    outcomes.return_platform_act skips an operation with a successful ApiCall for the return.
+    platform_actions.return_platform_act skips an operation with a successful ApiCall for the return.
     """
     with transaction.atomic():
         return_obj = Return.objects.select_for_update().get(pk=return_id)

@@ -11,7 +11,7 @@ from integrations.models import Connection, Notification, StoreMembership
 from integrations.services.connections import connection_test
 from integrations.services.health import connection_credentials_rejected
 from returns.models import RMA, Return
-from returns.services.outcomes import return_platform_act
+from returns.services.platform_actions import return_platform_act
 from returns.services.rmas.push import rma_push
 from returns.services.rmas.triggers import rmas_on_return_changed
 from tests.conftest import wait_for

@@ -8,7 +8,9 @@ from pytest_httpserver import HTTPServer
 
 from integrations.models import ApiCall, Store
 from returns.models import Return, StatusMapping
-from returns.services.outcomes import return_outcome_evaluate, return_platform_act, status_mappings_ensure
+from returns.services.outcomes import return_outcome_evaluate
+from returns.services.platform_actions import return_platform_act
+from returns.services.status_mappings import status_mappings_ensure
 from returns.services.warehouse_events import rma_apply_warehouse_event
 from returns.warehouse_outcomes import DEFAULT_STATUS_MAPPINGS
 from tests.returns.outcomes.conftest import cancelled_event, make_world, received_event

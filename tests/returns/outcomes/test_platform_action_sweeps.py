@@ -11,8 +11,8 @@ from pytest_httpserver import HTTPServer
 
 from integrations.models import ApiCall, Connection
 from returns.models import Return
-from returns.services.outcomes import return_platform_act
 from returns.services.platform_action_sweeps import platform_actions_sweep_due, return_platform_act_attempt
+from returns.services.platform_actions import return_platform_act
 from returns.services.warehouse_events import rma_apply_warehouse_event
 from tests.returns.outcomes.conftest import make_world, received_event
 from tests.returns.rmas.conftest import Recorder, json_response

@@ -8,7 +8,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from returns.models import Return, StatusMapping
-from returns.services.outcomes import return_platform_act, status_mappings_ensure
+from returns.services.platform_actions import return_platform_act
+from returns.services.status_mappings import status_mappings_ensure
 from returns.services.warehouse_events import rma_apply_warehouse_event
 from tests.returns.outcomes.conftest import make_world, received_event
 from tests.returns.rmas.conftest import Recorder, json_response
