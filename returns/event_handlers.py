@@ -4,7 +4,7 @@ Registered with integrations.handlers in ReturnsConfig.ready, so integrations ne
 returns' services. Each `prepare` runs before any transaction (it may call a provider: the WMS
 order lookup for routing, the platform's shipment details); each `apply` runs in the webhook's
 processing transaction and makes no request. They call the services through their modules
-(intake.return_apply_event), so a test that replaces a service replaces it here too.
+(intake.return_apply_event, labels.return_label_apply), so a test that replaces a service replaces it here too.
 """
 
 from dataclasses import dataclass
@@ -26,8 +26,9 @@ from integrations.inbound import (
 from integrations.models import Connection, InboundWebhook, Store
 from integrations.registry import get_returns_platform_client
 from returns.selectors import return_for_webhook, timeline_entry_exists
-from returns.services import intake, warehouse_events
-from returns.services.intake import PreparedLabelEvent, PreparedReturnEvent
+from returns.services import intake, labels, warehouse_events
+from returns.services.intake import PreparedReturnEvent
+from returns.services.labels import PreparedLabelEvent
 from returns.services.outcomes import returns_platform_requeue_for_connection
 from returns.services.rmas.sweeps import rmas_requeue_for_connection
 from returns.services.status_mappings import status_mappings_ensure
@@ -42,7 +43,7 @@ def _return_apply(*, connection: Connection, prepared: PreparedReturnEvent, webh
 
 
 def _label_apply(*, connection: Connection, prepared: PreparedLabelEvent, webhook_id: int | None) -> str:
-    intake.return_label_apply(
+    labels.return_label_apply(
         connection=connection, event=prepared.event, webhook_id=webhook_id, order_lookup=prepared.order_lookup
     )
     return ""
@@ -53,7 +54,7 @@ def _return_prepare(*, connection: Connection, event: InboundReturnEvent) -> Pre
 
 
 def _label_prepare(*, connection: Connection, event: InboundLabelEvent) -> PreparedLabelEvent:
-    return intake.return_label_prepare(connection=connection, event=event)
+    return labels.return_label_prepare(connection=connection, event=event)
 
 
 def _warehouse_prepare(
@@ -69,7 +70,7 @@ def _warehouse_apply(
 
 
 def _label_request_apply(*, connection: Connection, prepared: InboundLabelRequestEvent, webhook_id: int | None) -> str:
-    intake.return_label_request_apply(connection=connection, event=prepared, webhook_id=webhook_id)
+    labels.return_label_request_apply(connection=connection, event=prepared, webhook_id=webhook_id)
     return ""
 
 
@@ -83,7 +84,7 @@ def _shipment_labels_prepare(*, connection: Connection, event: InboundShipmentLo
     completed = get_returns_platform_client(connection=connection).inbound_event_enrich(event=event)
     return _ShipmentLabels(
         tuple(
-            intake.return_label_prepare(connection=connection, event=label)
+            labels.return_label_prepare(connection=connection, event=label)
             for label in completed
             if isinstance(label, InboundLabelEvent)
         )

@@ -5,27 +5,25 @@ overwrites a newer state; every function is safe to run twice (webhook redeliver
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from integrations.inbound import (
-    InboundLabelEvent,
-    InboundLabelRequestEvent,
     InboundReturnEvent,
     ReturnData,
     ReturnLineData,
-    ReturnShipmentData,
 )
 from integrations.inbound_errors import WebhookRetryLater
 from integrations.models import Connection
 from integrations.registry import provider_name
-from returns.models import Return, ReturnLine, ReturnShipment, TimelineEvent
+from returns.models import Return, ReturnLine, ReturnShipment
 from returns.services.planning import ReturnContents
 from returns.services.rmas.triggers import rmas_on_return_changed
 from returns.services.routing import OrderLookup, order_lookup_fetch, order_lookup_needed
+from returns.services.shipments import label_text, older_label_ignored, shipment_upsert
 from returns.services.timeline import timeline_add
 
 _RETURN_FIELDS = (
@@ -59,12 +57,8 @@ _LINE_FIELDS = (  # what _sync_lines writes on a line (the keys of its `values`)
 )
 
 
-def _platform_label(platform: str) -> str:
+def platform_label(platform: str) -> str:
     return provider_name(platform)
-
-
-def _label_text(shipment: ReturnShipment | ReturnShipmentData) -> str:
-    return " ".join(p for p in (shipment.carrier, shipment.tracking_number) if p) or shipment.shipment_key
 
 
 def _values(data: ReturnData) -> dict[str, Any]:
@@ -74,7 +68,7 @@ def _values(data: ReturnData) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in ("", None, {})}
 
 
-def _notify_rmas(
+def rmas_notify(
     *,
     return_obj: Return,
     change: str,
@@ -109,15 +103,7 @@ class PreparedReturnEvent:
     order_lookup: OrderLookup | None = None
 
 
-@dataclass(frozen=True)
-class PreparedLabelEvent:
-    """A label event with the WMSs' answer about its return's order, asked before any transaction."""
-
-    event: InboundLabelEvent
-    order_lookup: OrderLookup | None = None
-
-
-def _order_lookup_for(return_obj: Return, lines: Iterable[ReturnLine]) -> OrderLookup | None:
+def order_lookup_for(return_obj: Return, lines: Iterable[ReturnLine]) -> OrderLookup | None:
     if return_obj.state in _CANCELLED_STATES or not return_obj.store.is_active:
         return None  # nothing will be planned
     if not order_lookup_needed(return_obj=return_obj, lines=lines):
@@ -146,22 +132,10 @@ def return_event_prepare(*, connection: Connection, event: InboundReturnEvent) -
         ]
     else:
         lines = list(existing.lines.all()) if existing else []
-    return PreparedReturnEvent(event, order_lookup=_order_lookup_for(return_obj, lines))
+    return PreparedReturnEvent(event, order_lookup=order_lookup_for(return_obj, lines))
 
 
-def return_label_prepare(*, connection: Connection, event: InboundLabelEvent) -> PreparedLabelEvent:
-    """A new label can start planning (on_label_created): ask the WMSs for the order first when routing will."""
-    return_obj = (
-        Return.objects.select_related("store")
-        .filter(store_id=connection.store_id, platform=event.platform, external_id=event.return_external_id)
-        .first()
-    )
-    if return_obj is None:
-        return PreparedLabelEvent(event)  # the apply step retries (or drops) it
-    return PreparedLabelEvent(event, order_lookup=_order_lookup_for(return_obj, return_obj.lines.all()))
-
-
-def _lock_return(*, connection: Connection, platform: str, external_id: str) -> Return | None:
+def return_lock(*, connection: Connection, platform: str, external_id: str) -> Return | None:
     """The return under its row lock (only its row: the store row stays free for other returns)."""
     return (
         Return.objects.select_for_update(of=("self",))
@@ -248,89 +222,6 @@ def _sync_lines(
     return changed, sorted(current, key=lambda line: line.pk)
 
 
-def _find_shipment(
-    *, return_obj: Return, data: ReturnShipmentData, known: dict[str, ReturnShipment] | None
-) -> ReturnShipment | None:
-    """The label this data is about: by the platform's label id, else by our key, else by its tracking
-    number (a label event names the label by id, a return payload's label list by tracking number only)."""
-    if known is not None:  # a return created in this transaction: its shipments so far, by key
-        return known.get(data.shipment_key)
-    shipments = ReturnShipment.objects.filter(return_obj=return_obj)
-    if data.platform_shipment_id:
-        found = shipments.filter(platform_shipment_id=data.platform_shipment_id).first()
-        if found is not None:
-            return found
-    found = shipments.filter(shipment_key=data.shipment_key).first()
-    if found is None and data.tracking_number:
-        found = shipments.filter(tracking_number=data.tracking_number).order_by("id").first()
-    other_label = found is not None and found.platform_shipment_id not in ("", data.platform_shipment_id)
-    if data.platform_shipment_id and other_label:
-        return None  # another label of the platform's that shares the key or the number: not this one
-    return found
-
-
-def _upsert_shipment(
-    *, return_obj: Return, data: ReturnShipmentData, known: dict[str, ReturnShipment] | None = None
-) -> tuple[ReturnShipment, str]:
-    """Returns the shipment and what happened to it: "created", "updated", "older" (the event is older than
-    the label we hold, per the label's own update time: nothing changed) or "".
-
-    known: for a return created in this transaction, its shipments so far by key (there are no
-    others in the database), so none is looked up.
-    """
-    values = {
-        "carrier": data.carrier,
-        "service": data.service,
-        "tracking_number": data.tracking_number,
-        "status": data.status,
-        "label_url": data.label_url,
-        "line_keys": list(data.line_keys),
-        "cancelled": data.cancelled,
-        "platform_shipment_id": data.platform_shipment_id,
-        "label_updated_at": data.updated_at,
-    }
-    shipment = _find_shipment(return_obj=return_obj, data=data, known=known)
-    if shipment is None:
-        created = ReturnShipment.objects.create(return_obj=return_obj, shipment_key=data.shipment_key, **values)
-        if known is not None:
-            known[data.shipment_key] = created
-        return created, "created"
-    if data.updated_at and shipment.label_updated_at and data.updated_at < shipment.label_updated_at:
-        return shipment, "older"
-    # Empty values from a thinner payload (a label event without the label URL) keep what we had.
-    updates = {k: v for k, v in values.items() if v not in ("", [], None) and getattr(shipment, k) != v}
-    if not updates:
-        return shipment, ""
-    for k, v in updates.items():
-        setattr(shipment, k, v)
-    shipment.save()
-    if set(updates) <= {"platform_shipment_id", "label_updated_at"}:
-        return shipment, ""  # only the label's bookkeeping changed: nothing to tell anyone
-    return shipment, "updated"
-
-
-def _older_label_ignored(
-    *, return_obj: Return, shipment: ReturnShipment, data: ReturnShipmentData, webhook_id: int | None
-) -> None:
-    held = shipment.label_updated_at.isoformat() if shipment.label_updated_at else "?"
-    incoming = data.updated_at.isoformat() if data.updated_at else "?"
-    timeline_add(
-        return_obj=return_obj,
-        kind="stale_label_ignored",
-        message=f"Older label event ignored: {_label_text(data)} (label updated {incoming}) is older than "
-        f"{_label_text(shipment)} (updated {held})",
-        data={
-            "reason": "older",
-            "shipment_key": shipment.shipment_key,
-            "platform_shipment_id": shipment.platform_shipment_id,
-            "ignored_tracking_number": data.tracking_number,
-            "ignored_updated_at": incoming,
-            "held_updated_at": held,
-        },
-        webhook_id=webhook_id,
-    )
-
-
 # The services below run inside webhook_process's transaction (or their own, when called outside
 # one). No savepoint: nothing in them catches an error, and webhook_process lets every error out of
 # its transaction, which rolls back whole. (A caller that caught one of their errors inside its own
@@ -347,7 +238,7 @@ def return_apply_event(
 
     order_lookup: from return_event_prepare, made before the caller's transaction opened."""
     data = event.data
-    platform = _platform_label(data.platform)
+    platform = platform_label(data.platform)
     return_obj, created = _get_or_create_return(connection=connection, data=data)
     incoming, current = data.platform_updated_at, return_obj.platform_updated_at
     if not created and incoming is not None and current is not None and incoming < current:
@@ -376,11 +267,11 @@ def return_apply_event(
     new_labels = []
     known: dict[str, ReturnShipment] | None = {} if created else None
     for shipment_data in data.shipments or ():
-        shipment, what = _upsert_shipment(return_obj=return_obj, data=shipment_data, known=known)
+        shipment, what = shipment_upsert(return_obj=return_obj, data=shipment_data, known=known)
         if what == "created":
             new_labels.append(shipment)
         elif what == "older":
-            _older_label_ignored(return_obj=return_obj, shipment=shipment, data=shipment_data, webhook_id=webhook_id)
+            older_label_ignored(return_obj=return_obj, shipment=shipment, data=shipment_data, webhook_id=webhook_id)
     # What planning reads, when this transaction knows all of it: a new return's shipments are all here.
     contents = ReturnContents(
         lines=current_lines, shipments=sorted(known.values(), key=lambda s: s.pk) if known is not None else None
@@ -410,20 +301,20 @@ def return_apply_event(
         timeline_add(
             return_obj=return_obj,
             kind="label_created",
-            message=f"Label created: {_label_text(shipment)}",
+            message=f"Label created: {label_text(shipment)}",
             data={"shipment_key": shipment.shipment_key},
             webhook_id=webhook_id,
         )
 
     if return_obj.state in _CANCELLED_STATES and previous_state not in _CANCELLED_STATES:
-        _notify_rmas(return_obj=return_obj, change="cancelled", webhook_id=webhook_id)
+        rmas_notify(return_obj=return_obj, change="cancelled", webhook_id=webhook_id)
     elif created or changed or lines_changed:
         change = "created" if created else "updated"
-        _notify_rmas(
+        rmas_notify(
             return_obj=return_obj, change=change, webhook_id=webhook_id, order_lookup=order_lookup, contents=contents
         )
     if new_labels:
-        _notify_rmas(
+        rmas_notify(
             return_obj=return_obj,
             change="label_created",
             webhook_id=webhook_id,
@@ -433,104 +324,9 @@ def return_apply_event(
     return return_obj
 
 
-def _require_return(*, connection: Connection, platform: str, external_id: str) -> Return:
-    return_obj = _lock_return(connection=connection, platform=platform, external_id=external_id)
+def return_require(*, connection: Connection, platform: str, external_id: str) -> Return:
+    return_obj = return_lock(connection=connection, platform=platform, external_id=external_id)
     if return_obj is None:
         # Usually the return event is still in flight: retry shortly rather than lose the label.
-        raise WebhookRetryLater(f"{_platform_label(platform)} return {external_id} is not known yet")
-    return return_obj
-
-
-@transaction.atomic(savepoint=False)
-def return_label_apply(
-    *,
-    connection: Connection,
-    event: InboundLabelEvent,
-    webhook_id: int | None,
-    missing_ok: bool = False,
-    order_lookup: OrderLookup | None = None,
-) -> ReturnShipment | None:
-    """Create or update one label of a return, write the timeline and tell RMA planning.
-
-    missing_ok (or the event's if_return_known): a label of a return we do not hold is dropped
-    instead of retried. order_lookup: from return_label_prepare, made before the transaction."""
-    missing_ok = missing_ok or event.if_return_known
-    if not event.shipment.shipment_key:
-        known = _lock_return(connection=connection, platform=event.platform, external_id=event.return_external_id)
-        if known is not None:
-            timeline_add(
-                return_obj=known,
-                kind="label_event_ignored",
-                message="Label event ignored: it names neither a tracking number nor a shipment id",
-                data={"reason": "no_label_id"},
-                webhook_id=webhook_id,
-            )
-        return None
-    try:
-        return_obj = _require_return(
-            connection=connection, platform=event.platform, external_id=event.return_external_id
-        )
-    except WebhookRetryLater:
-        if missing_ok:
-            return None
-        raise
-    data = event.shipment
-    if data.updated_at is None and event.updated_at is not None:
-        data = replace(data, updated_at=event.updated_at)
-    shipment, what = _upsert_shipment(return_obj=return_obj, data=data)
-    if what == "older":
-        _older_label_ignored(return_obj=return_obj, shipment=shipment, data=data, webhook_id=webhook_id)
-        return shipment
-    if what == "created":
-        message, change = f"Label created: {_label_text(shipment)}", "label_created"
-    elif what == "updated":
-        status = f" {shipment.status}" if shipment.status else " updated"
-        message, change = f"Label{status}: {_label_text(shipment)}", "label_updated"
-    else:
-        return shipment
-    timeline_add(
-        return_obj=return_obj,
-        kind=change,
-        message=message,
-        data={"shipment_key": shipment.shipment_key, "status": shipment.status},
-        webhook_id=webhook_id,
-    )
-    _notify_rmas(return_obj=return_obj, change=change, webhook_id=webhook_id, order_lookup=order_lookup)
-    return shipment
-
-
-@transaction.atomic(savepoint=False)
-def return_label_request_apply(
-    *, connection: Connection, event: InboundLabelRequestEvent, webhook_id: int | None
-) -> Return:
-    """Loop's third-party label request: issued (note the destination) or cancelled (tell RMA planning)."""
-    return_obj = _require_return(connection=connection, platform=event.platform, external_id=event.return_external_id)
-    already = TimelineEvent.objects.filter(
-        return_obj=return_obj, kind=event.change, data__request_id=event.request_id
-    ).exists()
-    if already:
-        timeline_add(
-            return_obj=return_obj,
-            kind="label_request_repeat_ignored",
-            message=f"Label request {event.request_id} {event.change.rsplit('_', 1)[-1]} again: already noted, ignored",
-            data={"reason": "duplicate", "request_id": event.request_id},
-            webhook_id=webhook_id,
-        )
-        return return_obj
-    if event.change == "label_request_issued":
-        if event.destination_address and not return_obj.destination_address:
-            return_obj.destination_address = dict(event.destination_address)
-            return_obj.save(update_fields=["destination_address", "updated_at"])
-        message = "Label requested from the label provider"
-    else:
-        message = "Label request cancelled"
-    timeline_add(
-        return_obj=return_obj,
-        kind=event.change,
-        message=message,
-        data={"request_id": event.request_id},
-        webhook_id=webhook_id,
-    )
-    if event.change == "label_request_cancelled":
-        _notify_rmas(return_obj=return_obj, change="label_request_cancelled", webhook_id=webhook_id)
+        raise WebhookRetryLater(f"{platform_label(platform)} return {external_id} is not known yet")
     return return_obj

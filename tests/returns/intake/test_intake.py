@@ -15,7 +15,7 @@ from integrations.inbound import (
     WarehouseLineData,
 )
 from returns.models import RMA, Return, TimelineEvent
-from returns.services import intake
+from returns.services import intake, labels
 from returns.services.warehouse_events import rma_apply_warehouse_event
 from tests.factories import ConnectionFactory, RMAFactory, RMALineFactory
 
@@ -91,8 +91,8 @@ def test_label_event_writes_timeline_and_notifies(planned):
         change="label_created",
         shipment=ReturnShipmentData(shipment_key="9400111", carrier="USPS", tracking_number="9400111"),
     )
-    intake.return_label_apply(connection=conn, event=label, webhook_id=None)
-    intake.return_label_apply(connection=conn, event=label, webhook_id=None)  # repeat: no second entry
+    labels.return_label_apply(connection=conn, event=label, webhook_id=None)
+    labels.return_label_apply(connection=conn, event=label, webhook_id=None)  # repeat: no second entry
     assert TimelineEvent.objects.filter(message="Label created: USPS 9400111").count() == 1
     assert planned == ["created", "label_created"]
 
