@@ -74,9 +74,11 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
             user = login_form.get_user()
             invite_email_check(invite=the_invite, email=user.email)
     except InviteWrongEmail as exc:
-        form = signup_form if action == "signup" else login_form
-        form.add_error("email" if action == "signup" else None, str(exc))
-        if action == "join":
+        if action == "signup":
+            signup_form.add_error("email", str(exc))
+        elif action == "login":
+            login_form.add_error(None, str(exc))
+        else:
             context["join_error"] = str(exc)
         user = None
     except InviteError as exc:  # used or revoked meanwhile
