@@ -1,7 +1,16 @@
 """API tokens in the operations console: listed by name, prefix, owner and expiry, revoked by staff who may;
-never a key (knox stores only a hash of it) and never added here (`manage.py issue_api_token` prints a key once)."""
+never a key (knox stores only a hash of it) and never added here (`manage.py issue_api_token` prints a key once).
+Also the housekeeping admins of django-celery-beat and django-axes, with each action declaring its permission."""
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django.contrib import admin
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -15,6 +24,35 @@ from integrations.admin.common import access_permission, confirm_action
 # token model is ApiToken (KNOX_TOKEN_MODEL), so that one is unused and would only confuse.
 if admin.site.is_registered(AuthToken):
     admin.site.unregister(AuthToken)
+
+
+def _declared(func: Any, *permissions: str) -> Callable[..., Any]:
+    """A third-party admin action that declares the permission it needs (its own declares none, so anyone who
+    could open the list, view-only staff too, could run it)."""
+
+    @admin.action(description=func.short_description, permissions=permissions)
+    @wraps(func)
+    def action(modeladmin: Any, request: HttpRequest, queryset: QuerySet) -> Any:
+        return func(modeladmin, request, queryset)
+
+    return action
+
+
+class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
+    enable_tasks = _declared(beat_admin.PeriodicTaskAdmin.enable_tasks, "change")
+    disable_tasks = _declared(beat_admin.PeriodicTaskAdmin.disable_tasks, "change")
+    toggle_tasks = _declared(beat_admin.PeriodicTaskAdmin.toggle_tasks, "change")
+    run_tasks = _declared(beat_admin.PeriodicTaskAdmin.run_tasks, "change")
+
+
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    cleanup_expired_attempts = _declared(axes_admin.AccessAttemptAdmin.cleanup_expired_attempts, "delete")
+
+
+for _model, _admin_class in ((PeriodicTask, PeriodicTaskAdmin), (AccessAttempt, AccessAttemptAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin_class)
 
 
 class ExpiredFilter(admin.SimpleListFilter):
