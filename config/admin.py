@@ -9,12 +9,12 @@ from typing import Any
 from axes import admin as axes_admin
 from axes.models import AccessAttempt
 from django.contrib import admin
-from django_celery_beat import admin as beat_admin
-from django_celery_beat.models import PeriodicTask
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 from knox.models import AuthToken
 
 from config.models import ApiToken

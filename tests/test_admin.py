@@ -65,6 +65,7 @@ def _make_world(user: Any) -> None:
         PeriodicTask,
         SolarSchedule,
     )
+
     from config.models import ApiToken
 
     rma = RMAFactory()

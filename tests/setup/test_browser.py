@@ -71,7 +71,7 @@ def _log_in(page: Page, site: str, username: str) -> None:
 
 def _member(store: Store, django_user_model: Any, username: str = "mia") -> Any:
     user = django_user_model.objects.create_user(username=username, email=f"{username}@example.com", password=PASSWORD)
-    StoreMembership.objects.create(store=store, user=user)
+    StoreMembership.objects.create(store=store, user=user, role=StoreMembership.Role.OWNER)
     return user
 
 

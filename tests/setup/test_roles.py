@@ -37,7 +37,9 @@ def viewer(db: None) -> Any:
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("step", OWNER_STEPS)
-def test_a_member_gets_a_403_page_on_owner_steps(store: Store, member: Any, merchant: Any, step: str, method: str) -> None:
+def test_a_member_gets_a_403_page_on_owner_steps(
+    store: Store, member: Any, merchant: Any, step: str, method: str
+) -> None:
     response = getattr(logged_in(member), method)(reverse(f"setup:{step}", kwargs={"slug": store.slug}), {})
     assert response.status_code == 403
     html = response.content.decode()
@@ -111,7 +113,9 @@ def test_an_owner_invites_by_email_and_the_link_is_shown_once_and_emailed(
     merchant_client: Client, store: Store, settings: Any
 ) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    response = merchant_client.post(members_url(store), {"action": "invite", "email": "ann@example.com", "role": "member"})
+    response = merchant_client.post(
+        members_url(store), {"action": "invite", "email": "ann@example.com", "role": "member"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     invite = StoreInvite.objects.get()
@@ -184,7 +188,9 @@ def test_an_owner_cannot_touch_another_stores_members(merchant_client: Client, o
     stranger = store_user("zed", other_store, StoreMembership.Role.OWNER)
     theirs = StoreMembership.objects.get(user=stranger)
     assert merchant_client.get(members_url(other_store)).status_code == 404
-    assert merchant_client.post(members_url(other_store), {"action": "remove", "membership": theirs.pk}).status_code == 404
+    assert (
+        merchant_client.post(members_url(other_store), {"action": "remove", "membership": theirs.pk}).status_code == 404
+    )
     assert StoreMembership.objects.filter(pk=theirs.pk).exists()
 
 
