@@ -2,7 +2,6 @@
 someone by email as a member; the link refuses a sign-up with another email, then takes the right one; the new
 member sees the store but gets a 403 page on a setup step; the owner revokes a second invite and removes the member."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,13 +32,13 @@ def watch_for_5xx(page: Page, seen: list[str]) -> None:
 
 
 @pytest.fixture
-def site(live_server: Any, settings: Any) -> Iterator[str]:
+def site(live_server: Any, settings: Any) -> str:
     from integrations.ratelimit import reset
 
     settings.PUBLIC_BASE_URL = live_server.url
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     reset(key="invite-signup:127.0.0.1", limit=settings.INVITE_SIGNUP_RATE_LIMIT)
-    yield str(live_server.url)
+    return str(live_server.url)
 
 
 def log_in(page: Page, site: str, username: str) -> None:
@@ -103,7 +102,8 @@ def test_an_owner_invites_revokes_and_removes_members(
 
     # A member opening a setup step gets a page that says who may, not a form and not a 5xx.
     response = ann.goto(f"{site}/setup/stores/acme-tees/platform/")
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     expect(ann.get_by_role("heading", name="You can't change this")).to_be_visible()
     expect(ann.get_by_text("Only the store's owners can change connections")).to_be_visible()
     shot(ann, "05-member-forbidden-step")
