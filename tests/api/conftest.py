@@ -34,6 +34,7 @@ class World:
     store_b: Store
     staff: TokenClient  # support with every model permission
     viewer: TokenClient  # support with the view permissions only
+    superuser: TokenClient
     merchant_a: TokenClient  # store A's owner
     member_a: TokenClient  # store A's member
     merchant_b: TokenClient  # store B's member
@@ -47,6 +48,7 @@ def world(db: None) -> World:
     user_model = get_user_model()
     staff = staff_user("staff")
     viewer = staff_user("viewer", view_only=True)
+    superuser = user_model.objects.create_superuser("root", "root@example.com", "x")
     member_a = user_model.objects.create_user("member-a", password="x")
     merchant_a = user_model.objects.create_user("merchant-a", password="x")
     merchant_b = user_model.objects.create_user("merchant-b", password="x")
@@ -60,6 +62,7 @@ def world(db: None) -> World:
         store_b=store_b,
         staff=token_client(staff),
         viewer=token_client(viewer),
+        superuser=token_client(superuser),
         merchant_a=token_client(merchant_a),
         member_a=token_client(member_a),
         merchant_b=token_client(merchant_b),

@@ -25,12 +25,14 @@ MEMBER_WRITES = {"rma-retry", "return-platform-action-retry", "connection-test"}
 OWNER_WRITES = set(ENDPOINTS) - READS
 
 ALLOWED: dict[str, set[str]] = {
+    "anonymous": set(),
     "owner": READS | OWNER_WRITES,
     "member": READS | MEMBER_WRITES,
     "viewer": READS,
     "staff": set(ENDPOINTS),
+    "superuser": set(ENDPOINTS),
 }
-CLIENTS = {"owner": "merchant_a", "member": "member_a", "viewer": "viewer", "staff": "staff"}
+CLIENTS = {"anonymous": "anonymous", "owner": "merchant_a", "member": "member_a", "viewer": "viewer", "staff": "staff", "superuser": "superuser"}
 CASES = [(role, name) for role in ALLOWED for name in sorted(ENDPOINTS)]
 
 
@@ -43,7 +45,10 @@ def objs(world: World, fake_services: dict) -> StoreObjects:
 def test_api_role(world: World, objs: StoreObjects, fake_services: dict, role: str, name: str) -> None:
     endpoint = ENDPOINTS[name]
     response = endpoint.call(getattr(world, CLIENTS[role]), objs)
-    if name in ALLOWED[role]:
+    if role == "anonymous":
+        assert_error(response, 401, "not_authenticated")
+        assert not any(fake_services.values())
+    elif name in ALLOWED[role]:
         # Allowed: the operation ran (a service may still refuse it for its own reason, with a 400).
         assert response.status_code in (200, 201, 204, 400), response.content
         if response.status_code == 400:
