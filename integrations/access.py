@@ -18,7 +18,7 @@ from integrations.models import Store, StoreMembership
 OWNER = StoreMembership.Role.OWNER
 MEMBER = StoreMembership.Role.MEMBER
 # A role includes every role ranked below it.
-ROLE_RANK = {MEMBER: 1, OWNER: 2}
+ROLE_RANK: dict[str, int] = {MEMBER.value: 1, OWNER.value: 2}
 
 
 @dataclass(frozen=True)

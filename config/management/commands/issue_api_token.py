@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, username: str, name: str, expires_days: int, **options: Any) -> None:
         name = name.strip()
-        if not name or len(name) > ApiToken._meta.get_field("name").max_length:  # type: ignore[operator]
+        if not name or len(name) > ApiToken._meta.get_field("name").max_length:
             raise CommandError("Give the token a name of 1 to 100 characters (--name).")
         if not 1 <= expires_days <= MAX_EXPIRES_DAYS:
             raise CommandError(f"--expires-days must be between 1 and {MAX_EXPIRES_DAYS}.")
