@@ -32,7 +32,14 @@ ALLOWED: dict[str, set[str]] = {
     "staff": set(ENDPOINTS),
     "superuser": set(ENDPOINTS),
 }
-CLIENTS = {"anonymous": "anonymous", "owner": "merchant_a", "member": "member_a", "viewer": "viewer", "staff": "staff", "superuser": "superuser"}
+CLIENTS = {
+    "anonymous": "anonymous",
+    "owner": "merchant_a",
+    "member": "member_a",
+    "viewer": "viewer",
+    "staff": "staff",
+    "superuser": "superuser",
+}
 CASES = [(role, name) for role in ALLOWED for name in sorted(ENDPOINTS)]
 
 
