@@ -6,6 +6,9 @@ import datetime as dt
 # Tokens are stored as hashes with an expiry, each with a name (config.models.ApiToken, knox's documented
 # custom token model). `manage.py issue_api_token` prints a key once; the admin lists and revokes tokens.
 KNOX_TOKEN_MODEL = "config.ApiToken"
+# knox's own migrations create its default AuthToken table even when the model is swapped out; that unused
+# table references auth_user, so PostgreSQL then refuses to TRUNCATE users (a flush). Our table is config's.
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     # issue_api_token's --expires-days default; every token expires.
     "TOKEN_TTL": dt.timedelta(days=90),
