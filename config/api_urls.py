@@ -11,9 +11,12 @@ from warehouses import apis as warehouses_apis
 v1 = [
     path("stores/", integrations_apis.StoreListApi.as_view(), name="store-list"),
     path("stores/<int:pk>/", integrations_apis.StoreDetailApi.as_view(), name="store-detail"),
+    path("stores/<int:pk>/go-live/", integrations_apis.StoreGoLiveApi.as_view(), name="store-go-live"),
     path("connections/", integrations_apis.ConnectionListApi.as_view(), name="connection-list"),
     path("connections/<int:pk>/", integrations_apis.ConnectionDetailApi.as_view(), name="connection-detail"),
     path("connections/<int:pk>/test/", integrations_apis.ConnectionTestApi.as_view(), name="connection-test"),
+    path("connections/<int:pk>/pause/", integrations_apis.ConnectionPauseApi.as_view(), name="connection-pause"),
+    path("connections/<int:pk>/resume/", integrations_apis.ConnectionResumeApi.as_view(), name="connection-resume"),
     path("webhooks/", integrations_apis.WebhookListApi.as_view(), name="webhook-list"),
     path("webhooks/<int:pk>/", integrations_apis.WebhookDetailApi.as_view(), name="webhook-detail"),
     path("webhooks/<int:pk>/replay/", integrations_apis.WebhookReplayApi.as_view(), name="webhook-replay"),

@@ -6,7 +6,8 @@ line that names a request path would carry it: request logs (django-structlog, d
 runserver), exception messages, Sentry's request URL and breadcrumbs, our own webhook
 registration calls. Wherever such a path appears it is rewritten to a short hash of the token,
 which still lets support tell two endpoints apart and match a line to a connection
-(endpoint_token_hash of its token).
+(endpoint_token_hash of its token). Invite links (/setup/invite/<token>/) carry a secret the same way
+and are masked the same way.
 """
 
 import hashlib
@@ -34,6 +35,8 @@ REDACTED = "[redacted]"
 
 # /webhooks/<provider>/<token>: the token is whatever follows the provider, up to a delimiter.
 _ENDPOINT_PATH = re.compile(r"(/webhooks/[A-Za-z0-9_-]+/)([^/\s?#\"'<>]+)")
+# /setup/invite/<token>: a single-use invite's token (and an old signed link's payload).
+_INVITE_PATH = re.compile(r"(/setup/invite/)([^/\s?#\"'<>]+)")
 
 
 def endpoint_token_hash(token: str) -> str:
@@ -41,11 +44,17 @@ def endpoint_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:12]
 
 
+def _masked(match: "re.Match[str]") -> str:
+    return f"{match.group(1)}<sha256:{endpoint_token_hash(match.group(2))}>"
+
+
 def mask_endpoint_tokens(text: str) -> str:
-    """`text` with the token of every webhook endpoint path replaced by <sha256:short hash>."""
-    if "/webhooks/" not in text:
-        return text
-    return _ENDPOINT_PATH.sub(lambda m: f"{m.group(1)}<sha256:{endpoint_token_hash(m.group(2))}>", text)
+    """`text` with the token of every webhook endpoint path and invite link replaced by <sha256:short hash>."""
+    if "/webhooks/" in text:
+        text = _ENDPOINT_PATH.sub(_masked, text)
+    if "/setup/invite/" in text:
+        text = _INVITE_PATH.sub(_masked, text)
+    return text
 
 
 def mask_endpoint_tokens_in(value: Any) -> Any:

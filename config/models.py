@@ -1,4 +1,5 @@
 from django.db import models
+from knox.models import AbstractAuthToken
 
 
 class BaseModel(models.Model):
@@ -9,3 +10,18 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ApiToken(AbstractAuthToken):
+    """A REST API token (django-rest-knox's custom token model, KNOX_TOKEN_MODEL): knox keeps only the key's hash
+    (`digest`) and its first 15 characters (`token_key`, how a person tells tokens apart), and an expiry; we add
+    the name a person gave it. The key itself is printed once, by `manage.py issue_api_token`."""
+
+    name = models.CharField(max_length=100, help_text='What the token is for, such as "warehouse sync script".')
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ("-created",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_key}…, {self.user})"

@@ -73,6 +73,38 @@ class StoreMembership(BaseModel):
         return f"{self.user} @ {self.store}"
 
 
+class StoreInvite(BaseModel):
+    """A single-use invitation to join a store with a role: consumed on acceptance, revocable, expiring.
+
+    Only a hash of the link's token is stored (the link is shown once to whoever created it), so the
+    table cannot be turned back into working links. An invite may be bound to one email address.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="invites")
+    role = models.CharField(max_length=20, choices=StoreMembership.Role.choices, default=StoreMembership.Role.MEMBER)
+    email = models.EmailField(blank=True, default="", help_text="Only this address may accept it (blank: anyone).")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=("store", "accepted_at", "revoked_at"), name="invite_store_open")]
+
+    def __str__(self) -> str:
+        return f"{self.store}: {self.get_role_display()} invite{f' for {self.email}' if self.email else ''}"
+
+
 def new_endpoint_token() -> str:
     return secrets.token_urlsafe(32)
 

@@ -1,15 +1,19 @@
-"""Who sees what through the API: staff see every store, a merchant only the stores they belong to."""
+"""Who sees what through the API: the rows of the stores a user may see, and a 403 for an action they may not do.
+
+The question itself is integrations.access.can (one table for the admin, the API and the pages).
+"""
 
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import ApiView
 from config.filters import ByStoreFilter
+from integrations import access
 from integrations.models import Connection, Store
 
 
@@ -18,19 +22,8 @@ def user_is_staff(user: Any) -> bool:
 
 
 def stores_for_user(*, user: Any) -> QuerySet[Store]:
-    """The stores a user may read and change: all for staff, their memberships otherwise."""
-    if user_is_staff(user):
-        return Store.objects.all()
-    if not (user and user.is_authenticated):
-        return Store.objects.none()
-    return Store.objects.filter(memberships__user_id=user.pk)
-
-
-def scope_to_user_stores(queryset: QuerySet, *, user: Any, store_field: str = "store") -> QuerySet:
-    """Limit a queryset of store-owned rows to the user's stores."""
-    if user_is_staff(user):
-        return queryset
-    return queryset.filter(**{f"{store_field}__in": stores_for_user(user=user).values("pk")})
+    """The stores a user may see: all for staff who may view stores, their memberships otherwise."""
+    return access.stores_where(user, "store.view")
 
 
 class _BoundedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -52,7 +45,8 @@ def _request_user(field: serializers.Field) -> Any:
 
 
 class UserStoreField(_BoundedPrimaryKeyField):
-    """A store id the requesting user may write to; any other id is "does not exist"."""
+    """A store id the requesting user may see; any other id is "does not exist" (the view then asks whether
+    they may write there, and answers 403 when not)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", Store.objects.all())
@@ -71,7 +65,7 @@ class UserWarehouseConnectionField(_BoundedPrimaryKeyField):
 
     def get_queryset(self) -> QuerySet[Connection]:
         queryset = Connection.objects.filter(role=Connection.Role.WAREHOUSE)
-        return scope_to_user_stores(queryset, user=_request_user(self))
+        return access.scope(queryset, user=_request_user(self), action="connection.view")
 
 
 # The mixin goes before a GenericAPIView: type-check it as one, stay a plain mixin at runtime.
@@ -82,23 +76,40 @@ else:
 
 
 class StoreScopedMixin(_ViewBase):
-    """For API views: the view's queryset limited to the requesting user's stores (others are 404)."""
+    """For API views: the rows of the stores where the user may do `view_action` (others are 404), and
+    `require()` for anything more (403 with who may, in the one error shape)."""
 
     store_field = "store"
+    view_action = ""
 
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
-        return scope_to_user_stores(queryset, user=self.request.user, store_field=self.store_field)
+        assert self.view_action, f"{type(self).__name__} names no view_action"  # noqa: S101 (programming error)
+        return access.scope(queryset, user=self.request.user, action=self.view_action, store_field=self.store_field)
+
+    def store_id_of(self, row: Any) -> int | None:
+        return row.pk if self.store_field == "pk" else getattr(row, f"{self.store_field}_id")
+
+    def require(self, action: str, store: Any) -> None:
+        """Refuse with a 403 unless the user may do `action` in `store` (a Store, its id, or None)."""
+        if not access.can(self.request.user, action, store):
+            raise exceptions.PermissionDenied(access.refusal(action))
 
 
 class StoreRowListApi(StoreScopedMixin, ApiView):
-    """A store's rows of one kind: GET lists them (?store= narrows), POST adds one to a store you belong to.
+    """A store's rows of one kind: GET lists them (?store= narrows), POST adds one to a store you own.
 
-    Subclasses set the queryset and serializers and say how a row is created.
+    Subclasses set `rows` (the access name: "location" asks "location.view", "location.add", ...), the
+    queryset and serializers, and say how a row is created.
     """
 
+    rows = ""
     is_list_api = True
     filterset_class = ByStoreFilter
+
+    @property
+    def view_action(self) -> str:  # type: ignore[override]
+        return f"{self.rows}.view"
 
     def create(self, *, store: Any, data: dict[str, Any]) -> Any:
         raise NotImplementedError
@@ -108,14 +119,22 @@ class StoreRowListApi(StoreScopedMixin, ApiView):
 
     def post(self, request: Request) -> Response:
         data = self.validated_input()
-        return self.output(self.create(store=data.pop("store"), data=data), status=201)
+        store = data.pop("store")
+        self.require(f"{self.rows}.add", store)
+        return self.output(self.create(store=store, data=data), status=201)
 
 
 class StoreRowDetailApi(StoreScopedMixin, ApiView):
-    """One of a store's rows: GET reads it, PATCH changes it, DELETE removes it.
+    """One of a store's rows: GET reads it, PATCH changes it, DELETE removes it (owners and staff who may).
 
-    Subclasses set the queryset and serializers and say how a row is changed and removed.
+    Subclasses set `rows`, the queryset and serializers and say how a row is changed and removed.
     """
+
+    rows = ""
+
+    @property
+    def view_action(self) -> str:  # type: ignore[override]
+        return f"{self.rows}.view"
 
     def update(self, row: Any, data: dict[str, Any]) -> Any:
         raise NotImplementedError
@@ -127,8 +146,12 @@ class StoreRowDetailApi(StoreScopedMixin, ApiView):
         return self.output(self.get_object())
 
     def patch(self, request: Request, pk: int) -> Response:
-        return self.output(self.update(self.get_object(), self.validated_input(partial=True)))
+        row = self.get_object()
+        self.require(f"{self.rows}.change", self.store_id_of(row))
+        return self.output(self.update(row, self.validated_input(partial=True)))
 
     def delete(self, request: Request, pk: int) -> Response:
-        self.remove(self.get_object())
+        row = self.get_object()
+        self.require(f"{self.rows}.delete", self.store_id_of(row))
+        self.remove(row)
         return Response(status=204)

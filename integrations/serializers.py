@@ -22,6 +22,13 @@ class StoreInputSerializer(serializers.Serializer):
     is_sandbox = serializers.BooleanField(required=False)
 
 
+class GoLiveOutputSerializer(serializers.Serializer):
+    activated = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The connections this call made active (none: already live)."
+    )
+    message = serializers.CharField()
+
+
 class StoreOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -48,9 +55,6 @@ class ConnectionSecretsSerializer(serializers.Serializer):
 class ConnectionUpdateSerializer(ConnectionSecretsSerializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     wms_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    status = serializers.ChoiceField(
-        choices=[Connection.Status.DRAFT, Connection.Status.ACTIVE, Connection.Status.PAUSED], required=False
-    )
     base_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
     api_username = serializers.CharField(max_length=200, required=False, allow_blank=True)
     external_account_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -62,6 +66,26 @@ class ConnectionUpdateSerializer(ConnectionSecretsSerializer):
         help_text="Provider options; unknown keys are refused. All providers: rate_limit (such as 10/second). "
         "Redo: loop_compatible (boolean), loop_compatible_base_url (a public https URL).",
     )
+
+    # State the services own: sent anyway, it is refused with the action to use instead (silently ignoring it
+    # would let a client believe a connection went live).
+    SERVICE_OWNED = {
+        "status": "The status is Backhaul's: use POST .../pause/ or .../resume/, or take the store live with "
+        "POST /api/v1/stores/<id>/go-live/.",
+        "consecutive_failures": "Set by Backhaul from the provider's answers.",
+        "breaker_opened_at": "Set by Backhaul's circuit breaker; support resets it.",
+        "last_success_at": "Set by Backhaul from the provider's answers.",
+        "last_error": "Set by Backhaul from the provider's answers.",
+        "health_message": "Set by Backhaul.",
+        "endpoint_token": "Rotated by Backhaul support.",
+    }
+
+    def validate(self, attrs: dict) -> dict:
+        sent = self.initial_data if isinstance(self.initial_data, dict) else {}
+        owned = {name: [why] for name, why in self.SERVICE_OWNED.items() if name in sent}
+        if owned:
+            raise serializers.ValidationError(owned)
+        return attrs
 
 
 class ConnectionCreateSerializer(ConnectionUpdateSerializer):

@@ -20,11 +20,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from integrations.access import can
 from integrations.admin.common import (
     EXPECTED_ERRORS,
     ReadOnlyMixin,
     ServiceOwnedInline,
     UnboundedTableMixin,
+    access_permission,
     badge,
     confirm_action,
     error_text,
@@ -204,27 +206,32 @@ class StatusCorrectionForm(ReasonForm):
 # Case actions: what the confirmation says will happen. Per-RMA ones take ?rma=<id>.
 CASE_ACTIONS: dict[str, dict[str, Any]] = {
     "replan": {
+        "access": "return.replan",
         "title": "Re-plan RMAs",
         "question": "Plan the RMAs this return still needs, with today's shipping locations, SKU mappings and "
         "rules? Lines already on a live RMA are skipped; each new RMA is pushed to its warehouse at once.",
     },
     "retry_platform_action": {
+        "access": "return.platform_action_retry",
         "title": "Retry the platform action",
         "question": "Queue the failed platform action (process or flag) again? A worker calls the returns "
         "platform; calls that already succeeded are not repeated.",
     },
     "resync": {
+        "access": "return.resync",
         "title": "Resync from the platform",
         "question": "Ask the returns platform for the returns changed since this connection's last sync and "
         "apply them like webhooks (this return too, when it changed)? A worker does it in the background.",
     },
     "retry_push": {
+        "access": "rma.retry",
         "title": "Retry the push",
         "rma": True,
         "question": "Push this RMA to its warehouse again with a fresh attempt budget (or retry its cancel "
         "when the warehouse already has it)?",
     },
     "cancel_rma": {
+        "access": "rma.cancel",
         "title": "Cancel the RMA",
         "rma": True,
         "reason": True,
@@ -232,6 +239,7 @@ CASE_ACTIONS: dict[str, dict[str, Any]] = {
         "cancelling; otherwise it is flagged for support to cancel there.",
     },
     "correct_status": {
+        "access": "rma.correct_status",
         "title": "Correct the RMA's status",
         "rma": True,
         "reason": True,
@@ -273,8 +281,9 @@ class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Return | None = None) -> bool:
         return False
 
-    def has_act_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("returns.change_rma")
+    def case_actions_allowed(self, request: HttpRequest) -> set[str]:
+        """The case actions this user may run (integrations.access: the API asks the same for retry and cancel)."""
+        return {name for name, spec in CASE_ACTIONS.items() if can(request.user, spec["access"])}
 
     @admin.display(description="Needs attention")
     def attention(self, obj: Return) -> str:
@@ -349,7 +358,7 @@ class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
             "timeline": timeline,
             "timeline_more": return_obj.timeline.count() > TIMELINE_LIMIT,
             "attention": return_attention(return_obj, rmas),
-            "can_act": self.has_act_permission(request),
+            "can_act": self.case_actions_allowed(request),
             "platform_action_failed": return_obj.platform_action == platform_action_state.FAILED,
             "platform_action_tone": ACTION_TONES.get(return_obj.platform_action, "muted"),
             "has_connection": return_obj.connection_id is not None,
@@ -361,7 +370,7 @@ class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
         spec = CASE_ACTIONS.get(action)
         if spec is None:
             raise Http404("No such action.")
-        if not self.has_act_permission(request):
+        if not can(request.user, spec["access"]):
             raise PermissionDenied
         return_obj = self.get_object(request, str(object_id))
         if return_obj is None:
@@ -492,6 +501,9 @@ class RMAAdmin(UnboundedTableMixin, admin.ModelAdmin):
     inlines = (RMALineInline, ApiCallInline)
     actions = ("retry_push", "cancel_rma")
 
+    has_retry_permission = access_permission("rma.retry")
+    has_cancel_permission = access_permission("rma.cancel")
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # RMAs are planned by services (the case page's "Re-plan RMAs")
 
@@ -520,7 +532,7 @@ class RMAAdmin(UnboundedTableMixin, admin.ModelAdmin):
         url = reverse("admin:integrations_apicall_changelist") + f"?rma__id__exact={obj.pk}"
         return format_html('<a href="{}">API calls of RMA {} →</a>', url, obj.number)
 
-    @admin.action(description="Retry push", permissions=["change"])
+    @admin.action(description="Retry push", permissions=["retry"])
     def retry_push(self, request: HttpRequest, queryset: QuerySet[RMA]) -> TemplateResponse | None:
         confirm = confirm_action(
             self,
@@ -541,7 +553,7 @@ class RMAAdmin(UnboundedTableMixin, admin.ModelAdmin):
         )
         return None
 
-    @admin.action(description="Cancel RMA", permissions=["change"])
+    @admin.action(description="Cancel RMA", permissions=["cancel"])
     def cancel_rma(self, request: HttpRequest, queryset: QuerySet[RMA]) -> TemplateResponse | None:
         confirm = confirm_action(
             self,

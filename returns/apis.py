@@ -1,5 +1,6 @@
 """REST API: returns (read; "retry the platform action"), RMAs (read; "retry" and "cancel"),
-disposition rules and status mappings."""
+disposition rules and status mappings. Members read and retry; a cancel and the rules are the owners' (and staff's
+as their model permissions say): integrations.access."""
 
 from typing import Any
 
@@ -21,6 +22,7 @@ class ReturnListApi(StoreScopedMixin, ApiView):
     """List returns; filter by store, platform, order name, state, platform action and creation dates."""
 
     queryset = Return.objects.all()
+    view_action = "return.view"
     is_list_api = True
     OutputSerializer = s.ReturnOutputSerializer
     filterset_class = filters.ReturnFilter
@@ -36,6 +38,7 @@ class ReturnDetailApi(StoreScopedMixin, ApiView):
     queryset = Return.objects.prefetch_related(
         "lines", "shipments", "timeline", Prefetch("rmas", queryset=RMA_WITH_LINES)
     )
+    view_action = "return.view"
     OutputSerializer = s.ReturnDetailOutputSerializer
 
     def get(self, request: Request, pk: int) -> Response:
@@ -46,6 +49,7 @@ class RmaListApi(StoreScopedMixin, ApiView):
     """List RMAs; filter by store, return, status and number."""
 
     queryset = RMA_WITH_LINES
+    view_action = "rma.view"
     is_list_api = True
     OutputSerializer = s.RmaOutputSerializer
     filterset_class = filters.RmaFilter
@@ -59,6 +63,7 @@ class RmaDetailApi(StoreScopedMixin, ApiView):
     """Read one RMA with its lines."""
 
     queryset = RMA_WITH_LINES
+    view_action = "rma.view"
     OutputSerializer = s.RmaOutputSerializer
 
     def get(self, request: Request, pk: int) -> Response:
@@ -69,6 +74,7 @@ class RmaRetryApi(StoreScopedMixin, ApiView):
     """Push an RMA to its warehouse again."""
 
     queryset = RMA_WITH_LINES
+    view_action = "rma.view"
     OutputSerializer = s.RmaOutputSerializer
 
     @extend_schema(request=None)
@@ -76,6 +82,7 @@ class RmaRetryApi(StoreScopedMixin, ApiView):
         from returns.services.rmas.support import rma_retry
 
         rma = self.get_object()
+        self.require("rma.retry", rma.store_id)
         rma_retry(rma_id=rma.pk, by=request.user.get_username())
         return self.output(self.get_object())
 
@@ -84,6 +91,7 @@ class ReturnPlatformActionRetryApi(StoreScopedMixin, ApiView):
     """Queue a failed platform action (process or flag on Loop / Redo) again; a no-op while one is queued."""
 
     queryset = Return.objects.all()
+    view_action = "return.view"
     OutputSerializer = s.ReturnOutputSerializer
 
     @extend_schema(request=None)
@@ -91,6 +99,7 @@ class ReturnPlatformActionRetryApi(StoreScopedMixin, ApiView):
         from returns.services.support import return_platform_action_retry
 
         return_obj = self.get_object()
+        self.require("return.platform_action_retry", return_obj.store_id)
         return_platform_action_retry(return_id=return_obj.pk, by=request.user.get_username())
         return self.output(self.get_object())
 
@@ -99,6 +108,7 @@ class RmaCancelApi(StoreScopedMixin, ApiView):
     """Cancel an RMA in the warehouse (or flag it for support where the WMS cannot)."""
 
     queryset = RMA_WITH_LINES
+    view_action = "rma.view"
     InputSerializer = s.RmaCancelInputSerializer
     OutputSerializer = s.RmaOutputSerializer
 
@@ -106,6 +116,7 @@ class RmaCancelApi(StoreScopedMixin, ApiView):
         from returns.services.rmas.support import rma_cancel
 
         rma = self.get_object()
+        self.require("rma.cancel", rma.store_id)
         rma_cancel(rma_id=rma.pk, reason=self.validated_input()["reason"], by=request.user.get_username())
         return self.output(self.get_object())
 
@@ -114,6 +125,7 @@ class DispositionRuleListApi(StoreRowListApi):
     """List disposition rules; add one to a store you belong to."""
 
     queryset = DispositionRule.objects.all()
+    rows = "disposition_rule"
     InputSerializer = s.DispositionRuleCreateSerializer
     OutputSerializer = s.DispositionRuleOutputSerializer
 
@@ -125,6 +137,7 @@ class DispositionRuleDetailApi(StoreRowDetailApi):
     """Read, change or delete one disposition rule."""
 
     queryset = DispositionRule.objects.all()
+    rows = "disposition_rule"
     InputSerializer = s.DispositionRuleUpdateSerializer
     OutputSerializer = s.DispositionRuleOutputSerializer
 
@@ -139,6 +152,7 @@ class StatusMappingListApi(StoreRowListApi):
     """List status mappings; add one to a store you belong to."""
 
     queryset = StatusMapping.objects.all()
+    rows = "status_mapping"
     InputSerializer = s.StatusMappingCreateSerializer
     OutputSerializer = s.StatusMappingOutputSerializer
 
@@ -150,6 +164,7 @@ class StatusMappingDetailApi(StoreRowDetailApi):
     """Read, change or delete one status mapping."""
 
     queryset = StatusMapping.objects.all()
+    rows = "status_mapping"
     InputSerializer = s.StatusMappingUpdateSerializer
     OutputSerializer = s.StatusMappingOutputSerializer
 

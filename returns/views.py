@@ -7,12 +7,13 @@ from django.views.decorators.http import require_POST
 
 from config.exceptions import ApplicationError
 from integrations.models import Store
-from integrations.wizard.views import wizard_view
+from integrations.wizard.views import requires, wizard_view
 from returns.models import RMA
 from returns.services.rmas.support import rma_retry as rma_retry_service
 
 
 @wizard_view
+@requires("rma.retry")
 @require_POST
 def rma_retry(request: HttpRequest, store: Store, pk: int) -> HttpResponse:
     """Send an RMA that needed attention again, once the merchant has fixed the cause (another store's: 404)."""

@@ -65,7 +65,8 @@ def _make_world(user: Any) -> None:
         PeriodicTask,
         SolarSchedule,
     )
-    from rest_framework.authtoken.models import Token
+
+    from config.models import ApiToken
 
     rma = RMAFactory()
     store = rma.store
@@ -87,7 +88,7 @@ def _make_world(user: Any) -> None:
     DispositionRule.objects.create(store=store, instruction="restock")
     StatusMapping.objects.create(store=store, outcome="fully_received", action="process")
     Group.objects.create(name="support")
-    Token.objects.create(user=user)
+    ApiToken.objects.create(user=user, name="sync script")
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)
     CrontabSchedule.objects.create(minute="*")
     SolarSchedule.objects.create(event="sunrise", latitude=1, longitude=1)

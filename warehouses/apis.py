@@ -12,6 +12,7 @@ class LocationListApi(StoreRowListApi):
     """List shipping locations; add one to a store you belong to."""
 
     queryset = ShippingLocation.objects.all()
+    rows = "location"
     InputSerializer = s.LocationCreateSerializer
     OutputSerializer = s.LocationOutputSerializer
 
@@ -24,6 +25,7 @@ class LocationDetailApi(StoreRowDetailApi):
     """Read, change or delete one shipping location."""
 
     queryset = ShippingLocation.objects.all()
+    rows = "location"
     InputSerializer = s.LocationUpdateSerializer
     OutputSerializer = s.LocationOutputSerializer
 
@@ -39,6 +41,7 @@ class SkuMappingListApi(StoreRowListApi):
     """List SKU mappings; add one to a store you belong to."""
 
     queryset = SkuMapping.objects.all()
+    rows = "sku_mapping"
     InputSerializer = s.SkuMappingCreateSerializer
     OutputSerializer = s.SkuMappingOutputSerializer
 
@@ -50,6 +53,7 @@ class SkuMappingDetailApi(StoreRowDetailApi):
     """Read, change or delete one SKU mapping."""
 
     queryset = SkuMapping.objects.all()
+    rows = "sku_mapping"
     InputSerializer = s.SkuMappingUpdateSerializer
     OutputSerializer = s.SkuMappingOutputSerializer
 

@@ -21,7 +21,7 @@ SYSTEM_MODELS: tuple[tuple[str, str], ...] = (
     ("django_celery_beat", "*"),
     ("axes", "*"),
     ("auth", "*"),
-    ("authtoken", "*"),
+    ("config", "apitoken"),
     ("returns", "rmanumbersequence"),
     ("integrations", "notification"),
 )

@@ -27,3 +27,6 @@ AXES_VERBOSE = False
 # Number of reverse proxies (load balancers) in front of the web processes that append to
 # X-Forwarded-For. 0: use the connection's address, and ignore X-Forwarded-For (anyone can send it).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Accounts created through invite links, per client address (integrations/ratelimit.py's syntax: "N/period").
+# Each invite is single-use, so this bounds what a leaked batch of links or a script can sign up.
+INVITE_SIGNUP_RATE_LIMIT = env("INVITE_SIGNUP_RATE_LIMIT", default="10/hour")

@@ -65,10 +65,18 @@ class ServiceOwnedInline(admin.TabularInline):
 
 
 def confirm_action(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, *, action: str, title: str, question: str
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    action: str,
+    title: str,
+    question: str,
+    form: Any = None,
 ) -> TemplateResponse | None:
-    """A confirmation page naming the count and the objects; None once the user said yes."""
-    if request.POST.get("post") == "yes":
+    """A confirmation page naming the count and the objects (and a form to fill in, when given); None once the
+    user said yes (with a valid form)."""
+    if request.POST.get("post") == "yes" and (form is None or form.is_valid()):
         return None
     request.current_app = modeladmin.admin_site.name
     pks = list(queryset.values_list("pk", flat=True))
@@ -84,8 +92,22 @@ def confirm_action(
         "action": action,
         "opts": modeladmin.model._meta,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "form": form,
     }
     return TemplateResponse(request, "admin/confirm_action.html", context)
+
+
+def access_permission(action: str) -> Callable[[Any, HttpRequest], bool]:
+    """A ModelAdmin `has_<name>_permission` method that asks integrations.access (the API and the merchant pages
+    ask the same question), for `@admin.action(permissions=["<name>"])`."""
+
+    def has_permission(modeladmin: Any, request: HttpRequest, obj: Any = None) -> bool:
+        from integrations.access import can
+
+        return can(request.user, action)
+
+    has_permission.__name__ = f"has_{action.replace('.', '_')}_permission"
+    return has_permission
 
 
 def action_done_page(modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str) -> TemplateResponse:

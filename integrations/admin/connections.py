@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from integrations.admin.common import (
     EXPECTED_ERRORS,
     ProviderFilter,
+    access_permission,
     action_done_page,
     badge,
     confirm_action,
@@ -296,6 +297,14 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         )
 
     # --- actions ---------------------------------------------------------------------------------
+    # Each asks integrations.access, as the API and the merchant pages do for the same action.
+
+    has_test_permission = access_permission("connection.test")
+    has_register_permission = access_permission("connection.change")
+    has_pause_permission = access_permission("connection.pause")
+    has_resume_permission = access_permission("connection.resume")
+    has_reset_breaker_permission = access_permission("connection.reset_breaker")
+    has_rotate_permission = access_permission("connection.rotate")
 
     def _confirm(self, request: HttpRequest, queryset: QuerySet[Connection], action: str, question: str) -> Any:
         title = str(getattr(self, action).short_description)
@@ -311,7 +320,7 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         self.message_user(request, message.format(n=len(connections)), messages.SUCCESS)
         return True
 
-    @admin.action(description="Test connection", permissions=["change"])
+    @admin.action(description="Test connection", permissions=["test"])
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Connection]) -> TemplateResponse | None:
         confirm = self._confirm(
             request,
@@ -344,7 +353,7 @@ class ConnectionAdmin(SimpleHistoryAdmin):
             self.message_user(request, f"{connection}: {result.message}", level)
         return None
 
-    @admin.action(description="Register webhooks", permissions=["change"])
+    @admin.action(description="Register webhooks", permissions=["register"])
     def register_webhooks(self, request: HttpRequest, queryset: QuerySet[Connection]) -> TemplateResponse | None:
         confirm = self._confirm(
             request,
@@ -377,7 +386,7 @@ class ConnectionAdmin(SimpleHistoryAdmin):
             self.message_user(request, f"{connection}: {result.summary}", messages.SUCCESS)
         return None
 
-    @admin.action(description="Pause", permissions=["change"])
+    @admin.action(description="Pause", permissions=["pause"])
     def pause(self, request: HttpRequest, queryset: QuerySet[Connection]) -> TemplateResponse | None:
         confirm = self._confirm(
             request, queryset, "pause", "Pause these connections? Pushes to them wait until they are resumed."
@@ -389,7 +398,7 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         run_for_each(self, request, queryset, lambda c: connection_pause(connection=c), done="Paused")
         return None
 
-    @admin.action(description="Resume", permissions=["change"])
+    @admin.action(description="Resume", permissions=["resume"])
     def resume(self, request: HttpRequest, queryset: QuerySet[Connection]) -> TemplateResponse | None:
         confirm = self._confirm(
             request,
@@ -404,7 +413,7 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         run_for_each(self, request, queryset, lambda c: connection_resume(connection=c), done="Resumed")
         return None
 
-    @admin.action(description="Reset circuit breaker", permissions=["change"])
+    @admin.action(description="Reset circuit breaker", permissions=["reset_breaker"])
     def reset_circuit_breaker(self, request: HttpRequest, queryset: QuerySet[Connection]) -> TemplateResponse | None:
         confirm = self._confirm(
             request,
@@ -426,7 +435,7 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         )
         return None
 
-    @admin.action(description="Rotate webhook secret", permissions=["change"])
+    @admin.action(description="Rotate webhook secret", permissions=["rotate"])
     def rotate_webhook_secret(self, request: HttpRequest, queryset: QuerySet[Connection]) -> TemplateResponse | None:
         confirm = confirm_action(
             self,
@@ -453,7 +462,7 @@ class ConnectionAdmin(SimpleHistoryAdmin):
         run_for_each(self, request, queryset, rotate, done="Webhook secrets rotated")
         return action_done_page(self, request, title="Webhook secrets rotated")
 
-    @admin.action(description="Rotate endpoint URL", permissions=["change"])
+    @admin.action(description="Rotate endpoint URL", permissions=["rotate"])
     def rotate_endpoint_url(self, request: HttpRequest, queryset: QuerySet[Connection]) -> TemplateResponse | None:
         confirm = confirm_action(
             self,

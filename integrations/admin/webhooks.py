@@ -14,6 +14,7 @@ from integrations.admin.common import (
     ProviderFilter,
     ReadOnlyMixin,
     UnboundedTableMixin,
+    access_permission,
     badge,
     confirm_action,
     pretty_json,
@@ -106,8 +107,7 @@ class InboundWebhookAdmin(UnboundedTableMixin, ReadOnlyMixin, admin.ModelAdmin):
     def traceback_pre(self, obj: InboundWebhook) -> str:
         return pretty_text(obj.traceback) if obj.traceback else "—"
 
-    def has_replay_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("integrations.change_inboundwebhook")
+    has_replay_permission = access_permission("webhook.replay")
 
     @admin.action(description="Replay selected webhooks", permissions=["replay"])
     def replay_selected(self, request: HttpRequest, queryset: QuerySet[InboundWebhook]) -> TemplateResponse | None:

@@ -15,7 +15,7 @@ from integrations.merchant import selectors
 from integrations.models import Notification, NotificationOptOut, Store
 from integrations.wizard import selectors as wizard_selectors
 from integrations.wizard.services import connection_verify
-from integrations.wizard.views import LOGIN_URL, wizard_view
+from integrations.wizard.views import LOGIN_URL, requires, wizard_view
 
 
 def _context(store: Store, current: str, **extra: Any) -> dict[str, Any]:
@@ -63,6 +63,7 @@ def return_detail(request: HttpRequest, store: Store, pk: int) -> HttpResponse:
 
 
 @wizard_view
+@requires("connection.test")
 @require_POST
 def connection_test(request: HttpRequest, store: Store, pk: int) -> HttpResponse:
     """Test a connection again with its stored credentials (a success resumes what waited on rejected ones)."""

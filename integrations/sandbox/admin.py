@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from config.fields import EncryptedTextField
+from integrations.admin.common import access_permission
 from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn, SandboxWebhookDelivery
 from integrations.sandbox.services import sandbox_receive
 
@@ -46,7 +47,7 @@ class SandboxAccountAdmin(admin.ModelAdmin):
 def _receive_action(
     mode: str, description: str
 ) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[SandboxReturn]], None]:
-    @admin.action(description=description)
+    @admin.action(description=description, permissions=["receive"])
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[SandboxReturn]) -> None:
         for sandbox_return in queryset.select_related("account__connection"):
             try:
@@ -67,6 +68,7 @@ class SandboxReturnAdmin(admin.ModelAdmin):
     search_fields = ("rma_number", "external_id", "order_ref")
     list_select_related = ("account",)
     raw_id_fields = ("account",)
+    has_receive_permission = access_permission("sandbox.receive")
     actions = [
         _receive_action("fully_received", "Receive fully (good)"),
         _receive_action("short", "Receive short"),

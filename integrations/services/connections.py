@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from config.exceptions import ApplicationError
 from integrations.exceptions import ProviderError
 from integrations.handlers import connection_activated
 from integrations.models import Connection
@@ -35,10 +36,10 @@ def connection_test(*, connection: Connection) -> ConnectionTestResult:
     return ConnectionTestResult(ok=True, message=message)
 
 
-def connection_pause(*, connection: Connection) -> Connection:
+def connection_pause(*, connection: Connection, by: str = "") -> Connection:
     """Stop pushes to this connection; pending RMAs wait until it is resumed."""
     connection.status = Connection.Status.PAUSED
-    connection.health_message = "Paused by support"
+    connection.health_message = f"Paused by {by}" if by else "Paused by support"
     connection.save(update_fields=["status", "health_message", "updated_at"])
     return connection
 
@@ -46,6 +47,49 @@ def connection_pause(*, connection: Connection) -> Connection:
 def connection_resume(*, connection: Connection) -> Connection:
     """Accept pushes again (also closes an open breaker) and queue what waited."""
     return _activate(connection=connection, message="")
+
+
+def connection_pause_checked(*, connection: Connection, by: str) -> Connection:
+    """A store owner's pause (the API): only a live connection pauses; a paused one stays as it is."""
+    status = Connection.Status
+    if connection.status == status.PAUSED:
+        return connection
+    if connection.status != status.ACTIVE:
+        raise ApplicationError(_not_live_reason(connection, verb="pause"))
+    return connection_pause(connection=connection, by=by)
+
+
+def connection_resume_checked(*, connection: Connection) -> Connection:
+    """A store owner's resume (the API): only a paused connection whose breaker is closed and whose credentials
+    were not rejected; otherwise what to do instead. Support's resume (the admin) also closes a breaker."""
+    status = Connection.Status
+    if connection.status == status.ACTIVE and connection.breaker_opened_at is None:
+        return connection
+    if connection.status != status.PAUSED or connection.breaker_opened_at is not None:
+        raise ApplicationError(_not_live_reason(connection, verb="resume"))
+    return _activate(connection=connection, message="")
+
+
+def _not_live_reason(connection: Connection, *, verb: str) -> str:
+    """Why a connection cannot be paused or resumed now, and what to do instead."""
+    status = Connection.Status
+    if connection.status == status.CREDENTIALS_REJECTED:
+        return (
+            f"Cannot {verb}: the provider rejected this connection's credentials, so its work already waits. Save "
+            "working credentials (PATCH the connection) or test it again: it resumes by itself once they work."
+        )
+    if connection.status == status.FAILING or connection.breaker_opened_at is not None:
+        return (
+            f"Cannot {verb}: the circuit breaker is open after repeated failures (last error: "
+            f"{connection.last_error[:300] or 'none recorded'}). Backhaul tries one push after each cooldown and "
+            "resumes by itself when it succeeds; fix the cause, or ask Backhaul support to reset the breaker."
+        )
+    if connection.status == status.DRAFT:
+        return (
+            f"Cannot {verb}: this connection is not live yet. Take the store live (POST "
+            f"/api/v1/stores/{connection.store_id}/go-live/), which runs the setup checks first."
+        )
+    return f"Cannot {verb} a connection that is {connection.get_status_display().lower()}."
 
 
 def connection_reset_breaker(*, connection: Connection) -> Connection:

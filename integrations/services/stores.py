@@ -26,10 +26,12 @@ STORE_FIELDS = (
     "is_active",
     "is_sandbox",
 )
+# Support's decisions, not a store owner's: whether the store is active, and whether it is a sandbox (the
+# sandbox guard keeps a sandbox store's events from any live warehouse).
+STORE_SUPPORT_FIELDS = ("is_active", "is_sandbox")
 CONNECTION_FIELDS = (
     "name",
     "wms_name",
-    "status",
     "base_url",
     "api_username",
     "external_account_id",

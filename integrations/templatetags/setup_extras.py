@@ -49,3 +49,13 @@ def routing_sentence(rma: Any) -> str:
     if not rma.routing_reason:
         return ""
     return routing_reason_sentence(rma.routing_reason, platform=get_declaration(rma.return_obj.platform).display_name)
+
+
+@register.simple_tag(takes_context=True)
+def user_can(context: Any, action: str, store: Any = None) -> bool:
+    """{% user_can "store.go_live" store as can_setup %}: integrations.access's answer for the page's user, so a
+    page offers only what the person may do (the views still refuse the rest with a 403)."""
+    from integrations.access import can
+
+    request = context.get("request")
+    return bool(request is not None and can(request.user, action, store))

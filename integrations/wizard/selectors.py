@@ -27,17 +27,24 @@ STEPS: tuple[tuple[str, str], ...] = (
 
 
 def stores_for_user(*, user: Any) -> QuerySet[Store]:
-    """Staff see every store; a merchant sees the stores they belong to."""
-    if not user.is_authenticated:
-        return Store.objects.none()
-    if user.is_staff:
-        return Store.objects.all()
-    return Store.objects.filter(memberships__user=user).distinct()
+    """The stores the user may see (integrations.access): their memberships, every store for staff who may."""
+    from integrations.access import stores_where
+
+    return stores_where(user, "store.view").distinct()
 
 
 def store_for_user(*, user: Any, slug: str) -> Store:
     """The store the user may open, or 404 (never 403: other stores' names are not revealed)."""
     return get_object_or_404(stores_for_user(user=user), slug=slug)
+
+
+def store_owners(*, store: Store) -> list[Any]:
+    """The store's owners' memberships (with their users), for "ask an owner"."""
+    from integrations.models import StoreMembership
+
+    return list(
+        store.memberships.filter(role=StoreMembership.Role.OWNER).select_related("user").order_by("user__username")
+    )
 
 
 def returns_platform_connection(*, store: Store) -> Connection | None:

@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from integrations.merchant import members
 from integrations.merchant import views as merchant
-from integrations.wizard import views
+from integrations.wizard import invites, views
 from integrations.wizard.choices_css import choices_stylesheet
 
 app_name = "setup"
@@ -16,7 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page=reverse_lazy("setup:login")), name="logout"),
-    path("invite/<str:token>/", views.invite, name="invite"),
+    path("invite/<str:token>/", invites.invite, name="invite"),
     path("stores/<slug:slug>/", views.store_resume, name="resume"),
     path("stores/<slug:slug>/platform/", views.platform_step, name="platform"),
     path("stores/<slug:slug>/warehouse/", views.warehouse_step, name="warehouse"),
@@ -31,5 +32,6 @@ urlpatterns = [
     path("stores/<slug:slug>/returns/", merchant.returns_list, name="returns"),
     path("stores/<slug:slug>/returns/<int:pk>/", merchant.return_detail, name="return_detail"),
     path("stores/<slug:slug>/connections/<int:pk>/test/", merchant.connection_test, name="connection_test"),
+    path("stores/<slug:slug>/members/", members.members_page, name="members"),
     path("notifications/", merchant.notification_settings, name="notifications"),
 ]

@@ -6,24 +6,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from integrations import access
 from integrations.models import Connection, Store
 from integrations.registry import get_declaration
 from integrations.services import registration
-from integrations.services.invites import InviteError, invite_accept, invite_signup, invite_store_get
 from integrations.wizard import selectors, services
 from integrations.wizard.credentials import credential_fields, form_field_name, generates_webhook_token
 from integrations.wizard.forms import (
     ConnectionForm,
-    InviteSignupForm,
     LocationForm,
     PlatformForm,
     RulesForm,
@@ -52,6 +49,29 @@ def wizard_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         return view(request, store, *args, **kwargs)
 
     return wrapper
+
+
+def requires(action: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """After wizard_view: the user must be allowed `action` in the store (integrations.access), else a 403 page
+    saying who may and where to go instead (never a 5xx, never the form)."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, store: Store, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not access.can(request.user, action, store):
+                return forbidden(request, store, action)
+            return view(request, store, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def forbidden(request: HttpRequest, store: Store, action: str) -> HttpResponse:
+    """The 403 page: what the user may not do here, who may (the store's owners), and the way back."""
+    owners = [m.user.get_username() for m in selectors.store_owners(store=store)]
+    context = {"store": store, "reason": access.refusal(action), "owners": owners, "store_page": "forbidden"}
+    return render(request, "setup/forbidden.html", context, status=403)
 
 
 def _step_url(store: Store, step: str) -> str:
@@ -87,7 +107,8 @@ def store_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def store_resume(request: HttpRequest, store: Store) -> HttpResponse:
     """GET /setup/<store>/: the store's overview once it is live, else the wizard where the merchant left off."""
-    if selectors.store_is_live(store=store):
+    if selectors.store_is_live(store=store) or not access.can(request.user, "store.go_live", store):
+        # A member does not set the store up: their page is the store's overview, live or not.
         return redirect("setup:home", slug=store.slug)
     return redirect(_step_url(store, selectors.wizard_resume_step(store=store)))
 
@@ -169,6 +190,7 @@ def _platform_context(store: Store, form: PlatformForm, **extra: Any) -> dict[st
 
 
 @wizard_view
+@requires("connection.change")
 @require_http_methods(["GET", "POST"])
 def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
     """Step 1: Loop or Redo credentials (or the sandbox), checked live; webhook URL and copy-paste steps."""
@@ -228,6 +250,7 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
 
 
 @wizard_view
+@requires("connection.change")
 @require_http_methods(["GET", "POST"])
 def warehouse_step(request: HttpRequest, store: Store) -> HttpResponse:
     """Step 2: ShipMonk, ShipStream or a WMS through TrackStar (or the sandbox), checked by listing its warehouses."""
@@ -311,6 +334,7 @@ def _location_page(
 
 
 @wizard_view
+@requires("location.change")
 @require_http_methods(["GET", "POST"])
 def locations_step(request: HttpRequest, store: Store) -> HttpResponse:
     """Step 3: the store's shipping locations, each linked to a warehouse from the WMS's live list."""
@@ -318,6 +342,7 @@ def locations_step(request: HttpRequest, store: Store) -> HttpResponse:
 
 
 @wizard_view
+@requires("location.change")
 @require_http_methods(["GET", "POST"])
 def location_edit(request: HttpRequest, store: Store, pk: int) -> HttpResponse:
     """Step 3: change one location."""
@@ -329,6 +354,7 @@ def location_edit(request: HttpRequest, store: Store, pk: int) -> HttpResponse:
 
 
 @wizard_view
+@requires("store.change")
 @require_http_methods(["GET", "POST"])
 def rules_step(request: HttpRequest, store: Store) -> HttpResponse:
     """Step 4: processing mode, RMA trigger, default instructions, SKU mappings from a CSV."""
@@ -370,6 +396,7 @@ def rules_step(request: HttpRequest, store: Store) -> HttpResponse:
 
 
 @wizard_view
+@requires("store.test_return")
 @require_http_methods(["GET", "POST"])
 def test_step(request: HttpRequest, store: Store) -> HttpResponse:
     """Step 5: send a synthetic return through the real pipeline and watch its timeline."""
@@ -399,6 +426,7 @@ def test_step(request: HttpRequest, store: Store) -> HttpResponse:
 
 
 @wizard_view
+@requires("store.test_return")
 @require_GET
 def test_timeline(request: HttpRequest, store: Store, delivery_id: int) -> HttpResponse:
     """The live part of step 5, polled by htmx until the RMA creation entry appears."""
@@ -412,6 +440,7 @@ def test_timeline(request: HttpRequest, store: Store, delivery_id: int) -> HttpR
 
 
 @wizard_view
+@requires("store.go_live")
 @require_http_methods(["GET", "POST"])
 def live_step(request: HttpRequest, store: Store) -> HttpResponse:
     """Step 6: summary, health, and the Go live button."""
@@ -441,52 +470,3 @@ def live_step(request: HttpRequest, store: Store) -> HttpResponse:
         mapping_count=store.sku_mappings.count(),
     )
     return render(request, "setup/live.html", context)
-
-
-# ----------------------------------------------------------------------------- invites
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def invite(request: HttpRequest, token: str) -> HttpResponse:
-    """GET/POST /setup/invite/<token>/: join the store, creating an account or logging in first."""
-    try:
-        store = invite_store_get(token=token)
-    except InviteError as exc:
-        return render(request, "setup/invite_invalid.html", {"reason": str(exc)}, status=400)
-    action = request.POST.get("action", "")
-    signup_form = InviteSignupForm(request.POST if action == "signup" else None, prefix="signup")
-    login_form = AuthenticationForm(request, data=request.POST if action == "login" else None, prefix="login")
-    user = None
-    if request.method == "POST":
-        if action == "join" and request.user.is_authenticated:
-            user = request.user
-        elif action == "signup" and signup_form.is_valid():
-            data = signup_form.cleaned_data
-            user = invite_signup(
-                token=token, username=data["username"], email=data["email"], password=data["password1"]
-            )
-        elif action == "login" and login_form.is_valid():
-            user = login_form.get_user()
-    if user is not None:
-        invite_accept(token=token, user=user)
-        if not request.user.is_authenticated or request.user.pk != user.pk:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"You are now a member of {store.name}.")
-        return redirect("setup:resume", slug=store.slug)
-    # A new merchant needs the sign-up form; one who just tried to log in, the log-in form again.
-    # (Django's AuthenticationForm autofocuses its user name, which took the focus from sign-up.)
-    _focus_first(login_form if action == "login" else signup_form, others=[signup_form, login_form])
-    context = {"store": store, "signup_form": signup_form, "login_form": login_form}
-    return render(request, "setup/invite.html", context, status=422 if request.method == "POST" else 200)
-
-
-def _focus_first(form: Any, *, others: list[Any]) -> None:
-    """Autofocus the form's first field with an error, else its first field, and nothing else on the page."""
-    for other in others:
-        for field in other.fields.values():
-            field.widget.attrs.pop("autofocus", None)
-    names = list(form.fields)
-    invalid = [name for name in names if form.is_bound and name in form.errors]
-    target = (invalid or names)[0]
-    form.fields[target].widget.attrs["autofocus"] = True

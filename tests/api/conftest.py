@@ -1,11 +1,11 @@
-"""API test fixtures: staff, a merchant of store A, a merchant of store B, and clients with their tokens."""
+"""API test fixtures: support staff (all permissions, and view-only), store A's owner and member, store B's
+member, and clients with their tokens (knox: named, hashed, expiring)."""
 
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from integrations.models import Store, StoreMembership
@@ -17,9 +17,13 @@ class TokenClient(APIClient):
 
 
 def token_client(user: Any) -> TokenClient:
+    import datetime as dt
+
+    from config.models import ApiToken
+
     client = TokenClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials_header = f"Token {token.key}"
+    _token, key = ApiToken.objects.create(user=user, expiry=dt.timedelta(days=1), name="tests")
+    client.credentials_header = f"Token {key}"
     client.credentials(HTTP_AUTHORIZATION=client.credentials_header)
     return client
 
@@ -28,27 +32,39 @@ def token_client(user: Any) -> TokenClient:
 class World:
     store_a: Store
     store_b: Store
-    staff: TokenClient
-    merchant_a: TokenClient
-    merchant_b: TokenClient
+    staff: TokenClient  # support with every model permission
+    viewer: TokenClient  # support with the view permissions only
+    superuser: TokenClient
+    merchant_a: TokenClient  # store A's owner
+    member_a: TokenClient  # store A's member
+    merchant_b: TokenClient  # store B's member
     anonymous: APIClient
 
 
 @pytest.fixture
 def world(db: None) -> World:
+    from tests.roles import staff_user
+
     user_model = get_user_model()
-    staff = user_model.objects.create_user("staff", password="x", is_staff=True)
+    staff = staff_user("staff")
+    viewer = staff_user("viewer", view_only=True)
+    superuser = user_model.objects.create_superuser("root", "root@example.com", "x")
+    member_a = user_model.objects.create_user("member-a", password="x")
     merchant_a = user_model.objects.create_user("merchant-a", password="x")
     merchant_b = user_model.objects.create_user("merchant-b", password="x")
     store_a = StoreFactory(name="Store A", slug="store-a")
     store_b = StoreFactory(name="Store B", slug="store-b")
     StoreMembership.objects.create(store=store_a, user=merchant_a, role=StoreMembership.Role.OWNER)
+    StoreMembership.objects.create(store=store_a, user=member_a, role=StoreMembership.Role.MEMBER)
     StoreMembership.objects.create(store=store_b, user=merchant_b)
     return World(
         store_a=store_a,
         store_b=store_b,
         staff=token_client(staff),
+        viewer=token_client(viewer),
+        superuser=token_client(superuser),
         merchant_a=token_client(merchant_a),
+        member_a=token_client(member_a),
         merchant_b=token_client(merchant_b),
         anonymous=APIClient(),
     )

@@ -29,7 +29,7 @@ def post(client: Any, url: str, body: dict) -> dict:
 def test_provision_a_store_then_read_a_processed_return(world: World) -> None:
     api = world.staff
     store = post(api, "/api/v1/stores/", {"name": "Acme Apparel", "rma_trigger": "on_label_created"})
-    loop = post(api, "/api/v1/connections/", {"store": store["id"], "provider": "loop", "status": "active", **SECRETS})
+    loop = post(api, "/api/v1/connections/", {"store": store["id"], "provider": "loop", **SECRETS})
     trackstar = post(
         api,
         "/api/v1/connections/",

@@ -111,3 +111,24 @@ def test_api_calls_that_carry_our_webhook_url_store_only_the_hash(httpserver: HT
     stored = json.dumps(list(ApiCall.objects.values("request_body", "response_body", "url")))
     assert connection.endpoint_token not in stored
     assert endpoint_token_hash(connection.endpoint_token) in stored
+
+
+def test_invite_tokens_are_masked_in_request_logs_and_sentry_events(log_output: io.StringIO) -> None:
+    from integrations.services.invites import invite_create
+    from tests.factories import StoreFactory
+
+    url = invite_create(store=StoreFactory(), created_by=None).url
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    client = Client(raise_request_exception=False)
+    assert client.get(url.removeprefix(settings.PUBLIC_BASE_URL)).status_code == 200
+    assert client.get(f"/setup/invite/{UNKNOWN_TOKEN}/").status_code == 400
+
+    output = log_output.getvalue()
+    assert "request_started" in output
+    for secret in (token, UNKNOWN_TOKEN):
+        assert secret not in output
+        assert f"/setup/invite/<sha256:{endpoint_token_hash(secret)}>/" in output
+    event: Any = {"request": {"url": url}, "breadcrumbs": {"values": [{"message": f"GET {url}"}]}}
+    scrubbed = json.dumps(scrub_sentry_event(event, {}))
+    assert token not in scrubbed
+    assert endpoint_token_hash(token) in scrubbed

@@ -71,7 +71,7 @@ def _log_in(page: Page, site: str, username: str) -> None:
 
 def _member(store: Store, django_user_model: Any, username: str = "mia") -> Any:
     user = django_user_model.objects.create_user(username=username, email=f"{username}@example.com", password=PASSWORD)
-    StoreMembership.objects.create(store=store, user=user)
+    StoreMembership.objects.create(store=store, user=user, role=StoreMembership.Role.OWNER)
     return user
 
 
@@ -102,7 +102,7 @@ def test_an_invited_merchant_sets_up_loop_and_shipmonk_on_the_sandbox_alone(
     site: str, celery_worker: Any, page: Page, server_errors: list[str], admin_user: Any, tmp_path: Path
 ) -> None:
     store = store_create(name="Acme Tees")
-    page.goto(invite_create(store=store, created_by=admin_user))
+    page.goto(invite_create(store=store, created_by=admin_user, role="owner").url)
 
     # The invite: the cursor waits in the sign-up form.
     expect(page.get_by_role("heading", name="Join Acme Tees on Backhaul")).to_be_visible()

@@ -57,7 +57,7 @@ def test_wizard_refuses_a_metadata_address(
     settings.ALLOW_PRIVATE_PROVIDER_URLS = False
     store = Store.objects.create(name="Acme Tees", slug="acme-tees")
     user = django_user_model.objects.create_user(username="mia", password=PASSWORD)
-    StoreMembership.objects.create(store=store, user=user)
+    StoreMembership.objects.create(store=store, user=user, role=StoreMembership.Role.OWNER)
     screen.goto(f"{live_server.url}/setup/login/?next=/setup/stores/acme-tees/warehouse/")
     screen.get_by_label("Username").fill("mia")
     screen.get_by_label("Password").fill(PASSWORD)

@@ -150,7 +150,7 @@ def test_a_second_merchant_is_refused_everywhere(
     ret = _return(store, live, "#1042", status="needs_attention")
     rma = ret.rmas.get()
     intruder = django_user_model.objects.create_user(username="eve", password="x")
-    StoreMembership.objects.create(store=other_store, user=intruder)
+    StoreMembership.objects.create(store=other_store, user=intruder, role=StoreMembership.Role.OWNER)
     client.force_login(intruder)
     own = {"slug": other_store.slug}
     gets = [

@@ -80,7 +80,7 @@ def test_wizard_connection_check(redirecting_loop: tuple[str, HTTPServer]) -> No
     store = Store.objects.create(name="Acme", slug="acme")
     connection = _loop(store, base_url)
     user = get_user_model().objects.create_user("mia", password="x")
-    StoreMembership.objects.create(store=store, user=user)
+    StoreMembership.objects.create(store=store, user=user, role=StoreMembership.Role.OWNER)
     client = Client()
     client.force_login(user)
     data: dict[str, Any] = {"provider": "loop", "loop_api_key": "", "loop_webhook_secret": ""}
