@@ -183,7 +183,7 @@ def test_go_live_runs_the_wizards_checks(world: World) -> None:
 
 
 def test_go_live_activates_a_ready_store(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from integrations.wizard import services
+    from integrations.wizard.services import go_live as services
     from tests.factories import ConnectionFactory
 
     draft = ConnectionFactory(store=world.store_a, status=Connection.Status.DRAFT)

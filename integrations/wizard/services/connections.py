@@ -1,29 +1,25 @@
-"""Writes for the setup wizard. Credentials go straight to the Connection's encrypted fields."""
+"""Steps 1 and 2: the returns platform and the warehouse system connections (typed credentials or the sandbox),
+their live checks and the list of warehouses. Credentials go straight to the Connection's encrypted fields."""
 
-import csv
-import io
 import logging
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
-from config.exceptions import ApplicationError
 from integrations.base import WarehouseInfo
 from integrations.declarations import Role, webhook_secret_generate
 from integrations.exceptions import ProviderError
 from integrations.models import Connection, Store
 from integrations.registry import get_client, get_declaration, get_warehouse_client
-from integrations.sandbox.models import SandboxAccount, SandboxWebhookDelivery
+from integrations.sandbox.models import SandboxAccount
 from integrations.services.connection_settings import connection_settings_validate
 from integrations.services.health import connection_credentials_accepted, connection_credentials_rejected
-from integrations.services.stores import CONNECTION_SECRET_FIELDS, connection_create, connection_update, store_update
+from integrations.services.stores import CONNECTION_SECRET_FIELDS, connection_create, connection_update
 from integrations.wizard.credentials import (
     credential_fields,
     generates_webhook_token,
@@ -31,30 +27,9 @@ from integrations.wizard.credentials import (
     warehouse_kinds,
 )
 from integrations.wizard.explain import provider_failure_explain
-from integrations.wizard.selectors import (
-    connections_in_use,
-    locations_for_store,
-    returns_platform_connection,
-    warehouse_connection,
-)
-from warehouses.models import ShippingLocation, SkuMapping
-from warehouses.provisioning import location_create, location_update
+from integrations.wizard.services.errors import WizardError
 
 logger = logging.getLogger(__name__)
-
-
-class WizardError(ApplicationError):
-    """A wizard action that cannot be done now; the message is shown to the merchant.
-
-    `field_errors` maps a Connection field to what to change there, when one value is to blame.
-    """
-
-    def __init__(self, message: str, *, field_errors: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.field_errors = dict(field_errors or {})
-
-
-# ----------------------------------------------------------------------------- connections
 
 
 def _connection_upsert(
@@ -379,219 +354,3 @@ def warehouses_fetch(*, connection: Connection, refresh: bool = False) -> CheckR
     message = f"{connection.display_name} answered with {len(options)} {noun}."
     _record_check(connection=connection, ok=True, message=message)
     return CheckResult(ok=True, message=message, warehouses=options)
-
-
-# ----------------------------------------------------------------------------- locations
-
-
-LOCATION_FIELDS = (
-    "name",
-    "address1",
-    "address2",
-    "city",
-    "region",
-    "postal_code",
-    "country_code",
-)
-
-
-@transaction.atomic
-def location_save(
-    *,
-    store: Store,
-    location: ShippingLocation | None,
-    data: dict[str, Any],
-    warehouse: WarehouseOption,
-    connection: Connection,
-    is_default: bool,
-    destinations: dict[str, str] | None = None,
-) -> ShippingLocation:
-    """Add or change a shipping location linked to one warehouse of the WMS (and each returns platform's id for
-    it, `destinations`); `is_default` moves the default, and a store's first location becomes its default."""
-    others = store.shipping_locations.exclude(pk=location.pk) if location else store.shipping_locations.all()
-    fields = {
-        **{name: data[name] for name in LOCATION_FIELDS if name in data},
-        "warehouse_connection": connection,
-        "trackstar_warehouse_id": warehouse.trackstar_id,
-        "wms_warehouse_code": warehouse.wms_code,
-        "is_default": is_default or not others.filter(is_default=True).exists(),
-    }
-    if location is None:
-        return location_create(store=store, data=fields, destinations=destinations)
-    return location_update(location=location, data=fields, destinations=destinations)
-
-
-# ----------------------------------------------------------------------------- rules and SKU mappings
-
-
-def store_rules_save(*, store: Store, processing_mode: str, rma_trigger: str, default_instructions: str) -> Store:
-    """Processing mode, RMA trigger and default processing instructions."""
-    return store_update(
-        store=store,
-        data={
-            "processing_mode": processing_mode,
-            "rma_trigger": rma_trigger,
-            "default_instructions": default_instructions,
-        },
-    )
-
-
-SKU_CSV_MAX_BYTES = 2 * 1024 * 1024
-_SKU_MAX = SkuMapping._meta.get_field("platform_sku").max_length or 200
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    reason: str
-
-
-@dataclass
-class SkuImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-
-def _read_text(upload: IO[bytes]) -> str:
-    raw = upload.read(SKU_CSV_MAX_BYTES + 1)
-    if len(raw) > SKU_CSV_MAX_BYTES:
-        raise WizardError("The file is larger than 2 MB. Split it into smaller files.")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise WizardError("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.") from exc
-
-
-@transaction.atomic
-def sku_mappings_import(*, store: Store, upload: IO[bytes]) -> SkuImportResult:
-    """Import a platform_sku,wms_sku CSV: valid rows are saved, existing SKUs updated, bad rows reported."""
-    reader = csv.reader(io.StringIO(_read_text(upload)))
-    header = [h.strip().lower() for h in next(reader, [])]
-    if "platform_sku" not in header or "wms_sku" not in header:
-        raise WizardError("The first row must be the header platform_sku,wms_sku.")
-    p_col, w_col = header.index("platform_sku"), header.index("wms_sku")
-    result = SkuImportResult()
-    rows: dict[str, tuple[int, str]] = {}
-    for row_number, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        platform_sku = row[p_col].strip() if len(row) > p_col else ""
-        wms_sku = row[w_col].strip() if len(row) > w_col else ""
-        if not platform_sku:
-            result.errors.append(RowError(row_number, "platform_sku is empty"))
-        elif not wms_sku:
-            result.errors.append(RowError(row_number, f"wms_sku is empty for {platform_sku}"))
-        elif len(platform_sku) > _SKU_MAX or len(wms_sku) > _SKU_MAX:
-            result.errors.append(RowError(row_number, f"a SKU is longer than {_SKU_MAX} characters"))
-        elif platform_sku in rows:
-            first = rows[platform_sku][0]
-            result.errors.append(RowError(row_number, f"{platform_sku} is already in row {first}; this row is ignored"))
-        else:
-            rows[platform_sku] = (row_number, wms_sku)
-    existing = {m.platform_sku: m for m in SkuMapping.objects.filter(store=store, platform_sku__in=list(rows))}
-    to_create, to_update = [], []
-    now = timezone.now()
-    for platform_sku, (_row, wms_sku) in rows.items():
-        mapping = existing.get(platform_sku)
-        if mapping is None:
-            to_create.append(SkuMapping(store=store, platform_sku=platform_sku, wms_sku=wms_sku))
-        elif mapping.wms_sku != wms_sku:
-            mapping.wms_sku = wms_sku
-            # bulk_update calls no save(), so auto_now does not run: without this the old time is written back.
-            mapping.updated_at = now
-            to_update.append(mapping)
-        else:
-            result.unchanged += 1
-    SkuMapping.objects.bulk_create(to_create)
-    SkuMapping.objects.bulk_update(to_update, ["wms_sku", "updated_at"])
-    result.created, result.updated = len(to_create), len(to_update)
-    return result
-
-
-# ----------------------------------------------------------------------------- test return
-
-
-TEST_SKUS = ("BACKHAUL-TEST-TEE", "BACKHAUL-TEST-CAP")
-
-
-def _test_lines(store: Store) -> list[dict[str, Any]]:
-    skus = list(store.sku_mappings.order_by("platform_sku").values_list("platform_sku", flat=True)[:2])
-    skus += [s for s in TEST_SKUS if s not in skus][: 2 - len(skus)]
-    return [
-        {"sku": skus[0], "quantity": 2, "reason": "Too small", "parent_reason": "Fit", "title": "Test item"},
-        {"sku": skus[1], "quantity": 1, "reason": "Changed my mind", "parent_reason": "Other", "title": "Test item"},
-    ]
-
-
-@transaction.atomic
-def test_return_send(*, store: Store) -> SandboxWebhookDelivery:
-    """Send a synthetic, test-flagged return as a signed platform webhook to the store's own endpoint."""
-    from integrations.sandbox.services import sandbox_new_return_send
-
-    if not settings.SANDBOX_ENABLED:
-        raise WizardError("Test returns need the sandbox, which is turned off on this server.")
-    connection = returns_platform_connection(store=store)
-    if connection is None or not connection.webhook_secret:
-        raise WizardError("Connect your returns platform first (step 1): the test return arrives as its webhook.")
-    if warehouse_connection(store=store) is None or not any(loc.is_default for loc in locations_for_store(store=store)):
-        raise WizardError("Connect your warehouse system and choose a default shipping location first.")
-    account = SandboxAccount.objects.filter(provider=connection.provider, connection=connection).order_by("pk").first()
-    if account is None:
-        account = SandboxAccount.objects.create(
-            provider=connection.provider, connection=connection, name=f"Setup wizard: {store.name}"
-        )
-    suffix = secrets.token_hex(3).upper()
-    return_id, order_name = f"test-{suffix.lower()}", f"#TEST-{suffix}"
-    tracking = "9400" + "".join(str(secrets.randbelow(10)) for _ in range(18))
-    return sandbox_new_return_send(
-        account=account,
-        return_id=return_id,
-        order_name=order_name,
-        lines=_test_lines(store),
-        tracking=tracking,
-        test=True,
-    )
-
-
-# ----------------------------------------------------------------------------- go live
-
-
-def store_go_live_blockers(*, store: Store) -> list[str]:
-    """What must be done before the store can go live (empty: ready)."""
-    from integrations.wizard.selectors import connection_is_verified, location_is_linked, location_on_other_system
-
-    blockers = []
-    if not connection_is_verified(returns_platform_connection(store=store)):
-        blockers.append("Connect and check your returns platform (step 1).")
-    if not connection_is_verified(warehouse_connection(store=store)):
-        blockers.append("Connect and check your warehouse system (step 2).")
-    locations = locations_for_store(store=store)
-    if not any(loc.is_default and location_is_linked(loc) for loc in locations):
-        blockers.append("Link a default shipping location to a warehouse (step 3).")
-    warehouse = warehouse_connection(store=store)
-    for loc in locations:
-        if warehouse is not None and loc.warehouse_connection and location_on_other_system(loc, warehouse):
-            blockers.append(
-                f"{loc.name} is linked to {loc.warehouse_connection.display_name}, not {warehouse.display_name}: "
-                "choose one of its warehouses (step 3)."
-            )
-    return blockers
-
-
-def store_go_live(*, store: Store) -> list[Connection]:
-    """Set the store's draft and paused connections to active (queueing RMAs that waited, such as the test's).
-
-    Failing connections stay as they are: their circuit breaker is reset by support. Connections
-    the merchant tried and moved away from (another warehouse system) stay drafts.
-    """
-    from integrations.services.connections import connection_resume
-
-    blockers = store_go_live_blockers(store=store)
-    if blockers:
-        raise WizardError(" ".join(blockers))
-    waiting = [
-        c for c in connections_in_use(store=store) if c.status in (Connection.Status.DRAFT, Connection.Status.PAUSED)
-    ]
-    return [connection_resume(connection=connection) for connection in waiting]
