@@ -175,10 +175,10 @@ def measure(*, rows: int, window_rows: int) -> OverviewCost:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from config.overview import selectors
+    from config.overview import counters, selectors
 
     steps = {
-        "counters": selectors.overview_counters,
+        "counters": counters.overview_counters,
         "webhooks per hour": lambda now: selectors.webhooks_per_hour(now=now),
         "time to warehouse": lambda now: selectors.rma_latency_per_hour(now=now),
         "pushes and actions": lambda now: selectors.work_per_connection(now=now),

@@ -24,19 +24,18 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, router
 from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncHour
-from django.urls import reverse
 from django.utils import timezone
 
+from config.overview.counters import Counter, overview_counters
 from integrations.models import ApiCall, Connection, InboundWebhook
 from integrations.registry import provider_name
-from returns.models import RMA, Return, TimelineEvent
+from returns.models import RMA, Return
 
 WEBHOOK_HOURS = 24
 LATENCY_HOURS = 7 * 24
@@ -45,8 +44,6 @@ ANSWER_HOURS = 24
 CACHE_KEY = "admin-overview:v1"
 # The returns platforms' guides promise an RMA at the warehouse within 1–3 s of the event.
 PROMISE_SECONDS = (1.0, 3.0)
-# A link lists at most this many returns by id (see _missing_rma_counter).
-MAX_LINKED_IDS = 200
 
 # What the endpoint answered, from the row's status: 2xx and processing (accepted), 200 for a
 # delivery seen before (duplicate), 4xx (rejected), or a verifier, parser or worker that raised.
@@ -62,12 +59,6 @@ WEBHOOK_OUTCOMES: dict[str, tuple[str, ...]] = {
     "rejected": (InboundWebhook.Status.REJECTED,),
     "failed": (InboundWebhook.Status.FAILED,),
 }
-WEBHOOK_WAITING = (
-    InboundWebhook.Status.RECEIVED,
-    InboundWebhook.Status.PENDING,
-    InboundWebhook.Status.PROCESSING,
-)
-
 WORK_STATES = ("succeeded", "queued", "retrying", "needs attention", "failed")
 _RMA_SUCCEEDED = (RMA.Status.SUBMITTED, RMA.Status.IN_TRANSIT, RMA.Status.RECEIVING, RMA.Status.RECEIVED)
 _ACTION = Return.PlatformActionStatus
@@ -80,15 +71,6 @@ _ACTION_STATE = {
     _ACTION.FLAG_QUEUED: "queued",
     _ACTION.FAILED: "failed",
 }
-
-
-@dataclass(frozen=True)
-class Counter:
-    key: str
-    label: str
-    count: int
-    url: str  # the admin changelist listing exactly the counted rows
-    group: str
 
 
 @dataclass(frozen=True)
@@ -179,16 +161,6 @@ def _hour_key(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def _changelist(name: str, **params: object) -> str:
-    url = reverse(f"admin:{name}_changelist")
-    return f"{url}?{urlencode(params)}" if params else url
-
-
-def _iso(value: dt.datetime) -> str:
-    # The changelist parses it back with the field's to_python; microseconds kept so the bound is exact.
-    return value.astimezone(dt.UTC).isoformat()
-
-
 def _provider_label(slug: str) -> str:
     return provider_name(slug) if slug else "unknown"
 
@@ -212,128 +184,6 @@ class PercentileCont(Aggregate):
 
     def __init__(self, expression: Any, *, fraction: float, **extra: Any) -> None:
         super().__init__(expression, fraction=float(fraction), **extra)
-
-
-# -- counters --------------------------------------------------------------------------------
-
-
-def overview_counters(*, now: dt.datetime) -> list[Counter]:
-    webhook_cutoff = now - dt.timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE_SECONDS)
-    rma_cutoff = now - dt.timedelta(minutes=settings.OVERVIEW_RMA_PENDING_MINUTES)
-    webhook_counts = InboundWebhook.objects.filter(
-        status__in=(*WEBHOOK_WAITING, InboundWebhook.Status.FAILED)
-    ).aggregate(
-        waiting=Count("status", filter=Q(status__in=WEBHOOK_WAITING, created_at__lt=webhook_cutoff)),
-        failed=Count("status", filter=Q(status=InboundWebhook.Status.FAILED)),
-    )
-    counters = [
-        Counter(
-            "webhooks_waiting",
-            f"Webhooks pending over {settings.WEBHOOK_SWEEP_GRACE_SECONDS} s",
-            webhook_counts["waiting"],
-            _changelist(
-                "integrations_inboundwebhook",
-                status__in=",".join(WEBHOOK_WAITING),
-                created_at__lt=_iso(webhook_cutoff),
-            ),
-            "Webhooks",
-        ),
-        Counter(
-            "webhooks_failed",
-            "Webhooks failed",
-            webhook_counts["failed"],
-            _changelist("integrations_inboundwebhook", status__exact=InboundWebhook.Status.FAILED),
-            "Webhooks",
-        ),
-    ]
-    # The WHERE on status lets the (status, created_at) index answer instead of a scan of every RMA.
-    troubled = (RMA.Status.NEEDS_ATTENTION, RMA.Status.FAILED, RMA.Status.PENDING)
-    rma_counts = RMA.objects.filter(status__in=troubled).aggregate(
-        needs_attention=Count("status", filter=Q(status=RMA.Status.NEEDS_ATTENTION)),
-        failed=Count("status", filter=Q(status=RMA.Status.FAILED)),
-        stuck=Count("status", filter=Q(status=RMA.Status.PENDING, created_at__lt=rma_cutoff)),
-    )
-    counters += [
-        Counter(
-            "rmas_needs_attention",
-            "RMAs needing attention",
-            rma_counts["needs_attention"],
-            _changelist("returns_rma", status__exact=RMA.Status.NEEDS_ATTENTION),
-            "RMAs",
-        ),
-        Counter(
-            "rmas_failed",
-            "RMAs failed",
-            rma_counts["failed"],
-            _changelist("returns_rma", status__exact=RMA.Status.FAILED),
-            "RMAs",
-        ),
-        Counter(
-            "rmas_stuck",
-            f"RMAs pending over {settings.OVERVIEW_RMA_PENDING_MINUTES} min",
-            rma_counts["stuck"],
-            _changelist("returns_rma", status__exact=RMA.Status.PENDING, created_at__lt=_iso(rma_cutoff)),
-            "RMAs",
-        ),
-        Counter(
-            "actions_failed",
-            "Platform actions failed",
-            Return.objects.filter(platform_action=_ACTION.FAILED).count(),
-            _changelist("returns_return", platform_action__exact=_ACTION.FAILED),
-            "Returns",
-        ),
-        _missing_rma_counter(),
-    ]
-    by_status = dict(
-        Connection.objects.filter(
-            status__in=(
-                Connection.Status.FAILING,
-                Connection.Status.PAUSED,
-                Connection.Status.CREDENTIALS_REJECTED,
-            )
-        )
-        .values_list("status")
-        .annotate(n=Count("*"))
-        .values_list("status", "n")
-    )
-    for status, label in (
-        (Connection.Status.FAILING, "Connections failing"),
-        (Connection.Status.PAUSED, "Connections paused"),
-        (Connection.Status.CREDENTIALS_REJECTED, "Credentials rejected"),
-    ):
-        counters.append(
-            Counter(
-                f"connections_{status}",
-                label,
-                by_status.get(status, 0),
-                _changelist("integrations_connection", status__exact=status),
-                "Connections",
-            )
-        )
-    return counters
-
-
-def _missing_rma_counter() -> Counter:
-    """Returns reconciliation flagged "no RMA past the grace" (`rma_missing`) that still have none.
-
-    Reconciliation is the judge of "should have an RMA by now" (grace, trigger, finished and test
-    returns); the flag is rare, so this reads the timeline's `kind` index, not every return. The
-    return changelist has no filter for it yet, so the link lists the returns by id (at most
-    MAX_LINKED_IDS; the label says when there are more).
-    """
-    # Driven from the few flagged timeline rows (kind index), never from a scan of every return.
-    flagged = Return.objects.filter(
-        pk__in=TimelineEvent.objects.filter(kind="rma_missing").values("return_obj_id"), rmas__isnull=True
-    )
-    ids = list(flagged.order_by("-created_at").values_list("pk", flat=True)[: MAX_LINKED_IDS + 1])
-    count = len(ids)
-    if count > MAX_LINKED_IDS:
-        count = flagged.count()
-    label = f"Returns with no RMA past {settings.RECONCILE_GRACE_MINUTES} min"
-    if count > MAX_LINKED_IDS:
-        label += f" (link: newest {MAX_LINKED_IDS})"
-    ids_param = ",".join(str(pk) for pk in ids[:MAX_LINKED_IDS]) or "0"
-    return Counter("returns_missing_rma", label, count, _changelist("returns_return", id__in=ids_param), "Returns")
 
 
 # -- charts ----------------------------------------------------------------------------------

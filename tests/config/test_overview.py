@@ -19,13 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.overview import charts
+from config.overview.counters import overview_counters
 from config.overview.selectors import (
     LATENCY_HOURS,
     WEBHOOK_HOURS,
     answers_per_provider,
     overview_build,
     overview_cached,
-    overview_counters,
     percentile,
     rma_latency_per_hour,
     webhooks_per_hour,
