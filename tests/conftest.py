@@ -62,6 +62,15 @@ def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _loopback_only_connect)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Each test starts with empty rate-limit windows: the suite posts many refused webhooks from
+    127.0.0.1, and one test's refusals must not have the next one's answered 429."""
+    from integrations import ratelimit
+
+    ratelimit._limiter().storage.reset()
+
+
 def load_fixture(provider: str, name: str) -> bytes:
     """The raw bytes of tests/fixtures/<provider>/<name>.json (bytes: signatures are over raw bodies)."""
     return (FIXTURES_DIR / provider / f"{name}.json").read_bytes()

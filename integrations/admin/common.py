@@ -135,7 +135,7 @@ def pretty_json(value: Any) -> str:
 
 def pretty_text(text: str | bytes, *, true_length: int | None = None) -> str:
     """Pretty-print JSON text; anything else is shown as it is (within integrations.display's limits)."""
-    if not text:
+    if not text and not true_length:
         return "—"
     # overflow-wrap: a body of one 100,000-character word (`[[[[...`) wraps instead of widening the page.
     return format_html(
