@@ -153,6 +153,7 @@ from config.settings.admin import *  # noqa: E402,F403
 from config.settings.celery import *  # noqa: E402,F403
 from config.settings.drf import *  # noqa: E402,F403
 from config.settings.email import *  # noqa: E402,F403
+from config.settings.health import *  # noqa: E402,F403
 from config.settings.integrations import *  # noqa: E402,F403
 from config.settings.logging import *  # noqa: E402,F403
 from config.settings.login import *  # noqa: E402,F403
