@@ -106,3 +106,20 @@ def check_countdowns_stay_below_the_visibility_timeout(app_configs: Any, **kwarg
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_https_is_visible_to_the_redirect(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Behind a proxy that terminates TLS every request reaches Django as http: with SECURE_SSL_REDIRECT
+    and no BEHIND_TLS_PROXY each page would redirect to itself for ever (only /health/ is exempt)."""
+    if settings.SECURE_SSL_REDIRECT and settings.SECURE_PROXY_SSL_HEADER is None:
+        return [
+            checks.Warning(
+                "SECURE_SSL_REDIRECT is on but BEHIND_TLS_PROXY is off: behind a load balancer or proxy that "
+                "terminates TLS, every page would redirect to itself.",
+                hint="Set BEHIND_TLS_PROXY=true when a proxy sets X-Forwarded-Proto (and overwrites the client's); "
+                "leave it off only when gunicorn itself serves TLS.",
+                id="config.W002",
+            )
+        ]
+    return []
