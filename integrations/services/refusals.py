@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 LimitedBy = RefusedWebhookCount.LimitedBy
 # Every path that names no connection shares one endpoint limit: a scan of random tokens is one flood.
 UNKNOWN_ENDPOINT = "unknown"
+# A refused request's headers are kept up to this many characters in all (names and values, each
+# value already cut to HEADER_VALUE_KEPT_CHARS), in the order they came; the rest are dropped.
+REFUSED_HEADERS_KEPT_CHARS = 8192
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,24 @@ def endpoint_key(connection: Connection | None) -> str:
 
 
 def refused_body(raw: dict[str, Any]) -> dict[str, Any]:
-    """The stored form of a refused request: its body cut to the kept prefix, the cut noted with the
-    true length (the body may already be shorter than that length: a too-large one is not read)."""
+    """The stored form of a refused request: its body cut to the kept prefix, and its headers to
+    REFUSED_HEADERS_KEPT_CHARS in all (the server lets a request carry about a hundred), each cut
+    noted in `truncated` with the true length (the body may already be shorter than that length: a
+    too-large one is not read)."""
     kept = settings.WEBHOOK_REFUSED_BODY_KEPT_BYTES
     body, length = raw["body"], raw["body_length"]
+    truncated = dict(raw["truncated"])
     if len(body) > kept or length > len(body):
-        raw = {**raw, "body": body[:kept], "truncated": {**raw["truncated"], "body": length}}
-    return raw
+        truncated["body"] = length
+    headers: dict[str, str] = {}
+    used = 0
+    for name, value in raw["headers"].items():
+        used += len(name) + len(value)
+        if used > REFUSED_HEADERS_KEPT_CHARS:
+            truncated["headers"] = sum(len(n) + len(v) for n, v in raw["headers"].items())
+            break
+        headers[name] = value
+    return {**raw, "body": body[:kept], "headers": headers, "truncated": truncated}
 
 
 def refusal_limited(*, source: str, endpoint: str) -> Limited | None:

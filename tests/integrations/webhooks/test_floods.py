@@ -317,3 +317,26 @@ def test_support_sees_the_flood_in_the_admin(tight: Any, admin_client: Any) -> N
     assert (
         admin_client.get(reverse("admin:integrations_refusedwebhookcount_change", args=[count.pk])).status_code == 200
     )
+
+
+@pytest.mark.django_db
+def test_a_refused_request_keeps_a_bounded_share_of_its_headers() -> None:
+    """About a hundred headers of 4 kB each pass a real server; a refused request keeps 8 kB of them in
+    all (with the true total), while a verified delivery keeps every one."""
+    from integrations.services.refusals import REFUSED_HEADERS_KEPT_CHARS
+
+    conn = ConnectionFactory()
+    client = Client()
+    padding = {f"X-Pad-{i:02}": "p" * 4000 for i in range(60)}
+    total = sum(len(name) + len(value) for name, value in padding.items())
+    refused = post_webhook(client, conn, b"{}", headers={**padding, "X-Loop-Signature": "forged"})
+    assert refused.status_code == 401
+    row = InboundWebhook.objects.get()
+    assert sum(len(name) + len(value) for name, value in row.headers.items()) <= REFUSED_HEADERS_KEPT_CHARS
+    assert "X-Pad-00" in row.headers
+    assert row.truncated["headers"] > total
+
+    body = load_fixture("loop", "return_created")
+    accepted = post_webhook(client, conn, body, headers={**padding, **signed_headers(conn, body)})
+    assert accepted.status_code == 202
+    assert len(InboundWebhook.objects.get(verification="valid").headers) > 60
