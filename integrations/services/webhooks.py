@@ -128,7 +128,7 @@ def webhook_receive(
     body_length: int | None = None,
 ) -> ReceiveResult:
     """Verify, dedupe and queue one delivery, storing it as one row whatever the outcome; the answer
-    tells the view what to send: 2xx, or 400, 401, 404, 405 or 413 with a one-line reason.
+    tells the view what to send: 2xx, or 400, 401, 404, 405, 413 or 429 with a one-line reason.
 
     A request refused before it is verified (405, 413, 404, 401) is stored with only a prefix of
     its body, and past its source's or endpoint's rate limit answered 429 and counted instead
