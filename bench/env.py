@@ -36,6 +36,7 @@ class BenchEnv:
             "DATABASE_URL": DATABASE_URL,
             "REDIS_URL": REDIS_URL,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{WEB_PORT}",
             "SECURE_SSL_REDIRECT": "false",
             "ALLOW_PRIVATE_PROVIDER_URLS": "true",
             "SANDBOX_ENABLED": "false",

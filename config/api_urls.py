@@ -1,7 +1,7 @@
 """/api/: the v1 REST API, its OpenAPI schema and the Swagger UI (assets from the sidecar, served as static)."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.api import api_not_found
 from integrations import apis as integrations_apis
@@ -49,7 +49,9 @@ app_name = "api"
 urlpatterns = [
     path("v1/", include((v1, "v1"))),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script from a URL, so the page needs no inline script
+    # (Content-Security-Policy, config/settings/csp.py).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     # Last: everything else under /api/ is a JSON 404, never Django's HTML page.
     re_path(r"", api_not_found, name="not-found"),
 ]

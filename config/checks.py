@@ -79,3 +79,47 @@ def check_sweep_grace_outlasts_tasks(app_configs: Any, **kwargs: Any) -> list[ch
                 )
             )
     return warnings
+
+
+# kombu's Redis transport redelivers an unacknowledged message after this many seconds unless the
+# broker transport options say otherwise (SQS has its own, shorter default).
+KOMBU_DEFAULT_VISIBILITY_TIMEOUT = {"redis": 3600, "rediss": 3600, "sentinel": 3600, "sqs": 30}
+
+
+@checks.register()
+def check_countdowns_stay_below_the_visibility_timeout(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every countdown is at most CELERY_MAX_COUNTDOWN_SECONDS (config/countdowns.py); a delayed retry is
+    an unacknowledged message, so a broker that redelivers sooner would run it twice (celery#5935)."""
+    scheme = urlsplit(str(settings.CELERY_BROKER_URL)).scheme
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}
+    timeout = options.get("visibility_timeout", KOMBU_DEFAULT_VISIBILITY_TIMEOUT.get(scheme))
+    if timeout is None:  # the filesystem and memory transports never redeliver on a timer
+        return []
+    if timeout <= settings.CELERY_MAX_COUNTDOWN_SECONDS:
+        return [
+            checks.Error(
+                f"CELERY_MAX_COUNTDOWN_SECONDS ({settings.CELERY_MAX_COUNTDOWN_SECONDS}) is not below the broker's "
+                f"visibility timeout ({timeout} s): a task retried with the longest countdown would be redelivered "
+                "and run twice.",
+                hint="Raise visibility_timeout in CELERY_BROKER_TRANSPORT_OPTIONS or lower the cap.",
+                id="config.E005",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_https_is_visible_to_the_redirect(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Behind a proxy that terminates TLS every request reaches Django as http: with SECURE_SSL_REDIRECT
+    and no BEHIND_TLS_PROXY each page would redirect to itself for ever (only /health/ is exempt)."""
+    if settings.SECURE_SSL_REDIRECT and settings.SECURE_PROXY_SSL_HEADER is None:
+        return [
+            checks.Warning(
+                "SECURE_SSL_REDIRECT is on but BEHIND_TLS_PROXY is off: behind a load balancer or proxy that "
+                "terminates TLS, every page would redirect to itself.",
+                hint="Set BEHIND_TLS_PROXY=true when a proxy sets X-Forwarded-Proto (and overwrites the client's); "
+                "leave it off only when gunicorn itself serves TLS.",
+                id="config.W002",
+            )
+        ]
+    return []

@@ -22,11 +22,13 @@ def heartbeat_with_retry(self: Task[Any, Any], key: str, fail_times: int) -> Non
 
 @shared_task(bind=True)
 def retention_purge(self: Task[Any, Any]) -> dict[str, int]:
-    """Delete finished webhooks and successful API calls older than settings.RETENTION_DAYS."""
+    """Delete finished webhooks and successful API calls older than settings.RETENTION_DAYS (refused
+    requests and their counts after settings.WEBHOOK_REFUSED_RETENTION_DAYS)."""
     import structlog
 
     from config.retention import retention_purge as purge
 
     result = purge()
-    structlog.get_logger(__name__).info("retention_purged", webhooks=result.webhooks, api_calls=result.api_calls)
-    return {"webhooks": result.webhooks, "api_calls": result.api_calls}
+    counts = {"webhooks": result.webhooks, "api_calls": result.api_calls, "refused_counts": result.refused_counts}
+    structlog.get_logger(__name__).info("retention_purged", **counts)
+    return counts

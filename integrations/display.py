@@ -34,8 +34,11 @@ def body_for_display(body: bytes | str, *, true_length: int | None = None, inden
         notes.append(f"{len(shown) - MAX_CHARS:,} more characters not shown")
         shown = shown[:MAX_CHARS]
     if true_length is not None and true_length > len(raw):
-        notes.append(f"only the first {len(raw):,} of {true_length:,} bytes were stored")
-    return shown + "".join(f"\n… ({note})" for note in notes)
+        # None at all: a body refused for its declared size is never read.
+        kept = f"only the first {len(raw):,}" if raw else "none"
+        notes.append(f"{kept} of {true_length:,} bytes were stored")
+    suffix = "".join(f"\n… ({note})" for note in notes)
+    return shown + suffix if shown else suffix.lstrip("\n")
 
 
 def _as_json(raw: bytes, *, indent: int | None) -> str | None:

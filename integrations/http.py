@@ -15,8 +15,12 @@ is only called on the connection's own origin, as the HTTP library reads it
 """
 
 import contextlib
+import datetime as dt
+import email.utils
 import json
 import logging
+import math
+import re
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -30,6 +34,7 @@ from django.utils import timezone
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from config.countdowns import countdown_bounded
 from config.logging import REDACTED, mask_endpoint_tokens, redact
 from integrations import ratelimit
 from integrations.connect_guard import GuardedAdapter, RefusedAddress
@@ -70,14 +75,28 @@ def _connect_only_retry() -> Retry:
     )
 
 
+_DELTA_SECONDS = re.compile(r"[0-9]+")
+
+
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), via urllib3."""
-    if not value:
+    """Seconds to wait from a Retry-After header, delta-seconds or an HTTP date (RFC 9110 §10.2.3), within
+    the bound of every countdown (config/countdowns.py); None when absent or unreadable.
+
+    Not urllib3's parser: it caps at its own 6 hours (past the broker's visibility timeout), and
+    before 2.6 a huge value made int() or the date arithmetic raise."""
+    text = (value or "").strip()
+    if not text:
         return None
+    if _DELTA_SECONDS.fullmatch(text):
+        # More digits than any real wait (and than int() takes at once): just "very long".
+        return countdown_bounded(float(text) if len(text) <= 12 else math.inf)
     try:
-        return max(0.0, Retry().parse_retry_after(value))
-    except Exception:  # noqa: BLE001 - a malformed header only loses the hint
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):  # a malformed header only loses the hint
         return None
+    if when.tzinfo is None:  # "-0000": a time in UTC from a source that does not say its zone
+        when = when.replace(tzinfo=dt.UTC)
+    return countdown_bounded((when - timezone.now()).total_seconds())
 
 
 class BaseHttpClient:
@@ -253,9 +272,8 @@ class BaseHttpClient:
             key=f"conn:{self.connection_id}:{self.rate_limit_bucket(method)}", limit=self.rate_limit
         )
         if wait:
-            raise ProviderThrottled(
-                f"per-connection rate limit {self.rate_limit} reached; nothing sent", retry_after=wait
-            )
+            message = f"per-connection rate limit {self.rate_limit} reached; nothing sent"
+            raise ProviderThrottled(message, retry_after=countdown_bounded(wait))
 
     def _destination_error(self, url: str) -> ProviderError | None:
         """Refuse before sending: a withheld credential; a URL the HTTP library would read otherwise than we do
@@ -289,12 +307,14 @@ class BaseHttpClient:
         # The provider's words end up in text columns (ApiCall, Connection.last_error): no NUL, no lone surrogate.
         message = storable_text(self._scrub(self.error_message(response)))[:1000]
         text = f"{self.provider} answered {status}: {message}"
+        # Every wait a provider asks for passes the one bound (a client's retry_after may add its own headers).
+        retry_after = countdown_bounded(self.retry_after(response))
         if status == 429:
-            return ProviderRateLimited(text, status_code=status, retry_after=self.retry_after(response))
+            return ProviderRateLimited(text, status_code=status, retry_after=retry_after)
         if status in (410, 501):
             return ProviderConfigurationError(text, status_code=status)
         if status >= 500 or status in self.transient_statuses:
-            return ProviderUnavailable(text, status_code=status, retry_after=self.retry_after(response))
+            return ProviderUnavailable(text, status_code=status, retry_after=retry_after)
         if status in (401, 403):
             return ProviderAuthError(text, status_code=status)
         return ProviderRejected(text, status_code=status)

@@ -331,6 +331,49 @@ class InboundWebhook(BaseModel):
         return f"{self.provider} {self.event_type or '?'} #{self.pk}"
 
 
+class RefusedWebhookCount(BaseModel):
+    """Refused webhook requests past their rate limit, counted instead of stored: one row per hour,
+    endpoint and source (integrations/services/refusals.py). created_at is the first of them,
+    updated_at the last."""
+
+    class LimitedBy(models.TextChoices):
+        SOURCE = "source", "Too many from this source"
+        ENDPOINT = "endpoint", "Too many to this endpoint"
+
+    window_start = models.DateTimeField(help_text="The hour (UTC) these requests arrived in.")
+    # "connection:<id>", or "unknown" for every path that names no connection.
+    endpoint_key = models.CharField(max_length=40)
+    connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    limited_by = models.CharField(max_length=10, choices=LimitedBy.choices)
+    # The source address (an IPv6 one as its /64); blank on rows limited by endpoint, which count
+    # every source together so that many sources cannot each add a row.
+    source = models.CharField(max_length=64, blank=True, default="")
+    count = models.PositiveBigIntegerField(default=0)
+    body_bytes = models.PositiveBigIntegerField(
+        default=0, help_text="Their bodies' lengths added up (as read, or as declared when too large to read)."
+    )
+    last_source = models.CharField(max_length=64, blank=True, default="")
+    last_status = models.PositiveSmallIntegerField(
+        default=0, help_text="What the last of them would have been answered without the limit."
+    )
+    last_reason = models.CharField(max_length=300, blank=True, default="")
+    # The path of the last one, for unknown endpoints only (a connection's token stays a secret here).
+    last_provider = models.CharField(max_length=20, blank=True, default="")
+    last_endpoint_token = models.CharField(max_length=128, blank=True, default="")
+
+    class Meta:
+        ordering = ("-window_start", "-count")
+        verbose_name = "refused webhook count"
+        constraints = [
+            models.UniqueConstraint(
+                fields=("window_start", "endpoint_key", "source"), name="uniq_refused_webhook_window"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} refused to {self.endpoint_key} from {self.source or 'many sources'}"
+
+
 class ApiCall(BaseModel):
     """One outbound request to a provider, with secrets redacted."""
 

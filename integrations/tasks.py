@@ -5,6 +5,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.db import OperationalError
 
+from config.countdowns import task_countdown
 from integrations.exceptions import ProviderTransientError
 
 WEBHOOK_MAX_RETRIES = 5
@@ -22,7 +23,9 @@ def webhook_process(self: Task[Any, Any], webhook_id: int) -> str:
         raise self.retry(exc=exc, countdown=1 + self.request.retries) from exc
     except (WebhookRetryLater, ProviderTransientError) as exc:
         retry_after = getattr(exc, "retry_after", None)
-        countdown = max(retry_after or 0, min(15 * 2**self.request.retries, 600))
+        # A provider's Retry-After may ask for days: the one bound keeps it below the broker's
+        # visibility timeout, so the delayed retry is not redelivered and run twice.
+        countdown = task_countdown(max(retry_after or 0, min(15 * 2**self.request.retries, 600)))
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 

@@ -5,26 +5,34 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from config.client_ip import client_ip
 from integrations.services.webhooks import webhook_receive
 
-_CHUNK_BYTES = 64 * 1024
+
+def _declared_length(request: HttpRequest) -> int | None:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
 
 
 def _read_body(request: HttpRequest, *, limit: int) -> tuple[bytes, int]:
-    """At most limit + 1 bytes of the body, and its true length (the rest is read and counted, not kept).
+    """At most limit + 1 bytes of the body, and its length; nothing when Content-Length is already over
+    the limit (then that is the length). Reading stops there: an oversized body is never read to its
+    end, so a client that declares gigabytes and trickles them holds no worker.
 
     request.body is not used: past DATA_UPLOAD_MAX_MEMORY_SIZE it raises before anything is
-    stored, and this endpoint stores every request."""
+    stored, and this endpoint accounts for every request."""
+    declared = _declared_length(request)
+    if declared is not None and declared > limit:
+        return b"", declared
     kept = request.read(limit + 1)
-    length = len(kept)
-    while chunk := request.read(_CHUNK_BYTES):
-        length += len(chunk)
-    return kept, length
+    return kept, len(kept)
 
 
 # Non-atomic: the stored row must commit even when verification fails, and the task is
 # published only after that commit (never from inside a request transaction). Every method is
-# let in, so a GET or PUT is stored too before it is answered 405.
+# let in, so a GET or PUT is accounted for too before it is answered 405.
 @csrf_exempt
 @transaction.non_atomic_requests
 def webhook_receive_view(request: HttpRequest, provider: str, endpoint_token: str) -> HttpResponse:
@@ -37,9 +45,11 @@ def webhook_receive_view(request: HttpRequest, provider: str, endpoint_token: st
         headers=dict(request.headers),
         body=body,
         body_length=body_length,
-        remote_addr=request.META.get("REMOTE_ADDR"),
+        remote_addr=client_ip(request),
     )
     response = HttpResponse(f"{result.message}\n", status=result.status_code, content_type="text/plain; charset=utf-8")
     if result.status_code == 405:
         response["Allow"] = "POST"
+    if result.retry_after is not None:
+        response["Retry-After"] = str(result.retry_after)
     return response

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from config.countdowns import countdown_cap, task_countdown
+
 
 @dataclass(frozen=True)
 class PushOutcome:
@@ -25,10 +27,10 @@ def _backoff_base() -> float:
 
 
 def push_countdown(*, retries: int, retry_after: float | None = None) -> float:
-    """Exponential backoff with jitter, never shorter than the provider's Retry-After, capped."""
-    cap = float(settings.CELERY_MAX_COUNTDOWN_SECONDS)
-    backoff = min(cap, _backoff_base() * (2**retries))
+    """Exponential backoff with jitter, never shorter than the provider's Retry-After, within the one
+    bound of every countdown (config/countdowns.py)."""
+    backoff = min(countdown_cap(), _backoff_base() * (2**retries))
     delay = random.uniform(backoff / 2, backoff)  # noqa: S311 - jitter, not cryptography
     if retry_after:
         delay = max(delay, retry_after)
-    return min(cap, delay)
+    return task_countdown(delay)

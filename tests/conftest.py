@@ -62,6 +62,54 @@ def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _loopback_only_connect)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Each test starts with empty rate-limit windows: the suite posts many refused webhooks from
+    127.0.0.1, and one test's refusals must not have the next one's answered 429."""
+    from integrations import ratelimit
+
+    ratelimit._limiter().storage.reset()
+
+
+# Run in every document a browser test opens: each Content-Security-Policy violation is handed to the
+# test (the event fires for blocked inline scripts, styles, style attributes, eval and sources alike).
+CSP_WATCH_SCRIPT = """
+document.addEventListener('securitypolicyviolation', (event) => {
+  window.__cspViolation(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} on `
+    + `${document.location.pathname} (${event.sourceFile || '-'}:${event.lineNumber}) ${event.sample || ''}`);
+});
+"""
+
+
+class CspViolations(list[str]):
+    """Every Content-Security-Policy violation in a Playwright page, across its navigations."""
+
+    def watch(self, page: Any) -> None:
+        page.expose_function("__cspViolation", self._event)
+        page.add_init_script(CSP_WATCH_SCRIPT)
+        # Chromium also reports each violation on the console ("Refused to ... Content Security Policy").
+        page.on("console", self._console)
+
+    def _event(self, text: str) -> None:
+        self.append(text)
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.append(f"console: {message.text}")
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request: pytest.FixtureRequest) -> Iterator[CspViolations | None]:
+    """Every browser test fails on a Content-Security-Policy violation in any page it opened (issue 22)."""
+    if "page" not in request.fixturenames:
+        yield None
+        return
+    violations = CspViolations()
+    violations.watch(request.getfixturevalue("page"))
+    yield violations
+    assert list(violations) == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 def load_fixture(provider: str, name: str) -> bytes:
     """The raw bytes of integrations/providers/<provider>/fixtures/<name>.json, a body as the provider sends it
     (bytes: signatures are over raw bodies)."""

@@ -16,6 +16,13 @@ if not env("REDIS_URL", default=""):
     raise ImproperlyConfigured(
         "REDIS_URL must be set in production (redis://...): the cache, the Celery broker, leases and rate limits."
     )
+# Webhook URLs given to providers, invite links and email links start with it: a default
+# (http://127.0.0.1:8000) would be handed to Loop and to merchants as if it were ours.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
+if not PUBLIC_BASE_URL:
+    raise ImproperlyConfigured(
+        "PUBLIC_BASE_URL must be set in production (https://...): webhook URLs, invite and email links start with it."
+    )
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -25,7 +32,10 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS:
     raise ImportError("FIELD_ENCRYPTION_KEYS must list at least one Fernet key in production.")
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a proxy that terminates TLS and sets X-Forwarded-Proto (overwriting what the client sent) may
+# say a request was https; without one, anyone could send the header and pass as https.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SESSION_COOKIE_SECURE = True

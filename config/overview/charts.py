@@ -23,7 +23,8 @@ from config.overview.selectors import (
     WorkRow,
 )
 
-FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:11px"
+# SVG presentation attributes, not a style attribute: the Content-Security-Policy blocks those.
+FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="11"'
 AXIS = "#888"
 GRID = "#e3e3e3"
 TEXT = "currentColor"
@@ -41,10 +42,11 @@ PROMISE_COLOUR = "#2e7d32"
 
 
 def _svg(width: int, height: int, label: str, parts: Iterable[str]) -> SafeString:
+    """At its own width at most, narrower with its container (.overview-chart in static/admin/overview.css)."""
     body = "".join(parts)
     return mark_safe(  # noqa: S308 - every interpolated text below went through escape()
-        f'<svg class="overview-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{escape(label)}" style="{FONT};max-width:{width}px;display:block">'
+        f'<svg class="overview-chart" viewBox="0 0 {width} {height}" width="{width}" role="img" '
+        f'aria-label="{escape(label)}" {FONT}>'
         f"<title>{escape(label)}</title>{body}</svg>"
     )
 

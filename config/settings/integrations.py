@@ -9,10 +9,20 @@ from config.env import env
 PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=5.0)
 PROVIDER_READ_TIMEOUT = env.float("PROVIDER_READ_TIMEOUT", default=20.0)
 
-# A webhook body longer than this is refused (413) and stored cut to its first 64 KiB, with its
-# true length. Django's own DATA_UPLOAD_MAX_MEMORY_SIZE does not apply: the endpoint reads the
-# stream itself, so an oversized request is still stored instead of refused before the view.
+# A webhook body longer than this is refused (413): at once, unread, when Content-Length says so;
+# else reading stops at the limit. Django's own DATA_UPLOAD_MAX_MEMORY_SIZE does not apply: the
+# endpoint reads the stream itself, so an oversized request is still accounted for.
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=2_621_440)
+# Requests refused before they are verified (not a POST, too large, unknown endpoint, bad
+# signature) cost bounded bytes (integrations/services/refusals.py): each stored one keeps only
+# this much of its body, with its true length; past either rate below (a `limits` string, per
+# source address — an IPv6 /64 — and per endpoint, all unknown endpoints being one) they are
+# answered 429 and counted per hour instead of stored. Verified deliveries are never limited.
+WEBHOOK_REFUSED_BODY_KEPT_BYTES = env.int("WEBHOOK_REFUSED_BODY_KEPT_BYTES", default=16_384)
+WEBHOOK_REFUSED_LIMIT_PER_SOURCE = env("WEBHOOK_REFUSED_LIMIT_PER_SOURCE", default="60/hour")
+WEBHOOK_REFUSED_LIMIT_PER_ENDPOINT = env("WEBHOOK_REFUSED_LIMIT_PER_ENDPOINT", default="120/hour")
+# Refused requests (and their hourly counts) are kept this long, not RETENTION_DAYS.
+WEBHOOK_REFUSED_RETENTION_DAYS = env.int("WEBHOOK_REFUSED_RETENTION_DAYS", default=7)
 # Inbound webhooks still pending after this many seconds are re-published by the sweeper.
 WEBHOOK_SWEEP_GRACE_SECONDS = env.int("WEBHOOK_SWEEP_GRACE_SECONDS", default=60)
 # Svix (TrackStar) timestamp tolerance, either side.

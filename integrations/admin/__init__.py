@@ -4,7 +4,7 @@ One module per admin (issue 17); the helpers every admin shares are in `common`.
 package registers them all (Django's admin autodiscovery imports `integrations.admin`).
 """
 
-from integrations.admin import api_calls, connections, notifications, stores, webhooks
+from integrations.admin import api_calls, connections, notifications, refusals, stores, webhooks
 from integrations.admin.common import (
     EXPECTED_ERRORS,
     ReadOnlyMixin,
@@ -32,6 +32,7 @@ __all__ = (
     "notifications",
     "pretty_json",
     "pretty_text",
+    "refusals",
     "run_for_each",
     "stores",
     "truncated",

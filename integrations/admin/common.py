@@ -152,18 +152,16 @@ def run_for_each(
 
 
 def pretty_json(value: Any) -> str:
-    return format_html("<pre style='white-space: pre-wrap'>{}</pre>", json.dumps(value, indent=2, sort_keys=True))
+    # bh-pre (static/admin/backhaul.css): classes, never a style attribute, for the Content-Security-Policy.
+    return format_html('<pre class="bh-pre">{}</pre>', json.dumps(value, indent=2, sort_keys=True))
 
 
 def pretty_text(text: str | bytes, *, true_length: int | None = None) -> str:
     """Pretty-print JSON text; anything else is shown as it is (within integrations.display's limits)."""
-    if not text:
+    if not text and not true_length:
         return "—"
-    # overflow-wrap: a body of one 100,000-character word (`[[[[...`) wraps instead of widening the page.
-    return format_html(
-        "<pre style='white-space: pre-wrap; overflow-wrap: anywhere'>{}</pre>",
-        body_for_display(text, true_length=true_length),
-    )
+    # bh-pre wraps a body of one 100,000-character word (`[[[[...`) instead of widening the page.
+    return format_html('<pre class="bh-pre">{}</pre>', body_for_display(text, true_length=true_length))
 
 
 def truncated_text(text: str, length: int) -> str:
@@ -180,26 +178,14 @@ def truncated(text: str, length: int = 60) -> str:
     return format_html('<span class="bh-trunc" title="{}">{}</span>', text, truncated_text(text, length))
 
 
-BADGE_COLOURS = {
-    "ok": ("#e6f4ea", "#1e6b34"),
-    "info": ("#e8f0fe", "#1a4d8f"),
-    "warning": ("#fff4e0", "#8a5300"),
-    "error": ("#fde8e8", "#a11a1a"),
-    "muted": ("#eeeeee", "#444444"),
-}
+# Each tone's colours are in static/admin/backhaul.css (.bh-tone-<tone>).
+BADGE_TONES = ("ok", "info", "warning", "error", "muted")
 
 
 def badge(text: str, tone: str = "muted", *, title: str = "") -> str:
     """A coloured label (a status, a level) that reads without the colour too."""
-    background, colour = BADGE_COLOURS.get(tone, BADGE_COLOURS["muted"])
-    return format_html(
-        '<span class="bh-badge" title="{}" style="background:{};color:{};padding:1px 7px;border-radius:9px;'
-        'white-space:nowrap;font-weight:600;font-size:0.75rem">{}</span>',
-        title or text,
-        background,
-        colour,
-        text,
-    )
+    tone = tone if tone in BADGE_TONES else "muted"
+    return format_html('<span class="bh-badge bh-tone-{}" title="{}">{}</span>', tone, title or text, text)
 
 
 # --- Log changelists at a million rows --------------------------------------------------------

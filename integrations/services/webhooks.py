@@ -1,8 +1,9 @@
 """Inbound webhooks: verify, store every request as one row, dedupe in the database, process in a worker, replay, sweep.
 
 The endpoint runs outside any request transaction (the view is non-atomic): every request is
-stored as one row, forged or garbage posts included (kept for forensics), and the task is
-published only after that row is committed.
+stored as one row, forged or garbage posts included (kept for forensics, with a prefix of their
+body), and the task is published only after that row is committed. Refused requests past their
+source's or endpoint's rate limit are counted per hour instead (integrations/services/refusals.py).
 
 Processing hands each neutral event to the app that owns its models through the handler table
 (integrations/handlers.py): first every handler's `prepare`, outside any transaction (provider
@@ -42,6 +43,7 @@ from integrations.inbound_errors import WebhookParseError, WebhookRetryLater
 from integrations.models import Connection, InboundWebhook
 from integrations.payload_values import content_key
 from integrations.registry import UnknownProvider, get_webhook_handler, is_provider
+from integrations.services.refusals import endpoint_key, refusal_count, refusal_limited, refused_body, source_key
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +54,6 @@ Verification = InboundWebhook.Verification
 _REDACTED_HEADERS = {"authorization", "proxy-authorization", "cookie"}
 # Connection.last_webhook_at is a health signal: rewriting it more often than this only adds writes.
 LAST_WEBHOOK_AT_PRECISION = dt.timedelta(seconds=60)
-# Of a body refused for its size (over settings.WEBHOOK_MAX_BODY_BYTES), this much is kept for
-# support; the row keeps the true length.
-REFUSED_BODY_KEPT_BYTES = 64 * 1024
 # A header value is stored up to this many characters (servers refuse much longer lines anyway).
 HEADER_VALUE_KEPT_CHARS = 4096
 # Endpoint tokens are secrets.token_urlsafe(32). A path segment of another shape names no
@@ -70,7 +69,9 @@ _TEXT_COLUMNS = {
 class ReceiveResult:
     status_code: int
     message: str
-    webhook: InboundWebhook
+    # None for a refused request past its rate limit: counted (RefusedWebhookCount), not stored.
+    webhook: InboundWebhook | None
+    retry_after: int | None = None
 
 
 def _stored_headers(headers: Mapping[str, str], truncated: dict[str, int]) -> dict[str, str]:
@@ -124,14 +125,18 @@ def webhook_receive(
     body_length: int | None = None,
 ) -> ReceiveResult:
     """Verify, dedupe and queue one delivery, storing it as one row whatever the outcome; the answer
-    tells the view what to send: 2xx, or 400, 401, 404, 405 or 413 with a one-line reason.
+    tells the view what to send: 2xx, or 400, 401, 404, 405, 413 or 429 with a one-line reason.
+
+    A request refused before it is verified (405, 413, 404, 401) is stored with only a prefix of
+    its body, and past its source's or endpoint's rate limit answered 429 and counted instead
+    (integrations/services/refusals.py). remote_addr is the client's address (config/client_ip.py).
 
     Verification and parsing are pure computation on the request, so the row is written once,
     already carrying its outcome: one INSERT for an accepted delivery (it takes the dedupe key),
     instead of an INSERT then UPDATEs. A verifier or parser that raises unexpectedly still leaves
     the request stored (failed, with the traceback) and answered 401 or 400. body_length is the
     body's true length when the caller kept only part of it (the view reads at most
-    WEBHOOK_MAX_BODY_BYTES + 1 bytes).
+    WEBHOOK_MAX_BODY_BYTES + 1 bytes, none when Content-Length is already over it).
     """
     now = timezone.now()
     truncated: dict[str, int] = {}
@@ -152,26 +157,24 @@ def webhook_receive(
     rejected = {"status": Status.REJECTED, "verification": Verification.INVALID}
     if method != "POST":
         reason = f"method {cut_text(method, 10)} not allowed: POST only"
-        return ReceiveResult(405, reason, _store(raw, **rejected, verification_reason=reason))
+        return _refuse(raw, 405, reason, **rejected, verification_reason=reason)
     if true_length > settings.WEBHOOK_MAX_BODY_BYTES:
-        raw["body"] = body[:REFUSED_BODY_KEPT_BYTES]
-        truncated["body"] = true_length
         reason = f"body too large: {true_length} bytes, at most {settings.WEBHOOK_MAX_BODY_BYTES}"
-        return ReceiveResult(413, reason, _store(raw, **rejected, verification_reason=reason))
+        return _refuse(raw, 413, reason, **rejected, verification_reason=reason)
     if connection is None:
-        return ReceiveResult(404, "unknown endpoint", _store(raw, **rejected, verification_reason="unknown endpoint"))
+        return _refuse(raw, 404, "unknown endpoint", **rejected, verification_reason="unknown endpoint")
     try:
         handler = get_webhook_handler(provider)
     except UnknownProvider:
-        return ReceiveResult(404, "unknown endpoint", _store(raw, **rejected, verification_reason="unknown provider"))
+        return _refuse(raw, 404, "unknown endpoint", **rejected, verification_reason="unknown provider")
 
     try:
         result = handler.verify(connection=connection, headers=headers, body=body, now=now)
     except Exception as exc:  # a verifier bug on hostile input: kept for support, never a 500
-        failed = _store(raw, status=Status.FAILED, error=_error_text(exc), traceback=tb.format_exc())
-        return ReceiveResult(401, "unauthorized: the request could not be verified", failed)
+        crash = {"status": Status.FAILED, "error": _error_text(exc), "traceback": tb.format_exc()}
+        return _refuse(raw, 401, "unauthorized: the request could not be verified", **crash)
     if not result.ok:
-        return ReceiveResult(401, "unauthorized", _store(raw, **rejected, verification_reason=result.reason))
+        return _refuse(raw, 401, "unauthorized", **rejected, verification_reason=result.reason)
     verified = {"verification": Verification.VALID, "verification_reason": result.reason}
     try:
         events = handler.parse(headers=headers, body=body)
@@ -200,6 +203,18 @@ def webhook_receive(
     keys = list(dict.fromkeys(e.dedupe_key for e in events))
     dedupe_key = keys[0] if len(keys) == 1 else content_key(*keys)
     return _claim(raw=raw, fields=described, connection_id=connection.pk, dedupe_key=dedupe_key)
+
+
+def _refuse(raw: dict[str, Any], status_code: int, message: str, **fields: Any) -> ReceiveResult:
+    """A request refused before verification: stored with a prefix of its body while its source and
+    endpoint are within their limits, else answered 429 and counted for the hour."""
+    source = source_key(raw["remote_addr"])
+    limited = refusal_limited(source=source, endpoint=endpoint_key(raw["connection"]))
+    if limited is None:
+        return ReceiveResult(status_code, message, _store(refused_body(raw), **fields))
+    reason = fields.get("verification_reason") or fields.get("error") or message
+    refusal_count(limited=limited, raw=raw, source=source, status_code=status_code, reason=reason)
+    return ReceiveResult(429, limited.message, None, retry_after=limited.retry_after)
 
 
 def _one_line(exc: BaseException) -> str:

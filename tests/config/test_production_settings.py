@@ -35,6 +35,8 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         # W021 is a warning without it; a deployment that is not on the preload list yet may
         # instead run `check --deploy` at the default fail level (errors only), as the Procfile does.
         "SECURE_HSTS_PRELOAD": "true",
+        # The Procfile's platforms terminate TLS at their router, which sets X-Forwarded-Proto.
+        "BEHIND_TLS_PROXY": "true",
         # Required in production. `check` never connects, so hosts that do not resolve prove it.
         "DATABASE_URL": "postgres://backhaul@db.invalid:5432/backhaul",
         "REDIS_URL": "redis://redis.invalid:6379/0",
@@ -85,6 +87,40 @@ def test_production_refuses_to_start_without_its_secrets(missing: str, message: 
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_production_refuses_to_start_without_its_public_address(value: str | None) -> None:
+    """Before, it fell back to http://127.0.0.1:8000, which then went into the webhook URLs given to providers."""
+    result = manage("check", env=production_env(PUBLIC_BASE_URL=value))
+
+    assert result.returncode != 0
+    assert "PUBLIC_BASE_URL must be set in production" in result.stderr
+
+
+SHOW_PROXY = (
+    "from django.conf import settings as s; from django.test import RequestFactory;"
+    "r = RequestFactory().get('/', headers={'X-Forwarded-Proto': 'https'});"
+    "print(s.SECURE_PROXY_SSL_HEADER, r.is_secure())"
+)
+
+
+def test_x_forwarded_proto_is_believed_only_behind_a_tls_proxy() -> None:
+    """Without a proxy that overwrites it, X-Forwarded-Proto is whatever the client sent."""
+    alone = manage("shell", "-v", "0", "-c", SHOW_PROXY, env=production_env(BEHIND_TLS_PROXY=None))
+    proxied = manage("shell", "-v", "0", "-c", SHOW_PROXY, env=production_env(BEHIND_TLS_PROXY="true"))
+
+    assert (alone.returncode, proxied.returncode) == (0, 0), alone.stderr + proxied.stderr
+    assert alone.stdout.split() == ["None", "False"]
+    assert proxied.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https') True"
+
+
+def test_check_deploy_warns_when_the_https_redirect_cannot_see_https() -> None:
+    result = manage("check", "--deploy", env=production_env(BEHIND_TLS_PROXY=None))
+
+    assert result.returncode == 0, result.stderr  # a warning: gunicorn may serve TLS itself
+    assert "config.W002" in result.stderr
+    assert "config.W002" not in manage("check", "--deploy", env=production_env()).stderr
 
 
 def test_production_refuses_an_empty_encryption_key_list() -> None:

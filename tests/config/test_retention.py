@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from config.retention import retention_purge
-from integrations.models import ApiCall, InboundWebhook
+from integrations.models import ApiCall, InboundWebhook, RefusedWebhookCount
 from returns.models import TimelineEvent
 from tests.factories import InboundWebhookFactory, ReturnFactory
 
@@ -37,6 +37,7 @@ def api_call(created_at: dt.datetime, status_code: int | None, error_class: str 
 @pytest.fixture(autouse=True)
 def _thirty_days(settings: Any) -> None:
     settings.RETENTION_DAYS = 30
+    settings.WEBHOOK_REFUSED_RETENTION_DAYS = 7
 
 
 @pytest.mark.django_db
@@ -103,4 +104,26 @@ def test_the_task_is_scheduled_and_purges() -> None:
 
     assert any(e["task"] == "config.tasks.retention_purge" for e in app.conf.beat_schedule.values())
     webhook(S.IGNORED, dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-    assert task.run() == {"webhooks": 1, "api_calls": 0}
+    assert task.run() == {"webhooks": 1, "api_calls": 0, "refused_counts": 0}
+
+
+@pytest.mark.django_db
+def test_refused_requests_and_their_counts_go_after_the_shorter_retention() -> None:
+    """Requests refused before verification are kept WEBHOOK_REFUSED_RETENTION_DAYS (7 here), not 30 days;
+    a verified delivery that was rejected (unreadable: support may replay it) keeps the full 30."""
+    eight_days = NOW - dt.timedelta(days=8)
+    refused = webhook(S.REJECTED, eight_days, verification=InboundWebhook.Verification.INVALID)
+    recent_refusal = webhook(S.REJECTED, NOW - dt.timedelta(days=6), verification=InboundWebhook.Verification.INVALID)
+    unreadable = webhook(S.REJECTED, eight_days, verification=InboundWebhook.Verification.VALID)
+    old_count, recent_count = (
+        RefusedWebhookCount.objects.create(
+            window_start=start, endpoint_key="unknown", limited_by="endpoint", count=100, body_bytes=10
+        )
+        for start in (eight_days, NOW - dt.timedelta(days=6))
+    )
+    result = retention_purge(now=NOW)
+    assert (result.webhooks, result.refused_counts) == (1, 1)
+    assert set(InboundWebhook.objects.values_list("pk", flat=True)) == {recent_refusal.pk, unreadable.pk}
+    assert not InboundWebhook.objects.filter(pk=refused.pk).exists()
+    assert list(RefusedWebhookCount.objects.values_list("pk", flat=True)) == [recent_count.pk]
+    assert old_count.pk != recent_count.pk

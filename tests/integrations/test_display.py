@@ -27,6 +27,11 @@ def test_body_for_display_says_when_only_part_was_stored():
     assert body_for_display(b"abc", true_length=3_000_000) == "abc\n… (only the first 3 of 3,000,000 bytes were stored)"
 
 
+def test_body_for_display_says_when_none_was_read():
+    """A body refused for its declared size is never read: the note alone, not a blank."""
+    assert body_for_display(b"", true_length=3_000_000) == "… (none of 3,000,000 bytes were stored)"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "body",

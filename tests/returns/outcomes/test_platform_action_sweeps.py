@@ -77,6 +77,22 @@ def test_a_try_and_a_retry_move_the_due_marker(httpserver: HTTPServer, swept: mo
     assert _sweep(swept, ret.platform_action_due_at + dt.timedelta(seconds=GRACE + 1)) == [ret.pk]
 
 
+@pytest.mark.parametrize("retry_after", ["9" * 5000, "Fri, 31 Dec 9999 23:59:59 GMT"], ids=["seconds", "http-date"])
+def test_a_platform_told_to_wait_for_ever_is_tried_again_within_the_cap(
+    httpserver: HTTPServer, swept: mock.Mock, settings: Any, retry_after: str
+) -> None:
+    """Below the broker's visibility timeout (issue 22): a longer countdown would send the action twice."""
+    httpserver.expect_request(PROCESS, method="POST").respond_with_handler(
+        Recorder(json_response({"message": "slow down"}, status=429, headers={"Retry-After": retry_after}))
+    )
+    ret = _queued(httpserver)
+    before = timezone.now()
+    outcome = return_platform_act_attempt(return_id=ret.pk)
+    assert (outcome.action, outcome.countdown) == ("retry", settings.CELERY_MAX_COUNTDOWN_SECONDS)
+    ret.refresh_from_db()
+    assert 0 <= (ret.platform_action_due_at - before).total_seconds() - settings.CELERY_MAX_COUNTDOWN_SECONDS < 5
+
+
 def test_done_actions_and_actions_of_a_connection_that_is_not_active_are_not_swept(
     httpserver: HTTPServer, swept: mock.Mock
 ) -> None:

@@ -4,6 +4,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 from pytest_httpserver import HTTPServer
 
 from config.exceptions import ApplicationError
@@ -20,6 +21,8 @@ RMA_TASK_PUBLISH = "returns.services.rmas.publishing.rma_task_publish"
 
 
 pytestmark = pytest.mark.django_db
+# What a provider may send: seconds past any real wait (too many digits for int() at once), or a date in 9999.
+HUGE_RETRY_AFTER = ["9" * 5000, "Fri, 31 Dec 9999 23:59:59 GMT"]
 
 
 @pytest.fixture
@@ -101,6 +104,24 @@ def test_a_label_after_submission_pushes_tracking_once(
     rma.refresh_from_db()
     assert rma.pushed_tracking_numbers == [shipment.tracking_number]
     assert rma_tracking_push(rma_id=rma.pk).detail == "nothing to do"
+
+
+@pytest.mark.parametrize("retry_after", HUGE_RETRY_AFTER, ids=["seconds", "http-date"])
+def test_a_tracking_push_told_to_wait_for_ever_waits_the_cap(
+    httpserver: HTTPServer, publish: mock.Mock, settings: Any, retry_after: str
+) -> None:
+    rma = _submitted_shipmonk(httpserver)
+    ReturnShipmentFactory(return_obj=rma.return_obj, tracking_number="9400111")
+    rmas_on_return_changed(return_obj=rma.return_obj, change="label_created")
+    httpserver.clear_all_handlers()
+    httpserver.expect_request("/v1/integrations/returns", method="POST").respond_with_json(
+        {"message": "slow down"}, status=429, headers={"Retry-After": retry_after}
+    )
+    before = timezone.now()
+    outcome = rma_tracking_push(rma_id=rma.pk)
+    assert (outcome.action, outcome.countdown) == ("retry", settings.CELERY_MAX_COUNTDOWN_SECONDS)
+    rma.refresh_from_db()
+    assert 0 <= (rma.tracking_due_at - before).total_seconds() - settings.CELERY_MAX_COUNTDOWN_SECONDS < 5
 
 
 def test_shipmonk_has_no_cancel_so_the_rma_is_flagged_for_support(

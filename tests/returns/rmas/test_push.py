@@ -6,6 +6,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -30,6 +31,8 @@ RMA_TASK_PUBLISH = "returns.services.rmas.publishing.rma_task_publish"
 
 pytestmark = pytest.mark.django_db
 RETURNS = "/v1/integrations/returns"
+# What a provider may send: seconds past any real wait (too many digits for int() at once), or a date in 9999.
+HUGE_RETRY_AFTER = ["9" * 5000, "Fri, 31 Dec 9999 23:59:59 GMT"]
 
 
 @pytest.fixture
@@ -124,6 +127,19 @@ def test_429_waits_at_least_retry_after(httpserver: HTTPServer, world: dict) -> 
     outcome = rma_push(rma_id=world["rma"].pk)
     assert outcome.action == "retry"
     assert outcome.countdown >= 7
+
+
+@pytest.mark.parametrize("retry_after", HUGE_RETRY_AFTER, ids=["seconds", "http-date"])
+def test_a_huge_retry_after_waits_the_cap_and_no_longer(
+    httpserver: HTTPServer, world: dict, settings: Any, retry_after: str
+) -> None:
+    """Below the broker's visibility timeout (issue 22): a longer countdown would run the push twice."""
+    expect_create(httpserver, json_response({"message": "slow down"}, 429, {"Retry-After": retry_after}))
+    before = timezone.now()
+    outcome = rma_push(rma_id=world["rma"].pk)
+    assert (outcome.action, outcome.countdown) == ("retry", settings.CELERY_MAX_COUNTDOWN_SECONDS)
+    due = RMA.objects.get(pk=world["rma"].pk).next_attempt_at - before
+    assert 0 <= due.total_seconds() - settings.CELERY_MAX_COUNTDOWN_SECONDS < 5
 
 
 def test_countdown_grows_with_jitter_and_is_capped(settings: Any) -> None:
