@@ -7,19 +7,29 @@ error can carry the broker URL and its password) and the work stays due for its 
 whatever a lost message left behind.
 """
 
+import functools
 import logging
-from functools import partial
 from typing import Any
 
-from celery import current_app
+from celery import Task, current_app
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
+@functools.cache
+def _task(name: str) -> Task:
+    """The registered task named `name`. A web process imports no task module by itself (the worker does, at
+    start), so the apps' task modules are imported once here, as the worker would: autodiscovery."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
 def task_publish(name: str, *args: Any, **options: Any) -> bool:
-    """Publish task `name` ("returns.tasks.rma_push") with `args` now; False when the broker refused it."""
-    task = current_app.tasks[name]
+    """Publish task `name` ("returns.tasks.rma_push") with `args` now; False when the broker refused it.
+    An unknown name is a bug, raised as Celery's NotRegistered."""
+    task = _task(name)
     try:
         if options:
             task.apply_async(args=args, **options)
@@ -34,4 +44,8 @@ def task_publish(name: str, *args: Any, **options: Any) -> bool:
 def task_publish_on_commit(name: str, *args: Any, **options: Any) -> None:
     """Publish once the surrounding transaction commits: never a row a worker cannot see yet, never the work of
     a transaction that rolled back."""
-    transaction.on_commit(partial(task_publish, name, *args, **options), robust=True)
+
+    def publish() -> None:
+        task_publish(name, *args, **options)
+
+    transaction.on_commit(publish, robust=True)
