@@ -22,6 +22,7 @@ from integrations.exceptions import UnsupportedCapability
 from integrations.inbound import InboundReturnEvent, InboundWarehouseReturnEvent, Payload
 
 if TYPE_CHECKING:
+    from integrations.circuit_breaker import BreakerGate
     from integrations.models import Connection
 
 
@@ -164,6 +165,11 @@ class ProviderClient(abc.ABC):
         """Complete a parsed webhook event with what only the provider's API knows; called before any
         database transaction opens (it may make requests). Most events are complete: returned as they are."""
         return (event,)
+
+    def breaker_attach(self, gate: "BreakerGate") -> None:
+        """Have every call of this client pass its connection's circuit breaker (integrations/circuit_breaker.py);
+        the registry attaches it to each client it builds. A client made of several transports attaches each."""
+        self.breaker: BreakerGate | None = gate
 
 
 class WarehouseClient(ProviderClient):

@@ -45,6 +45,11 @@ class ProviderThrottled(ProviderRateLimited):
     """Our own per-connection rate limit was hit: nothing was sent, wait retry_after seconds."""
 
 
+class ProviderCircuitOpen(ProviderThrottled):
+    """The connection's circuit breaker is open (integrations/circuit_breaker.py): nothing was sent, wait
+    retry_after seconds for its next trial."""
+
+
 class ProviderPermanentError(ProviderError):
     """Retrying the same request will fail the same way."""
 

@@ -84,6 +84,8 @@ class Hook:
 store_created = Hook("store_created")
 # connection=: a connection accepts pushes again (resume, breaker reset, go-live): queued work may flow.
 connection_activated = Hook("connection_activated")
+# connection_id=, message=: a connection's circuit breaker opened after repeated failures (its calls pause).
+breaker_opened = Hook("breaker_opened")
 # webhook=: support replayed a stored webhook, inside the transaction that queued it again.
 webhook_replayed = Hook("webhook_replayed")
 # webhook=, original=: a duplicate delivery was stored and not processed; its original has been processed.

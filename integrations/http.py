@@ -189,6 +189,11 @@ class BaseHttpClient:
     def rate_limit_bucket(self, method: str) -> str:
         return "all"
 
+    def changes_something(self, method: str, operation: str) -> bool:
+        """The call asks the provider to change something (an answer proves the work goes through, for the
+        circuit breaker); a read does not. By HTTP method unless the provider tunnels reads through POST."""
+        return method.upper() not in ("GET", "HEAD", "OPTIONS")
+
     # -- the one request path --------------------------------------------------------------------
 
     def request(
@@ -208,6 +213,9 @@ class BaseHttpClient:
         request_sending.send(sender=type(self), operation=operation, in_transaction=in_transaction)
         if in_transaction:
             logger.warning("%s %s requested inside a database transaction", self.provider, operation)
+        breaker = getattr(self, "breaker", None)
+        if breaker is not None:
+            breaker.before_request(what=operation)  # an open breaker refuses: nothing sent, nothing logged
         self._throttle(method)
         request_headers = dict(headers or {})
         if idempotency_key:
@@ -252,6 +260,9 @@ class BaseHttpClient:
         self.last_api_call_id = api_call_id
         if error is not None:
             error.api_call_id = api_call_id
+        if breaker is not None:
+            breaker.after_request(error, changes_something=self.changes_something(method, operation))
+        if error is not None:
             if isinstance(error, ProviderDestinationRefused):
                 self._record_on_connection(error)
             raise error

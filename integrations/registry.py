@@ -9,6 +9,7 @@ through here: the domain never names a provider.
 from importlib import import_module
 
 from integrations.base import ProviderClient, ReturnsPlatformClient, WarehouseClient
+from integrations.circuit_breaker import BreakerGate
 from integrations.declarations import ProviderDeclaration, Role
 from integrations.exceptions import UnsupportedCapability
 from integrations.models import Connection
@@ -73,22 +74,25 @@ def declarations(*, role: str | None = None) -> list[ProviderDeclaration]:
     return [spec.declaration for spec in PROVIDERS.values() if role is None or spec.declaration.role == Role(role)]
 
 
-def get_client(*, connection: Connection) -> ProviderClient:
-    """Build the client for a stored connection; an unknown provider is a bug."""
-    return get_spec(connection.provider).client_factory(connection)
+def get_client(*, connection: Connection, manual: bool = False) -> ProviderClient:
+    """Build the client for a stored connection, its calls guarded by the connection's circuit breaker; an unknown
+    provider is a bug. `manual`: a person asked for these calls (Test connection): they may be the breaker's trial."""
+    client = get_spec(connection.provider).client_factory(connection)
+    client.breaker_attach(BreakerGate(connection, manual=manual))
+    return client
 
 
-def get_warehouse_client(*, connection: Connection) -> WarehouseClient:
+def get_warehouse_client(*, connection: Connection, manual: bool = False) -> WarehouseClient:
     """The connection's client as a warehouse system; a returns platform here is a configuration error."""
-    client = get_client(connection=connection)
+    client = get_client(connection=connection, manual=manual)
     if not isinstance(client, WarehouseClient):
         raise UnsupportedCapability(connection.provider, "acting as a warehouse system")
     return client
 
 
-def get_returns_platform_client(*, connection: Connection) -> ReturnsPlatformClient:
+def get_returns_platform_client(*, connection: Connection, manual: bool = False) -> ReturnsPlatformClient:
     """The connection's client as a returns platform; a warehouse system here is a configuration error."""
-    client = get_client(connection=connection)
+    client = get_client(connection=connection, manual=manual)
     if not isinstance(client, ReturnsPlatformClient):
         raise UnsupportedCapability(connection.provider, "acting as a returns platform")
     return client

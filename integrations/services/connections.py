@@ -22,7 +22,8 @@ class ConnectionTestResult:
 def connection_test(*, connection: Connection) -> ConnectionTestResult:
     """One live call with the stored credentials; records last_success_at or last_error."""
     try:
-        message = get_client(connection=connection).test_connection()
+        # A person asked: the call goes through an open breaker as its trial, and its answer decides it.
+        message = get_client(connection=connection, manual=True).test_connection()
     except ProviderError as exc:
         # exc.message is built by the HTTP base from the provider's words, secrets scrubbed.
         connection_credentials_rejected(connection_id=connection.pk, exc=exc)

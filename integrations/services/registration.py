@@ -65,7 +65,7 @@ def webhooks_register(*, connection_id: int) -> RegistrationResult:
     if secret is not None and secret.generated and not getattr(connection, secret.name):
         connection = _secret_generate(connection=connection, name=secret.name)
     try:
-        client = get_returns_platform_client(connection=connection)
+        client = get_returns_platform_client(connection=connection, manual=True)
         registration = client.webhooks_register(
             url=url,
             secret=getattr(connection, secret.name) or "" if secret else "",

@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import os
 from collections.abc import Iterator, Sequence
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from integrations.base import ReturnItemDecision, ReturnsPlatformClient, WebhookRegistration
 from integrations.destinations import connection_base_url, path_segment
@@ -17,6 +17,9 @@ from integrations.inbound import InboundReturnEvent
 from integrations.models import Connection
 from integrations.providers.loop.client import LoopClient
 from integrations.providers.redo import mappers, payloads
+
+if TYPE_CHECKING:
+    from integrations.circuit_breaker import BreakerGate
 
 PAGE_SIZE = 100
 # Redo's Loop-compatible API (connections with options.loop_compatible), replaced for the deployment by
@@ -191,6 +194,11 @@ class RedoLoopCompatibleClient(RedoClient):
     @property
     def actions_base_url(self) -> str:
         return self.actions.base_url
+
+    def breaker_attach(self, gate: "BreakerGate") -> None:
+        """Both transports (native reads, Loop-compatible actions) are the one connection's calls."""
+        super().breaker_attach(gate)
+        self.actions.breaker_attach(gate)
 
     @classmethod
     def from_connection(cls, connection: Connection) -> Self:

@@ -22,6 +22,8 @@ from integrations.inbound import InboundWarehouseReturnEvent, Payload
 from integrations.models import Connection
 from integrations.providers.shipstream import mappers, payloads
 
+# The calls that only read (delivery.search, warehouse.list), by the neutral operation they serve.
+READ_OPERATIONS = frozenset({"warehouses_list", "rma_find", "delivery_get", "deliveries_list", "test_connection"})
 AUTH_WORDS = ("access denied", "not authorized", "authentication", "login")
 # The neutral RMA statuses (inbound mappers) in which goods are arriving, so quantities are worth reading.
 _ARRIVING = ("receiving", "received")
@@ -49,6 +51,10 @@ class ShipStreamClient(BaseHttpClient, WarehouseClient):
             connection_id=connection.pk,
             rate_limit=(connection.options or {}).get("rate_limit", ""),
         )
+
+    def changes_something(self, method: str, operation: str) -> bool:
+        """Every call is a JSON-RPC POST: the searches and lists are reads all the same."""
+        return operation not in READ_OPERATIONS
 
     def call(self, method: str, args: list[Any], *, operation: str, idempotency_key: str = "") -> Any:
         """One `call` over JSON-RPC; an {"error": {code, message}} answer becomes a taxonomy error.

@@ -309,7 +309,7 @@ def _check_failed(*, connection: Connection, exc: ProviderError) -> CheckResult:
 def connection_verify(*, connection: Connection) -> CheckResult:
     """One live call (test_connection) and record the outcome on the connection's health fields."""
     try:
-        message = get_client(connection=connection).test_connection()
+        message = get_client(connection=connection, manual=True).test_connection()
     except ProviderError as exc:
         return _check_failed(connection=connection, exc=exc)
     _record_check(connection=connection, ok=True, message=message)
@@ -345,7 +345,7 @@ def warehouses_fetch(*, connection: Connection, refresh: bool = False) -> CheckR
     if not refresh and (cached := cache.get(key)) is not None:
         return CheckResult(ok=True, message="", warehouses=cached)
     try:
-        warehouses = get_warehouse_client(connection=connection).warehouses_list()
+        warehouses = get_warehouse_client(connection=connection, manual=True).warehouses_list()
     except ProviderError as exc:
         return _check_failed(connection=connection, exc=exc)
     options = _options(warehouses)

@@ -17,18 +17,13 @@ from datetime import timedelta
 from django.utils import timezone
 
 from integrations.base import PushResult, RmaPayload, WarehouseClient
+from integrations.circuit_breaker import breaker_trial_is_due
 from integrations.exceptions import ProviderPermanentError, ProviderTransientError, UnsupportedCapability
 from integrations.registry import get_declaration, get_warehouse_client
 from integrations.services.health import connection_credentials_rejected
 from returns.models import RMA, TimelineEvent
 from returns.retry_policy import PushOutcome, push_countdown
 from returns.selectors import rma_payload_build, rma_tracking_numbers, rma_with_relations
-from returns.services.rmas.breaker import (
-    breaker_failure_record,
-    breaker_success_record,
-    breaker_trial_claim,
-    counts_for_breaker,
-)
 from returns.services.rmas.lease import rma_lease
 from returns.services.rmas.push import rma_needs_attention, rma_payload_with_wms_order
 from returns.services.timeline import timeline_add
@@ -63,9 +58,8 @@ def _remote_change(
             _due(rma_id, purpose, seconds=None)
             return PushOutcome("done", "nothing to do")
         connection = rma.warehouse_connection
-        may_go = connection.is_accepting_pushes or breaker_trial_claim(
-            connection=connection, what=f"{purpose} of RMA {rma.number}"
-        )
+        # An open breaker past its cooldown lets one call through: the transport claims the trial.
+        may_go = connection.is_accepting_pushes or breaker_trial_is_due(connection)
         if not may_go and not final_attempt:
             countdown = push_countdown(retries=retries)
             _due(rma_id, purpose, seconds=countdown)
@@ -78,8 +72,6 @@ def _remote_change(
                 payload = rma_payload_with_wms_order(client=client, rma=rma, payload=payload, look_up=False)
                 result = call(client, rma, payload)
         except ProviderTransientError as exc:
-            if counts_for_breaker(exc):
-                breaker_failure_record(connection_id=rma.warehouse_connection_id, message=exc.message)
             if final_attempt:
                 on_permanent(rma, ProviderPermanentError(f"gave up: {exc.message}", api_call_id=exc.api_call_id))
                 _due(rma_id, purpose, seconds=None)
@@ -92,7 +84,6 @@ def _remote_change(
             on_permanent(rma, exc)
             _due(rma_id, purpose, seconds=None)
             return PushOutcome("done", "permanent error")
-        breaker_success_record(connection=rma.warehouse_connection)
         on_success(rma, result, payload)
         _due(rma_id, purpose, seconds=None)
         return PushOutcome("done", "ok")

@@ -28,8 +28,9 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from integrations.base import PushResult, RmaPayload, WarehouseClient
+from integrations.circuit_breaker import breaker_trial_is_due
 from integrations.exceptions import ProviderPermanentError, ProviderRejected, ProviderThrottled, ProviderTransientError
-from integrations.models import ApiCall, Connection
+from integrations.models import ApiCall
 from integrations.registry import get_declaration, get_warehouse_client
 from integrations.services.health import connection_credentials_rejected
 from integrations.services.notifications import return_notify
@@ -40,13 +41,6 @@ from returns.selectors import (
     order_external_id_cache_key,
     order_external_id_cached,
     rma_payload_build,
-)
-from returns.services.rmas.breaker import (
-    breaker_close,
-    breaker_failure_record,
-    breaker_success_record,
-    breaker_trial_claim,
-    counts_for_breaker,
 )
 from returns.services.rmas.lease import rma_lease
 from returns.services.rmas.ordering import earlier_pending_exists, rma_wait_for_earlier, rmas_after_release
@@ -130,7 +124,8 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
                 earlier = rma_wait_for_earlier(rma)
                 if earlier:
                     return PushOutcome("done", f"waiting for RMA {earlier}")
-            if not rma_may_push_now(rma) and not breaker_trial_claim(connection=connection, what=f"RMA {rma.number}"):
+            # An open breaker past its cooldown lets one call through: the transport claims the trial.
+            if not rma_may_push_now(rma) and not breaker_trial_is_due(connection):
                 RMA.objects.filter(pk=rma.pk).update(
                     last_error=f"waiting: connection is {connection.status}", updated_at=timezone.now()
                 )
@@ -161,10 +156,6 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
                 # Not this RMA's fault: it waits, pending, its attempt given back, for working credentials.
                 RMA.objects.filter(pk=rma.pk).update(attempts=F("attempts") - 1, last_error=exc.message[:2000])
                 return PushOutcome("done", "credentials rejected")
-            if counts_for_breaker(exc):
-                breaker_failure_record(connection_id=rma.warehouse_connection_id, message=exc.message)
-            elif isinstance(exc, ProviderRejected) and connection.status == Connection.Status.FAILING:
-                breaker_close(connection_id=connection.pk)  # the trial reached the WMS, which answered
             rma_needs_attention(rma, exc.message, api_call_id=exc.api_call_id)
             return PushOutcome("done", "needs attention")
         _push_succeeded(rma, result, payload, found=found)
@@ -173,10 +164,8 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
 
 def _push_transient(rma: RMA, exc: ProviderTransientError, *, final_attempt: bool, retries: int) -> PushOutcome:
     if isinstance(exc, ProviderThrottled):
-        # Our own limiter: nothing was sent, so this is not an attempt.
+        # Our own limiter or an open breaker: nothing was sent, so this is not an attempt.
         RMA.objects.filter(pk=rma.pk).update(attempts=F("attempts") - 1)
-    elif counts_for_breaker(exc):
-        breaker_failure_record(connection_id=rma.warehouse_connection_id, message=exc.message)
     if final_attempt and not isinstance(exc, ProviderThrottled):
         with transaction.atomic():
             locked = RMA.objects.select_for_update().get(pk=rma.pk)
@@ -192,7 +181,6 @@ def _push_transient(rma: RMA, exc: ProviderTransientError, *, final_attempt: boo
 
 
 def _push_succeeded(rma: RMA, result: PushResult, payload: RmaPayload, *, found: bool) -> None:
-    breaker_success_record(connection=rma.warehouse_connection)
     now = timezone.now()
     recorded = {
         "external_id": result.external_id[:200],

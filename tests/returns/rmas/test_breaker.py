@@ -63,6 +63,8 @@ def _world(httpserver: HTTPServer, settings: Any, *answers: Response) -> tuple[C
     httpserver.expect_request("/v1/integrations/returns-list").respond_with_json(
         {"status": 200, "data": {"returns_list": []}}
     )
+    # Routing asks for each order (every call of the connection passes the breaker): the WMS knows none.
+    httpserver.expect_request("/v1/integrations/orders").respond_with_json({"data": []})
     for n in range(3):
         rmas_on_return_changed(return_obj=make_return(store, order_name=f"#30{n}"), change="created")
     return conn, wms
@@ -100,7 +102,7 @@ def test_after_the_cooldown_one_trial_push_closes_the_breaker_and_requeues_the_r
     assert wms.seen == ["active", "active", "failing", "active", "active"]
     closed = Connection.objects.get(pk=conn.pk)
     assert (closed.status, closed.consecutive_failures, closed.breaker_opened_at) == ("active", 0, None)
-    assert closed.health_message == "Circuit breaker closed: a trial push succeeded"
+    assert closed.health_message == "Circuit breaker closed: a trial call succeeded"
     assert _statuses() == ["submitted"] * 3
 
 
@@ -120,7 +122,7 @@ def test_a_failed_trial_reopens_the_breaker_for_another_cooldown(
     assert reopened.status == "failing"
     assert reopened.breaker_opened_at is not None
     assert reopened.breaker_opened_at >= before_trial  # a new cooldown starts from the failed trial
-    assert reopened.health_message.startswith("Circuit breaker re-opened: the trial push failed")
+    assert reopened.health_message.startswith("Circuit breaker re-opened: the trial call failed")
     assert _statuses() == ["pending"] * 3
 
     tasks.breakers_trial_publish.delay()  # within the new cooldown: no second trial

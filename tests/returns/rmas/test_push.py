@@ -312,14 +312,14 @@ def test_a_success_rewrites_the_connection_row_only_when_something_changes(
 
     from django.utils import timezone
 
-    from returns.services.rmas.breaker import breaker_success_record
+    from integrations.circuit_breaker import BreakerGate
 
     last = None if last_success_seconds_ago is None else timezone.now() - dt.timedelta(seconds=last_success_seconds_ago)
     stamp = timezone.now() - dt.timedelta(days=1)
     Connection.objects.filter(pk=world["conn"].pk).update(
         consecutive_failures=failures, last_success_at=last, updated_at=stamp
     )
-    breaker_success_record(connection=Connection.objects.get(pk=world["conn"].pk))
+    BreakerGate(Connection.objects.get(pk=world["conn"].pk)).after_request(None)
     conn = Connection.objects.get(pk=world["conn"].pk)
     assert conn.consecutive_failures == 0
     assert (conn.updated_at != stamp) is rewritten
