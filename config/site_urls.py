@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from config import views
 from config.health import HealthView
+from config.metrics_endpoint import metrics_view
 from returns import views as returns_views
 
 urlpatterns = [
@@ -22,4 +23,5 @@ urlpatterns = [
         ),
         name="health",
     ),
+    path("metrics", metrics_view, name="metrics"),
 ]

@@ -34,6 +34,7 @@ from django.utils import timezone
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from config import metrics
 from config.countdowns import countdown_bounded
 from config.logging import REDACTED, mask_endpoint_tokens, redact
 from integrations import ratelimit
@@ -42,6 +43,7 @@ from integrations.destinations import UnsafeDestination, request_origin
 from integrations.display import body_for_display
 from integrations.exceptions import (
     ProviderAuthError,
+    ProviderCircuitOpen,
     ProviderConfigurationError,
     ProviderDestinationRefused,
     ProviderError,
@@ -214,9 +216,14 @@ class BaseHttpClient:
         if in_transaction:
             logger.warning("%s %s requested inside a database transaction", self.provider, operation)
         breaker = getattr(self, "breaker", None)
-        if breaker is not None:
-            breaker.before_request(what=operation)  # an open breaker refuses: nothing sent, nothing logged
-        self._throttle(method)
+        try:
+            if breaker is not None:
+                breaker.before_request(what=operation)  # an open breaker refuses: nothing sent, nothing logged
+            self._throttle(method)
+        except ProviderThrottled as refused:
+            answer = "circuit_open" if isinstance(refused, ProviderCircuitOpen) else "throttled"
+            metrics.provider_answers.labels(self.provider, answer).inc()
+            raise
         request_headers = dict(headers or {})
         if idempotency_key:
             request_headers["Idempotency-Key"] = idempotency_key
@@ -258,6 +265,7 @@ class BaseHttpClient:
             idempotency_key=idempotency_key,
         )
         self.last_api_call_id = api_call_id
+        metrics.provider_answers.labels(self.provider, _answer(response, error)).inc()
         if error is not None:
             error.api_call_id = api_call_id
         if breaker is not None:
@@ -390,6 +398,17 @@ class BaseHttpClient:
             return_obj_id=self._log_context["return_obj_id"],
         )
         return call.pk
+
+
+def _answer(response: requests.Response | None, error: ProviderError | None) -> str:
+    """The HTTP status, or why there was none, as the provider_answers metric counts it."""
+    if response is not None:
+        return str(response.status_code)
+    if isinstance(error, ProviderTimeout):
+        return "timeout"
+    if isinstance(error, ProviderDestinationRefused):
+        return "refused"
+    return "unreachable"
 
 
 def _location_host(response: requests.Response) -> str:

@@ -5,8 +5,27 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from config import metrics
 from config.client_ip import client_ip
-from integrations.services.webhooks import webhook_receive
+from integrations.registry import is_provider
+from integrations.services.webhooks import ReceiveResult, webhook_receive
+
+# What became of a request, for the metrics: by the answer it got.
+OUTCOMES = {
+    202: "accepted",
+    400: "unreadable",
+    401: "unverified",
+    404: "unknown_endpoint",
+    405: "wrong_method",
+    413: "too_large",
+    429: "limited",
+}
+
+
+def _outcome(result: ReceiveResult) -> str:
+    if result.status_code == 200:
+        return "duplicate" if result.message == "duplicate" else "ignored"
+    return OUTCOMES.get(result.status_code, str(result.status_code))
 
 
 def _declared_length(request: HttpRequest) -> int | None:
@@ -47,6 +66,7 @@ def webhook_receive_view(request: HttpRequest, provider: str, endpoint_token: st
         body_length=body_length,
         remote_addr=client_ip(request),
     )
+    metrics.webhooks_received.labels(provider if is_provider(provider) else "unknown", _outcome(result)).inc()
     response = HttpResponse(f"{result.message}\n", status=result.status_code, content_type="text/plain; charset=utf-8")
     if result.status_code == 405:
         response["Allow"] = "POST"

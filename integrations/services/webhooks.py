@@ -16,6 +16,7 @@ import datetime as dt
 import ipaddress
 import logging
 import re
+import time
 import traceback as tb
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from django.db import connection as django_connection
 from django.db.models import CharField, Q, TextField
 from django.utils import timezone
 
+from config import metrics
 from config.exceptions import ApplicationError
 from config.publishing import task_publish
 from integrations.dto_fitting import cut_lengths
@@ -321,13 +323,24 @@ def webhook_publish(*, webhook_id: int) -> bool:
 
 def webhook_process(*, webhook_id: int, final_attempt: bool = True) -> str:
     """Prepare one pending webhook's events (provider calls, no transaction), then apply them under the
-    webhook's row lock; the status change commits with the effects."""
+    webhook's row lock; the status change commits with the effects. Its time is a metric once it did work."""
+    started = time.monotonic()
+    status = _webhook_process(webhook_id=webhook_id, final_attempt=final_attempt)
+    if isinstance(status, tuple):
+        provider, status = status
+        metrics.webhook_processing_seconds.labels(provider).observe(time.monotonic() - started)
+    return status
+
+
+def _webhook_process(*, webhook_id: int, final_attempt: bool) -> str | tuple[str, str]:
+    """webhook_process's work: "skipped", or (the webhook's provider, its new status)."""
+    provider = "unknown"
     try:
         webhook = InboundWebhook.objects.select_related("connection__store").filter(pk=webhook_id).first()
         # Already done (or never verified): nothing to do, and no request made for it.
         if webhook is None or webhook.status != Status.PENDING or webhook.connection is None:
             return "skipped"
-        connection = webhook.connection
+        provider, connection = webhook.provider, webhook.connection
         events = get_webhook_handler(webhook.provider).parse(headers=webhook.headers, body=bytes(webhook.body))
         handled = [e for e in events if not e.ignored]
         prepared = [_prepare(connection=connection, payload=e.payload) for e in handled]
@@ -358,18 +371,18 @@ def webhook_process(*, webhook_id: int, final_attempt: bool = True) -> str:
                 attempts=locked.attempts + 1,
                 processed_at=timezone.now(),
             )
-            return status
+            return provider, status
     except (WebhookRetryLater, ProviderTransientError, OperationalError) as exc:
         # OperationalError: a locked or dropped database is transient too; the effects rolled back.
         with contextlib.suppress(OperationalError):
             _record_failure(webhook_id=webhook_id, exc=exc, retry=not final_attempt)
         if not final_attempt:
             raise
-        return Status.FAILED
+        return provider, Status.FAILED
     except Exception as exc:  # kept with its traceback; redelivery or a support replay runs it again
         logger.exception("webhook %s failed while processing", webhook_id)
         _record_failure(webhook_id=webhook_id, exc=exc, retry=False)
-        return Status.FAILED
+        return provider, Status.FAILED
 
 
 def _prepare(*, connection: Connection, payload: Any) -> tuple[InboundEventHandler, Any]:
@@ -433,4 +446,5 @@ def webhooks_sweep_pending(*, now: dt.datetime | None = None, limit: int = 1000)
     )
     published = [webhook_id for webhook_id in ids if webhook_publish(webhook_id=webhook_id)]
     InboundWebhook.objects.filter(pk__in=published).update(published_at=now)
+    metrics.sweep_republished.labels("webhooks").inc(len(ids))
     return ids

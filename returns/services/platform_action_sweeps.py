@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from config import metrics
 from config.publishing import task_publish
 from integrations.models import Connection
 from returns.models import Return
@@ -74,4 +75,5 @@ def platform_actions_sweep_due(*, now: Any = None) -> int:
         Return.objects.filter(pk__in=ids).update(platform_action_due_at=now)
     for return_id in ids:
         task_publish("returns.tasks.return_platform_act", return_id)  # a lost message: the next sweep
+    metrics.sweep_republished.labels("platform_actions").inc(len(ids))
     return len(ids)

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from config import metrics
 from config.leases import lease_acquire
 from integrations.base import ReturnItemDecision, ReturnsPlatformClient
 from integrations.exceptions import (
@@ -285,6 +286,7 @@ def return_platform_act(*, return_id: int, final_attempt: bool = False, retries:
             if final_attempt and not isinstance(exc, ProviderThrottled):
                 _act_failed(return_obj, action, platform, f"gave up: {exc.message}", api_call_id=exc.api_call_id)
                 return PushOutcome("done", "failed")
+            metrics.platform_actions.labels(return_obj.platform, str(action), "retry").inc()
             return PushOutcome("retry", exc.message, push_countdown(retries=retries, retry_after=exc.retry_after))
         except ProviderPermanentError as exc:
             if connection_credentials_rejected(connection_id=connection.pk, exc=exc):
@@ -302,6 +304,7 @@ def return_platform_act(*, return_id: int, final_attempt: bool = False, retries:
 def _act_succeeded(
     return_obj: Return, action: str, platform: str, *, note: str, api_call_ids: list[int], items_summary: str = ""
 ) -> None:
+    metrics.platform_actions.labels(return_obj.platform, str(action), "done").inc()
     with transaction.atomic():
         locked = Return.objects.select_for_update().get(pk=return_obj.pk)
         if locked.platform_action not in QUEUED:
@@ -334,6 +337,7 @@ def _act_succeeded(
 
 def _act_failed(return_obj: Return, action: str, platform: str, message: str, *, api_call_id: int | None) -> None:
     """A permanent error: the return is marked failed (support's list) and the timeline says why."""
+    metrics.platform_actions.labels(return_obj.platform, str(action), "failed").inc()
     with transaction.atomic():
         locked = Return.objects.select_for_update().get(pk=return_obj.pk)
         if locked.platform_action not in QUEUED:

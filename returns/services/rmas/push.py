@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from config import metrics
 from integrations.base import PushResult, RmaPayload, WarehouseClient
 from integrations.circuit_breaker import breaker_trial_is_due
 from integrations.exceptions import ProviderPermanentError, ProviderRejected, ProviderThrottled, ProviderTransientError
@@ -93,7 +94,12 @@ def rma_lock_for_push(*, rma_id: int) -> tuple[RMA, bool] | None:
         rma = (
             RMA.objects.select_for_update(of=("self",))
             .select_related(*RMA_RELATIONS)
-            .annotate(create_call_logged=Exists(create_calls), earlier_pending=earlier_pending_exists())
+            .annotate(
+                create_call_logged=Exists(create_calls),
+                earlier_pending=earlier_pending_exists(),
+                # When the webhook that made this RMA due arrived: the end-to-end latency metric.
+                source_received_at=F("source_webhook__created_at"),
+            )
             .get(pk=rma_id)
         )
     except RMA.DoesNotExist:
@@ -129,10 +135,12 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
                 RMA.objects.filter(pk=rma.pk).update(
                     last_error=f"waiting: connection is {connection.status}", updated_at=timezone.now()
                 )
+                metrics.rma_pushes.labels(connection.provider, "waiting").inc()
                 return PushOutcome("done", f"connection {connection.status}")
             if rma.attempts > settings.RMA_PUSH_MAX_RETRIES:
                 # Crash loops (a poison message redelivered after worker deaths) also end here.
                 _failed(rma, f"gave up after {rma.attempts} attempts", trace="")
+                metrics.rma_pushes.labels(connection.provider, "failed").inc()
                 return PushOutcome("done", "attempts exhausted")
             may_exist = rma.attempts > 0 or create_call_logged
             rma.attempts += 1
@@ -155,10 +163,18 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
             if connection_credentials_rejected(connection_id=rma.warehouse_connection_id, exc=exc):
                 # Not this RMA's fault: it waits, pending, its attempt given back, for working credentials.
                 RMA.objects.filter(pk=rma.pk).update(attempts=F("attempts") - 1, last_error=exc.message[:2000])
+                metrics.rma_pushes.labels(connection.provider, "credentials_rejected").inc()
                 return PushOutcome("done", "credentials rejected")
             rma_needs_attention(rma, exc.message, api_call_id=exc.api_call_id)
+            metrics.rma_pushes.labels(connection.provider, "needs_attention").inc()
             return PushOutcome("done", "needs attention")
         _push_succeeded(rma, result, payload, found=found)
+        metrics.rma_pushes.labels(connection.provider, "submitted").inc()
+        received_at = getattr(rma, "source_received_at", None)
+        if received_at is not None:
+            metrics.webhook_to_rma_seconds.labels(connection.provider).observe(
+                (timezone.now() - received_at).total_seconds()
+            )
         return PushOutcome("done", "submitted")
 
 
@@ -171,12 +187,14 @@ def _push_transient(rma: RMA, exc: ProviderTransientError, *, final_attempt: boo
             locked = RMA.objects.select_for_update().get(pk=rma.pk)
             if locked.status == RMA.Status.PENDING:
                 _failed(locked, exc.message, trace=tb.format_exc(), api_call_id=exc.api_call_id)
+        metrics.rma_pushes.labels(rma.warehouse_connection.provider, "failed").inc()
         return PushOutcome("done", "failed")
     countdown = push_countdown(retries=retries, retry_after=exc.retry_after)
     now = timezone.now()
     RMA.objects.filter(pk=rma.pk).update(
         last_error=exc.message[:2000], next_attempt_at=now + timedelta(seconds=countdown), updated_at=now
     )
+    metrics.rma_pushes.labels(rma.warehouse_connection.provider, "retry").inc()
     return PushOutcome("retry", exc.message, countdown)
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from config import metrics
 from integrations.models import Connection
 from returns.models import RMA
 from returns.services.rmas.publishing import CHANGE_DUE_FIELDS, rma_push_enqueue, rma_task_publish
@@ -39,6 +40,7 @@ def rmas_sweep_pending(*, now: Any = None) -> int:
         RMA.objects.filter(pk__in=ids).update(next_attempt_at=now)
     for rma_id in ids:
         rma_task_publish("rma_push", rma_id)
+    metrics.sweep_republished.labels("rmas").inc(len(ids))
     return len(ids)
 
 
@@ -74,4 +76,5 @@ def rmas_requeue_for_connection(*, connection_id: int) -> int:
     )
     for rma_id in ids:
         rma_push_enqueue(rma_id=rma_id)
+    metrics.sweep_republished.labels("later_changes").inc(len(ids))
     return len(ids)
