@@ -89,3 +89,13 @@ def redact_processor(_logger: "WrappedLogger", _method: str, event_dict: "EventD
 
 def scrub_sentry_event(event: "Event", _hint: "Hint") -> "Event":
     return mask_endpoint_tokens_in(redact(event))
+
+
+def bind_client_ip(request: Any, logger: Any = None, log_kwargs: Any = None, **kwargs: Any) -> None:
+    """Each request's log lines carry the client's address as config.client_ip reads it (the trusted-proxy rule),
+    connected to django-structlog's bind_extra_request_metadata (its own ipware guess is off)."""
+    import structlog
+
+    from config.client_ip import client_ip
+
+    structlog.contextvars.bind_contextvars(ip=client_ip(request))

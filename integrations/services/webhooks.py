@@ -97,12 +97,29 @@ def _client_address(value: str | None) -> str | None:
         return None
 
 
+# The connection's columns a delivery is checked against (the signature schemes' secrets and their rotation).
+RECEIVE_FIELDS = (
+    "store_id",
+    "provider",
+    "endpoint_token",
+    "last_webhook_at",
+    "webhook_secret",
+    "previous_webhook_secret",
+    "previous_webhook_secret_expires_at",
+    "webhook_username",
+    "webhook_password",
+    "previous_webhook_password",
+    "previous_webhook_password_expires_at",
+)
+
+
 def _connection_for(*, provider: str, endpoint_token: str) -> Connection | None:
     if not is_provider(provider) or not _TOKEN_SHAPE.fullmatch(endpoint_token):
         return None
-    # get(), not first(): the token is unique, and an ORDER BY costs a compile on every request.
+    # get(), not first(): the token is unique, and an ORDER BY costs a compile on every request. Only what
+    # receiving reads: every other column (the API credentials) would be fetched and decrypted for nothing.
     try:
-        return Connection.objects.get(endpoint_token=endpoint_token, provider=provider)
+        return Connection.objects.only(*RECEIVE_FIELDS).get(endpoint_token=endpoint_token, provider=provider)
     except Connection.DoesNotExist:
         return None
 

@@ -86,3 +86,21 @@ def _structured_formatter() -> logging.Formatter:
     )
     assert handler.formatter is not None
     return handler.formatter
+
+
+def test_a_requests_log_lines_carry_the_address_the_trusted_proxy_rule_reads(settings: Any) -> None:
+    """config.client_ip's rule, not a guess from any X-Forwarded-For (django-structlog's own ipware is off)."""
+    import structlog
+    from django.test import RequestFactory
+
+    from config.logging import bind_client_ip
+
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7", REMOTE_ADDR="10.0.0.2")
+    structlog.contextvars.clear_contextvars()
+    settings.TRUSTED_PROXY_COUNT = 0  # no proxy: the header is anyone's
+    bind_client_ip(request)
+    assert structlog.contextvars.get_contextvars()["ip"] == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    bind_client_ip(request)
+    assert structlog.contextvars.get_contextvars()["ip"] == "198.51.100.7"
+    structlog.contextvars.clear_contextvars()
