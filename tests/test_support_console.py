@@ -74,7 +74,15 @@ def test_an_rma_form_cannot_change_status_number_external_id_or_attempts(client:
 @pytest.mark.django_db
 def test_a_connection_form_cannot_change_status_breaker_or_health(client: Client) -> None:
     connection = ConnectionFactory(status=Connection.Status.FAILING, consecutive_failures=5, health_message="open")
-    page = client.get(_change(Connection, connection.pk)).content.decode()
+    response = client.get(_change(Connection, connection.pk))
+    page = response.content.decode()
+    # The form loaded (a 404 or an error page would pass the checks below): its own fields are there, and the
+    # service-owned state is shown, as text.
+    assert response.status_code == 200
+    assert 'id="connection_form"' in page
+    assert 'name="name"' in page
+    assert 'name="base_url"' in page
+    assert "Failing (circuit breaker open)" in page
     for field in ("status", "consecutive_failures", "breaker_opened_at", "health_message", "last_error"):
         assert f'name="{field}"' not in page, field
 

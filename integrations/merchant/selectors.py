@@ -1,5 +1,6 @@
 """Reads for the merchant's own pages after go-live: their returns, what needs them, each connection's health."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -121,6 +122,22 @@ def _connection_items(store: Store, connections: list[Connection]) -> list[Actio
     return items
 
 
+_ANSWERED = re.compile(r"^\S+ answered (\d{3}): ")
+
+
+def _reason_for_rma(rma: RMA) -> str:
+    """What happened to the RMA, as a sentence: who refused it or could not be reached, in their own words."""
+    wms = rma.warehouse_connection.display_name
+    words = (rma.last_error.splitlines() or [""])[0].strip()
+    answered = _ANSWERED.match(words)
+    quoted = f"“{_ANSWERED.sub('', words).rstrip('.')}”" if words else "no reason given"
+    if rma.status == RMA.Status.FAILED:
+        return f"{wms} could not take it after {rma.attempts} tries; the last answer was {quoted}."
+    if answered:
+        return f"{wms} refused it (HTTP {answered.group(1)}), saying {quoted}."
+    return f"{wms} did not take it: {quoted}."
+
+
 def _fix_for_rma(rma: RMA) -> str:
     error = rma.last_error.lower()
     wms = rma.warehouse_connection.display_name
@@ -159,7 +176,7 @@ def attention_items(*, store: Store) -> list[ActionItem]:
         items.append(
             ActionItem(
                 title=f"RMA {rma.number} (order {rma.return_obj.order_name}) {rma.get_status_display().lower()}",
-                reason=rma.last_error.splitlines()[0] if rma.last_error else "",
+                reason=_reason_for_rma(rma),
                 fix=_fix_for_rma(rma),
                 link=reverse("setup:return_detail", kwargs={"slug": store.slug, "pk": rma.return_obj_id}),
                 link_label="Open the return",

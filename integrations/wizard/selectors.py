@@ -256,9 +256,10 @@ class TestRun:
         return refused or failed or unrouted or blocked or bool(self.waiting_for_live)
 
 
-# The note rma_push leaves on an RMA whose connection does not take pushes now ("waiting: connection is paused");
-# any other last_error on a pending RMA is the warehouse's answer to a try that will be retried.
-WAITING = "waiting: "
+# The note rma_push leaves on an RMA whose connection does not take pushes now ("Waiting: support paused the
+# connection to ShipMonk. ..."); any other last_error on a pending RMA is the warehouse's answer to a try that
+# will be retried.
+WAITING = "Waiting"
 
 
 def test_delivery_get(*, store: Store, delivery_id: int) -> SandboxWebhookDelivery:

@@ -80,7 +80,9 @@ def test_what_needs_the_merchant_with_reason_and_fix(
     assert "Credentials rejected by ShipMonk: shipmonk answered 401: Invalid API key" in page
     assert f'href="{url(store, "warehouse")}"' in page
     assert "RMA 1077 (order #1077) needs attention" in page
-    assert "unknown SKU 100234" in page
+    # A sentence, with the provider's own words quoted: not its raw first error line.
+    assert "ShipMonk refused it (HTTP 422), saying “items[0].sku: unknown SKU 100234”." in page
+    assert "shipmonk answered 422" not in page
     assert "ShipMonk does not know one of the SKUs sent (100234)" in page
     assert "East has no warehouse" in page
 

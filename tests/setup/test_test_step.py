@@ -148,7 +148,9 @@ def test_a_test_rma_waiting_for_go_live_is_explained(merchant_client: Client, st
     rma = _test_return(store, ready["platform"], ready["wms"])
     Connection.objects.filter(pk=ready["wms"].pk).update(status="paused")
     # What rma_push leaves on an RMA whose connection takes no pushes now.
-    RMA.objects.filter(pk=rma.pk).update(last_error="waiting: connection is paused")
+    RMA.objects.filter(pk=rma.pk).update(
+        last_error="Waiting: support paused the connection to ShipMonk. This RMA is sent once it is resumed."
+    )
     delivery = _delivery(store, ready["platform"], "test-abc", status_code=200)
     partial = merchant_client.get(url(store, "test_timeline", delivery_id=delivery.pk))
     assert partial.status_code == 286

@@ -31,7 +31,7 @@ from config import metrics
 from integrations.base import PushResult, RmaPayload, WarehouseClient
 from integrations.circuit_breaker import breaker_trial_is_due
 from integrations.exceptions import ProviderPermanentError, ProviderRejected, ProviderThrottled, ProviderTransientError
-from integrations.models import ApiCall
+from integrations.models import ApiCall, Connection
 from integrations.registry import get_declaration, get_warehouse_client
 from integrations.services.health import connection_credentials_rejected
 from integrations.services.notifications import return_notify
@@ -85,6 +85,30 @@ def rma_payload_with_wms_order(*, client: WarehouseClient, rma: RMA, payload: Rm
     return replace(payload, external_order_id=ref.external_order_id)
 
 
+def credentials_refused_reason(connection: Connection, answer: str) -> str:
+    """Why an RMA waits after its warehouse refused the credentials: what, and that it goes by itself once fixed."""
+    wms = connection.display_name
+    return (
+        f"Waiting for working {wms} credentials: {wms} refused the connection's credentials ({answer[:300]}). "
+        f"This RMA is sent by itself once working credentials are saved for {wms} (or its Test succeeds)."
+    )[:2000]
+
+
+def waiting_reason(connection: Connection) -> str:
+    """Why an RMA waits for its connection, in words, and what makes it go."""
+    wms, status = connection.display_name, Connection.Status
+    if connection.status == status.CREDENTIALS_REJECTED:
+        return credentials_refused_reason(connection, connection.last_error or "401/403")
+    if connection.status == status.FAILING:
+        return (
+            f"Waiting: calls to {wms} are paused after repeated failures (circuit breaker). This RMA is tried "
+            "again by itself after the cooldown, or when support resets the breaker."
+        )
+    if connection.status == status.PAUSED:
+        return f"Waiting: support paused the connection to {wms}. This RMA is sent once it is resumed."
+    return f"Waiting: the connection to {wms} is not live yet. This RMA is sent once the store goes live."
+
+
 def rma_lock_for_push(*, rma_id: int) -> tuple[RMA, bool] | None:
     """The RMA row locked for update (only its own row: the joins are nullable) with what a push
     reads, and whether a create request was ever logged for it (a support retry resets the
@@ -132,9 +156,7 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
                     return PushOutcome("done", f"waiting for RMA {earlier}")
             # An open breaker past its cooldown lets one call through: the transport claims the trial.
             if not rma_may_push_now(rma) and not breaker_trial_is_due(connection):
-                RMA.objects.filter(pk=rma.pk).update(
-                    last_error=f"waiting: connection is {connection.status}", updated_at=timezone.now()
-                )
+                RMA.objects.filter(pk=rma.pk).update(last_error=waiting_reason(connection), updated_at=timezone.now())
                 metrics.rma_pushes.labels(connection.provider, "waiting").inc()
                 return PushOutcome("done", f"connection {connection.status}")
             if rma.attempts > settings.RMA_PUSH_MAX_RETRIES:
@@ -162,7 +184,9 @@ def rma_push(*, rma_id: int, final_attempt: bool = False, retries: int = 0) -> P
         except ProviderPermanentError as exc:
             if connection_credentials_rejected(connection_id=rma.warehouse_connection_id, exc=exc):
                 # Not this RMA's fault: it waits, pending, its attempt given back, for working credentials.
-                RMA.objects.filter(pk=rma.pk).update(attempts=F("attempts") - 1, last_error=exc.message[:2000])
+                RMA.objects.filter(pk=rma.pk).update(
+                    attempts=F("attempts") - 1, last_error=credentials_refused_reason(connection, exc.message)
+                )
                 metrics.rma_pushes.labels(connection.provider, "credentials_rejected").inc()
                 return PushOutcome("done", "credentials rejected")
             rma_needs_attention(rma, exc.message, api_call_id=exc.api_call_id)

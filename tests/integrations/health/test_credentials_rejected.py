@@ -52,7 +52,14 @@ def test_a_401_marks_the_connection_and_the_rma_waits_pending(httpserver: HTTPSe
     assert (outcome.action, outcome.detail) == ("done", "credentials rejected")
     rma.refresh_from_db()
     assert (rma.status, rma.attempts) == (RMA.Status.PENDING, 0)  # no retry spent, not needs_attention
-    assert "401" in rma.last_error
+    # Its own reason says what was refused and that it goes by itself once fixed, not only the provider's answer.
+    assert rma.last_error.startswith(
+        "Waiting for working ShipMonk credentials: ShipMonk refused the connection's credentials "
+        "(shipmonk answered 401: Invalid API key)."
+    )
+    assert rma.last_error.endswith(
+        "This RMA is sent by itself once working credentials are saved for ShipMonk (or its Test succeeds)."
+    )
     conn.refresh_from_db()
     assert conn.status == Connection.Status.CREDENTIALS_REJECTED
     assert conn.status_before_rejection == Connection.Status.ACTIVE
@@ -66,6 +73,8 @@ def test_a_401_marks_the_connection_and_the_rma_waits_pending(httpserver: HTTPSe
     # A second push (a redelivered task) neither sends nor counts anything: the connection waits.
     assert rma_push(rma_id=rma.pk).detail == "connection credentials_rejected"
     assert recorder.count == 1
+    rma.refresh_from_db()
+    assert rma.last_error.startswith("Waiting for working ShipMonk credentials")
     assert Notification.objects.count() == 1
 
 

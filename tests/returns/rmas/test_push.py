@@ -246,7 +246,10 @@ def test_live_returns_wait_for_a_draft_connection(httpserver: HTTPServer, world:
     rma_push(rma_id=world["rma"].pk)
     rma = RMA.objects.get(pk=world["rma"].pk)
     assert (rma.status, create.count) == ("pending", 0)
-    assert rma.last_error == "waiting: connection is draft"
+    assert (
+        rma.last_error
+        == "Waiting: the connection to ShipMonk is not live yet. This RMA is sent once the store goes live."
+    )
 
 
 def test_test_returns_do_reach_a_sandbox_connection(httpserver: HTTPServer, world: dict) -> None:
