@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
+from kombu.exceptions import ChannelError
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -64,14 +65,23 @@ def _queue_gauges() -> Iterator[GaugeMetricFamily]:
         with app.connection_for_read() as connection:
             channel: Any = connection.default_channel  # kombu's virtual channel (Redis, filesystem)
             for queue in app.conf.task_queues or ():
-                _, messages, _ = channel.queue_declare(queue=queue.name, passive=True)
-                depth.add_metric([queue.name], messages)
+                depth.add_metric([queue.name], _messages_waiting(channel, queue.name))
         up.add_metric([], 1)
         yield depth
     except Exception as exc:  # the broker is down: say so, never a 500 for the whole scrape
         logger.warning("queue depth unavailable for /metrics (%s)", type(exc).__name__)
         up.add_metric([], 0)
     yield up
+
+
+def _messages_waiting(channel: Any, queue_name: str) -> int:
+    """Messages in one queue; 0 for a queue no worker has declared yet (a broker that was just emptied or
+    started): reading must not create it, and a missing queue holds nothing."""
+    try:
+        _, messages, _ = channel.queue_declare(queue=queue_name, passive=True)
+    except ChannelError:
+        return 0
+    return int(messages)
 
 
 def _allowed(request: HttpRequest) -> bool:

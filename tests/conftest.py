@@ -1,6 +1,7 @@
 """Shared fixtures: service markers that fail (never skip) in CI, network blocking, a real Celery worker."""
 
 import contextlib
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -156,8 +157,18 @@ def purge_broker() -> None:
 
 @contextlib.contextmanager
 def running_worker(concurrency: int = 2, pool: str = "threads") -> Iterator[Any]:
-    """A real Celery worker (consumer, acks, retries, countdowns) in this process, on the configured broker."""
+    """A real Celery worker (consumer, acks, retries, countdowns) in this process, on the configured broker.
+    Celery's start-up sets the root logger's level (to ERROR for a test worker); it is put back afterwards, or
+    every later test's warnings would vanish from caplog."""
+    root_level = logging.getLogger().level
     purge_broker()
+    try:
+        yield from _worker_started(concurrency, pool)
+    finally:
+        logging.getLogger().setLevel(root_level)
+
+
+def _worker_started(concurrency: int, pool: str) -> Iterator[Any]:
     with start_worker(
         celery_app,
         pool=pool,

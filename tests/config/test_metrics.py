@@ -142,6 +142,17 @@ def test_the_queues_depth_is_read_from_the_broker() -> None:
     }
 
 
+def test_a_queue_no_worker_declared_yet_reads_as_empty_not_as_a_broker_down() -> None:
+    """A broker just emptied (or started) has no queue until a worker or a publish declares it."""
+    from config.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_delete("sync")
+    samples = _samples(metrics_text().decode())
+    assert samples[("backhaul_broker_up", ())] == 1
+    assert samples[("backhaul_queue_messages", (("queue", "sync"),))] == 0
+
+
 def test_several_processes_add_up_in_multiprocess_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Gunicorn's and Celery's processes each write their values; a scrape adds them up."""
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.django.test"}

@@ -54,7 +54,9 @@ class Wms:
 def _world(httpserver: HTTPServer, settings: Any, *answers: Response) -> tuple[Connection, Wms]:
     settings.CIRCUIT_BREAKER_THRESHOLD = 2
     settings.CIRCUIT_BREAKER_COOLDOWN_SECONDS = 300
-    settings.RMA_PUSH_MAX_RETRIES = 1
+    # Retries left over: the first push's quick retry may run before or after the second push, and either way
+    # two failures open the breaker without any RMA running out of retries.
+    settings.RMA_PUSH_MAX_RETRIES = 3
     store = make_store()
     conn = make_warehouse(store, httpserver)
     make_location(store, conn, name="Ontario", wms_warehouse_code="CA1", is_default=True)
