@@ -58,7 +58,14 @@ def _environ(path: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
     return environ
 
 
-def _measure(name: str, items: list[Any], work: Callable[[Any], None], *, profile_share: float = 0.5) -> str:
+def _measure(
+    name: str,
+    items: list[Any],
+    work: Callable[[Any], None],
+    *,
+    profile_share: float = 0.5,
+    callers: tuple[str, ...] = (),
+) -> str:
     """CPU per item and statements per item over the first part of `items`, a cProfile over the rest."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -83,6 +90,9 @@ def _measure(name: str, items: list[Any], work: Callable[[Any], None], *, profil
         stats = pstats.Stats(profiler, stream=out)
         out.write(f"## by {key}\n")
         stats.sort_stats(key).print_stats(35)
+    for pattern in callers:  # who calls a function the tables show (--callers)
+        out.write(f"## callers of {pattern}\n")
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_callers(pattern)
     return out.getvalue()
 
 
@@ -91,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--returns", type=int, default=400)
     parser.add_argument("--paths", default="ingest,process,push")
     parser.add_argument("--tag", default="", help="added to the result files' names (before / after)")
+    parser.add_argument("--callers", default="", help="comma-separated regexes: also list who calls these functions")
     args = parser.parse_args(argv)
     from bench.__main__ import db_drop, db_recreate, gunicorn, redis_flush
 
@@ -121,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = WSGIHandler()
         paths = set(args.paths.split(","))
         suffix = f"-{args.tag}" if args.tag else ""
+        callers = tuple(pattern for pattern in args.callers.split(",") if pattern)
 
         def ingest(number: int) -> None:
             body = data.return_body(return_id=f"p{number}", order_name=f"#P{number}", lines=2)
@@ -128,18 +140,20 @@ def main(argv: list[str] | None = None) -> int:
             handler(environ, lambda status, headers: None)
 
         bodies = list(range(args.returns))
-        report = _measure("ingest (the web process)", bodies, ingest)
+        report = _measure("ingest (the web process)", bodies, ingest, callers=callers)
         (RESULTS / f"profile-ingest{suffix}.txt").write_text(report)
         sys.stdout.write(report.split("\n\n")[0] + "\n")
         if paths & {"process", "push"}:
             pending = list(InboundWebhook.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True))
-            report = _measure("process (the webhook task)", pending, lambda pk: webhook_process(webhook_id=pk))
+            report = _measure(
+                "process (the webhook task)", pending, lambda pk: webhook_process(webhook_id=pk), callers=callers
+            )
             (RESULTS / f"profile-process{suffix}.txt").write_text(report)
             sys.stdout.write(report.split("\n\n")[0] + "\n")
         if "push" in paths:
             gunicorn("wms", "bench.wms_app:application", WMS_PORT, {**env, "BENCH_WMS_LATENCY_MS": "0"}, work)
             rmas = list(RMA.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True))
-            report = _measure("push (the RMA task)", rmas, lambda pk: rma_push(rma_id=pk))
+            report = _measure("push (the RMA task)", rmas, lambda pk: rma_push(rma_id=pk), callers=callers)
             (RESULTS / f"profile-push{suffix}.txt").write_text(report)
             sys.stdout.write(report.split("\n\n")[0] + "\n")
     finally:
