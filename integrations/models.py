@@ -59,10 +59,12 @@ class Store(BaseModel):
         settings.AUTH_USER_MODEL, through="StoreMembership", related_name="stores", blank=True
     )
     # Aging (product.md flow 13): after how many days a return is overdue. A new store takes the deployment's
-    # defaults (AGING_ARRIVAL_DAYS, AGING_CLOSE_DAYS); a change re-times the store's waiting returns.
+    # defaults (AGING_ARRIVAL_DAYS, AGING_CLOSE_DAYS); a change re-times the store's waiting returns. The
+    # database's own default (the settings' defaults) serves rows written without the ORM's: older migrations.
     aging_arrival_days = models.PositiveSmallIntegerField(
         "overdue after (days without a receipt)",
         default=aging_arrival_default,
+        db_default=14,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="A return whose label is this many days old, or that the carrier delivered, with no warehouse "
         "receipt is listed as overdue.",
@@ -70,6 +72,7 @@ class Store(BaseModel):
     aging_close_days = models.PositiveSmallIntegerField(
         "overdue after (days received, not closed)",
         default=aging_close_default,
+        db_default=7,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="A return received at the warehouse this many days ago and still open on the returns platform "
         "is listed as overdue.",

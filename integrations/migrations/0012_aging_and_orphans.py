@@ -15,12 +15,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='store',
             name='aging_arrival_days',
-            field=models.PositiveSmallIntegerField(default=integrations.models.aging_arrival_default, help_text='A return whose label is this many days old, or that the carrier delivered, with no warehouse receipt is listed as overdue.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='overdue after (days without a receipt)'),
+            field=models.PositiveSmallIntegerField(db_default=14, default=integrations.models.aging_arrival_default, help_text='A return whose label is this many days old, or that the carrier delivered, with no warehouse receipt is listed as overdue.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='overdue after (days without a receipt)'),
         ),
         migrations.AddField(
             model_name='store',
             name='aging_close_days',
-            field=models.PositiveSmallIntegerField(default=integrations.models.aging_close_default, help_text='A return received at the warehouse this many days ago and still open on the returns platform is listed as overdue.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='overdue after (days received, not closed)'),
+            field=models.PositiveSmallIntegerField(db_default=7, default=integrations.models.aging_close_default, help_text='A return received at the warehouse this many days ago and still open on the returns platform is listed as overdue.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='overdue after (days received, not closed)'),
         ),
         migrations.AlterField(
             model_name='notification',

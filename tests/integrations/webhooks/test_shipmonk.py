@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from integrations.models import InboundWebhook
-from returns.models import RMA, RMALine, TimelineEvent
+from returns.models import RMA, OrphanReceipt, RMALine, TimelineEvent
 from tests.factories import RMAFactory, RMALineFactory, ShippingLocationFactory
 from warehouses.models import Fulfillment
 
@@ -81,9 +81,38 @@ def test_older_return_status_does_not_regress(check_webhook, connection_for):
     check_webhook("shipmonk", "return_status_en_route", {RMA: [{"status": "received"}]})
 
 
-def test_return_for_an_rma_we_do_not_know_is_ignored(check_webhook):
-    webhook = check_webhook("shipmonk", "return_status_returned", webhook_status=InboundWebhook.Status.IGNORED)
+def test_news_of_an_rma_we_do_not_know_is_ignored(check_webhook):
+    webhook = check_webhook("shipmonk", "return_status_en_route", webhook_status=InboundWebhook.Status.IGNORED)
     assert "no RMA 1042" in webhook.error
+
+
+def test_a_parcel_received_for_an_rma_we_do_not_know_is_kept_as_an_orphan_receipt(check_webhook):
+    webhook = check_webhook(
+        "shipmonk",
+        "return_status_returned",
+        {
+            OrphanReceipt: [
+                {
+                    "rma_number": "1042",
+                    "external_id": "5501",
+                    "status": "received",
+                    "state": "open",
+                    "tracking_numbers": ["9400100000000000000001"],
+                    "order_refs": ["shopify-5550001112", "5550001112"],
+                    "lines": [{"sku": "TEE-BLK-M", "expected": 2, "received": 2, "restocked": 2}],
+                }
+            ]
+        },
+        webhook_status=PROCESSED,
+    )
+    assert OrphanReceipt.objects.get().webhook_id == webhook.pk
+
+
+def test_a_return_made_by_another_integration_is_not_ours(check_webhook):
+    webhook = check_webhook(
+        "shipmonk", "return_status_returned_native_loop", {OrphanReceipt: []}, webhook_status=InboundWebhook.Status.IGNORED
+    )
+    assert webhook.error == "ShipMonk return 1042 was made by its loop integration, not Backhaul: not ours to report"
 
 
 def test_order_status_change_is_ignored(check_webhook):
