@@ -45,8 +45,9 @@ class World:
         return ret, rma
 
 
-@pytest.fixture
-def world(db: None) -> World:
+def make_world() -> World:
+    """Store "#1042": a Loop return (label 9400111000000000000001, Jane@Example.com) whose RMA 1042 waits at
+    ShipMonk."""
     store = StoreFactory(processing_mode=Store.ProcessingMode.MANUAL)
     loop = ConnectionFactory(store=store, provider="loop")
     wms = ConnectionFactory(store=store, provider="shipmonk")
@@ -59,6 +60,11 @@ def world(db: None) -> World:
     rma = RMAFactory(return_obj=ret, warehouse_connection=wms, location=location, number="1042")
     RMALineFactory(rma=rma, sku="TEE-BLK-M", quantity=2)
     return World(store=store, loop=loop, wms=wms, ret=ret, rma=rma)
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return make_world()
 
 
 def parcel(
