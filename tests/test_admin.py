@@ -87,7 +87,11 @@ def _make_world(user: Any) -> None:
     )
     RmaNumberSequence.objects.create(store=store, order_key="1001", allocated=1)
     OrphanReceipt.objects.create(
-        store=store, warehouse_connection=rma.warehouse_connection, wms_key="id:5599", external_id="5599", webhook=webhook
+        store=store,
+        warehouse_connection=rma.warehouse_connection,
+        wms_key="id:5599",
+        external_id="5599",
+        webhook=webhook,
     )
     DispositionRule.objects.create(store=store, instruction="restock")
     StatusMapping.objects.create(store=store, outcome="fully_received", action="process")
