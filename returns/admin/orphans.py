@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from integrations.access import can
 from integrations.admin.common import EXPECTED_ERRORS, UnboundedTableMixin, badge, error_text, truncated
@@ -35,17 +36,10 @@ class DismissForm(forms.Form):
 
 @admin.register(OrphanReceipt)
 class OrphanReceiptAdmin(UnboundedTableMixin, admin.ModelAdmin):
-    list_display = (
-        "receipt",
-        "state_badge",
-        "short_note",
-        "items",
-        "keys",
-        "warehouse_connection",
-        "store",
-        "created_at",
-    )
-    list_filter = ("state", "matched_by", "warehouse_connection__provider", "store")
+    # Six columns fit 1366 px beside the filters: the warehouse is named in the receipt's column, the store on its
+    # page (and in the filter).
+    list_display = ("receipt", "state_badge", "short_note", "items", "keys", "age")
+    list_filter = ("state", "matched_by", "store")
     search_fields = ("=external_id", "=rma_number", "=customer_email", "=return_obj__order_name")
     search_help_text = (
         "The warehouse's id of its return, the RMA number on the box, the customer's email, or the order name of "
@@ -65,25 +59,30 @@ class OrphanReceiptAdmin(UnboundedTableMixin, admin.ModelAdmin):
     @admin.display(description="Receipt", ordering="pk")
     def receipt(self, obj: OrphanReceipt) -> str:
         url = reverse("admin:returns_orphanreceipt_change", args=[obj.pk])
-        return format_html('<a href="{}">#{} {}</a>', url, obj.pk, obj.external_id or obj.rma_number)
+        wms = obj.warehouse_connection.display_name
+        return format_html('<a href="{}">#{} {}</a> {}', url, obj.pk, obj.external_id or obj.rma_number, wms)
 
     @admin.display(description="State", ordering="state")
     def state_badge(self, obj: OrphanReceipt) -> str:
-        return badge(obj.get_state_display(), STATE_TONES.get(obj.state, "muted"))
+        return badge(obj.state, STATE_TONES.get(obj.state, "muted"), title=obj.get_state_display())
+
+    @admin.display(description="Age", ordering="created_at")
+    def age(self, obj: OrphanReceipt) -> str:
+        return timesince(obj.created_at)
 
     @admin.display(description="What Backhaul found")
     def short_note(self, obj: OrphanReceipt) -> str:
-        return truncated(obj.note, 60)
+        return truncated(obj.note, 50)
 
     @admin.display(description="Items")
     def items(self, obj: OrphanReceipt) -> str:
         lines = obj.lines if isinstance(obj.lines, list) else []
         text = ", ".join(f"{line.get('received') or line.get('expected') or '?'} × {line.get('sku')}" for line in lines)
-        return truncated(text, 40)
+        return truncated(text, 24)
 
     @admin.display(description="Tracking / order")
     def keys(self, obj: OrphanReceipt) -> str:
-        return truncated(", ".join([*obj.tracking_numbers, *obj.order_refs]), 40)
+        return truncated(", ".join([*obj.tracking_numbers, *obj.order_refs]), 24)
 
     # -- the receipt's page and its two actions --
 
