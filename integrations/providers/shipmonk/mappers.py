@@ -128,9 +128,10 @@ def _line(item: Mapping[str, Any]) -> WarehouseLineData:
     )
 
 
-# `source` of a return made by ShipMonk itself or through its API (Backhaul); any other names the integration
-# that made it (its native Loop app, Happy Returns...), which reports it on its own (providers.md §4.2).
-OWN_SOURCES = {"", "shipmonk"}
+# `source` values that name another integration that made the return (ShipMonk's native Loop app, Happy Returns,
+# Returnly, Deposco: providers.md §4.2), which reports it on its own. `shipmonk` (made in ShipMonk or through its
+# API, as Backhaul's are) and any value not documented are the warehouse's: a parcel nobody claimed is kept.
+FOREIGN_SOURCES = frozenset({"loop", "returnly", "deposco", "happy_returns_loop", "happy_returns"})
 
 
 def order_refs(order_key: str) -> tuple[str, ...]:
@@ -158,7 +159,7 @@ def return_status_event(payload: Mapping[str, Any]) -> InboundWarehouseReturnEve
         lines=tuple(_line(i) for i in items(payload.get("items")) if isinstance(i, Mapping)),
         tracking_numbers=tuple(dict.fromkeys(n for n in numbers if n)),
         order_refs=order_refs(text(payload.get("order_key"))),
-        foreign_source="" if source in OWN_SOURCES else source,
+        foreign_source=source if source in FOREIGN_SOURCES else "",
     )
 
 

@@ -151,3 +151,41 @@ def test_the_store_is_told_once_per_overdue_return_and_its_digest_counts_them(lo
     ) in email.body
     on_time.refresh_from_db()
     assert on_time.aging_notified_at is None
+
+
+def test_the_migration_gives_returns_already_waiting_their_wait() -> None:
+    """Returns from before aging: the backfill sets the wait of the open ones from their labels and RMAs."""
+    import importlib
+
+    from django.apps import apps
+
+    from tests.factories import ReturnFactory, ReturnShipmentFactory
+
+    backfill = importlib.import_module("returns.migrations.0011_aging_backfill").backfill
+    store = StoreFactory(aging_arrival_days=10, aging_close_days=3)
+    labelled, delivered, received, closed, bare = (
+        ReturnFactory(store=store, connection=None, state="closed" if n == 3 else "open") for n in range(5)
+    )
+    for ret in (labelled, delivered, received, closed):
+        ReturnShipmentFactory(return_obj=ret, status="delivered" if ret is delivered else "in_transit")
+    rma = RMAFactory(return_obj=received, status="received", received_at=timezone.now() - DAY)
+    Return.objects.update(aging_stage="", aging_since=None, aging_due_at=None)  # as they were before
+    backfill(apps, None)
+    stages = dict(Return.objects.values_list("pk", "aging_stage"))
+    assert [stages[r.pk] for r in (labelled, delivered, received, closed, bare)] == [
+        "label",
+        "delivered",
+        "received",
+        "",
+        "",
+    ]
+    received.refresh_from_db()
+    assert received.aging_due_at == rma.received_at + 3 * DAY
+
+
+def test_beat_tells_the_stores_hourly() -> None:
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["returns-overdue-notify"]
+    assert entry["task"] == "returns.tasks.returns_overdue_notify"
+    assert entry["options"] == {"queue": "sync"}
