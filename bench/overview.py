@@ -1,7 +1,8 @@
 """Section 5: the admin overview's queries (config/overview/selectors.py) as the tables grow.
 
 Rows are written by `INSERT ... SELECT ... FROM generate_series` (a million rows in seconds), to
-the webhook, API-call, return and RMA tables alike. The ladder keeps what the charts read (the
+the webhook, API-call, return and RMA tables alike (returns with their aging, and a fiftieth as many orphan
+receipts). The ladder keeps what the charts read (the
 last 7 days: about 1,000 rows per table) the same and grows the history behind it (1k → 100k →
 1M rows per table): with the indexes, the time must not follow the table. A last step then puts
 100,000 more rows inside the windows, so the report also shows what a busier week costs.
@@ -77,7 +78,7 @@ def rows_add(*, wiring: Wiring, count: int, newest_seconds: int, oldest_seconds:
     """`count` rows in each table, created between `oldest_seconds` and `newest_seconds` ago; each
     return has one RMA, timed from one webhook (0.5–3.5 s later), and one API call."""
     from integrations.models import ApiCall, InboundWebhook
-    from returns.models import RMA, Return
+    from returns.models import RMA, OrphanReceipt, Return
 
     span = max(oldest_seconds - newest_seconds, 1)
     at = f"(now() - make_interval(secs => {newest_seconds} + mod(g::bigint * 7919, {span})))"
@@ -105,6 +106,12 @@ def rows_add(*, wiring: Wiring, count: int, newest_seconds: int, oldest_seconds:
         "CASE WHEN mod(g, 100) = 0 THEN 'failed' WHEN mod(g, 20) = 1 THEN 'process_queued' "
         "WHEN mod(g, 3) = 0 THEN 'process' ELSE '' END"
     )
+    # Aging: a return in ten waits for its parcel (its label N days later), one in twenty-five for the platform.
+    aging_stage = "CASE WHEN mod(g, 10) = 3 THEN 'label' WHEN mod(g, 25) = 4 THEN 'received' ELSE '' END"
+    aging_due = (
+        f"CASE WHEN {aging_stage} = 'label' THEN {at} + interval '14 days' "
+        f"WHEN {aging_stage} = 'received' THEN {at} + interval '7 days' END"
+    )
     _insert(
         Return,
         count,
@@ -119,6 +126,23 @@ def rows_add(*, wiring: Wiring, count: int, newest_seconds: int, oldest_seconds:
             "state": "'open'",
             "platform_action": action,
             "platform_action_at": f"CASE WHEN {action} = '' THEN NULL ELSE {at} END",
+            "aging_stage": aging_stage,
+            "aging_since": f"CASE WHEN {aging_stage} = '' THEN NULL ELSE {at} END",
+            "aging_due_at": aging_due,
+        },
+    )
+    # A parcel in fifty arrives with no RMA of ours (an orphan receipt); one in twenty of those waits for a person.
+    orphan_base = _id_base(OrphanReceipt)
+    _insert(
+        OrphanReceipt,
+        max(1, count // 50),
+        {
+            "created_at": at,
+            "updated_at": at,
+            "store_id": str(wiring.store_id),
+            "warehouse_connection_id": str(wiring.wms_connection_id),
+            "wms_key": f"'id:ov-' || ({orphan_base} + g)",
+            "state": "CASE WHEN mod(g, 20) = 0 THEN 'open' ELSE 'linked' END",
         },
     )
     rma_status = (
@@ -163,7 +187,7 @@ def rows_add(*, wiring: Wiring, count: int, newest_seconds: int, oldest_seconds:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for model in (InboundWebhook, Return, RMA, ApiCall):
+        for model in (InboundWebhook, Return, RMA, ApiCall, OrphanReceipt):
             # As autovacuum leaves an insert-heavy table: statistics, and a visibility map so that
             # counting from an index does not visit the table's rows.
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")

@@ -72,6 +72,12 @@ RULES: dict[str, Rule] = {
     # A cancel sends something new to the warehouse, not a retry: owners only.
     "rma.cancel": Rule("returns.change_rma", OWNER, "cancel an RMA"),
     "rma.correct_status": Rule("returns.change_rma", None, "correct an RMA's status"),
+    # Orphan receipts (parcels that matched no RMA): members see them and link one to its return, which applies
+    # what the warehouse received once, like a retry; dismissing one (saying it belongs to no return) is a
+    # decision about the store's goods: owners only.
+    "orphan_receipt.view": Rule("returns.view_orphanreceipt", MEMBER, "see orphan receipts"),
+    "orphan_receipt.link": Rule("returns.change_orphanreceipt", MEMBER, "link an orphan receipt to a return"),
+    "orphan_receipt.dismiss": Rule("returns.change_orphanreceipt", OWNER, "dismiss an orphan receipt"),
     # People.
     "member.view": Rule("integrations.view_storemembership", MEMBER, "see the store's members"),
     "member.manage": Rule("integrations.change_storemembership", OWNER, "manage the store's members"),

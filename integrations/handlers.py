@@ -8,7 +8,8 @@ two small tables that those apps fill in their AppConfig.ready:
   before any transaction (reads, and the provider calls the event needs) and how to `apply` it
   inside the processing transaction (writes only: no network, so no lock waits on a provider and
   no ApiCall row is rolled back with the business data);
-- hooks: what to do when integrations creates a store, activates a connection or replays a webhook.
+- hooks: what to do when integrations creates a store, activates a connection or replays a webhook, and what
+  a store's digest email should also count.
 
 An event type nobody registered is a bug, raised as LookupError; a hook nobody registered does nothing.
 """
@@ -69,9 +70,9 @@ class Hook:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._callbacks: list[Callable[..., None]] = []
+        self._callbacks: list[Callable[..., Any]] = []
 
-    def register(self, callback: Callable[..., None]) -> None:
+    def register(self, callback: Callable[..., Any]) -> None:
         if callback not in self._callbacks:  # AppConfig.ready may run twice in tests
             self._callbacks.append(callback)
 
@@ -79,9 +80,17 @@ class Hook:
         for callback in self._callbacks:
             callback(**kwargs)
 
+    def collect(self, **kwargs: Any) -> list[Any]:
+        """Every callback's answer, in registration order (for hooks that ask rather than tell)."""
+        return [callback(**kwargs) for callback in self._callbacks]
+
 
 # store=: a store was created (returns creates its default status mappings, visible to support at once).
 store_created = Hook("store_created")
+# store=: a store's aging days changed (returns re-times its waiting returns' due dates).
+store_aging_changed = Hook("store_aging_changed")
+# store= → lines of text: what else the store's digest emails count (returns: its overdue returns).
+store_digest_lines = Hook("store_digest_lines")
 # connection=: a connection accepts pushes again (resume, breaker reset, go-live): queued work may flow.
 connection_activated = Hook("connection_activated")
 # connection_id=, message=: a connection's circuit breaker opened after repeated failures (its calls pause).

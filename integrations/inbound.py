@@ -161,6 +161,85 @@ class InboundWarehouseReturnEvent(FitsColumns):
     received_at: dt.datetime | None = None
     lines: tuple[WarehouseLineData, ...] | None = field(default=None, metadata=fit(Fit.NESTED))
     changed_fields: tuple[str, ...] = field(default=(), metadata=fit(Fit.JSON))
+    # What the parcel is known by besides our RMA number, where the WMS says: matched against our returns when
+    # the event is about none of our RMAs (an orphan receipt, returns/services/orphans/).
+    tracking_numbers: tuple[str, ...] = field(default=(), metadata=fit(Fit.TEXT, 100))
+    # The original order as the WMS names it: its number ("#1042"), its key or its own id for the order.
+    order_refs: tuple[str, ...] = field(default=(), metadata=fit(Fit.TEXT, 100))
+    customer_email: str = field(default="", metadata=fit(Fit.TEXT, 254))
+    # The integration that made this return at the WMS, when the WMS names one that is not Backhaul's kind of
+    # API client (ShipMonk `source: loop`): its returns are that integration's to report, never an orphan of ours.
+    foreign_source: str = field(default="", metadata=fit(Fit.TEXT, 60))
+
+
+def warehouse_event_to_json(event: InboundWarehouseReturnEvent) -> dict[str, Any]:
+    """The event as JSON (kept on an orphan receipt, applied once a person links it): the inverse of
+    warehouse_event_from_json."""
+
+    def when(value: dt.datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "rma_number": event.rma_number,
+        "external_id": event.external_id,
+        "status": event.status,
+        "warehouse_status": event.warehouse_status,
+        "warehouse_code": event.warehouse_code,
+        "updated_at": when(event.updated_at),
+        "received_at": when(event.received_at),
+        "lines": None
+        if event.lines is None
+        else [
+            {
+                "sku": line.sku,
+                "expected_quantity": line.expected_quantity,
+                "received_quantity": line.received_quantity,
+                "restocked_quantity": line.restocked_quantity,
+                "receiving_details": [dict(d) for d in line.receiving_details],
+            }
+            for line in event.lines
+        ],
+        "changed_fields": list(event.changed_fields),
+        "tracking_numbers": list(event.tracking_numbers),
+        "order_refs": list(event.order_refs),
+        "customer_email": event.customer_email,
+        "foreign_source": event.foreign_source,
+    }
+
+
+def warehouse_event_from_json(data: Mapping[str, Any]) -> InboundWarehouseReturnEvent:
+    """An event stored by warehouse_event_to_json, as it was."""
+
+    def when(value: Any) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+    lines = data.get("lines")
+    return InboundWarehouseReturnEvent(
+        rma_number=str(data.get("rma_number") or ""),
+        external_id=str(data.get("external_id") or ""),
+        status=str(data.get("status") or ""),
+        warehouse_status=str(data.get("warehouse_status") or ""),
+        warehouse_code=str(data.get("warehouse_code") or ""),
+        updated_at=when(data.get("updated_at")),
+        received_at=when(data.get("received_at")),
+        lines=None
+        if lines is None
+        else tuple(
+            WarehouseLineData(
+                sku=str(line.get("sku") or ""),
+                expected_quantity=line.get("expected_quantity"),
+                received_quantity=line.get("received_quantity"),
+                restocked_quantity=line.get("restocked_quantity"),
+                receiving_details=tuple(line.get("receiving_details") or ()),
+            )
+            for line in lines
+        ),
+        changed_fields=tuple(data.get("changed_fields") or ()),
+        tracking_numbers=tuple(data.get("tracking_numbers") or ()),
+        order_refs=tuple(data.get("order_refs") or ()),
+        customer_email=str(data.get("customer_email") or ""),
+        foreign_source=str(data.get("foreign_source") or ""),
+    )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -28,6 +29,14 @@ def provider_display_name(slug: str) -> str:
     return declaration.display_name if declaration else slug
 
 
+def aging_arrival_default() -> int:
+    return int(settings.AGING_ARRIVAL_DAYS)
+
+
+def aging_close_default() -> int:
+    return int(settings.AGING_CLOSE_DAYS)
+
+
 class Store(BaseModel):
     class ProcessingMode(models.TextChoices):
         MANUAL = "manual", "Manual: the platform processes after the warehouse does"
@@ -48,6 +57,25 @@ class Store(BaseModel):
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="StoreMembership", related_name="stores", blank=True
+    )
+    # Aging (product.md flow 13): after how many days a return is overdue. A new store takes the deployment's
+    # defaults (AGING_ARRIVAL_DAYS, AGING_CLOSE_DAYS); a change re-times the store's waiting returns. The
+    # database's own default (the settings' defaults) serves rows written without the ORM's: older migrations.
+    aging_arrival_days = models.PositiveSmallIntegerField(
+        "overdue after (days without a receipt)",
+        default=aging_arrival_default,
+        db_default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="A return whose label is this many days old, or that the carrier delivered, with no warehouse "
+        "receipt is listed as overdue.",
+    )
+    aging_close_days = models.PositiveSmallIntegerField(
+        "overdue after (days received, not closed)",
+        default=aging_close_default,
+        db_default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="A return received at the warehouse this many days ago and still open on the returns platform "
+        "is listed as overdue.",
     )
 
     class Meta:
@@ -423,6 +451,8 @@ class Notification(BaseModel):
         BREAKER_OPENED = "breaker_opened", "A connection was paused after repeated failures"
         RMA_NEEDS_ATTENTION = "rma_needs_attention", "An RMA needs attention"
         PLATFORM_REFUSED = "platform_refused", "The returns platform refused an action"
+        RETURNS_OVERDUE = "returns_overdue", "Returns are overdue (not at the warehouse, or not closed)"
+        ORPHAN_RECEIPT = "orphan_receipt", "A warehouse received a parcel that matches no RMA"
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -20,6 +20,18 @@ class StoreInputSerializer(serializers.Serializer):
     default_instructions = serializers.CharField(required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
     is_sandbox = serializers.BooleanField(required=False)
+    aging_arrival_days = serializers.IntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text="A return is overdue this many days after its label with no warehouse receipt (N).",
+    )
+    aging_close_days = serializers.IntegerField(
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text="A return is overdue this many days after the warehouse received it, when still open (M).",
+    )
 
 
 class GoLiveOutputSerializer(serializers.Serializer):
@@ -38,6 +50,8 @@ class StoreOutputSerializer(serializers.Serializer):
     default_instructions = serializers.CharField()
     is_active = serializers.BooleanField()
     is_sandbox = serializers.BooleanField()
+    aging_arrival_days = serializers.IntegerField()
+    aging_close_days = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

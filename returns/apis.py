@@ -1,6 +1,7 @@
-"""REST API: returns (read; "retry the platform action"), RMAs (read; "retry" and "cancel"),
-disposition rules and status mappings. Members read and retry; a cancel and the rules are the owners' (and staff's
-as their model permissions say): integrations.access."""
+"""REST API: returns (read, `?aging=` for the overdue; "retry the platform action"), RMAs (read; "retry" and
+"cancel"), orphan receipts (read; "link", "dismiss"), disposition rules and status mappings. Members read, retry and
+link a receipt; a cancel, a dismissal and the rules are the owners' (and staff's as their model permissions say):
+integrations.access."""
 
 from typing import Any
 
@@ -13,7 +14,7 @@ from config.api import ApiView
 from integrations.permissions import StoreRowDetailApi, StoreRowListApi, StoreScopedMixin
 from returns import filters, provisioning
 from returns import serializers as s
-from returns.models import RMA, DispositionRule, Return, StatusMapping
+from returns.models import RMA, DispositionRule, OrphanReceipt, Return, StatusMapping
 
 RMA_WITH_LINES = RMA.objects.prefetch_related("lines")
 
@@ -173,3 +174,69 @@ class StatusMappingDetailApi(StoreRowDetailApi):
 
     def remove(self, row: StatusMapping) -> None:
         provisioning.status_mapping_delete(mapping=row)
+
+
+class OrphanReceiptListApi(StoreScopedMixin, ApiView):
+    """List orphan receipts (parcels a warehouse received that match none of our RMAs); filter by store,
+    warehouse connection and state (`open`: the inbox)."""
+
+    queryset = OrphanReceipt.objects.all()
+    view_action = "orphan_receipt.view"
+    is_list_api = True
+    OutputSerializer = s.OrphanReceiptOutputSerializer
+    filterset_class = filters.OrphanReceiptFilter
+
+    def get(self, request: Request) -> Response:
+        """List orphan receipts; filter by store, warehouse connection and state."""
+        return self.filtered_page()
+
+
+class OrphanReceiptDetailApi(StoreScopedMixin, ApiView):
+    """One orphan receipt: what arrived, what the matching found (its candidates) and what was decided."""
+
+    queryset = OrphanReceipt.objects.all()
+    view_action = "orphan_receipt.view"
+    OutputSerializer = s.OrphanReceiptOutputSerializer
+
+    def get(self, request: Request, pk: int) -> Response:
+        return self.output(self.get_object())
+
+
+class OrphanReceiptLinkApi(StoreScopedMixin, ApiView):
+    """Link a receipt to a return of its store (to one of its RMAs at that warehouse): what the warehouse received is
+    applied to it once, and the return's outcome follows. Linking again to the same return changes nothing."""
+
+    queryset = OrphanReceipt.objects.all()
+    view_action = "orphan_receipt.view"
+    InputSerializer = s.OrphanReceiptLinkInputSerializer
+    OutputSerializer = s.OrphanReceiptOutputSerializer
+
+    def post(self, request: Request, pk: int) -> Response:
+        from returns.services.orphans.link import orphan_receipt_link
+
+        orphan = self.get_object()
+        self.require("orphan_receipt.link", orphan.store_id)
+        data = self.validated_input()
+        orphan_receipt_link(
+            orphan_id=orphan.pk, return_id=data["return_id"], rma_id=data.get("rma"), by=request.user.get_username()
+        )
+        return self.output(self.get_object())
+
+
+class OrphanReceiptDismissApi(StoreScopedMixin, ApiView):
+    """Dismiss a receipt that belongs to no return (a return to sender, a stray parcel), saying why."""
+
+    queryset = OrphanReceipt.objects.all()
+    view_action = "orphan_receipt.view"
+    InputSerializer = s.OrphanReceiptDismissInputSerializer
+    OutputSerializer = s.OrphanReceiptOutputSerializer
+
+    def post(self, request: Request, pk: int) -> Response:
+        from returns.services.orphans.link import orphan_receipt_dismiss
+
+        orphan = self.get_object()
+        self.require("orphan_receipt.dismiss", orphan.store_id)
+        orphan_receipt_dismiss(
+            orphan_id=orphan.pk, reason=self.validated_input()["reason"], by=request.user.get_username()
+        )
+        return self.output(self.get_object())

@@ -9,10 +9,16 @@ processing transaction and makes no request. They call the services through thei
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
 from integrations.handlers import (
     connection_activated,
     inbound_event_handler_register,
+    store_aging_changed,
     store_created,
+    store_digest_lines,
     webhook_duplicate_ignored,
     webhook_replayed,
 )
@@ -25,8 +31,9 @@ from integrations.inbound import (
 )
 from integrations.models import Connection, InboundWebhook, Store
 from integrations.registry import get_returns_platform_client
-from returns.selectors import return_for_webhook, timeline_entry_exists
+from returns.selectors import overdue_counts, return_for_webhook, timeline_entry_exists
 from returns.services import intake, labels, warehouse_events
+from returns.services.aging import store_aging_retime
 from returns.services.intake import PreparedReturnEvent
 from returns.services.labels import PreparedLabelEvent
 from returns.services.outcomes import returns_platform_requeue_for_connection
@@ -102,6 +109,24 @@ def _store_created(*, store: Store) -> None:
     status_mappings_ensure(store_id=store.pk)
 
 
+def _store_aging_changed(*, store: Store) -> None:
+    store_aging_retime(store_id=store.pk)
+
+
+def _digest_lines(*, store: Store) -> list[str]:
+    """Every digest email counts the store's overdue returns, whatever it is about."""
+    counts = overdue_counts(now=timezone.now(), store_id=store.pk)
+    total = counts["arrival"] + counts["close"]
+    if not total:
+        return []
+    url = settings.PUBLIC_BASE_URL.rstrip("/") + reverse("setup:returns", kwargs={"slug": store.slug})
+    return [
+        f"Overdue returns now: {total} ({counts['arrival']} not at the warehouse "
+        f"{store.aging_arrival_days} days after the label or since delivery, {counts['close']} received "
+        f"{store.aging_close_days} days ago and not closed on the platform): {url}?state=overdue"
+    ]
+
+
 def _connection_activated(*, connection: Connection) -> None:
     rmas_requeue_for_connection(connection_id=connection.pk)
     returns_platform_requeue_for_connection(connection_id=connection.pk)
@@ -143,6 +168,8 @@ def register() -> None:
     )
     inbound_event_handler_register(InboundWarehouseReturnEvent, prepare=_warehouse_prepare, apply=_warehouse_apply)
     store_created.register(_store_created)
+    store_aging_changed.register(_store_aging_changed)
+    store_digest_lines.register(_digest_lines)
     connection_activated.register(_connection_activated)
     webhook_replayed.register(_webhook_replayed)
     webhook_duplicate_ignored.register(_webhook_duplicate_ignored)

@@ -1,7 +1,10 @@
 """Reads over returns and RMAs, including the provider-neutral payload an RMA is pushed with."""
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
 
 from integrations.base import RmaLinePayload, RmaPayload
 from integrations.inbound import (
@@ -12,8 +15,9 @@ from integrations.inbound import (
 )
 from integrations.models import InboundWebhook
 from integrations.registry import get_webhook_handler
+from returns.aging import ARRIVAL_STAGES
 from returns.dispositions import disposition_for
-from returns.models import RMA, DispositionRule, Return, ReturnShipment, RMALine, TimelineEvent
+from returns.models import RMA, DispositionRule, OrphanReceipt, Return, ReturnShipment, RMALine, TimelineEvent
 from returns.reasons import reason_category
 from warehouses.selectors import fulfillment_order_refs
 
@@ -173,3 +177,98 @@ def return_for_webhook(*, webhook: InboundWebhook) -> Return | None:
             if (first := rma.first()) is not None:
                 return first.return_obj
     return None
+
+
+# -- aging (product.md flow 13) ---------------------------------------------------------------
+
+OVERDUE_KINDS = ("any", "arrival", "close")
+
+
+def overdue_q(*, now: dt.datetime, kind: str = "any") -> Q:
+    """Overdue returns: not at the warehouse in time (arrival), received and not closed in time (close), or either.
+    Reads Return.aging_* only, through the return_aging_due and return_store_aging_due indexes."""
+    due = Q(aging_due_at__lte=now)
+    if kind == "arrival":
+        return due & Q(aging_stage__in=ARRIVAL_STAGES)
+    if kind == "close":
+        return due & Q(aging_stage=Return.AgingStage.RECEIVED)
+    return due
+
+
+def overdue_counts(*, now: dt.datetime, store_id: int | None = None) -> dict[str, int]:
+    """{"arrival": n, "close": n} of the overdue returns (of one store, or all): one query on an index."""
+    returns = Return.objects.filter(overdue_q(now=now))
+    if store_id is not None:
+        returns = returns.filter(store_id=store_id)
+    counts = returns.aggregate(
+        arrival=Count("aging_due_at", filter=Q(aging_stage__in=ARRIVAL_STAGES)),
+        close=Count("aging_due_at", filter=Q(aging_stage=Return.AgingStage.RECEIVED)),
+    )
+    return {"arrival": counts["arrival"] or 0, "close": counts["close"] or 0}
+
+
+def returns_overdue(*, store_id: int, now: dt.datetime, limit: int = 10) -> list[Return]:
+    """A store's overdue returns, longest overdue first."""
+    return list(Return.objects.filter(overdue_q(now=now), store_id=store_id).order_by("aging_due_at", "pk")[:limit])
+
+
+# -- orphan receipts (product.md flow 12) ----------------------------------------------------------
+
+
+def orphan_receipts(*, store_id: int, state: str = "open") -> QuerySet[OrphanReceipt]:
+    """A store's orphan receipts in one state (all states: ""), newest first."""
+    receipts = OrphanReceipt.objects.filter(store_id=store_id)
+    if state:
+        receipts = receipts.filter(state=state)
+    return receipts.select_related("warehouse_connection", "return_obj", "rma").order_by("-created_at", "-pk")
+
+
+def orphan_receipt_counts(*, store_id: int) -> dict[str, int]:
+    rows = OrphanReceipt.objects.filter(store_id=store_id).order_by().values_list("state").annotate(n=Count("*"))
+    return dict(rows.values_list("state", "n"))
+
+
+@dataclass(frozen=True)
+class OrphanChoice:
+    """A return a person may link an orphan receipt to, with its RMAs at the receipt's warehouse."""
+
+    return_obj: Return
+    rmas: list[RMA]
+    key: str = ""  # how the matching found it (tracking, order, email_skus), "" for a search
+    value: str = ""
+    why: str = ""  # why the matching could not link it
+
+    @property
+    def waiting(self) -> list[RMA]:
+        return [r for r in self.rmas if r.status != RMA.Status.RECEIVED]
+
+
+def orphan_receipt_choices(*, orphan: OrphanReceipt, query: str = "", limit: int = 10) -> list[OrphanChoice]:
+    """The returns a person may link the receipt to: the matching's candidates, then returns of the store found by
+    order name, number, platform id or customer email (exact, a leading # optional)."""
+    found: dict[int, dict[str, str]] = {}
+    for candidate in orphan.candidates or []:
+        if isinstance(candidate, dict) and isinstance(candidate.get("return"), int):
+            found.setdefault(candidate["return"], {k: str(candidate.get(k) or "") for k in ("key", "value", "why")})
+    query = query.strip()
+    if query:
+        bare = query.lstrip("#")
+        searched = Return.objects.filter(
+            Q(order_name__in=[bare, f"#{bare}"])
+            | Q(order_number=bare)
+            | Q(external_id=query)
+            | Q(customer_email=query),
+            store_id=orphan.store_id,
+        ).order_by("-created_at")
+        for pk in searched.values_list("pk", flat=True)[:limit]:
+            found.setdefault(pk, {})
+    returns = {r.pk: r for r in Return.objects.filter(pk__in=found, store_id=orphan.store_id)}
+    rmas: dict[int, list[RMA]] = {}
+    for rma in (
+        RMA.objects.filter(return_obj_id__in=returns, warehouse_connection_id=orphan.warehouse_connection_id)
+        .select_related("location")
+        .prefetch_related("lines")
+        .order_by("number")
+    ):
+        rmas.setdefault(rma.return_obj_id, []).append(rma)
+    return [OrphanChoice(returns[pk], rmas.get(pk, []), **found[pk]) for pk in found if pk in returns][: limit * 2]

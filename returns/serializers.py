@@ -1,11 +1,13 @@
 """API serializers for returns (with lines, shipments, RMAs and timeline), RMAs and rules."""
 
+from django.utils import timezone
 from rest_framework import serializers
 
+from config.api import IdField
 from integrations.declarations import Role
 from integrations.permissions import UserStoreField
 from integrations.registry import provider_choices
-from returns.models import RMA, Instruction, PlatformAction, Return, TimelineEvent, WarehouseOutcome
+from returns.models import RMA, Instruction, OrphanReceipt, PlatformAction, Return, TimelineEvent, WarehouseOutcome
 
 
 class ReturnLineOutputSerializer(serializers.Serializer):
@@ -105,8 +107,17 @@ class ReturnOutputSerializer(serializers.Serializer):
     platform_action_at = serializers.DateTimeField(allow_null=True)
     platform_created_at = serializers.DateTimeField(allow_null=True)
     platform_updated_at = serializers.DateTimeField(allow_null=True)
+    aging_stage = serializers.ChoiceField(
+        choices=Return.AgingStage.choices, help_text="What the return waits for (empty: nothing)."
+    )
+    aging_since = serializers.DateTimeField(allow_null=True, help_text="Since when it waits.")
+    aging_due_at = serializers.DateTimeField(allow_null=True, help_text="When the wait is (or was) overdue.")
+    overdue = serializers.SerializerMethodField(help_text="Overdue now (aging_due_at has passed).")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_overdue(self, obj: Return) -> bool:
+        return obj.aging_due_at is not None and obj.aging_due_at <= timezone.now()
 
 
 class ReturnDetailOutputSerializer(ReturnOutputSerializer):
@@ -169,3 +180,64 @@ class StatusMappingOutputSerializer(serializers.Serializer):
     note_template = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+class OrphanCandidateSerializer(serializers.Serializer):
+    """A return the matching found for a receipt (rma: what the receipt would be applied to; null: it cannot be)."""
+
+    return_id = serializers.IntegerField(source="return")
+    order_name = serializers.CharField()
+    rma = serializers.IntegerField(allow_null=True)
+    rma_number = serializers.CharField()
+    key = serializers.ChoiceField(choices=OrphanReceipt.MatchKey.choices)
+    value = serializers.CharField()
+    why = serializers.CharField(help_text="Why it cannot be linked (empty: it can).")
+
+
+class OrphanLineSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    expected = serializers.IntegerField(allow_null=True)
+    received = serializers.IntegerField(allow_null=True)
+    restocked = serializers.IntegerField(allow_null=True)
+
+
+class OrphanReceiptOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    store = serializers.IntegerField(source="store_id")
+    warehouse_connection = serializers.IntegerField(source="warehouse_connection_id")
+    state = serializers.ChoiceField(choices=OrphanReceipt.State.choices)
+    external_id = serializers.CharField(help_text="The warehouse's id of its return.")
+    rma_number = serializers.CharField(help_text="The RMA number the warehouse gave (none of ours).")
+    status = serializers.CharField()
+    warehouse_status = serializers.CharField()
+    warehouse_code = serializers.CharField()
+    tracking_numbers = serializers.ListField(child=serializers.CharField())
+    order_refs = serializers.ListField(child=serializers.CharField())
+    customer_email = serializers.CharField()
+    lines = OrphanLineSerializer(many=True)
+    note = serializers.CharField(help_text="What the matching or a person decided, in words.")
+    candidates = OrphanCandidateSerializer(many=True)
+    matched_by = serializers.CharField(help_text="tracking, order, email_skus, person; empty while not linked.")
+    matched_value = serializers.CharField()
+    return_id = serializers.IntegerField(source="return_obj_id", allow_null=True)
+    rma = serializers.IntegerField(source="rma_id", allow_null=True)
+    linked_at = serializers.DateTimeField(allow_null=True)
+    linked_by = serializers.CharField()
+    dismissed_at = serializers.DateTimeField(allow_null=True)
+    dismissed_by = serializers.CharField()
+    dismiss_reason = serializers.CharField()
+    webhook = serializers.IntegerField(source="webhook_id", allow_null=True)
+    warehouse_updated_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class OrphanReceiptLinkInputSerializer(serializers.Serializer):
+    return_id = IdField(help_text="The return of the receipt's store it belongs to.")
+    rma = IdField(
+        required=False, help_text="Which of the return's RMAs at that warehouse (needed when it has several waiting)."
+    )
+
+
+class OrphanReceiptDismissInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why it belongs to no return (kept with it).")

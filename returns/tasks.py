@@ -120,3 +120,11 @@ def connection_reconcile(connection_id: int) -> str:
 
     result = service(connection_id=connection_id)
     return f"{result.status}: {result.checked} checked, {result.repaired} repaired, {result.missing_rmas} missing RMAs"
+
+
+@shared_task
+def returns_overdue_notify() -> int:
+    """Tell each store which of its returns became overdue since the last run (beat: hourly, see config/celery.py)."""
+    from returns.services.aging import returns_overdue_notify as service
+
+    return service()

@@ -20,6 +20,7 @@ from config.exceptions import ApplicationError
 from integrations.models import ApiCall, Connection, InboundWebhook, StoreMembership
 from returns.models import (
     DispositionRule,
+    OrphanReceipt,
     RmaNumberSequence,
     StatusMapping,
     TimelineEvent,
@@ -85,6 +86,13 @@ def _make_world(user: Any) -> None:
         return_obj=rma.return_obj, rma=rma, kind="rma.created", message="RMA created", webhook=webhook, api_call=call
     )
     RmaNumberSequence.objects.create(store=store, order_key="1001", allocated=1)
+    OrphanReceipt.objects.create(
+        store=store,
+        warehouse_connection=rma.warehouse_connection,
+        wms_key="id:5599",
+        external_id="5599",
+        webhook=webhook,
+    )
     DispositionRule.objects.create(store=store, instruction="restock")
     StatusMapping.objects.create(store=store, outcome="fully_received", action="process")
     Group.objects.create(name="support")

@@ -4,6 +4,7 @@ Rows are copied from one template row with INSERT ... SELECT over generate_serie
 so 100,000 rows take a second, not minutes of ORM saves.
 """
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -14,9 +15,10 @@ from django.db.models import Model
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.models import ApiCall, InboundWebhook
-from returns.models import RMA, Return, TimelineEvent
+from returns.models import RMA, OrphanReceipt, Return, TimelineEvent
 from tests.factories import InboundWebhookFactory, RMAFactory
 
 # Columns that must differ per copy (unique constraints), as SQL over the series value g.
@@ -24,6 +26,7 @@ UNIQUE = {
     RMA: {"number": "'S' || g", "idempotency_key": "'scale-' || g"},
     Return: {"external_id": "'S' || g"},
     InboundWebhook: {"dedupe_key": "NULL"},
+    OrphanReceipt: {"wms_key": "'id:scale-' || g"},
 }
 
 
@@ -50,12 +53,26 @@ def _world() -> dict[type[Model], int]:
     event = TimelineEvent.objects.create(
         return_obj=rma.return_obj, rma=rma, kind="rma_planned", message="planned", webhook=webhook, api_call=call
     )
+    now = timezone.now()
+    Return.objects.filter(pk=rma.return_obj_id).update(
+        aging_stage="delivered", aging_since=now - dt.timedelta(days=3), aging_due_at=now - dt.timedelta(days=3)
+    )
+    receipt = OrphanReceipt.objects.create(
+        store=rma.store,
+        warehouse_connection=rma.warehouse_connection,
+        wms_key="id:template",
+        external_id="5599",
+        note="No return fits (order #7777): link it by hand or dismiss it",
+        lines=[{"sku": "TEE", "expected": 1, "received": 1, "restocked": 1}],
+        tracking_numbers=["9400111000000000000001"],
+    )
     return {
         InboundWebhook: webhook.pk,
         ApiCall: call.pk,
         TimelineEvent: event.pk,
         RMA: rma.pk,
         Return: rma.return_obj_id,
+        OrphanReceipt: receipt.pk,
     }
 
 
@@ -71,7 +88,7 @@ def _changelist(client: Client, model: type[Model], params: dict[str, str]) -> t
 
 # What each changelist costs, whatever the table's size (session, user, the page, the capped count,
 # the prefetch of the page's RMAs for returns...). Raising a number here needs a reason.
-PINNED = {InboundWebhook: 6, ApiCall: 6, TimelineEvent: 6, RMA: 6, Return: 7}
+PINNED = {InboundWebhook: 6, ApiCall: 6, TimelineEvent: 6, RMA: 6, Return: 7, OrphanReceipt: 6}
 VIEWS = [
     (InboundWebhook, {}),
     (InboundWebhook, {"status__exact": "failed", "provider": "loop"}),
@@ -79,7 +96,9 @@ VIEWS = [
     (TimelineEvent, {"level__exact": "error"}),
     (RMA, {"status__exact": "needs_attention"}),
     (Return, {"attention": "any"}),
+    (Return, {"aging": "arrival"}),
     (Return, {}),
+    (OrphanReceipt, {"state__exact": "open"}),
 ]
 
 

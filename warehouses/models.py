@@ -103,6 +103,14 @@ class Fulfillment(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=("store", "shipment_key"), name="uniq_fulfillment_shipment_per_store")
         ]
+        # An orphan receipt names its order by the WMS's own order id (TrackStar's `order_id`).
+        indexes = [
+            models.Index(
+                fields=("store", "external_order_id"),
+                name="fulfillment_external_order",
+                condition=~models.Q(external_order_id=""),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_number or self.order_key} from {self.warehouse_code or '?'}"

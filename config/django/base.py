@@ -154,6 +154,7 @@ LOGIN_URL = "/admin/login/"
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 from config.settings.admin import *  # noqa: E402,F403
+from config.settings.aging import *  # noqa: E402,F403
 from config.settings.celery import *  # noqa: E402,F403
 from config.settings.csp import *  # noqa: E402,F403
 from config.settings.drf import *  # noqa: E402,F403

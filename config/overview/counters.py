@@ -9,7 +9,9 @@ from django.db.models import Count, Q
 
 from config.overview.links import changelist_url, iso_utc
 from integrations.models import Connection, InboundWebhook
-from returns.models import RMA, Return, TimelineEvent
+from returns.aging import ARRIVAL_STAGES
+from returns.models import RMA, OrphanReceipt, Return, TimelineEvent
+from returns.selectors import overdue_counts
 
 # A link lists at most this many returns by id (see _missing_rma_counter).
 MAX_LINKED_IDS = 200
@@ -95,6 +97,14 @@ def overview_counters(*, now: dt.datetime) -> list[Counter]:
             "Returns",
         ),
         _missing_rma_counter(),
+        *_aging_counters(now),
+        Counter(
+            "orphan_receipts_open",
+            "Parcels with no RMA, waiting for a person",
+            OrphanReceipt.objects.filter(state=OrphanReceipt.State.OPEN).count(),
+            changelist_url("returns_orphanreceipt", state__exact=OrphanReceipt.State.OPEN),
+            "Warehouse receipts",
+        ),
     ]
     by_status = dict(
         Connection.objects.filter(
@@ -123,6 +133,29 @@ def overview_counters(*, now: dt.datetime) -> list[Counter]:
             )
         )
     return counters
+
+
+def _aging_counters(now: dt.datetime) -> list[Counter]:
+    """Overdue returns (product.md flow 13), by what they wait for: one COUNT over the return_aging_due index
+    (its columns are the due time and the stage, so the index answers alone)."""
+    counts = overdue_counts(now=now)
+    due = iso_utc(now)
+    return [
+        Counter(
+            "returns_overdue_arrival",
+            "Returns overdue: not at the warehouse",
+            counts["arrival"],
+            changelist_url("returns_return", aging_stage__in=",".join(ARRIVAL_STAGES), aging_due_at__lte=due),
+            "Returns",
+        ),
+        Counter(
+            "returns_overdue_close",
+            "Returns overdue: received, not closed",
+            counts["close"],
+            changelist_url("returns_return", aging_stage__exact=Return.AgingStage.RECEIVED, aging_due_at__lte=due),
+            "Returns",
+        ),
+    ]
 
 
 def _missing_rma_counter() -> Counter:

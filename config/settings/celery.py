@@ -118,6 +118,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "options": {"queue": "sync"},
     },
+    # Tell each store which of its returns became overdue (aging, product.md flow 13), in its next digest.
+    # Hourly, at 7 past: https://crontab.guru/#7_*_*_*_*
+    "returns-overdue-notify": {
+        "task": "returns.tasks.returns_overdue_notify",
+        "schedule": crontab(minute="7"),
+        "options": {"queue": "sync"},
+    },
     # Drop finished webhooks and successful API calls past RETENTION_DAYS. Daily at 03:17 UTC:
     # https://crontab.guru/#17_3_*_*_*
     "retention-purge": {

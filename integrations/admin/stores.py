@@ -66,6 +66,13 @@ class StoreAdmin(admin.ModelAdmin):
 
     has_invite_permission = access_permission("invite.add")
 
+    def save_model(self, request: HttpRequest, obj: Store, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and set(form.changed_data) & {"aging_arrival_days", "aging_close_days"}:
+            from integrations.handlers import store_aging_changed
+
+            store_aging_changed.run(store=obj)  # returns re-times the store's waiting returns
+
     @admin.action(description="Create a setup invite link for the merchant", permissions=["invite"])
     def create_invite_link(self, request: HttpRequest, queryset: QuerySet[Store]) -> TemplateResponse | None:
         from integrations.services.invites import INVITE_MAX_AGE, invite_create

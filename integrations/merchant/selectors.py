@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -13,9 +13,18 @@ from django.utils import timezone
 from integrations.models import ApiCall, Connection, InboundWebhook, Store
 from integrations.wizard.selectors import connections_in_use, location_is_linked, locations_for_store
 from integrations.wizard.services import connection_sandbox_account
-from returns.models import RMA, Return, TimelineEvent
+from returns.aging import due_words
+from returns.models import RMA, OrphanReceipt, Return, TimelineEvent
+from returns.selectors import OVERDUE_KINDS, overdue_counts, overdue_q
 
 NEEDS_ATTENTION = "needs_attention"
+# The returns list's filters for overdue returns (product.md flow 13): "overdue", "overdue_arrival", "overdue_close".
+OVERDUE = "overdue"
+OVERDUE_FILTERS = {
+    OVERDUE: "Overdue",
+    f"{OVERDUE}_arrival": "Overdue: not at the warehouse",
+    f"{OVERDUE}_close": "Overdue: received, not closed",
+}
 RMA_TROUBLE = (RMA.Status.NEEDS_ATTENTION, RMA.Status.FAILED)
 PAGE_SIZE = 25
 
@@ -47,9 +56,13 @@ def returns_page(*, store: Store, query: str = "", state: str = "", page: int | 
         )
     if state == NEEDS_ATTENTION:
         returns = returns.filter(_trouble())
+    elif state in OVERDUE_FILTERS:
+        kind = state.removeprefix(OVERDUE).lstrip("_") or "any"
+        returns = returns.filter(overdue_q(now=timezone.now(), kind=kind if kind in OVERDUE_KINDS else "any"))
     elif state:
         returns = returns.filter(state=state)
-    returns = returns.annotate(needs_attention=_trouble()).prefetch_related(
+    overdue = ExpressionWrapper(Q(aging_due_at__lte=timezone.now()), output_field=BooleanField())
+    returns = returns.annotate(needs_attention=_trouble(), is_overdue=overdue).prefetch_related(
         Prefetch("rmas", queryset=RMA.objects.select_related("location", "warehouse_connection").order_by("number"))
     )
     return Paginator(returns.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(page)
@@ -74,6 +87,35 @@ def return_detail(*, store: Store, return_id: int) -> ReturnDetail:
     events = list(return_obj.timeline.select_related("rma").order_by("created_at", "id"))
     trouble = any(r.status in RMA_TROUBLE for r in rmas) or return_obj.platform_action == "failed"
     return ReturnDetail(return_obj=return_obj, rmas=rmas, events=events, needs_attention=trouble)
+
+
+# ----------------------------------------------------------------------------- overdue returns
+
+
+@dataclass(frozen=True)
+class OverdueReturn:
+    return_obj: Return
+    words: str  # "delivered 3 days ago, no warehouse receipt"
+
+
+@dataclass(frozen=True)
+class Overdue:
+    returns: list[OverdueReturn]
+    arrival: int
+    close: int
+
+    @property
+    def total(self) -> int:
+        return self.arrival + self.close
+
+
+def overdue_returns(*, store: Store, limit: int = 10) -> Overdue:
+    """The store's overdue returns, longest overdue first, with what each waits for, and how many in all."""
+    now = timezone.now()
+    rows = Return.objects.filter(overdue_q(now=now), store=store).order_by("aging_due_at", "pk")[:limit]
+    counts = overdue_counts(now=now, store_id=store.pk)
+    listed = [OverdueReturn(r, due_words(stage=r.aging_stage, since=r.aging_since, now=now)) for r in rows]
+    return Overdue(listed, arrival=counts["arrival"], close=counts["close"])
 
 
 # ----------------------------------------------------------------------------- what needs the merchant
@@ -195,6 +237,19 @@ def attention_items(*, store: Store) -> list[ActionItem]:
                 fix="Link a default shipping location to a warehouse (step 3); the next returns are routed to it.",
                 link=_step(store, "locations"),
                 link_label="Shipping locations",
+            )
+        )
+    waiting = OrphanReceipt.objects.filter(store=store, state=OrphanReceipt.State.OPEN).count()
+    if waiting:
+        items.append(
+            ActionItem(
+                title=f"{waiting} parcel{'s' if waiting != 1 else ''} arrived at the warehouse without an RMA "
+                "Backhaul knows",
+                reason="Their tracking number, order and customer fit no single return, so Backhaul could not "
+                "apply them.",
+                fix="Link each to its return (the outcome then follows, once), or dismiss it with the reason.",
+                link=reverse("orphan_receipts", kwargs={"slug": store.slug}),
+                link_label="Parcels without an RMA",
             )
         )
     refused = Return.objects.filter(store=store, is_test=False, platform_action="failed").order_by("-updated_at")[:50]

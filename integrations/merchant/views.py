@@ -3,6 +3,7 @@ and their email settings. Thin: reads come from selectors, writes from services.
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from integrations.merchant import selectors
 from integrations.models import Notification, NotificationOptOut, Store
+from integrations.services.stores import store_update
 from integrations.wizard import selectors as wizard_selectors
 from integrations.wizard.services import connection_verify
 from integrations.wizard.views import LOGIN_URL, requires, wizard_view
@@ -32,8 +34,45 @@ def store_home(request: HttpRequest, store: Store) -> HttpResponse:
         items=selectors.attention_items(store=store),
         health=selectors.connection_health(store=store),
         latest=selectors.returns_page(store=store, page=1).object_list[:5],
+        overdue=selectors.overdue_returns(store=store),
+        aging_form=AgingSettingsForm(instance=store),
     )
     return render(request, "setup/store/home.html", context)
+
+
+class AgingSettingsForm(forms.ModelForm):
+    """After how many days a return is overdue (product.md flow 13); the owners' to change."""
+
+    class Meta:
+        model = Store
+        fields = ("aging_arrival_days", "aging_close_days")
+        labels = {
+            "aging_arrival_days": "Days without a warehouse receipt",
+            "aging_close_days": "Days received, not closed",
+        }
+        widgets = {
+            "aging_arrival_days": forms.NumberInput(attrs={"min": 1, "max": 365}),
+            "aging_close_days": forms.NumberInput(attrs={"min": 1, "max": 365}),
+        }
+
+
+@wizard_view
+@requires("store.change")
+@require_POST
+def aging_settings(request: HttpRequest, store: Store) -> HttpResponse:
+    """Owners change after how many days the store's returns are overdue; its waiting returns are re-timed."""
+    form = AgingSettingsForm(request.POST, instance=Store.objects.get(pk=store.pk))
+    if form.is_valid():
+        store_update(store=store, data=form.cleaned_data)
+        messages.success(
+            request,
+            f"Returns are now overdue {store.aging_arrival_days} days after the label without a warehouse receipt, "
+            f"and {store.aging_close_days} days after the receipt when still open.",
+        )
+    else:
+        errors = "; ".join(f"{form.fields[name].label}: {' '.join(map(str, e))}" for name, e in form.errors.items())
+        messages.error(request, f"Not saved. {errors}")
+    return redirect(reverse("setup:home", kwargs={"slug": store.slug}) + "#overdue-title")
 
 
 @wizard_view
@@ -50,6 +89,7 @@ def returns_list(request: HttpRequest, store: Store) -> HttpResponse:
         state=state,
         states=selectors.return_states(store=store),
         needs_attention=selectors.NEEDS_ATTENTION,
+        overdue_filters=list(selectors.OVERDUE_FILTERS.items()),
     )
     return render(request, "setup/store/returns.html", context)
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from config.fields import EncryptedTextField
 from integrations.admin.common import access_permission
 from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn, SandboxWebhookDelivery
-from integrations.sandbox.services import sandbox_receive
+from integrations.sandbox.services import sandbox_receive, sandbox_receive_without_rma
 
 
 @admin.register(SandboxAccount)
@@ -61,6 +61,27 @@ def _receive_action(
     return action
 
 
+def _receive_without_rma_action(
+    keep_label: bool, description: str
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[SandboxReturn]], None]:
+    @admin.action(description=description, permissions=["receive"])
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[SandboxReturn]) -> None:
+        for sandbox_return in queryset.select_related("account__connection"):
+            try:
+                sandbox_receive_without_rma(sandbox_return=sandbox_return, mode="fully_received", keep_label=keep_label)
+            except ValueError as exc:
+                modeladmin.message_user(request, str(exc), messages.ERROR)
+                return
+        modeladmin.message_user(
+            request,
+            f"{queryset.count()} parcel(s) received as the warehouse's own returns, with no RMA number; "
+            "webhooks queued (the store keeps each as an orphan receipt).",
+        )
+
+    action.__name__ = "receive_without_rma" if keep_label else "receive_unknown_parcel"
+    return action
+
+
 @admin.register(SandboxReturn)
 class SandboxReturnAdmin(admin.ModelAdmin):
     list_display = ("rma_number", "account", "external_id", "warehouse", "status", "created_at")
@@ -74,6 +95,8 @@ class SandboxReturnAdmin(admin.ModelAdmin):
         _receive_action("short", "Receive short"),
         _receive_action("excess", "Receive in excess"),
         _receive_action("damaged", "Receive damaged"),
+        _receive_without_rma_action(True, "Receive the parcel without its RMA number (label still on it)"),
+        _receive_without_rma_action(False, "Receive the parcel as an unknown one (no RMA, no label)"),
     ]
 
 

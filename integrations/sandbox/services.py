@@ -216,6 +216,29 @@ def sandbox_receive(*, sandbox_return: SandboxReturn, mode: str) -> SandboxRetur
     return sandbox_return
 
 
+def sandbox_receive_without_rma(*, sandbox_return: SandboxReturn, mode: str, keep_label: bool) -> SandboxReturn:
+    """The parcel of an RMA arrives without its RMA number (or with nothing to tell it by): the warehouse makes a
+    return of its own for it, receives it and tells the store, as a WMS does with a parcel it cannot match.
+
+    keep_label: the parcel still shows its tracking number and order (what an orphan receipt is matched by);
+    False: only what is inside it is known."""
+    account = sandbox_return.account
+    body = (
+        {k: v for k, v in sandbox_return.request_body.items() if k in ("order_key", "store_id")} if keep_label else {}
+    )
+    made = SandboxReturn.objects.create(
+        account=account,
+        external_id=_warehouse(account).new_external_id(),
+        rma_number="",
+        warehouse=sandbox_return.warehouse,
+        order_ref=sandbox_return.order_ref if keep_label else "",
+        items=sandbox_return.items,
+        tracking_numbers=sandbox_return.tracking_numbers if keep_label else [],
+        request_body=body,
+    )
+    return sandbox_receive(sandbox_return=made, mode=mode)
+
+
 # ----------------------------------------------------------------------------- returns platforms
 
 

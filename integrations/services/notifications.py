@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.publishing import task_publish
+from integrations.handlers import store_digest_lines
 from integrations.models import Connection, Notification, NotificationDigest, NotificationOptOut, Store
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,8 @@ def _body(store: Store, kind: str, notifications: list[Notification]) -> str:
         lines.append(f"- {notification.message}")
         if notification.link:
             lines.append(f"  Fix it here: {_absolute(notification.link)}")
+    for extra in store_digest_lines.collect(store=store):
+        lines += ["", *extra] if extra else []
     lines += [
         "",
         f"Everything that needs you: {_absolute(store_home_path(store=store))}",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from integrations.destinations import UnsafeDestination, connection_base_url, request_origin
-from integrations.handlers import store_created
+from integrations.handlers import store_aging_changed, store_created
 from integrations.models import Connection, Store, StoreMembership
 from integrations.registry import UnknownProvider, get_declaration
 from integrations.services.connection_settings import connection_settings_validate
@@ -25,7 +25,10 @@ STORE_FIELDS = (
     "default_instructions",
     "is_active",
     "is_sandbox",
+    "aging_arrival_days",
+    "aging_close_days",
 )
+AGING_FIELDS = ("aging_arrival_days", "aging_close_days")
 # Support's decisions, not a store owner's: whether the store is active, and whether it is a sandbox (the
 # sandbox guard keeps a sandbox store's events from any live warehouse).
 STORE_SUPPORT_FIELDS = ("is_active", "is_sandbox")
@@ -78,12 +81,15 @@ def store_create(*, name: str, owner: Any = None, **fields: Any) -> Store:
 @transaction.atomic
 def store_update(*, store: Store, data: Mapping[str, Any]) -> Store:
     """Change a store's settings (only the fields given)."""
+    before = {name: getattr(store, name) for name in AGING_FIELDS}
     for name, value in data.items():
         if name not in STORE_FIELDS:
             raise TypeError(f"unknown store field: {name}")
         setattr(store, name, value)
     store.full_clean()
     store.save()
+    if any(getattr(store, name) != value for name, value in before.items()):
+        store_aging_changed.run(store=store)  # returns re-times the store's waiting returns
     return store
 
 

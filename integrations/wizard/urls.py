@@ -32,6 +32,7 @@ urlpatterns = [
     path("stores/<slug:slug>/returns/", merchant.returns_list, name="returns"),
     path("stores/<slug:slug>/returns/<int:pk>/", merchant.return_detail, name="return_detail"),
     path("stores/<slug:slug>/connections/<int:pk>/test/", merchant.connection_test, name="connection_test"),
+    path("stores/<slug:slug>/overdue-settings/", merchant.aging_settings, name="aging_settings"),
     path("stores/<slug:slug>/members/", members.members_page, name="members"),
     path("notifications/", merchant.notification_settings, name="notifications"),
 ]

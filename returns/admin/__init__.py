@@ -6,8 +6,8 @@ shipments) and what services own (RMA status, number, external id, attempts) is 
 field; support corrects an RMA's status through an action that records who and why.
 """
 
-from returns.admin import case, logs, rmas, rules
+from returns.admin import case, logs, orphans, rmas, rules
 from returns.admin.case import CASE_ACTIONS
 from returns.admin.common import kind_label
 
-__all__ = ("CASE_ACTIONS", "case", "kind_label", "logs", "rmas", "rules")
+__all__ = ("CASE_ACTIONS", "case", "kind_label", "logs", "orphans", "rmas", "rules")

@@ -15,6 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from integrations.access import can
@@ -30,10 +31,12 @@ from returns.admin.common import (
     LEVEL_TONES,
     RMA_TONES,
     TIMELINE_LIMIT,
+    AgingFilter,
     AttentionFilter,
     kind_label,
     order_url,
     return_attention,
+    return_overdue,
 )
 from returns.models import (
     RMA,
@@ -116,7 +119,7 @@ class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
         "platform",
         "created_at",
     )
-    list_filter = ("platform_action", AttentionFilter, "platform", "is_test", "store")
+    list_filter = ("platform_action", AttentionFilter, AgingFilter, "platform", "is_test", "store")
     # Exact matches: these are ids people paste; a substring search would scan every return.
     search_fields = ("=external_id", "=order_name", "=order_number", "=platform_order_id", "=customer_email")
     search_help_text = "The platform's return id, the order name or number, or the customer's email (exact)."
@@ -142,7 +145,11 @@ class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
     @admin.display(description="Needs attention")
     def attention(self, obj: Return) -> str:
         text = return_attention(obj, list(obj.rmas.all()))
-        return badge(truncated_text(text, 40), "error", title=text) if text else ""
+        shown = badge(truncated_text(text, 40), "error", title=text) if text else ""
+        overdue = return_overdue(obj, timezone.now())
+        if overdue:
+            shown = format_html("{} {}", shown, badge("overdue", "warning", title=overdue))
+        return shown
 
     @admin.display(description="RMAs")
     def rma_statuses(self, obj: Return) -> str:
@@ -212,6 +219,8 @@ class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
             "timeline": timeline,
             "timeline_more": return_obj.timeline.count() > TIMELINE_LIMIT,
             "attention": return_attention(return_obj, rmas),
+            "overdue": return_overdue(return_obj, timezone.now()),
+            "orphan_receipts": list(return_obj.orphan_receipts.order_by("pk")),
             "can_act": self.case_actions_allowed(request),
             "platform_action_failed": return_obj.platform_action == platform_action_state.FAILED,
             "platform_action_tone": ACTION_TONES.get(return_obj.platform_action, "muted"),

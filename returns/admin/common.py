@@ -1,6 +1,6 @@
 """What the returns console's pages share: badges' tones, timeline words, the attention filters, inlines."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import admin
@@ -13,11 +13,13 @@ from integrations.admin.common import (
 )
 from integrations.models import ApiCall
 from integrations.registry import get_declaration
+from returns.aging import due_words
 from returns.models import (
     RMA,
     Return,
     RMALine,
 )
+from returns.selectors import OVERDUE_KINDS, overdue_q
 
 RMA_TONES: dict[str, str] = {
     RMA.Status.PENDING: "info",
@@ -65,6 +67,13 @@ def return_attention(return_obj: Return, rmas: list[RMA]) -> str:
     return "; ".join(problems)
 
 
+def return_overdue(return_obj: Return, now: datetime) -> str:
+    """What an overdue return waits for, in words ("" when it is not overdue)."""
+    if return_obj.aging_due_at is None or return_obj.aging_due_at > now:
+        return ""
+    return f"Overdue: {due_words(stage=return_obj.aging_stage, since=return_obj.aging_since, now=now)}"
+
+
 def order_url(return_obj: Return) -> str:
     """The platform's page of the return, where its declaration names one (no provider branch here)."""
     template = get_declaration(return_obj.platform).return_admin_url
@@ -103,6 +112,25 @@ class AttentionFilter(admin.SimpleListFilter):
             return queryset.filter(platform_problem)
         if value == "no_rma":
             return queryset.filter(~Exists(RMA.objects.filter(return_obj=OuterRef("pk"))))
+        return queryset
+
+
+class AgingFilter(admin.SimpleListFilter):
+    """Overdue returns (product.md flow 13; the overview's counters link to the same rows by their columns)."""
+
+    title = "overdue"
+    parameter_name = "aging"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("any", "Overdue"),
+            ("arrival", "Overdue: not at the warehouse"),
+            ("close", "Overdue: received, not closed"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Return]) -> QuerySet[Return]:
+        if self.value() in OVERDUE_KINDS:
+            return queryset.filter(overdue_q(now=timezone.now(), kind=self.value() or "any"))
         return queryset
 
 

@@ -17,9 +17,11 @@ from integrations.inbound import (
     ReturnLineData,
 )
 from integrations.inbound_errors import WebhookRetryLater
-from integrations.models import Connection
+from integrations.models import Connection, Store
 from integrations.registry import provider_name
+from returns.aging import aging_of, is_closed, is_delivered
 from returns.models import Return, ReturnLine, ReturnShipment
+from returns.services.aging import return_aging_refresh
 from returns.services.planning import ReturnContents
 from returns.services.rmas.triggers import rmas_on_return_changed
 from returns.services.routing import OrderLookup, order_lookup_fetch, order_lookup_needed
@@ -162,9 +164,28 @@ def _get_or_create_return(*, connection: Connection, data: ReturnData) -> tuple[
                 "connection": connection,
                 "is_test": data.is_test or connection.store.is_sandbox,
                 **_values(data),
+                **_new_return_aging(connection.store, data, is_test=data.is_test or connection.store.is_sandbox),
             },
         )
     )
+
+
+def _new_return_aging(store: Store, data: ReturnData, *, is_test: bool) -> dict[str, Any]:
+    """A new return's wait (aging), from its payload alone: it has no RMA yet and its labels are the payload's,
+    so the row is inserted with it and no query is added."""
+    now = timezone.now()
+    live = [s for s in data.shipments or () if not s.cancelled and (s.tracking_number or s.label_url)]
+    delivered = [s.updated_at or now for s in live if is_delivered(s.status)]
+    aging = aging_of(
+        waits=not is_test,
+        closed=is_closed(state=data.state, processed=False),
+        receipt_at=None,
+        delivered_at=min(delivered) if delivered else None,
+        label_at=now if live else None,
+        arrival_days=store.aging_arrival_days,
+        close_days=store.aging_close_days,
+    )
+    return {"aging_stage": aging.stage, "aging_since": aging.since, "aging_due_at": aging.due_at}
 
 
 def _sync_lines(
@@ -265,9 +286,11 @@ def return_apply_event(
             changed = True
     lines_changed, current_lines = _sync_lines(return_obj=return_obj, lines=data.lines, created=created)
     new_labels = []
+    labels_changed = False
     known: dict[str, ReturnShipment] | None = {} if created else None
     for shipment_data in data.shipments or ():
         shipment, what = shipment_upsert(return_obj=return_obj, data=shipment_data, known=known)
+        labels_changed = labels_changed or what in ("created", "updated")
         if what == "created":
             new_labels.append(shipment)
         elif what == "older":
@@ -321,6 +344,9 @@ def return_apply_event(
             order_lookup=order_lookup,
             contents=contents,
         )
+    if not created and (labels_changed or return_obj.state != previous_state):
+        # A new label, a delivery, a closed or cancelled return: where it waits changed (a new return's is inserted).
+        return_aging_refresh(return_id=return_obj.pk)
     return return_obj
 
 

@@ -11,6 +11,7 @@ from integrations.inbound import InboundLabelEvent, InboundLabelRequestEvent
 from integrations.inbound_errors import WebhookRetryLater
 from integrations.models import Connection
 from returns.models import Return, ReturnShipment, TimelineEvent
+from returns.services.aging import return_aging_refresh
 from returns.services.intake import order_lookup_for, return_lock, return_require, rmas_notify
 from returns.services.routing import OrderLookup
 from returns.services.shipments import label_text, older_label_ignored, shipment_upsert
@@ -92,6 +93,7 @@ def return_label_apply(
         webhook_id=webhook_id,
     )
     rmas_notify(return_obj=return_obj, change=change, webhook_id=webhook_id, order_lookup=order_lookup)
+    return_aging_refresh(return_id=return_obj.pk)  # a new label starts the clock; a delivery makes it due
     return shipment
 
 

@@ -31,6 +31,7 @@ from integrations.services.notifications import return_notify
 from integrations.services.sandbox_addresses import is_sandbox_url
 from returns.models import RMA, PlatformAction, Return, TimelineEvent, WarehouseOutcome
 from returns.retry_policy import PushOutcome, push_countdown
+from returns.services.aging import return_aging_refresh
 from returns.services.platform_in_flight import platform_call_in_flight
 from returns.services.status_mappings import status_mappings_ensure
 from returns.services.timeline import timeline_add
@@ -310,6 +311,8 @@ def _act_succeeded(
         if locked.platform_action not in QUEUED:
             return
         platform_action_decide(locked, State.PROCESSED if action == PlatformAction.PROCESS else State.FLAGGED, at=True)
+        if action == PlatformAction.PROCESS:
+            return_aging_refresh(return_id=locked.pk)  # processed: the platform closes it, nothing waits
         if action == PlatformAction.PROCESS and items_summary:
             message, kind, level = (
                 f"Return processed item by item in {platform}: {items_summary}"

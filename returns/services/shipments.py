@@ -1,7 +1,10 @@
 """A return's labels (ReturnShipment rows) as the platform describes them: found by the platform's label id, our
 key or the tracking number, and upserted with the label's own update time as the version guard."""
 
+from django.utils import timezone
+
 from integrations.inbound import ReturnShipmentData
+from returns.aging import is_delivered
 from returns.models import Return, ReturnShipment
 from returns.services.timeline import timeline_add
 
@@ -52,6 +55,9 @@ def shipment_upsert(
         "label_updated_at": data.updated_at,
     }
     shipment = shipment_find(return_obj=return_obj, data=data, known=known)
+    if is_delivered(data.status) and (shipment is None or shipment.delivered_at is None):
+        # The carrier's first "delivered": the parcel should be at the warehouse from now on (aging).
+        values["delivered_at"] = data.updated_at or timezone.now()
     if shipment is None:
         created = ReturnShipment.objects.create(return_obj=return_obj, shipment_key=data.shipment_key, **values)
         if known is not None:

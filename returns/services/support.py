@@ -10,6 +10,7 @@ from django.db import transaction
 from config.exceptions import ApplicationError
 from config.publishing import task_publish_on_commit
 from returns.models import RMA, Return, TimelineEvent
+from returns.services.aging import return_aging_refresh
 from returns.services.outcomes import return_outcome_evaluate, return_platform_act_enqueue
 from returns.services.planning import rmas_plan
 from returns.services.timeline import timeline_add
@@ -88,6 +89,7 @@ def rma_status_correct(*, rma_id: int, status: str, reason: str, by: str) -> RMA
             f"{rma.get_status_display().lower()} by {_who(by)}: {reason}",
             data={"from": before, "to": status, "by": by, "reason": reason},
         )
+        return_aging_refresh(return_id=rma.return_obj_id)
     if status in RESOLVED_RMA_STATUSES:
         return_outcome_evaluate(return_id=rma.return_obj_id, found_by=f"after a correction by {_who(by)}")
     rma.refresh_from_db()

@@ -94,11 +94,12 @@ class StoreObjects:
     return_obj: Any
     rma: Any
     webhook: Any
+    orphan_receipt: Any
 
 
 def make_store_objects(store: Store) -> StoreObjects:
     from integrations.models import InboundWebhook
-    from returns.models import DispositionRule, Instruction, StatusMapping
+    from returns.models import DispositionRule, Instruction, OrphanReceipt, StatusMapping
     from tests.factories import (
         ConnectionFactory,
         InboundWebhookFactory,
@@ -127,6 +128,15 @@ def make_store_objects(store: Store) -> StoreObjects:
         return_obj=return_obj,
         rma=rma,
         webhook=InboundWebhookFactory(connection=returns_connection, status=InboundWebhook.Status.FAILED),
+        orphan_receipt=OrphanReceipt.objects.create(
+            store=store,
+            warehouse_connection=warehouse_connection,
+            wms_key="id:5599",
+            external_id="5599",
+            status="received",
+            tracking_numbers=["9400111"],
+            lines=[{"sku": "TEE", "expected": 1, "received": 1, "restocked": 1}],
+        ),
     )
 
 
@@ -146,7 +156,14 @@ def fake_services(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
     import sys
     import types
 
-    calls: dict[str, list] = {"connection_test": [], "rma_retry": [], "rma_cancel": [], "webhook_replay": []}
+    calls: dict[str, list] = {
+        "connection_test": [],
+        "rma_retry": [],
+        "rma_cancel": [],
+        "webhook_replay": [],
+        "orphan_receipt_link": [],
+        "orphan_receipt_dismiss": [],
+    }
 
     def connection_test(*, connection: Any) -> FakeResult:
         calls["connection_test"].append(connection.pk)
@@ -164,10 +181,22 @@ def fake_services(monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
     def webhook_replay(*, webhook_id: int) -> None:
         calls["webhook_replay"].append(webhook_id)
 
+    def orphan_receipt_link(*, orphan_id: int, return_id: int, rma_id: int | None, by: str) -> None:
+        assert by
+        calls["orphan_receipt_link"].append((orphan_id, return_id, rma_id))
+
+    def orphan_receipt_dismiss(*, orphan_id: int, reason: str, by: str) -> None:
+        assert by
+        calls["orphan_receipt_dismiss"].append((orphan_id, reason))
+
     fakes = {
         "integrations.services.connections": {"connection_test": connection_test},
         "returns.services.rmas.support": {"rma_retry": rma_retry, "rma_cancel": rma_cancel},
         "integrations.services.webhooks": {"webhook_replay": webhook_replay},
+        "returns.services.orphans.link": {
+            "orphan_receipt_link": orphan_receipt_link,
+            "orphan_receipt_dismiss": orphan_receipt_dismiss,
+        },
     }
     for module_name, functions in fakes.items():
         try:

@@ -56,6 +56,17 @@ OBJECT_ENDPOINTS = {
     "rma-cancel": Endpoint("post", lambda o: f"/api/v1/rmas/{o.rma.pk}/cancel/", lambda o: {"reason": "x"}),
     "webhook-get": Endpoint("get", lambda o: f"/api/v1/webhooks/{o.webhook.pk}/"),
     "webhook-replay": Endpoint("post", lambda o: f"/api/v1/webhooks/{o.webhook.pk}/replay/"),
+    "orphan-receipt-get": Endpoint("get", lambda o: f"/api/v1/orphan-receipts/{o.orphan_receipt.pk}/"),
+    "orphan-receipt-link": Endpoint(
+        "post",
+        lambda o: f"/api/v1/orphan-receipts/{o.orphan_receipt.pk}/link/",
+        lambda o: {"return_id": o.return_obj.pk},
+    ),
+    "orphan-receipt-dismiss": Endpoint(
+        "post",
+        lambda o: f"/api/v1/orphan-receipts/{o.orphan_receipt.pk}/dismiss/",
+        lambda o: {"reason": "Return to sender"},
+    ),
 }
 
 # Creating in store A.
@@ -103,6 +114,7 @@ LIST_ENDPOINTS: dict[str, tuple[str, Callable[[StoreObjects], int]]] = {
     "returns": ("/api/v1/returns/", lambda o: o.return_obj.pk),
     "rmas": ("/api/v1/rmas/", lambda o: o.rma.pk),
     "webhooks": ("/api/v1/webhooks/", lambda o: o.webhook.pk),
+    "orphan-receipts": ("/api/v1/orphan-receipts/", lambda o: o.orphan_receipt.pk),
 }
 
 ALL_ENDPOINTS = {

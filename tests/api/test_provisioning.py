@@ -205,11 +205,17 @@ def test_actions_call_their_services(world: World, fake_services: dict) -> None:
         == 200
     )
     assert api.post(f"/api/v1/webhooks/{objs.webhook.pk}/replay/").json()["id"] == objs.webhook.pk
+    receipt = f"/api/v1/orphan-receipts/{objs.orphan_receipt.pk}"
+    linked = api.post(f"{receipt}/link/", {"return_id": objs.return_obj.pk, "rma": objs.rma.pk}, format="json")
+    assert linked.json()["id"] == objs.orphan_receipt.pk
+    assert api.post(f"{receipt}/dismiss/", {"reason": "Return to sender"}, format="json").status_code == 200
     assert fake_services == {
         "connection_test": [objs.warehouse_connection.pk],
         "rma_retry": [objs.rma.pk],
         "rma_cancel": [(objs.rma.pk, "Customer kept it")],
         "webhook_replay": [objs.webhook.pk],
+        "orphan_receipt_link": [(objs.orphan_receipt.pk, objs.return_obj.pk, objs.rma.pk)],
+        "orphan_receipt_dismiss": [(objs.orphan_receipt.pk, "Return to sender")],
     }
 
 

@@ -20,8 +20,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
 }
 READS = {name for name, e in ENDPOINTS.items() if e.method == "get"}
-# What a store member may do besides reading: retry what needs attention, test a connection.
-MEMBER_WRITES = {"rma-retry", "return-platform-action-retry", "connection-test"}
+# What a store member may do besides reading: retry what needs attention, test a connection, link a parcel that
+# arrived without an RMA to its return (it applies what arrived once, like a retry; dismissing one is the owners').
+MEMBER_WRITES = {"rma-retry", "return-platform-action-retry", "connection-test", "orphan-receipt-link"}
 OWNER_WRITES = set(ENDPOINTS) - READS
 
 ALLOWED: dict[str, set[str]] = {

@@ -34,7 +34,7 @@ from config.overview.selectors import (
 from integrations.models import ApiCall, Connection, InboundWebhook
 from integrations.providers.loop.sandbox import return_payload as loop_return_payload
 from integrations.services.webhooks import webhook_process, webhook_receive
-from returns.models import RMA, Return, TimelineEvent
+from returns.models import RMA, OrphanReceipt, Return, TimelineEvent
 from tests.factories import (
     ConnectionFactory,
     InboundWebhookFactory,
@@ -283,6 +283,11 @@ def test_counters_count_the_rows_their_changelist_lists(superuser_client: Client
     for status in (Connection.Status.FAILING, Connection.Status.PAUSED, Connection.Status.PAUSED):
         ConnectionFactory(provider="shipstream", status=status)
     ConnectionFactory(provider="trackstar", status=Connection.Status.CREDENTIALS_REJECTED)
+    day = dt.timedelta(days=1)
+    for stage, due in (("label", now - day), ("delivered", now - day), ("received", now - day), ("label", now + day)):
+        ReturnFactory(aging_stage=stage, aging_since=now - 20 * day, aging_due_at=due)
+    for n, state in enumerate((OrphanReceipt.State.OPEN, OrphanReceipt.State.OPEN, OrphanReceipt.State.LINKED)):
+        OrphanReceipt.objects.create(store=wms.store, warehouse_connection=wms, wms_key=f"id:{n}", state=state)
 
     counters = {c.key: c for c in overview_counters(now=now)}
 
@@ -294,6 +299,9 @@ def test_counters_count_the_rows_their_changelist_lists(superuser_client: Client
         "rmas_stuck": 1,
         "actions_failed": 1,
         "returns_missing_rma": 1,
+        "returns_overdue_arrival": 2,
+        "returns_overdue_close": 1,
+        "orphan_receipts_open": 2,
         "connections_failing": 1,
         "connections_paused": 2,
         "connections_credentials_rejected": 1,
@@ -345,8 +353,9 @@ def test_the_overview_costs_a_fixed_number_of_queries() -> None:
     rows(1)
     few = cost()
     rows(6)
-    # One query per counter group and chart (and one for the connections' names), whatever the rows.
-    assert cost() == few == 11
+    # One query per counter group and chart (and one for the connections' names), whatever the rows: the
+    # overdue returns by stage and the open orphan receipts are one each.
+    assert cost() == few == 13
 
 
 # -- the charts ------------------------------------------------------------------------------

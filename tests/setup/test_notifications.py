@@ -92,13 +92,15 @@ def test_test_returns_are_never_emailed(store: Store, members: list[Any]) -> Non
 
 def test_each_user_chooses_the_kinds(merchant_client: Client, merchant: Any) -> None:
     page = merchant_client.get("/setup/notifications/").content.decode()
-    assert page.count('type="checkbox" name="kind"') == 4
-    assert page.count("checked") == 4
+    assert page.count('type="checkbox" name="kind"') == 6
+    assert page.count("checked") == 6
     response = merchant_client.post("/setup/notifications/", {"kind": ["credentials_rejected", "rma_needs_attention"]})
     assert response.status_code == 302
     assert set(NotificationOptOut.objects.filter(user=merchant).values_list("kind", flat=True)) == {
         "breaker_opened",
         "platform_refused",
+        "returns_overdue",
+        "orphan_receipt",
     }
     merchant_client.post("/setup/notifications/", {"kind": list(Notification.Kind.values)})
     assert not NotificationOptOut.objects.filter(user=merchant).exists()

@@ -61,6 +61,7 @@ def test_an_owner_opens_every_step(merchant_client: Client, store: Store, step: 
     assert response.status_code == 200
 
 
+# Not "page": that is pytest-playwright's browser page fixture, which turned these into browser tests that errored.
 @pytest.mark.parametrize("page_name", READ_PAGES)
 @pytest.mark.parametrize("who", ["member", "viewer", "owner"])
 def test_store_pages_are_read_by_members_owners_and_view_only_staff(

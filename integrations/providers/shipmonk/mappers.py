@@ -128,9 +128,26 @@ def _line(item: Mapping[str, Any]) -> WarehouseLineData:
     )
 
 
+# `source` values that name another integration that made the return (ShipMonk's native Loop app, Happy Returns,
+# Returnly, Deposco: providers.md §4.2), which reports it on its own. `shipmonk` (made in ShipMonk or through its
+# API, as Backhaul's are) and any value not documented are the warehouse's: a parcel nobody claimed is kept.
+FOREIGN_SOURCES = frozenset({"loop", "returnly", "deposco", "happy_returns_loop", "happy_returns"})
+
+
+def order_refs(order_key: str) -> tuple[str, ...]:
+    """The order key, and the channel's order id inside it ("shopify-5550001112" → "5550001112")."""
+    if not order_key:
+        return ()
+    _, _, tail = order_key.rpartition("-")
+    return (order_key, tail) if tail.isdigit() and tail != order_key else (order_key,)
+
+
 def return_status_event(payload: Mapping[str, Any]) -> InboundWarehouseReturnEvent:
-    """returnStatusChange (one returns-list element) → RMA status and received quantities."""
+    """returnStatusChange (one returns-list element) → RMA status and received quantities, and what an orphan
+    receipt is matched by (tracking numbers, the order key)."""
     status = text(payload.get("status"))
+    numbers = [text(n) for n in items(payload.get("tracking_numbers"))] + [text(payload.get("tracking_number"))]
+    source = text(payload.get("source")).lower()
     return InboundWarehouseReturnEvent(
         rma_number=text(payload.get("rma")),
         external_id=text(payload.get("id")),
@@ -140,6 +157,9 @@ def return_status_event(payload: Mapping[str, Any]) -> InboundWarehouseReturnEve
         updated_at=parse_timestamp(payload.get("updated_at")),
         received_at=parse_timestamp(payload.get("received_at")),
         lines=tuple(_line(i) for i in items(payload.get("items")) if isinstance(i, Mapping)),
+        tracking_numbers=tuple(dict.fromkeys(n for n in numbers if n)),
+        order_refs=order_refs(text(payload.get("order_key"))),
+        foreign_source=source if source in FOREIGN_SOURCES else "",
     )
 
 

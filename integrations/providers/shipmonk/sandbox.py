@@ -232,7 +232,7 @@ def return_object(sandbox_return: SandboxReturn) -> dict[str, Any]:
         "warehouse": sandbox_return.warehouse,
         "order_key": body.get("order_key"),
         "store_id": body.get("store_id"),
-        "rma": sandbox_return.rma_number,
+        "rma": sandbox_return.rma_number or None,  # a return the warehouse made itself has no RMA number
         "tracking_number": (sandbox_return.tracking_numbers or [None])[0],
         "tracking_numbers": sandbox_return.tracking_numbers,
         "status": sandbox_return.status,

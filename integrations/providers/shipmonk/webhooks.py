@@ -75,7 +75,9 @@ class BasicAuthThenSignature(SignatureScheme):
 
 def _return_status(delivery: Delivery) -> list[InboundEvent]:
     event = mappers.return_status_event(delivery.payload)
-    key = content_key("return", event.rma_number, event.warehouse_status, delivery.payload.get("updated_at"))
+    # A return the warehouse made itself has no RMA number: ShipMonk's own id tells it apart.
+    named = event.rma_number or f"id:{event.external_id}"
+    key = content_key("return", named, event.warehouse_status, delivery.payload.get("updated_at"))
     return [InboundEvent(delivery.event_type, key, event)]
 
 
@@ -93,7 +95,9 @@ class ShipMonkWebhooks(WebhookHandler):
 
     def event_type(self, payload: dict[str, Any], headers: Mapping[str, str]) -> str:
         """ShipMonk names no event type: tell the webhook kinds apart by their shape."""
-        if text(payload.get("rma")) and "status" in payload:
+        if "status" in payload and (text(payload.get("rma")) or ("rma" in payload and "return_reason" in payload)):
+            # A return: ours carry our RMA number; one the warehouse made itself (a parcel nobody announced)
+            # has an empty `rma`, and the return object's other keys.
             return "return.status_changed"
         if "processing_status" in payload and text(payload.get("order_key")):
             return "order.status_changed"

@@ -3,7 +3,6 @@
 Reference: https://docs.shipstream.io/doc/api-basics.html ; providers.md §5.
 """
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, Self
@@ -164,17 +163,31 @@ class ShipStreamClient(BaseHttpClient, WarehouseClient):
                 return row
         return None
 
+    def delivery_by_increment_id(self, *, increment_id: str) -> dict[str, Any] | None:
+        """A delivery with its items by ShipStream's own number, for one that carries no merchant_ref (an RMA the
+        warehouse created itself). delivery.search({"increment_id": {"eq"}}): https://docs.shipstream.io/ref/delivery.html"""
+        filters = {"increment_id": {"eq": increment_id}, "delivery_type": {"eq": "rma"}}
+        for row in self._search(filters, {"fields": ["items"]}, operation="delivery_get"):
+            if str(row.get("increment_id")) == increment_id:
+                return row
+        return None
+
     def inbound_event_enrich(self, *, event: Payload) -> Sequence[Payload]:
-        """delivery:* messages carry no per-item quantities: once goods are arriving, read them with
-        delivery.search. A transient error propagates (the webhook is retried rather than applied without
-        its quantities); a permanent one too, and the caller applies the status without them."""
-        if not isinstance(event, InboundWarehouseReturnEvent) or event.lines is not None or not event.rma_number:
+        """delivery:* messages carry no per-item quantities (nor tracking numbers): once goods are arriving, read
+        them with delivery.search, by merchant_ref, else by ShipStream's own number. A transient error propagates
+        (the webhook is retried rather than applied without its quantities); a permanent one too, and the caller
+        applies the status without them."""
+        if not isinstance(event, InboundWarehouseReturnEvent) or event.lines is not None:
             return (event,)
-        if event.status not in _ARRIVING:
+        if event.status not in _ARRIVING or not (event.rma_number or event.external_id):
             return (event,)
-        delivery = self.delivery_by_merchant_ref(merchant_ref=event.rma_number)
-        lines = mappers.delivery_lines(delivery) if delivery else None
-        return (dataclasses.replace(event, lines=lines) if lines is not None else event,)
+        if event.rma_number:
+            delivery = self.delivery_by_merchant_ref(merchant_ref=event.rma_number)
+        else:
+            delivery = self.delivery_by_increment_id(increment_id=event.external_id)
+        if not delivery:
+            return (event,)
+        return (mappers.delivery_completed(event, delivery),)
 
     def returns_changed_since(
         self, *, since: dt.datetime, until: dt.datetime, max_pages: int

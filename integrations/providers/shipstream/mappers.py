@@ -3,6 +3,7 @@
 https://docs.shipstream.io/ref/topics.html (delivery:* topics)
 """
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,6 +48,31 @@ def delivery_event(topic: str, message: Mapping[str, Any]) -> InboundWarehouseRe
         warehouse_status=status,
         updated_at=parse_timestamp(message.get("event_timestamp")),
         lines=lines,
+        order_refs=_order_refs(message),
+    )
+
+
+def _order_refs(row: Mapping[str, Any]) -> tuple[str, ...]:
+    """`sender_ref_alt` is the Merchant Order # of an RMA (providers.md §5.2)."""
+    order = text(row.get("sender_ref_alt"))
+    return (order,) if order else ()
+
+
+def _tracking_numbers(row: Mapping[str, Any]) -> tuple[str, ...]:
+    numbers = row.get("tracking_numbers")
+    if isinstance(numbers, str):
+        numbers = [numbers]
+    return tuple(dict.fromkeys(text(n) for n in numbers or () if text(n))) if isinstance(numbers, list | str) else ()
+
+
+def delivery_completed(event: InboundWarehouseReturnEvent, delivery: Mapping[str, Any]) -> InboundWarehouseReturnEvent:
+    """A delivery:* event with what its delivery.search row adds: per-SKU quantities, tracking numbers, the order."""
+    lines = delivery_lines(delivery)
+    return dataclasses.replace(
+        event,
+        lines=lines if lines is not None else event.lines,
+        tracking_numbers=event.tracking_numbers or _tracking_numbers(delivery),
+        order_refs=event.order_refs or _order_refs(delivery),
     )
 
 
@@ -98,6 +124,8 @@ def delivery_object_event(delivery: Mapping[str, Any]) -> InboundWarehouseReturn
         warehouse_code=text(delivery.get("warehouse_id")),
         updated_at=parse_timestamp(delivery.get("updated_at")),
         lines=delivery_lines(delivery),
+        tracking_numbers=_tracking_numbers(delivery),
+        order_refs=_order_refs(delivery),
     )
 
 

@@ -150,7 +150,9 @@ def _delivery_search(account: SandboxAccount, args: list[Any]) -> dict[str, Any]
         ref = ref.get("eq", ref) if isinstance(ref, dict) else ref
         found = found.filter(rma_number=ref)
     if "increment_id" in filters:
-        found = found.filter(external_id=str(filters["increment_id"]))
+        number = filters["increment_id"]
+        number = number.get("eq", number) if isinstance(number, dict) else number
+        found = found.filter(external_id=str(number))
     results = [delivery_object(r) for r in found]
     return {"totalCount": len(results), "results": results}
 

@@ -75,6 +75,11 @@ def return_event(data: Mapping[str, Any], previous_attributes: Mapping[str, Any]
         received_at=max((a for a in arrived if a), default=None),
         lines=lines,
         changed_fields=tuple(sorted(previous_attributes or {})),
+        tracking_numbers=tuple(
+            dict.fromkeys(text(s.get("tracking_number")) for s in shipments if s.get("tracking_number"))
+        ),
+        # TrackStar's own id of the original order (its fulfilments carry it as their external order id).
+        order_refs=(text(data.get("order_id")),) if text(data.get("order_id")) else (),
     )
 
 

@@ -13,7 +13,7 @@ from integrations.fitting import MAX_JSON_DEPTH, fitted_key, storable_json
 from integrations.inbound_errors import WebhookParseError
 from integrations.models import InboundWebhook
 from integrations.payload_values import parse_timestamp, to_int
-from returns.models import RMA, Return, ReturnLine, ReturnShipment
+from returns.models import RMA, OrphanReceipt, Return, ReturnLine, ReturnShipment
 from warehouses.models import Fulfillment
 
 # DTO field → the column it is written to (or compared with). Fields not listed are not strings or
@@ -23,7 +23,13 @@ COLUMNS: dict[type, tuple[type[models.Model], dict[str, str]]] = {
     dto.ReturnLineData: (ReturnLine, {}),
     dto.ReturnShipmentData: (ReturnShipment, {}),
     dto.FulfillmentData: (Fulfillment, {}),
-    dto.InboundWarehouseReturnEvent: (RMA, {"rma_number": "number"}),
+    dto.InboundWarehouseReturnEvent: (
+        OrphanReceipt,
+        {
+            "tracking_numbers": "return_obj__shipments__tracking_number",
+            "order_refs": "return_obj__order_name",
+        },
+    ),
     dto.WarehouseLineData: (RMA, {"sku": "lines__sku"}),
     dto.InboundLabelEvent: (Return, {"return_external_id": "external_id"}),
     dto.InboundLabelRequestEvent: (Return, {"return_external_id": "external_id"}),
@@ -33,6 +39,8 @@ COLUMNS: dict[type, tuple[type[models.Model], dict[str, str]]] = {
 UNBOUNDED = {
     (dto.ReturnLineData, "customer_comment"),
     (dto.InboundWarehouseReturnEvent, "warehouse_code"),
+    # Only read: which integration made a return the WMS reports (never stored).
+    (dto.InboundWarehouseReturnEvent, "foreign_source"),
     (dto.InboundLabelRequestEvent, "request_id"),
     (dto.InboundShipmentLookupEvent, "reference"),
     (dto.InboundShipmentLookupEvent, "shipment_id"),

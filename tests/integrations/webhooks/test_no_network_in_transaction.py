@@ -192,7 +192,7 @@ def test_the_api_call_survives_when_applying_the_event_fails_afterwards(
         raise RuntimeError("the outcome could not be decided")
 
     # Fails inside the processing transaction, after the RMA row was changed: everything rolls back...
-    monkeypatch.setattr("returns.services.warehouse_events.return_outcome_evaluate", broken)
+    monkeypatch.setattr("returns.services.rma_events.return_outcome_evaluate", broken)
     webhook = _receive(rma.warehouse_connection, PUTAWAY)
     assert webhook_process(webhook_id=webhook.pk) == Status.FAILED
     rma.refresh_from_db()

@@ -1,12 +1,17 @@
 """ShipMonk webhooks: Basic Auth (+ X-Sm-Signature), shipment notifications and return status changes."""
 
 import datetime as dt
+import json
 
 import pytest
+from django.test import Client
 
 from integrations.models import InboundWebhook
-from returns.models import RMA, RMALine, TimelineEvent
+from integrations.services.webhooks import webhook_process
+from returns.models import RMA, OrphanReceipt, RMALine, TimelineEvent
+from tests.conftest import load_fixture
 from tests.factories import RMAFactory, RMALineFactory, ShippingLocationFactory
+from tests.integrations.webhooks.conftest import post_webhook
 from warehouses.models import Fulfillment
 
 PROCESSED = InboundWebhook.Status.PROCESSED
@@ -81,9 +86,57 @@ def test_older_return_status_does_not_regress(check_webhook, connection_for):
     check_webhook("shipmonk", "return_status_en_route", {RMA: [{"status": "received"}]})
 
 
-def test_return_for_an_rma_we_do_not_know_is_ignored(check_webhook):
-    webhook = check_webhook("shipmonk", "return_status_returned", webhook_status=InboundWebhook.Status.IGNORED)
+def test_news_of_an_rma_we_do_not_know_is_ignored(check_webhook):
+    webhook = check_webhook("shipmonk", "return_status_en_route", webhook_status=InboundWebhook.Status.IGNORED)
     assert "no RMA 1042" in webhook.error
+
+
+def test_a_parcel_received_for_an_rma_we_do_not_know_is_kept_as_an_orphan_receipt(check_webhook):
+    webhook = check_webhook(
+        "shipmonk",
+        "return_status_returned",
+        {
+            OrphanReceipt: [
+                {
+                    "rma_number": "1042",
+                    "external_id": "5501",
+                    "status": "received",
+                    "state": "open",
+                    "tracking_numbers": ["9400100000000000000001"],
+                    "order_refs": ["shopify-5550001112", "5550001112"],
+                    "lines": [{"sku": "TEE-BLK-M", "expected": 2, "received": 2, "restocked": 2}],
+                }
+            ]
+        },
+        webhook_status=PROCESSED,
+    )
+    assert OrphanReceipt.objects.get().webhook_id == webhook.pk
+
+
+def test_a_return_the_warehouse_made_itself_has_no_rma_and_is_kept_by_shipmonks_id(check_webhook):
+    check_webhook(
+        "shipmonk",
+        "return_status_returned_no_rma",
+        {OrphanReceipt: [{"rma_number": "", "wms_key": "id:5599", "tracking_numbers": ["9400100000000000000077"]}]},
+        webhook_status=PROCESSED,
+    )
+    # Another parcel the warehouse made a return for at the same moment is not a duplicate of it.
+    body = json.loads(load_fixture("shipmonk", "return_status_returned_no_rma"))
+    body["id"] = 5600
+    connection = InboundWebhook.objects.get().connection
+    assert post_webhook(Client(), connection, json.dumps(body).encode()).status_code == 202
+    webhook_process(webhook_id=InboundWebhook.objects.order_by("-id").first().pk)
+    assert sorted(OrphanReceipt.objects.values_list("wms_key", flat=True)) == ["id:5599", "id:5600"]
+
+
+def test_a_return_made_by_another_integration_is_not_ours(check_webhook):
+    webhook = check_webhook(
+        "shipmonk",
+        "return_status_returned_native_loop",
+        {OrphanReceipt: []},
+        webhook_status=InboundWebhook.Status.IGNORED,
+    )
+    assert webhook.error == "ShipMonk return 1042 was made by its loop integration, not Backhaul: not ours to report"
 
 
 def test_order_status_change_is_ignored(check_webhook):
@@ -116,3 +169,14 @@ def test_signature_required_when_a_key_is_configured(check_webhook, connection_f
 def test_basic_auth_only_when_no_signing_key(check_webhook, connection_for):
     connection_for("shipmonk", webhook_secret="")
     check_webhook("shipmonk", "shipment_notification", secret="", webhook_status=PROCESSED)
+
+
+def test_a_return_names_its_tracking_numbers_and_the_orders_key_and_id() -> None:
+    from integrations.providers.shipmonk.mappers import return_status_event
+
+    event = return_status_event(json.loads(load_fixture("shipmonk", "return_status_returned")))
+    assert event.tracking_numbers == ("9400100000000000000001",)
+    assert event.order_refs == ("shopify-5550001112", "5550001112")
+    assert event.foreign_source == ""
+    native = return_status_event(json.loads(load_fixture("shipmonk", "return_status_returned_native_loop")))
+    assert native.foreign_source == "loop"

@@ -36,3 +36,13 @@ def test_other_topics_are_ignored(check_webhook):
 
 def test_wrong_secret_is_401(check_webhook, rma):
     check_webhook("shipstream", "delivery_status_changed", {RMA: [{"status": "submitted"}]}, status=401, secret="nope")
+
+
+def test_a_delivery_names_its_merchant_order_for_an_orphan_receipt() -> None:
+    import json
+
+    from integrations.providers.shipstream.mappers import delivery_event
+    from tests.conftest import load_fixture
+
+    body = json.loads(load_fixture("shipstream", "delivery_status_changed"))
+    assert delivery_event(body["topic"], body["message"]).order_refs == ("#1042",)

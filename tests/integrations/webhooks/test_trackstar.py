@@ -138,3 +138,15 @@ def test_what_svix_signs_our_verifier_accepts_and_svix_verifies(body, key, msg_i
     assert not handler.verify(connection=conn, headers=headers, body=tampered, now=timezone.now()).ok
     other = Connection(provider="trackstar", webhook_secret="whsec_" + base64.b64encode(key[::-1] + b"x").decode())
     assert not handler.verify(connection=other, headers=headers, body=raw, now=timezone.now()).ok
+
+
+def test_a_return_names_its_parcels_tracking_numbers_and_trackstars_order_id() -> None:
+    """What an orphan receipt is matched by, when the return is none of ours."""
+    import json
+
+    from integrations.providers.trackstar.mappers import return_event
+    from tests.conftest import load_fixture
+
+    data = json.loads(load_fixture("trackstar", "return_updated"))["data"]
+    event = return_event(data, None)
+    assert (event.tracking_numbers, event.order_refs) == (("9400100000000000000001",), ("ord_456",))

@@ -90,3 +90,33 @@ def test_events_before_receiving_make_no_call(httpserver: HTTPServer) -> None:
     event = InboundWarehouseReturnEvent(rma_number="1042", status="submitted", warehouse_status="new")
     rma_apply_warehouse_event(connection=rma.warehouse_connection, event=event, webhook_id=None)
     assert httpserver.log == []
+
+
+def test_a_parcel_with_no_merchant_ref_is_read_by_its_own_number_and_matched_by_its_tracking(
+    httpserver: HTTPServer,
+) -> None:
+    """A delivery the warehouse made itself names no RMA of ours: delivery.search by ShipStream's own number gives
+    its items and tracking numbers, and the tracking number finds our RMA (an orphan receipt, linked)."""
+    from returns.models import OrphanReceipt
+    from tests.factories import ReturnShipmentFactory
+
+    delivery = {
+        "increment_id": "2000777",
+        "merchant_ref": "",
+        "sender_ref_alt": "#1042",
+        "status": "put_away",
+        "tracking_numbers": ["9400100000000000000001"],
+        "items": [{"sku": "TEE-BLK-M", "qty_expected": 2, "qty_received": 2, "qty_putaway": 2, "damage_type": "none"}],
+    }
+    handler, calls = _jsonrpc({"totalCount": 1, "results": [delivery]})
+    httpserver.expect_request("/api/jsonrpc", method="POST").respond_with_handler(handler)
+    rma = _world(httpserver)
+    ReturnShipmentFactory(return_obj=rma.return_obj, tracking_number="9400100000000000000001")
+    event = InboundWarehouseReturnEvent(external_id="2000777", status="received", warehouse_status="put_away")
+    with mock.patch("returns.services.outcomes._publish"):
+        assert rma_apply_warehouse_event(connection=rma.warehouse_connection, event=event, webhook_id=None) == ""
+    assert calls[0]["params"][2][0] == {"increment_id": {"eq": "2000777"}, "delivery_type": {"eq": "rma"}}
+    orphan = OrphanReceipt.objects.get()
+    assert (orphan.state, orphan.matched_by, orphan.order_refs) == ("linked", "tracking", ["#1042"])
+    rma.refresh_from_db()
+    assert (rma.status, rma.lines.get().received_quantity) == ("received", 2)
