@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 
-from integrations.declarations import WebhookSecretFormat, webhook_secret_generate
 from integrations.models import Connection
 from integrations.payload_values import parse_timestamp
 from integrations.providers.shipbob import sandbox_objects as objects
@@ -356,7 +355,8 @@ def _topic(body: bytes) -> str:
 
 def sign(connection: Connection, body: bytes) -> dict[str, str]:
     """Standard Webhooks with `webhook-` headers: v1,<base64 HMAC-SHA256 of "id.timestamp.body"> keyed with the
-    base64 after whsec_. The id is the message's, kept across retries of it: a hash of the body."""
+    base64 after whsec_ (a secret without the prefix is its own key, as Backhaul's verifier reads it). The id is
+    the message's, kept across retries of it: a hash of the body."""
     message_id = "msg_" + hashlib.sha256(body).hexdigest()[:27]
     timestamp = str(int(time.time()))
     secret = connection.webhook_secret
@@ -380,9 +380,10 @@ SANDBOX = SandboxProvider(
     slug=DECLARATION.slug,
     urlpatterns=urlpatterns,
     sign=sign,
-    # The token and its channel; the webhook signing secret is the subscription's, made below.
-    credentials=("api_key", "external_account_id"),
-    connection_settings=lambda: {"webhook_secret": webhook_secret_generate(WebhookSecretFormat.SVIX)},
+    # The token, its channel, and the signing secret ShipBob shows for a webhook subscription: the merchant
+    # pastes it (or leaves it blank with the sandbox), and the fake signs with it, so a wrong one is refused.
+    # The shared sandbox makes it as a plain token, not whsec_<base64>: its bytes are then the key (sign above).
+    credentials=("api_key", "external_account_id", "webhook_secret"),
     warehouse=SandboxWarehouse(
         new_external_id=lambda: str(1_000_000 + secrets.randbelow(8_000_000)),
         received_status="completed",
