@@ -196,7 +196,7 @@ class ShipBobClient(BaseHttpClient, WarehouseClient):
             data = self.request_json("GET", url, operation="inventory_find", params=params)
             data = data if isinstance(data, Mapping) else {}
             rows = [r for r in items(data.get("items")) if isinstance(r, Mapping)]
-            candidates += [r for r in rows if text(r.get("sku")) == sku and text(r.get("inventory_id"))]
+            candidates += [r for r in rows if text(r.get("sku")) == sku and _int_or_none(r.get("inventory_id"))]
             following = text(data.get("next"))
             if candidates or not following:
                 break
@@ -215,7 +215,7 @@ class ShipBobClient(BaseHttpClient, WarehouseClient):
 
         # A physical, active item first: a SKU may also name a retired copy or a bundle of itself.
         best = min(candidates, key=lambda r: (kind(r) != "", mapping(r.get("variant")).get("is_active") is False))
-        return {"id": int(text(best.get("inventory_id"))), "kind": kind(best)}
+        return {"id": _int_or_none(best.get("inventory_id")), "kind": kind(best)}
 
     # -- returns ---------------------------------------------------------------------------------
 

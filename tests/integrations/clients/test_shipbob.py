@@ -222,6 +222,12 @@ def test_bundles_and_digital_items_are_refused_before_anything_is_sent(
     assert not ApiCall.objects.filter(operation="rma_create").exists()
 
 
+def test_an_item_without_a_numeric_inventory_id_is_not_taken(httpserver: HTTPServer) -> None:
+    rows = [_item("TEE", 0) | {"inventory_id": "n/a"}, _item("TEE", 0) | {"inventory_id": None}, _item("TEE", 12)]
+    httpserver.expect_request("/2026-01/inventory").respond_with_json(_page(*rows))
+    assert _client(httpserver).inventory_id("TEE") == 12
+
+
 def test_a_sku_shipbob_does_not_have_is_refused_naming_it(httpserver: HTTPServer) -> None:
     searches = Recorder(json_response(_page(_item("TEE-BLK-M-TALL", 1))), json_response(_page(_item("TEE-BLK-M", 3))))
     httpserver.expect_request("/2026-01/inventory").respond_with_handler(searches)
