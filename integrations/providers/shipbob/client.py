@@ -166,7 +166,7 @@ class ShipBobClient(BaseHttpClient, WarehouseClient):
             cache.set(key, dict(order), ORDER_CACHE_SECONDS)
         skus = [line.sku for line in payload.lines]
         shipment = mappers.shipment_for(order, skus=skus, fulfillment_center=payload.warehouse_code) or {}
-        return _int_or_none(shipment.get("id"))
+        return mappers.identifier(shipment.get("id"))
 
     # -- inventory -------------------------------------------------------------------------------
 
@@ -196,7 +196,7 @@ class ShipBobClient(BaseHttpClient, WarehouseClient):
             data = self.request_json("GET", url, operation="inventory_find", params=params)
             data = data if isinstance(data, Mapping) else {}
             rows = [r for r in items(data.get("items")) if isinstance(r, Mapping)]
-            candidates += [r for r in rows if text(r.get("sku")) == sku and _int_or_none(r.get("inventory_id"))]
+            candidates += [r for r in rows if text(r.get("sku")) == sku and mappers.identifier(r.get("inventory_id"))]
             following = text(data.get("next"))
             if candidates or not following:
                 break
@@ -215,7 +215,7 @@ class ShipBobClient(BaseHttpClient, WarehouseClient):
 
         # A physical, active item first: a SKU may also name a retired copy or a bundle of itself.
         best = min(candidates, key=lambda r: (kind(r) != "", mapping(r.get("variant")).get("is_active") is False))
-        return {"id": _int_or_none(best.get("inventory_id")), "kind": kind(best)}
+        return {"id": mappers.identifier(best.get("inventory_id")), "kind": kind(best)}
 
     # -- returns ---------------------------------------------------------------------------------
 
@@ -358,10 +358,3 @@ def _field_messages(errors: Mapping[str, Any]) -> str:
         for message in messages if isinstance(messages, list) else [messages]:
             parts.append(f"{field}: {message}" if field else str(message))
     return "; ".join(parts)[:800]
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(text(value))
-    except ValueError:
-        return None

@@ -50,6 +50,17 @@ def word_key(value: Any) -> str:
     return _SPACES.sub("", text(value)).lower()
 
 
+def identifier(value: Any) -> int | None:
+    """A ShipBob id (an integer, or its digits as text); None for anything else. Not payload_values.to_int,
+    which bounds quantities: an id is only a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    digits = text(value)
+    return int(digits) if digits.isdigit() and len(digits) <= 100 else None
+
+
 def rma_status(value: Any) -> str:
     """The RMA.Status value of a ShipBob return status ("" for a word Backhaul does not know)."""
     return RETURN_STATUSES.get(word_key(value), "")

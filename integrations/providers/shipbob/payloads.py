@@ -11,7 +11,7 @@ from integrations.base import RmaPayload
 from integrations.exceptions import ProviderConfigurationError
 from integrations.payload_values import items, mapping, text, to_int
 from integrations.providers._common import compact
-from integrations.providers.shipbob.mappers import word_key
+from integrations.providers.shipbob.mappers import identifier, word_key
 
 # The ReturnAction enum (requested_action): "Default" lets the item's own return preference in ShipBob decide.
 RETURN_ACTIONS = ("Default", "Restock", "Quarantine", "Dispose")
@@ -94,14 +94,14 @@ def return_update_body(current: Mapping[str, Any], *, tracking_number: str) -> d
         asked = text(mapping(item.get("action_requested")).get("action"))
         action = next((a for a in RETURN_ACTIONS if word_key(a) == word_key(asked)), "Default")
         inventory.append(
-            {"id": to_int(item.get("id")), "quantity": to_int(item.get("quantity")), "requested_action": action}
+            {"id": identifier(item.get("id")), "quantity": to_int(item.get("quantity")), "requested_action": action}
             | _lot(item)
         )
     body = {
         "reference_id": text(current.get("reference_id")),
-        "fulfillment_center": {"id": to_int(mapping(current.get("fulfillment_center")).get("id"))},
+        "fulfillment_center": {"id": identifier(mapping(current.get("fulfillment_center")).get("id"))},
         "inventory": inventory,
         "tracking_number": tracking_number[:TRACKING_MAX],
-        "original_shipment_id": to_int(current.get("original_shipment_id")),
+        "original_shipment_id": identifier(current.get("original_shipment_id")),
     }
     return compact(body)

@@ -4,7 +4,6 @@ return objects, in the 2026-01 shapes (PROVIDER.md). The views are in sandbox.py
 import zlib
 from typing import Any
 
-from django.core.cache import cache
 from django.http import JsonResponse
 
 from integrations.sandbox.endpoint import expected
@@ -13,8 +12,6 @@ from integrations.sandbox.models import SandboxAccount, SandboxReturn
 # The simulated account's catalogue: any SKU is known unless the account lists its SKUs; SKUs beginning
 # with these words are bundles or digital items, which ShipBob refuses in a return.
 BUNDLE_PREFIX, DIGITAL_PREFIX = "BUNDLE-", "DIGITAL-"
-# Inventory ids are remembered this long for an account that knows any SKU (ids of listed SKUs need nothing).
-INVENTORY_MEMORY_SECONDS = 90 * 24 * 3600
 # SandboxReturn.status → ShipBob's status word. "open" and "cancelled" are the shared sandbox's own words.
 STATUS_WORDS = {"open": "AwaitingArrival", "cancelled": "Cancelled", "completed": "Completed"}
 CHANNEL_SCOPES = ["channels_read", "inventory_read", "orders_read", "receiving_read", "returns_read", "returns_write"]
@@ -75,19 +72,28 @@ def fulfillment_centers(account: SandboxAccount) -> list[dict[str, Any]]:
 
 
 def inventory_id(account: SandboxAccount, sku: str) -> int:
-    """A stable int32 id for the account's SKU, remembered so a return naming it finds its SKU again."""
-    number = 1_000_000 + zlib.crc32(f"{account.key}:{sku}".encode()) % 8_000_000
-    if not account.skus:
-        cache.set(f"sandbox:shipbob:{account.pk}:inventory:{number}", sku, INVENTORY_MEMORY_SECONDS)
-    return number
+    """A stable id for the account's SKU, from which the fake finds the SKU again without remembering anything.
+
+    An account that lists its SKUs numbers them as ShipBob does, in int32 (found again by its list). One that
+    knows any SKU makes its catalogue up as it is asked: the id is the SKU's own bytes after a 0x01 marker, as
+    one number (larger than ShipBob's int32: kept in no cache or table, so nothing clears or loses it)."""
+    if account.skus:
+        return 1_000_000 + zlib.crc32(f"{account.key}:{sku}".encode()) % 8_000_000
+    return int.from_bytes(b"\x01" + sku.encode(), "big")
 
 
 def sku_of(account: SandboxAccount, number: int) -> str:
-    """The SKU of an inventory id this account handed out ("" for an id it never did)."""
-    for sku in account.skus or ():
-        if inventory_id(account, str(sku)) == number:
-            return str(sku)
-    return str(cache.get(f"sandbox:shipbob:{account.pk}:inventory:{number}") or "")
+    """The SKU of an inventory id this account hands out ("" for an id it never would)."""
+    if account.skus:
+        return next((str(sku) for sku in account.skus if inventory_id(account, str(sku)) == number), "")
+    if number < 1 << 8:
+        return ""
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    try:
+        sku = raw[1:].decode() if raw[0] == 1 else ""
+    except UnicodeDecodeError:
+        return ""
+    return sku if sku.isprintable() else ""
 
 
 def inventory_item(account: SandboxAccount, sku: str) -> dict[str, Any]:

@@ -311,7 +311,8 @@ def test_inventory_ids_are_stable_and_listed_skus_partially_matched(client: Clie
     account.save()
     found = client.get(_url(account, "inventory"), {"SearchBy": "tee-blk"}, headers=AUTH).json()["items"]
     assert [row["sku"] for row in found] == ["TEE-BLK-M", "TEE-BLK-M-2PK"]
-    by_id = client.get(_url(account, "inventory"), {"SearchBy": str(first[0])}, headers=AUTH).json()["items"]
+    listed_id = inventory_id(account, "TEE-BLK-M")
+    by_id = client.get(_url(account, "inventory"), {"SearchBy": str(listed_id)}, headers=AUTH).json()["items"]
     assert [row["sku"] for row in by_id] == ["TEE-BLK-M"]
     assert client.get(_url(account, "inventory"), {"SearchBy": "HOODIE"}, headers=AUTH).json()["items"] == []
 
@@ -398,5 +399,14 @@ def test_an_account_linked_to_no_store_sends_no_webhook(client: Client, account:
     assert not SandboxWebhookDelivery.objects.exists()
 
 
-def test_the_inventory_id_of_a_sku_is_in_int32(account: SandboxAccount) -> None:
-    assert 0 < inventory_id(account, "ANY-SKU") < 2**31
+def test_inventory_ids_find_their_sku_again_without_memory(account: SandboxAccount) -> None:
+    """Any SKU: the id carries the SKU (nothing to lose when caches are cleared); listed SKUs: int32, as ShipBob."""
+    from integrations.providers.shipbob.sandbox_objects import sku_of
+
+    for sku in ("TEE-BLK-M", "T", "Tシャツ-黒", "X" * 200):
+        assert sku_of(account, inventory_id(account, sku)) == sku
+    assert [sku_of(account, n) for n in (0, 1, 255, 123, 2**40)] == ["", "", "", "", ""]
+    account.skus = ["TEE-BLK-M", "MUG"]
+    listed = inventory_id(account, "MUG")
+    assert 0 < listed < 2**31
+    assert (sku_of(account, listed), sku_of(account, listed + 1)) == ("MUG", "")
