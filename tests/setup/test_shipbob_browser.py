@@ -19,6 +19,7 @@ from integrations.sandbox.models import SandboxAccount, SandboxReturn
 from integrations.sandbox.services import DEFAULT_WAREHOUSES
 from integrations.services.stores import store_create
 from integrations.wizard import services as wizard
+from tests.conftest import running_worker
 
 ARTIFACTS = VAR_DIR / "artifacts" / "shipbob"
 PASSWORD = "correct horse battery staple 7"
@@ -44,6 +45,15 @@ def server_errors(page: Page) -> Iterator[list[str]]:
     page.set_default_timeout(20_000)
     yield seen
     assert seen == [], f"5xx answers: {seen}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Iterator[Any]:
+    """One worker thread: the push records ShipBob's answer before the fake's return.created is delivered.
+    With two, that webhook can be applied first, and the push then drops the return's id (a race in the push
+    service, reproduced in tests/returns/rmas/test_warehouse_event_before_the_push_answer.py)."""
+    with running_worker(concurrency=1) as worker:
+        yield worker
 
 
 @pytest.fixture
