@@ -21,6 +21,7 @@ from integrations.webhook_handler import WebhookHandler
 PROVIDER_SLUGS = (
     "loop",
     "redo",
+    "shipbob",
     "shipmonk",
     "shipstream",
     "trackstar",

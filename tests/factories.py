@@ -32,9 +32,11 @@ class ConnectionFactory(DjangoModelFactory[Connection]):
     status = Connection.Status.ACTIVE
     api_key = "test-api-key"
     webhook_secret = factory.LazyAttribute(
-        # TrackStar (Svix) secrets are whsec_<base64 key>.
+        # TrackStar (Svix) and ShipBob (Standard Webhooks) secrets are whsec_<base64 key>.
         lambda o: (
-            "whsec_dGVzdC1zdml4LXNpZ25pbmcta2V5LTAxMjM0NTY3OA==" if o.provider == "trackstar" else "test-webhook-secret"
+            "whsec_dGVzdC1zdml4LXNpZ25pbmcta2V5LTAxMjM0NTY3OA=="
+            if o.provider in ("trackstar", "shipbob")
+            else "test-webhook-secret"
         )
     )
     webhook_username = factory.LazyAttribute(lambda o: "shipmonk" if o.provider == "shipmonk" else "")

@@ -1,8 +1,10 @@
-"""The full loop on a real Celery worker and local HTTP fakes of Loop and ShipMonk.
+"""The full loop on a real Celery worker and local HTTP fakes of Loop and ShipMonk, and for ShipBob against the
+sandbox fakes of ShipBob, Loop and Redo served by the live server.
 
 Loop return.created → ShipMonk RMA → ShipMonk `returned` → Loop process (once); a short receipt
 flags with a note instead; with the warehouse webhook dropped, one reconciliation run finds the
-receipt and the same outcome follows.
+receipt and the same outcome follows. A return from Loop or Redo → a ShipBob return at its fake →
+received through the sandbox control → the platform processes (or flags) it.
 """
 
 import json
@@ -10,12 +12,17 @@ import time
 from typing import Any
 
 import pytest
+import requests
 from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 from pytest_httpserver import HTTPServer
 
-from integrations.models import Connection
+from integrations.models import ApiCall, Connection
+from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn
+from integrations.sandbox.services import sandbox_new_return_send
+from integrations.services.stores import store_create
+from integrations.wizard import services as wizard
 from returns import tasks
 from returns.models import RMA, Return
 from tests.conftest import TaskRuns, load_fixture, running_worker, wait_for
@@ -158,3 +165,90 @@ def test_a_dropped_warehouse_webhook_is_recovered_by_one_reconciliation_run(
     assert {k: v for k, v in world.counts().items() if k in calls} == calls
     assert world.counts()["process"] == (1 if action == "process" else 0)
     assert ret.timeline.filter(kind="rma_received", message__endswith="(found by reconciliation)").exists()
+
+
+# -- ShipBob, direct, against its sandbox fake -------------------------------------------------------
+
+
+def _shipbob_store(platform: str) -> tuple[Any, SandboxAccount, SandboxAccount]:
+    """A store set up as the wizard sets it up: the platform's sandbox, ShipBob's sandbox, a default location
+    linked to the first fulfillment center, both connections checked, then live."""
+    store = store_create(name=f"ShipBob Tees {platform}")
+    platform_connection = wizard.returns_platform_save(
+        store=store, provider=platform, credentials={}, sandbox=True
+    ).connection
+    assert wizard.connection_verify(connection=platform_connection).ok
+    shipbob = wizard.warehouse_system_save(store=store, kind="shipbob", credentials={}, sandbox=True)
+    fetched = wizard.warehouses_fetch(connection=shipbob, refresh=True)
+    assert fetched.ok, fetched.message
+    wizard.location_save(
+        store=store,
+        location=None,
+        data={"name": "Main"},
+        warehouse=fetched.warehouses[0],
+        connection=shipbob,
+        is_default=True,
+    )
+    wizard.store_go_live(store=store)
+    accounts = SandboxAccount.objects.filter(connection__store=store)
+    return store, accounts.get(provider=platform), accounts.get(provider="shipbob")
+
+
+@pytest.mark.parametrize("platform", ["loop", "redo"])
+@pytest.mark.parametrize(
+    ("mode", "actions", "action"),
+    [
+        ("fully_received", {"loop": ["process"], "redo": ["process"]}, "process"),
+        ("damaged", {"loop": ["flag", "note"], "redo": ["comment", "status:flagged"]}, "flag"),
+    ],
+)
+def test_shipbob_receives_at_its_sandbox_and_the_platform_is_told(
+    platform: str,
+    mode: str,
+    actions: dict[str, list[str]],
+    action: str,
+    live_server: Any,
+    celery_worker: Any,
+    settings: Any,
+) -> None:
+    """A return from the platform becomes a ShipBob return at the fake (over HTTP, channel header and all); the
+    sandbox's receive control completes it; ShipBob's signed return.completed (no SKUs in it) is completed from
+    GET /return/{id}, and the outcome reaches the platform's sandbox once."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    store, platform_account, shipbob = _shipbob_store(platform)
+    lines = [{"sku": "TEE-BLK-M", "quantity": 2, "reason": "Too small", "parent_reason": "Fit"}]
+    sandbox_new_return_send(
+        account=platform_account, return_id="880011", order_name="#1042", lines=lines, tracking="9400111", test=False
+    )
+    held = wait_for(
+        lambda: _quiet(lambda: SandboxReturn.objects.filter(account=shipbob).first()), timeout=60, interval=0.2
+    )
+    rma = wait_for(lambda: _quiet(lambda: RMA.objects.filter(store=store, status="submitted").first()), timeout=60)
+    assert (held.rma_number, held.warehouse, [(i["sku"], i["quantity"]) for i in held.items]) == (
+        rma.number,
+        "1",
+        [("TEE-BLK-M", 2)],
+    )
+    assert rma.external_id == held.external_id
+    assert held.request_body["original_shipment_id"] > 0  # the order lookup found the shipment
+
+    answer = requests.post(
+        f"{live_server.url}{shipbob.base_path}_control/receive", json={"rma": rma.number, "mode": mode}, timeout=30
+    )
+    assert answer.json() == {"rma": rma.number, "status": "completed"}
+
+    def told() -> list[str]:
+        calls = SandboxPlatformCall.objects.filter(account=platform_account)
+        return sorted(calls.values_list("action", flat=True)) if calls.count() >= len(actions[platform]) else []
+
+    assert wait_for(lambda: _quiet(told), timeout=60, interval=0.2) == actions[platform]
+    rma.refresh_from_db()
+    outcome = "fully_received" if mode == "fully_received" else "damaged"
+    assert (rma.status, rma.outcome, rma.warehouse_status) == ("received", outcome, "Completed")
+    line = rma.lines.get()
+    assert line.received_quantity == 2
+    assert line.restocked_quantity == (2 if mode == "fully_received" else 0)
+    # The webhook carried no SKUs: the quantities came from ShipBob's API, read outside any transaction.
+    assert ApiCall.objects.filter(connection__provider="shipbob", operation="rma_get", status_code=200).exists()
+    # The action's own record follows its last call to the platform.
+    wait_for(lambda: _quiet(lambda: Return.objects.filter(store=store, platform_action=action).exists()), timeout=30)

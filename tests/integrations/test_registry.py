@@ -155,7 +155,7 @@ def test_the_sandbox_path_is_where_the_sandbox_answers(slug: str) -> None:
 
 def test_declarations_by_role_keep_registry_order() -> None:
     assert [d.slug for d in declarations(role=Connection.Role.RETURNS_PLATFORM)] == ["loop", "redo"]
-    assert [d.slug for d in declarations(role="warehouse")] == ["shipmonk", "shipstream", "trackstar"]
+    assert [d.slug for d in declarations(role="warehouse")] == ["shipbob", "shipmonk", "shipstream", "trackstar"]
     assert len(declarations()) == len(PROVIDERS)
 
 

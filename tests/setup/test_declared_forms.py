@@ -35,6 +35,8 @@ def test_each_provider_asks_what_its_declaration_says(store: Store) -> None:
         assert {name for name in form.fields if name.startswith(f"{slug}_")} == _typed_fields(slug), slug
     assert [value for value, _label in platform.fields["provider"].choices] == ["loop", "redo"]
     assert [value for value, _label in warehouse.fields["kind"].choices] == [
+        "shipbob",
+        "shipbob_trackstar",
         "shipmonk",
         "shipmonk_trackstar",
         "shipstream",

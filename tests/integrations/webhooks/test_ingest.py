@@ -262,7 +262,7 @@ def test_secrets_are_not_stored_in_headers(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("provider", ["loop", "redo", "trackstar", "shipstream", "shipmonk"])
+@pytest.mark.parametrize("provider", ["loop", "redo", "trackstar", "shipstream", "shipmonk", "shipbob"])
 def test_rotation_old_and_new_verify_in_window_old_fails_after(client, provider):
     conn = ConnectionFactory(provider=provider)
     old = conn.webhook_secret

@@ -1,7 +1,8 @@
 """No provider request while a database transaction is open on the webhook path (reliability.md rule 11).
 
 Processing a webhook may need the network: routing asks the WMS for the original order, ShipStream's
-quantities are read with delivery.search, a Happy Returns shipment is fetched from Loop. Those
+quantities are read with delivery.search, ShipBob's return is read when its webhook names no SKUs, a Happy
+Returns shipment is fetched from Loop. Those
 requests run in the prepare step, before the processing transaction opens, so no row lock waits on
 a provider and a rollback never erases the ApiCall row support needs.
 
@@ -26,6 +27,7 @@ from integrations.providers.loop.sandbox import return_payload as loop_return_pa
 from integrations.registry import get_warehouse_client
 from integrations.services.webhooks import webhook_process, webhook_receive
 from returns.models import RMA, Return, ReturnShipment
+from tests.conftest import load_fixture
 from tests.factories import RMAFactory, RMALineFactory
 from tests.integrations.webhooks.signing import signed_headers
 from tests.returns.rmas.conftest import json_response, make_location, make_return, make_store, make_warehouse
@@ -201,3 +203,23 @@ def test_the_api_call_survives_when_applying_the_event_fails_afterwards(
     call = ApiCall.objects.get(operation="delivery_get")
     assert (call.status_code, call.error_class) == (200, "")
     assert Return.objects.get().timeline.filter(kind="rma_received").count() == 0
+
+
+def test_shipbob_reads_a_return_without_skus_before_the_transaction(
+    httpserver: HTTPServer, requests_seen: list[tuple[str, bool]]
+) -> None:
+    """ShipBob's return.completed names no SKUs: GET /return/{id} is asked in the prepare step."""
+    store = make_store()
+    wms = make_warehouse(store, httpserver, provider="shipbob")
+    location = make_location(store, wms, wms_warehouse_code="22")
+    ret = make_return(store, lines=[{"sku": "TEE-BLK-M", "quantity": 2}], external_id="880011")
+    rma = RMAFactory(return_obj=ret, warehouse_connection=wms, location=location, number="1042", external_id="1234567")
+    RMALineFactory(rma=rma, sku="TEE-BLK-M", quantity=2)
+    httpserver.expect_request("/2026-01/return/1234567").respond_with_data(
+        load_fixture("shipbob", "return_get_completed"), content_type="application/json"
+    )
+    webhook = _receive(wms, json.loads(load_fixture("shipbob", "return_completed")))
+    assert webhook_process(webhook_id=webhook.pk) == Status.PROCESSED
+    rma.refresh_from_db()
+    assert (rma.status, rma.lines.get().received_quantity) == ("received", 2)
+    assert requests_seen == [("rma_get", False)]

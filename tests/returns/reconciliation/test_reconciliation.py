@@ -194,3 +194,42 @@ def test_the_platform_run_decides_returns_whose_rmas_resolved_unnoticed(httpserv
     connection_reconcile(connection_id=ret.connection_id, now=NOW)
     ret.refresh_from_db()
     assert ret.platform_action == "process_queued"
+
+
+def test_a_missed_shipbob_completion_is_found_among_the_returns_completed_since_the_cursor(
+    httpserver: HTTPServer,
+) -> None:
+    """ShipBob has no update time: reconciliation reads the returns completed (then created) since the cursor."""
+    completed = json.loads(load_fixture("shipbob", "return_get_completed"))
+    store = make_store()
+    make_platform(store, httpserver)
+    wms = make_warehouse(store, httpserver, provider="shipbob")
+    make_location(store, wms, name="Example FC", wms_warehouse_code="22", is_default=True)
+    ret = make_return(store, external_id="880011")
+    rma = RMAFactory(return_obj=ret, warehouse_connection=wms, number="1042", external_id="1234567")
+    RMALineFactory(rma=rma, sku="TEE-BLK-M", quantity=2)
+    page = {"items": [completed], "first": None, "prev": None, "next": None, "last": None}
+    httpserver.expect_request(
+        "/2026-01/return",
+        query_string={
+            "CompletedStartDate": "2025-03-06T10:55:00Z",
+            "CompletedEndDate": "2025-03-06T12:00:00Z",
+            "SortOrder": "Asc",
+            "Limit": "100",
+            "Cursor": "1",
+        },
+    ).respond_with_json(page)
+    httpserver.expect_request("/2026-01/return").respond_with_json({"items": [], "next": None})
+    Connection.objects.filter(pk=wms.pk).update(sync_cursor=NOW - dt.timedelta(hours=1))
+    result = connection_reconcile(connection_id=wms.pk, now=NOW)
+    assert (result.status, result.checked, result.repaired) == ("ok", 1, 1)
+    rma.refresh_from_db()
+    assert (rma.status, rma.outcome) == ("received", "fully_received")
+    received = ret.timeline.get(kind="rma_received")
+    assert received.message.endswith("2 × TEE-BLK-M, good, restocked (found by reconciliation)")
+    assert Return.objects.get(pk=ret.pk).platform_action == "process_queued"
+    # The completed returns, then the created ones: two searches, no per-return read (the rows have SKUs).
+    assert [request.args.get("StartDate", request.args.get("CompletedStartDate")) for request, _ in httpserver.log] == [
+        "2025-03-06T10:55:00Z",
+        "2025-03-06T10:55:00Z",
+    ]
