@@ -222,6 +222,10 @@ def _push_transient(rma: RMA, exc: ProviderTransientError, *, final_attempt: boo
     return PushOutcome("retry", exc.message, countdown)
 
 
+# Statuses only the warehouse's news sets after submitted: an RMA in one of them was created there.
+_WAREHOUSE_PROGRESS = (RMA.Status.SUBMITTED, RMA.Status.IN_TRANSIT, RMA.Status.RECEIVING, RMA.Status.RECEIVED)
+
+
 def _push_succeeded(rma: RMA, result: PushResult, payload: RmaPayload, *, found: bool) -> None:
     now = timezone.now()
     recorded = {
@@ -242,9 +246,21 @@ def _push_succeeded(rma: RMA, result: PushResult, payload: RmaPayload, *, found:
         cancelled_meanwhile = not submitted and bool(
             RMA.objects.filter(pk=rma.pk, status=RMA.Status.CANCELLED).update(**recorded)
         )
-        if not submitted and not cancelled_meanwhile:  # deleted meanwhile (its return was removed)
+        # The warehouse's own news of this RMA (a webhook announcing the new return, or the parcel itself)
+        # was applied before this answer: its status stays, and what the create answered is still recorded,
+        # or no cancel or tracking change could reach the WMS later.
+        announced_meanwhile = (
+            not submitted
+            and not cancelled_meanwhile
+            and bool(
+                RMA.objects.filter(pk=rma.pk, status__in=_WAREHOUSE_PROGRESS, submitted_at__isnull=True).update(
+                    **recorded
+                )
+            )
+        )
+        if not (submitted or cancelled_meanwhile or announced_meanwhile):  # deleted meanwhile (return removed)
             return
-        rmas_after_release(rma, status=RMA.Status.SUBMITTED if submitted else RMA.Status.CANCELLED)
+        rmas_after_release(rma, status=RMA.Status.CANCELLED if cancelled_meanwhile else RMA.Status.SUBMITTED)
         wms = rma.warehouse_connection.display_name
         where = rma.location.warehouse_label if rma.location else "the warehouse"
         verb = "found (already created)" if found else "created"
