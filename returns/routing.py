@@ -190,7 +190,12 @@ def known_route(*, return_obj: Return, line: ReturnLine, lookups: RouteLookups) 
         return Route(
             location,
             f"platform destination {destination}",
-            {"step": "destination", "destination": destination, "warehouse": location.warehouse_label},
+            {
+                "step": "destination",
+                "destination": destination,
+                "platform": return_obj.platform,
+                "warehouse": location.warehouse_label,
+            },
         )
     return _from_fulfillment(line=line, lookups=lookups)
 

@@ -81,6 +81,10 @@ class WarehouseCount:
     before: int
     after: int
 
+    @property
+    def change(self) -> int:
+        return self.after - self.before
+
 
 @dataclass(frozen=True)
 class RuleCount:
@@ -199,6 +203,24 @@ def _from_rma(row: Mapping[str, Any], sku: str, locations: Mapping[int, Shipping
     )
 
 
+class _Replay:
+    """The built-in steps for one line, noting whether they wanted the WMS's answer about the order and had none
+    cached (the dry run asks no WMS: the default stood in)."""
+
+    def __init__(self, *, return_obj: Return, lookup: OrderLookup | None, lookups: _StoreLookups) -> None:
+        self.return_obj = return_obj
+        self.lookup = lookup
+        self.lookups = lookups
+        self.guessed = False
+
+    def built_in(self, line: ReturnLine) -> Route | None:
+        ret = self.return_obj
+        route = builtin_route(return_obj=ret, line=line, order_lookup=self.lookup, lookups=self.lookups)
+        wanted = self.lookup is None and bool(ret.order_name or ret.order_number)
+        self.guessed = self.guessed or (wanted and (route is None or route.step == "default"))
+        return route
+
+
 def _groups(assigned: Iterable[tuple[ReturnLine, Destination]], shipments: list) -> set[tuple[int, int | None]]:
     """(location, parcel) pairs: one RMA each, as planning groups a return's lines."""
     groups = set()
@@ -263,14 +285,14 @@ def routing_dry_run(
         before_lines, after_lines = [], []
         for line in return_obj.lines.all():
             report.lines += 1
+            replay = _Replay(return_obj=return_obj, lookup=lookup, lookups=lookups)
             rma_row = on_rmas.get(line.pk)
             if rma_row is not None:
                 before = _from_rma(rma_row, line.sku, by_id)
             else:
-                route = rule_route(return_obj=return_obj, line=line, rules=saved)
-                if route is None:
-                    route = builtin_route(return_obj=return_obj, line=line, order_lookup=lookup, lookups=lookups)
-                before = _destination(route)
+                before = _destination(
+                    rule_route(return_obj=return_obj, line=line, rules=saved) or replay.built_in(line)
+                )
             route = rule_route(return_obj=return_obj, line=line, rules=draft)
             if route is not None:
                 after = _destination(route)
@@ -278,10 +300,8 @@ def routing_dry_run(
             elif rma_row is not None and not before.by_rule:
                 after = before  # the built-in steps routed it and still do: the RMA shows where
             else:
-                route = builtin_route(return_obj=return_obj, line=line, order_lookup=lookup, lookups=lookups)
-                if lookup is None and (route is None or route.step == "default") and return_obj.order_name:
-                    report.not_looked_up += 1
-                after = _destination(route)
+                after = _destination(replay.built_in(line))
+            report.not_looked_up += replay.guessed
             before_lines.append((line, before))
             after_lines.append((line, after))
             report.unrouted_before += before.location_id is None

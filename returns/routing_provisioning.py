@@ -7,6 +7,7 @@ rules are serialised on the store row (FOR NO KEY UPDATE: returns being written 
 take a key-share lock on it, are not held up).
 """
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from returns.routing_rules import CONDITION_FIELDS, ConditionError, condition_cl
 from warehouses.models import ShippingLocation
 
 RULE_FIELDS = ("name", "location", "match_all", *CONDITION_FIELDS)
+MAX_RULES = 100
 NAME_MAX = RoutingRule._meta.get_field("name").max_length or 100
 
 
@@ -112,15 +114,42 @@ def _save_order(ordered: list[RoutingRule], rule: RoutingRule) -> RoutingRule:
     return RoutingRule.objects.select_related("location").get(pk=rule.pk)
 
 
+def routing_rules_placed(
+    *,
+    store_id: int,
+    data: Mapping[str, Any],
+    rule_id: int | None = None,
+    position: int | None = None,
+    rules: list[RoutingRule] | None = None,
+) -> tuple[list[RoutingRule], RoutingRule]:
+    """The store's rules as they would be with a rule added (`rule_id` None) or changed by `data`, placed at
+    `position` (None: where it is, or last), and that rule; checked, nothing written (a draft's dry run
+    replays this list). `rules`: the store's rules in order, when the caller read them (under the lock)."""
+    if rules is None:
+        rules = list(RoutingRule.objects.filter(store_id=store_id).order_by("position", "id"))
+    if rule_id is None:
+        rule = RoutingRule(store_id=store_id)
+        data = {"name": "", "location": None, **data}
+        placed = len(rules) + 1 if position is None else position
+    else:
+        saved = next((r for r in rules if r.pk == rule_id), None)
+        if saved is None:
+            raise RoutingRule.DoesNotExist(f"routing rule {rule_id} was deleted")
+        rule = copy.copy(saved)  # the caller's rows stay as they were: a dry run changes nothing
+        placed = saved.position if position is None else position
+    routing_rule_fill(rule=rule, data=data, position=min(max(placed, 1), len(rules) + 1))
+    ordered = _place(rules, rule, position)
+    routing_rules_check(store_id=store_id, rules=ordered, current=rule)
+    return ordered, rule
+
+
 @transaction.atomic
 def routing_rule_create(*, store: Store, data: Mapping[str, Any], position: int | None = None) -> RoutingRule:
     """Add a rule at `position` (1 = first; None: last, before nothing but the built-in steps)."""
     rules = _locked_rules(store.pk)
-    rule = RoutingRule(store=store)
-    placed = min(max(position or len(rules) + 1, 1), len(rules) + 1)
-    routing_rule_fill(rule=rule, data={"name": "", "location": None, **data}, position=placed)
-    ordered = _place(rules, rule, position)
-    routing_rules_check(store_id=store.pk, rules=ordered, current=rule)
+    if len(rules) >= MAX_RULES:
+        raise ValidationError({NON_FIELD_ERRORS: f"A store has at most {MAX_RULES} routing rules."})
+    ordered, rule = routing_rules_placed(store_id=store.pk, data=data, position=position, rules=rules)
     return _save_order(ordered, rule)
 
 
@@ -128,13 +157,10 @@ def routing_rule_create(*, store: Store, data: Mapping[str, Any], position: int 
 def routing_rule_update(*, rule: RoutingRule, data: Mapping[str, Any], position: int | None = None) -> RoutingRule:
     """Change a rule's fields (only those given) and, with `position`, move it there."""
     rules = _locked_rules(rule.store_id)
-    row = next((r for r in rules if r.pk == rule.pk), None)
-    if row is None:
-        raise RoutingRule.DoesNotExist(f"routing rule {rule.pk} was deleted")
-    routing_rule_fill(rule=row, data=data, position=position or row.position)
-    ordered = _place(rules, row, position)
-    routing_rules_check(store_id=row.store_id, rules=ordered, current=row)
-    return _save_order(ordered, row)
+    ordered, changed = routing_rules_placed(
+        store_id=rule.store_id, data=data, rule_id=rule.pk, position=position, rules=rules
+    )
+    return _save_order(ordered, changed)
 
 
 def routing_rule_move(*, rule: RoutingRule, position: int) -> RoutingRule:

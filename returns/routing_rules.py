@@ -225,7 +225,7 @@ def first_match(rules: Iterable[RoutingRule], facts: LineFacts) -> tuple[Routing
 
 
 def rule_label(rule: RoutingRule, position: int, *, start: bool = True) -> str:
-    """"Rule 2 “West coast”" ("rule 2 ..." inside a sentence)."""
+    """ "Rule 2 “West coast”" ("rule 2 ..." inside a sentence)."""
     word = "Rule" if start else "rule"
     return f"{word} {position} “{rule.name}”" if rule.name else f"{word} {position}"
 
@@ -284,24 +284,26 @@ def rules_problems(
             )
         if catch_all is not None:
             before, taker = catch_all
+            taker_label = rule_label(taker, before + 1, start=False)
             problems.append(
                 RuleProblem(
                     index,
                     "position",
-                    f"{label} comes after {rule_label(taker, before + 1, start=False)}, which takes every line, so it can "
-                    f"never match: move it above rule {before + 1} or delete it.",
+                    f"{label} comes after {taker_label}, which takes every line, so it can never match: move it "
+                    f"above rule {before + 1} or delete it.",
                 )
             )
         elif conditions:
             key = tuple((field, tuple(sorted(v.casefold() for v in values))) for field, values in conditions.items())
             if key in seen:
                 first = seen[key]
+                first_label = rule_label(rules[first], first + 1, start=False)
                 problems.append(
                     RuleProblem(
                         index,
                         "",
-                        f"{label} has the same conditions as {rule_label(rules[first], first + 1, start=False)} above it, so "
-                        "it can never match: change its conditions or delete it.",
+                        f"{label} has the same conditions as {first_label} above it, so it can never match: change "
+                        "its conditions or delete it.",
                     )
                 )
             else:

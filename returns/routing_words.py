@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from integrations.registry import provider_name
 from returns.routing_rules import value_words
 
 # The short reasons Route carries (stored on RMA.routing_reason, 200 characters), and what each means to a merchant.
@@ -75,6 +76,8 @@ def _route_sentence(route: Mapping[str, Any], *, platform: str) -> str:
     template = _STEP_SENTENCES.get(str(step))
     if template is None:
         return ""
+    if route.get("platform"):
+        platform = provider_name(str(route["platform"]))
     values = {"warehouse": "", "order": "", "destination": "", **route, "platform": platform}
     return template.format(**values)
 

@@ -21,6 +21,7 @@ from integrations.models import ApiCall, Connection, InboundWebhook, StoreMember
 from returns.models import (
     DispositionRule,
     RmaNumberSequence,
+    RoutingRule,
     StatusMapping,
     TimelineEvent,
 )
@@ -87,6 +88,9 @@ def _make_world(user: Any) -> None:
     RmaNumberSequence.objects.create(store=store, order_key="1001", allocated=1)
     DispositionRule.objects.create(store=store, instruction="restock")
     StatusMapping.objects.create(store=store, outcome="fully_received", action="process")
+    RoutingRule.objects.create(
+        store=store, position=1, name="West", location=store.shipping_locations.get(), regions=["NV"]
+    )
     Group.objects.create(name="support")
     ApiToken.objects.create(user=user, name="sync script")
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)

@@ -94,11 +94,12 @@ class StoreObjects:
     return_obj: Any
     rma: Any
     webhook: Any
+    routing_rule: Any
 
 
 def make_store_objects(store: Store) -> StoreObjects:
     from integrations.models import InboundWebhook
-    from returns.models import DispositionRule, Instruction, StatusMapping
+    from returns.models import DispositionRule, Instruction, RoutingRule, StatusMapping
     from tests.factories import (
         ConnectionFactory,
         InboundWebhookFactory,
@@ -113,6 +114,7 @@ def make_store_objects(store: Store) -> StoreObjects:
     returns_connection = ConnectionFactory(store=store, provider="loop")
     warehouse_connection = ConnectionFactory(store=store, provider="shipmonk")
     location = ShippingLocationFactory(store=store, warehouse_connection=warehouse_connection, is_default=True)
+    reno = ShippingLocationFactory(store=store, warehouse_connection=warehouse_connection, wms_warehouse_code="NV1")
     return_obj = ReturnFactory(store=store, connection=returns_connection, state="closed")
     ReturnLineFactory(return_obj=return_obj)
     rma = RMAFactory(return_obj=return_obj, warehouse_connection=warehouse_connection, location=location)
@@ -127,6 +129,7 @@ def make_store_objects(store: Store) -> StoreObjects:
         return_obj=return_obj,
         rma=rma,
         webhook=InboundWebhookFactory(connection=returns_connection, status=InboundWebhook.Status.FAILED),
+        routing_rule=RoutingRule.objects.create(store=store, position=1, name="West", location=reno, regions=["NV"]),
     )
 
 

@@ -4,6 +4,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 
 from integrations.models import Store
 from returns.models import RoutingRule
@@ -11,6 +12,12 @@ from returns.routing_provisioning import routing_rule_create
 from tests.factories import ConnectionFactory, ShippingLocationFactory, StoreFactory
 
 RMA_TASK_PUBLISH = "returns.services.rmas.publishing.rma_task_publish"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Order look-ups are cached per store id and order: a previous test's must not answer for this one."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
