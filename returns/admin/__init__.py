@@ -1,4 +1,5 @@
-"""Returns, RMAs, their timeline and the per-store rules (routing rules with their dry run) in the operations console, a module per page kind.
+"""Returns, RMAs, their timeline and the per-store rules in the operations console, a module per page kind
+(`routing`: routing rules and their dry run).
 
 A return's page is a read-only case page (its story: header, lines, RMAs, timeline with evidence)
 with actions that call services after a confirmation. What came from a platform (returns, lines,

@@ -28,7 +28,7 @@ def support(world: World) -> Client:
 
 def _form(world: World, **fields: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"store": world.store.pk, "name": "West", "location": world.nv1.pk, "position": ""}
-    data |= {name: "" for name in ("sku_patterns", "countries", "regions", "postal_prefixes", "reasons", "order_tags")}
+    data |= dict.fromkeys(("sku_patterns", "countries", "regions", "postal_prefixes", "reasons", "order_tags"), "")
     return {**data, **fields}
 
 
