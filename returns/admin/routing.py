@@ -26,9 +26,17 @@ from returns.routing_provisioning import (
     routing_rule_update,
     routing_rules_placed,
 )
-from returns.routing_rules import BY_FIELD, CONDITION_FIELDS, rule_conditions_words
+from returns.routing_rules import CONDITION_FIELDS, rule_conditions_words
 
 TEXT_CONDITIONS = ("sku_patterns", "countries", "regions", "postal_prefixes", "reasons", "order_tags")
+LABELS = {
+    "sku_patterns": "SKU patterns",
+    "countries": "Countries",
+    "regions": "Regions",
+    "postal_prefixes": "Postal-code prefixes",
+    "reasons": "Reasons",
+    "order_tags": "Order tags",
+}
 HELP = {
     "sku_patterns": "Comma-separated wildcards over the platform SKU, without case: TEE-*, CAP-??-RED.",
     "countries": "Comma-separated two-letter codes of the customer's country: US, CA.",
@@ -57,12 +65,13 @@ class RoutingRuleForm(forms.ModelForm):
         model = RoutingRule
         fields = ("store", "name", "location", "position", "match_all", *CONDITION_FIELDS)
         labels = {"match_all": "Every line (a catch-all)"}
+        help_texts = {"match_all": "No rule after it can match."}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in TEXT_CONDITIONS:
             self.fields[field] = forms.CharField(
-                label=BY_FIELD[field].plural.capitalize(), required=False, help_text=HELP[field], max_length=5000
+                label=LABELS[field], required=False, help_text=HELP[field], max_length=5000
             )
             if self.instance.pk and not self.is_bound:
                 self.initial[field] = ", ".join(getattr(self.instance, field) or [])
@@ -106,6 +115,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     autocomplete_fields = ("store", "location")
     ordering = ("store__name", "position", "id")
     change_form_template = "admin/returns/routingrule/change_form.html"
+    fields = ("store", "name", "location", "position", "match_all", *CONDITION_FIELDS)
 
     def get_readonly_fields(self, request: HttpRequest, obj: RoutingRule | None = None) -> tuple[str, ...]:
         return ("store",) if obj is not None else ()  # a rule belongs to its store's list
@@ -165,6 +175,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
             draft = next((r for r in form.draft_rules if r.pk == (rule.pk if rule else None)), None)
             draft_position = form.draft_rules.index(draft) + 1 if draft is not None else 0
             title = f"Dry run of {store.name}'s rules with “{form.cleaned_data.get('name', '')}”"
+            dry_run_of = f"{store.name}'s rules with this one"
             # The form's values, to post to the rule's own page when the person chooses to save it.
             resubmit = [(k, v) for k, values in request.POST.lists() if k != "csrfmiddlewaretoken" for v in values]
             save_url = (
@@ -182,9 +193,11 @@ class RoutingRuleAdmin(admin.ModelAdmin):
             errors, draft, draft_position, resubmit, save_url = [], None, 0, [], ""
             report = routing_dry_run(store=store)
             title = f"Dry run of {store.name}'s saved routing rules"
+            dry_run_of = f"{store.name}'s saved rules"
         context = {
             **self.admin_site.each_context(request),
             "title": title,
+            "dry_run_of": dry_run_of,
             "opts": self.model._meta,
             "store": store,
             "dry_run": report,

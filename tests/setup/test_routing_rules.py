@@ -40,7 +40,8 @@ def test_the_rules_step_lists_the_rules_then_the_built_in_steps(
 ) -> None:
     routing_rule_create(store=store, data={"name": "West", "location": locations["nv1"].pk, "regions": ["NV"]})
     page = merchant_client.get(_url(store, "rules")).content.decode()
-    assert "West" in page and "region NV" in page and "Reno" in page
+    for words in ("West", "region NV", "Reno (NV1)"):
+        assert words in page
     assert "The warehouse that shipped the original order" in page
     assert "Your default shipping location, Ontario." in page
 
@@ -67,13 +68,16 @@ def test_a_bad_value_is_shown_on_its_field(store: Store, locations: dict, mercha
 def test_the_dry_run_shows_the_differences_and_saves_nothing(
     store: Store, locations: dict, merchant_client: Client
 ) -> None:
-    ret = Return.objects.create(store=store, platform="loop", external_id="R1", order_name="#1042", customer_region="NV")
+    ret = Return.objects.create(
+        store=store, platform="loop", external_id="R1", order_name="#1042", customer_region="NV"
+    )
     ReturnLine.objects.create(return_obj=ret, line_key="a", sku="TEE-BLK-M", quantity=2)
     page = merchant_client.post(_url(store, "routing_rule_add"), _rule(locations, regions="NV", action="dry_run"))
     text = page.content.decode()
     assert page.status_code == 200
     assert "Dry run of your rules with rule 1 “West” on the last 1 return" in text
-    assert "2 × TEE-BLK-M" in text and "store default location" in text and "Rule 1 “West”" in text
+    for words in ("2 × TEE-BLK-M", "store default location", "Rule 1 “West”"):
+        assert words in text
     assert 'value="NV"' in text  # the form keeps what was typed
     assert not RoutingRule.objects.exists()
 
@@ -91,7 +95,8 @@ def test_edit_move_and_delete(store: Store, locations: dict, merchant_client: Cl
     west = routing_rule_create(store=store, data={"name": "West", "location": locations["nv1"].pk, "regions": ["NV"]})
     east = routing_rule_create(store=store, data={"name": "East", "location": locations["ca1"].pk, "regions": ["NJ"]})
     form = merchant_client.get(_url(store, "routing_rule_edit", pk=west.pk)).content.decode()
-    assert "Change rule 1 “West”" in form and 'value="NV"' in form
+    assert "Change rule 1 “West”" in form
+    assert 'value="NV"' in form
     changed = merchant_client.post(_url(store, "routing_rule_edit", pk=west.pk), _rule(locations, regions="NV, OR"))
     assert changed.status_code == 302
     assert merchant_client.post(_url(store, "routing_rule_move", pk=east.pk), {"direction": "up"}).status_code == 302

@@ -13,9 +13,8 @@ from playwright.sync_api import Page, expect
 
 from config.env import VAR_DIR
 from integrations.models import Store, StoreMembership
-from returns.models import Return, ReturnLine, RoutingRule
-from returns.services.planning import rmas_plan
-from tests.factories import ConnectionFactory, ShippingLocationFactory
+from returns.models import RoutingRule
+from tests.returns.routing.shop import shop_with_returns
 from tests.setup.test_browser import server_errors  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,22 +29,8 @@ def shot(page: Page, name: str) -> Path:
 
 
 @pytest.fixture
-def shop(transactional_db: None, settings: Any) -> Store:
-    """Acme Tees with three warehouses and five returns already sent to the default (Ontario)."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    store = Store.objects.create(name="Acme Tees", slug="acme-tees")
-    wms = ConnectionFactory(store=store, provider="shipmonk", base_url="http://127.0.0.1:9/")
-    ShippingLocationFactory(store=store, warehouse_connection=wms, name="Ontario", wms_warehouse_code="CA1", is_default=True)
-    ShippingLocationFactory(store=store, warehouse_connection=wms, name="Reno", wms_warehouse_code="NV1")
-    ShippingLocationFactory(store=store, warehouse_connection=wms, name="Newark", wms_warehouse_code="NJ1")
-    for number, region in enumerate(["NV", "Nevada", "NJ", "TX", "NV"], start=1040):
-        ret = Return.objects.create(
-            store=store, platform="loop", external_id=f"88{number}", order_name=f"#{number}", customer_region=region
-        )
-        ReturnLine.objects.create(return_obj=ret, line_key="tee", sku="TEE-BLK-M", quantity=1)
-        ReturnLine.objects.create(return_obj=ret, line_key="cap", sku="CAP-RED", quantity=1)
-        rmas_plan(return_obj=ret)
-    return store
+def shop(transactional_db: None) -> Store:
+    return shop_with_returns()
 
 
 def _log_in(page: Page, base: str, store: Store) -> None:
