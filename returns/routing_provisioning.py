@@ -48,7 +48,8 @@ def routing_rule_fill(*, rule: RoutingRule, data: Mapping[str, Any], position: i
         if len(rule.name) > NAME_MAX:
             errors["name"] = f"Rule {position}: a name of at most {NAME_MAX} characters."
     if "location" in data:
-        rule.location_id = _location_id(data["location"])
+        # None while a draft names no location: routing_rules_check refuses it before anything is saved.
+        rule.location_id = _location_id(data["location"])  # type: ignore[assignment]
     if "match_all" in data:
         rule.match_all = bool(data["match_all"])
     label = rule_label(rule, position)
@@ -200,5 +201,5 @@ def routing_rules_draft(*, store: Store, drafts: Sequence[Mapping[str, Any]]) ->
     routing_rules_check(store_id=store.pk, rules=rules)
     locations = store_locations(store_id=store.pk)
     for rule in rules:
-        rule.location = locations[rule.location_id] if rule.location_id else None
+        rule.location = locations[rule.location_id]  # checked above: every rule names one of the store's
     return rules

@@ -298,7 +298,7 @@ class DryRunWarehouseSerializer(serializers.Serializer):
 
 class DryRunRuleSerializer(serializers.Serializer):
     position = serializers.IntegerField()
-    label = serializers.CharField()
+    rule = serializers.CharField(source="label", help_text="The rule, by position and name.")
     lines = serializers.IntegerField(help_text="Lines this rule would take.")
 
 

@@ -2,7 +2,7 @@
 the list, and its conditions (comma-separated values, or boxes to tick). What a value may be, and what makes a
 rule wrong, is returns/routing_provisioning.py's to say: its refusals land on the fields they are about."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -66,7 +66,7 @@ class RoutingRuleForm(AccessibleFormMixin, forms.Form):
         self.store = store
         self.rule = rule
         locations = ShippingLocation.objects.filter(store=store, warehouse_connection__isnull=False).order_by("name")
-        self.fields["location"].choices = [("", "Choose a shipping location")] + [
+        cast(forms.ChoiceField, self.fields["location"]).choices = [("", "Choose a shipping location")] + [
             (loc.pk, f"{loc.name} ({loc.warehouse_label})") for loc in locations
         ]
 

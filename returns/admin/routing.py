@@ -3,7 +3,7 @@ returns/routing_provisioning.py (so the admin refuses what the API and the wizar
 with the dry run a button away: "Dry run" on a rule's form replays the store's latest returns through the
 rules as they would be with this rule, without saving it; "Dry run" in the list replays the saved rules."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -80,7 +80,8 @@ class RoutingRuleForm(forms.ModelForm):
         self.draft_rules: list[RoutingRule] = []
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         store = cleaned.get("store") or (self.instance.store if self.instance.store_id else None)
         location = cleaned.get("location")
         if store is None or self.errors:
@@ -163,7 +164,8 @@ class RoutingRuleAdmin(admin.ModelAdmin):
         if request.method == "POST":
             rule_id = _id(request.GET.get("rule", ""))
             rule = get_object_or_404(RoutingRule, pk=rule_id) if rule_id else None
-            form = self.get_form(request, rule, change=rule is not None)(request.POST, instance=rule)
+            form_class = self.get_form(request, rule, change=rule is not None)
+            form = cast(RoutingRuleForm, form_class(request.POST, instance=rule))
             valid = form.is_valid()
             store = form.cleaned_data.get("store") or (rule.store if rule else None)
             if store is None:

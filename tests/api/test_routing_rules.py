@@ -117,7 +117,7 @@ def test_the_dry_run_reports_differences_and_writes_nothing(world: World, objs: 
         objs.location.name,
         "Rule 1 “Caps”",
     )
-    assert body["rules"] == [{"position": 1, "label": "Rule 1 “Caps”", "lines": 1}]
+    assert body["rules"] == [{"position": 1, "rule": "Rule 1 “Caps”", "lines": 1}]
     assert [(w["location_name"], w["rmas_before"], w["rmas_after"]) for w in body["warehouses"]] == sorted(
         [(objs.location.name, 1, 1), (objs.routing_rule.location.name, 1, 0)]
     )
