@@ -61,13 +61,14 @@ def test_an_owner_opens_every_step(merchant_client: Client, store: Store, step: 
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("page", READ_PAGES)
+# Not `page`: that is Playwright's fixture, which the CSP watcher (tests/conftest.py) would take this for.
+@pytest.mark.parametrize("page_name", READ_PAGES)
 @pytest.mark.parametrize("who", ["member", "viewer", "owner"])
 def test_store_pages_are_read_by_members_owners_and_view_only_staff(
-    store: Store, member: Any, viewer: Any, merchant: Any, who: str, page: str
+    store: Store, member: Any, viewer: Any, merchant: Any, who: str, page_name: str
 ) -> None:
     user = {"member": member, "viewer": viewer, "owner": merchant}[who]
-    assert logged_in(user).get(reverse(f"setup:{page}", kwargs={"slug": store.slug})).status_code == 200
+    assert logged_in(user).get(reverse(f"setup:{page_name}", kwargs={"slug": store.slug})).status_code == 200
 
 
 def test_a_member_lands_on_the_overview_not_the_wizard(store: Store, member: Any) -> None:
