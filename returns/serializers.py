@@ -16,6 +16,7 @@ from returns.models import (
     WarehouseOutcome,
 )
 from returns.routing_dry_run import DEFAULT_LIMIT, MAX_LIMIT
+from returns.routing_provisioning import MAX_RULES
 from returns.routing_rules import MAX_VALUE_LENGTH, MAX_VALUES, rule_conditions_words
 from returns.routing_words import routing_sentence
 
@@ -257,7 +258,9 @@ class RoutingRuleOutputSerializer(serializers.Serializer):
 
 class RoutingDryRunInputSerializer(serializers.Serializer):
     rules = RoutingRuleDraftSerializer(
-        many=True, help_text="Draft rules in the order they would run (not saved); [] replays the built-in steps alone."
+        many=True,
+        max_length=MAX_RULES,
+        help_text="Draft rules in the order they would run (not saved); [] replays the built-in steps alone.",
     )
     limit = serializers.IntegerField(
         min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT, help_text="How many of the latest returns."

@@ -136,3 +136,10 @@ def test_the_dry_run_refuses_drafts_that_could_not_be_saved(world: World, objs: 
     assert error["details"]["non_field_errors"][0].startswith("Rule 2 “Late” comes after rule 1 “All”")
     assert_error(world.merchant_a.get(url, {"limit": 0}), 400, "invalid")
     assert_error(world.merchant_b.get(url), 404)
+
+
+def test_a_dry_run_takes_at_most_a_hundred_draft_rules(world: World, objs: StoreObjects) -> None:
+    url = f"/api/v1/stores/{world.store_a.pk}/routing-dry-run/"
+    drafts = [{"name": f"R{i}", "location": objs.location.pk, "sku_patterns": [f"S{i}-*"]} for i in range(101)]
+    error = assert_error(world.member_a.post(url, {"rules": drafts}, format="json"), 400, "invalid")
+    assert "rules" in error["details"]

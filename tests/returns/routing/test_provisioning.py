@@ -145,3 +145,12 @@ def test_the_demo_store_is_made_again_over_one_with_routing_rules() -> None:
     second = demo_store_create(base_url="http://127.0.0.1:8000")
     assert second.store.pk != first.store.pk
     assert not RoutingRule.objects.exists()
+
+
+def test_a_store_has_at_most_a_hundred_rules(world: World) -> None:
+    RoutingRule.objects.bulk_create(
+        RoutingRule(store=world.store, position=i, name=f"R{i}", location=world.nv1, sku_patterns=[f"S{i}-*"])
+        for i in range(1, 101)
+    )
+    errors = _refused(lambda: world.rule("One more", world.nv1, regions=["NV"]))
+    assert errors == {"__all__": ["A store has at most 100 routing rules."]}
