@@ -179,7 +179,7 @@ def routing_rule_delete_view(request: HttpRequest, store: Store, pk: int) -> Htt
 
 
 @wizard_view
-@requires("routing_rule.dry_run")
+@requires("store.change")  # the Rules step is the owners' page; members run dry runs through the API
 @require_POST
 def routing_dry_run_saved(request: HttpRequest, store: Store) -> HttpResponse:
     """The dry run of the saved rules (what they would have done to the last returns, which may predate them)."""
