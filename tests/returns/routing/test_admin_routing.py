@@ -132,14 +132,17 @@ def test_view_only_staff_run_the_dry_run_but_change_nothing(world: World) -> Non
     assert viewer.post(ADD, _form(world, regions="CA")).status_code == 403
 
 
-def test_the_case_page_says_which_rule_sent_each_rma(world: World, support: Client) -> None:
+def test_the_case_page_shows_the_routing_inputs_and_which_rule_sent_each_rma(world: World, support: Client) -> None:
     from returns.services.planning import rmas_plan
     from tests.returns.routing.test_dry_run import _returns
 
     world.rule("West", world.nv1, regions=["NV"])
     (ret,) = _returns(world, 1, region="Nevada")
+    ret.return_method, ret.order_tags = "happy_returns", ["vip", "wholesale"]
+    ret.save()
     (rma,) = rmas_plan(return_obj=ret)
     page = support.get(reverse("admin:returns_return_change", args=[ret.pk])).content.decode()
+    assert "Happy Returns drop-off · order tags vip, wholesale" in page
     assert "Why there: Your routing rule 1 “West” sent it here: the customer&#x27;s region is Nevada (NV)." in page
     rma_page = support.get(reverse("admin:returns_rma_change", args=[rma.pk])).content.decode()
     assert "Your routing rule 1 “West” sent it here" in rma_page

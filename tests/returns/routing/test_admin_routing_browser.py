@@ -4,13 +4,15 @@ dry run. No 5xx, no Content-Security-Policy violation (tests/conftest.py); scree
 are looked at."""
 
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from returns.models import RoutingRule
+from returns.models import Return, ReturnLine, RoutingRule
 from returns.routing_provisioning import routing_rule_create
+from returns.services.planning import rmas_plan
 from tests.conftest import admin_log_in
 from tests.returns.routing.shop import shop_with_returns
 from tests.setup.conftest import browser_type_launch_args  # noqa: F401 (the fixture: Debian's chromium)
@@ -55,3 +57,22 @@ def test_support_dry_runs_a_changed_rule_in_the_admin_then_saves_it(
     expect(page.get_by_text("Dry run of Acme Tees's saved routing rules", exact=False).first).to_be_visible()
     expect(page.get_by_text("No line would go to another warehouse", exact=False)).to_have_count(0)
     shot(page, "admin-04-saved-dry-run")
+
+    # A new return from Nevada is planned by the saved rule: its case page says so under the RMA.
+    ret = Return.objects.create(
+        store=store,
+        platform="loop",
+        external_id="889001",
+        order_name="#2001",
+        customer_region="NV",
+        customer_postal_code="89501",
+        customer_country_code="US",
+        return_method="mail",
+        order_tags=["vip"],
+    )
+    ReturnLine.objects.create(return_obj=ret, line_key="tee", sku="TEE-BLK-M", quantity=1)
+    with mock.patch("returns.services.rmas.publishing.rma_task_publish"):
+        rmas_plan(return_obj=ret)
+    page.goto(f"{live_server.url}/admin/returns/return/{ret.pk}/change/")
+    expect(page.get_by_text("Why there: Your routing rule 1 “West coast” sent it here", exact=False)).to_be_visible()
+    shot(page, "admin-05-case-page")
