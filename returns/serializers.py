@@ -257,8 +257,8 @@ class RoutingRuleOutputSerializer(serializers.Serializer):
 
 
 class RoutingDryRunInputSerializer(serializers.Serializer):
-    rules = RoutingRuleDraftSerializer(
-        many=True,
+    rules = serializers.ListField(
+        child=RoutingRuleDraftSerializer(),
         max_length=MAX_RULES,
         help_text="Draft rules in the order they would run (not saved); [] replays the built-in steps alone.",
     )
