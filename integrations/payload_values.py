@@ -115,7 +115,8 @@ def content_key(*parts: Any) -> str:
     joined = "|".join(text(part) if not isinstance(part, dt.datetime) else part.isoformat() for part in parts)
     if len(joined) <= 200:
         return joined
-    return joined[:120] + "#" + hashlib.sha256(joined.encode()).hexdigest()[:32]
+    # surrogatepass: a lone surrogate from JSON's "\ud800" escape is hashed too, not a crash of the parser.
+    return joined[:120] + "#" + hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def normalise_event_name(name: str) -> str:

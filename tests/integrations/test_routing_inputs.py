@@ -59,3 +59,13 @@ def test_loop_return_methods(payload: dict, shipments: Any, method: str) -> None
 def test_redo_says_mail_for_a_live_label_and_nothing_else() -> None:
     cancelled = ReturnShipmentData(shipment_key="g", tracking_number="1Z", cancelled=True)
     assert (redo_method((LABEL,)), redo_method((cancelled,)), redo_method(None)) == ("mail", "", "")
+
+
+def test_a_long_dedupe_key_with_a_lone_surrogate_is_hashed_not_a_crash() -> None:
+    """Found by tests/integrations/webhooks/test_fuzz.py (before routing rules): an event type with a lone
+    surrogate (JSON's "\\ud800") in a key longer than 200 characters made its hashing raise."""
+    from integrations.payload_values import content_key
+
+    key = content_key("\ud800 topic:return.created", "x" * 300, "open")
+    assert len(key) == 120 + 1 + 32
+    assert key != content_key("\ud801 topic:return.created", "x" * 300, "open")
