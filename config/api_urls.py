@@ -32,6 +32,9 @@ v1 = [
     ),
     path("status-mappings/", returns_apis.StatusMappingListApi.as_view(), name="status-mapping-list"),
     path("status-mappings/<int:pk>/", returns_apis.StatusMappingDetailApi.as_view(), name="status-mapping-detail"),
+    path("routing-rules/", returns_apis.RoutingRuleListApi.as_view(), name="routing-rule-list"),
+    path("routing-rules/<int:pk>/", returns_apis.RoutingRuleDetailApi.as_view(), name="routing-rule-detail"),
+    path("stores/<int:pk>/routing-dry-run/", returns_apis.RoutingDryRunApi.as_view(), name="store-routing-dry-run"),
     path("returns/", returns_apis.ReturnListApi.as_view(), name="return-list"),
     path("returns/<int:pk>/", returns_apis.ReturnDetailApi.as_view(), name="return-detail"),
     path(

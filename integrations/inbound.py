@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from integrations.dto_fitting import Fit, FitsColumns, fit
@@ -51,6 +52,15 @@ class ReturnShipmentData(FitsColumns):
     updated_at: dt.datetime | None = None
 
 
+class ReturnMethod(StrEnum):
+    """How the shopper sends the parcel back, in the platform's neutral words (each mapper says how it reads
+    its payload). Routing rules match on it; "" is unknown."""
+
+    MAIL = "mail"  # a carrier label, posted or handed to the carrier
+    HAPPY_RETURNS = "happy_returns"  # a Happy Returns drop-off (box-free, consolidated shipments)
+    DROP_OFF = "drop_off"  # another drop-off point (a store, a locker, a partner counter)
+
+
 @dataclass(frozen=True)
 class ReturnData(FitsColumns):
     platform: str
@@ -67,6 +77,15 @@ class ReturnData(FitsColumns):
     outcome: str = field(default="", metadata=fit(Fit.TEXT, 30))
     destination_id: str = field(default="", metadata=fit(Fit.TEXT, 100))
     destination_address: Mapping[str, Any] = field(default_factory=dict, metadata=fit(Fit.JSON))
+    # Where the shopper is (the order's shipping address, as the platform gives it): routing rules match the
+    # country (ISO 3166-1 alpha-2, "" when the payload gives none), the region and the postal code.
+    customer_country_code: str = field(default="", metadata=fit(Fit.TEXT, 2))
+    customer_region: str = field(default="", metadata=fit(Fit.TEXT, 100))
+    customer_postal_code: str = field(default="", metadata=fit(Fit.TEXT, 20))
+    # The order's tags (Shopify's), when the payload carries them; empty: it says nothing (keep what we have).
+    order_tags: tuple[str, ...] = field(default=(), metadata=fit(Fit.JSON))
+    # A ReturnMethod value, "" when the payload does not say.
+    return_method: str = field(default="", metadata=fit(Fit.TEXT, 20))
     platform_created_at: dt.datetime | None = None
     platform_updated_at: dt.datetime | None = None
     is_test: bool = False

@@ -115,9 +115,39 @@ def content_key(*parts: Any) -> str:
     joined = "|".join(text(part) if not isinstance(part, dt.datetime) else part.isoformat() for part in parts)
     if len(joined) <= 200:
         return joined
-    return joined[:120] + "#" + hashlib.sha256(joined.encode()).hexdigest()[:32]
+    # surrogatepass: a lone surrogate from JSON's "\ud800" escape is hashed too, not a crash of the parser.
+    return joined[:120] + "#" + hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def normalise_event_name(name: str) -> str:
     """TrackStar spells some events with `_` and some with `-` (inbound_shipment vs inbound-shipment)."""
     return name.strip().lower().replace("_", "-")
+
+
+# Shopify allows 250 tags of at most 40 characters on an order; more is not an order's tag list.
+MAX_TAGS = 250
+MAX_TAG_LENGTH = 100
+
+
+def tag_list(value: Any) -> tuple[str, ...]:
+    """Tags from a list of strings or one comma-separated string (Shopify's two spellings), stripped, without
+    blanks or repeats (compared without case), each cut to MAX_TAG_LENGTH characters; () for anything else."""
+    raw = value.split(",") if isinstance(value, str) else items(value)
+    found: dict[str, str] = {}
+    for item in raw:
+        if isinstance(item, str | int) and not isinstance(item, bool):
+            tag = text(item)[:MAX_TAG_LENGTH]
+            if tag:
+                found.setdefault(tag.casefold(), tag)
+        if len(found) >= MAX_TAGS:
+            break
+    return tuple(found.values())
+
+
+def country_code(*values: Any) -> str:
+    """The first value that is an ISO 3166-1 alpha-2 code ("us" → "US"); "" when none is."""
+    for value in values:
+        code = text(value)
+        if len(code) == 2 and code.isascii() and code.isalpha():
+            return code.upper()
+    return ""

@@ -69,7 +69,9 @@ def webhook_receive_view(request: HttpRequest, provider: str, endpoint_token: st
         remote_addr=client_ip(request),
     )
     metrics.webhooks_received.labels(provider if is_provider(provider) else "unknown", _outcome(result)).inc()
-    response = HttpResponse(f"{result.message}\n", status=result.status_code, content_type="text/plain; charset=utf-8")
+    # The one-line reason may quote the payload (a lone surrogate from JSON's "\ud800" cannot be UTF-8): replaced.
+    answer = f"{result.message}\n".encode("utf-8", "replace")
+    response = HttpResponse(answer, status=result.status_code, content_type="text/plain; charset=utf-8")
     if result.status_code == 405:
         response["Allow"] = "POST"
     if result.retry_after is not None:

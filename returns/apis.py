@@ -1,20 +1,22 @@
 """REST API: returns (read, `?aging=` for the overdue; "retry the platform action"), RMAs (read; "retry" and
-"cancel"), orphan receipts (read; "link", "dismiss"), disposition rules and status mappings. Members read, retry and
-link a receipt; a cancel, a dismissal and the rules are the owners' (and staff's as their model permissions say):
-integrations.access."""
+"cancel"), orphan receipts (read; "link", "dismiss"), disposition rules, status mappings, routing rules and the routing
+dry run. Members read, retry, link a receipt and run dry runs; a cancel, a dismissal and the rules are the owners'
+(and staff's as their model permissions say): integrations.access."""
 
 from typing import Any
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import ApiView
+from integrations.models import Store
 from integrations.permissions import StoreRowDetailApi, StoreRowListApi, StoreScopedMixin
-from returns import filters, provisioning
+from returns import filters, provisioning, routing_provisioning
 from returns import serializers as s
-from returns.models import RMA, DispositionRule, OrphanReceipt, Return, StatusMapping
+from returns.models import RMA, DispositionRule, OrphanReceipt, Return, RoutingRule, StatusMapping
+from returns.routing_dry_run import routing_dry_run
 
 RMA_WITH_LINES = RMA.objects.prefetch_related("lines")
 
@@ -240,3 +242,60 @@ class OrphanReceiptDismissApi(StoreScopedMixin, ApiView):
             orphan_id=orphan.pk, reason=self.validated_input()["reason"], by=request.user.get_username()
         )
         return self.output(self.get_object())
+
+
+class RoutingRuleListApi(StoreRowListApi):
+    """List routing rules (by store, in the order they run); add one to a store you own (last unless `position`
+    says where). Refused, naming the rule: a location of another store or without a warehouse, a rule without a
+    condition, a rule that can never match (after a catch-all, or with the conditions of one above it)."""
+
+    queryset = RoutingRule.objects.select_related("location").order_by("store_id", "position", "id")
+    rows = "routing_rule"
+    InputSerializer = s.RoutingRuleCreateSerializer
+    OutputSerializer = s.RoutingRuleOutputSerializer
+
+    def create(self, *, store: Any, data: dict[str, Any]) -> RoutingRule:
+        position = data.pop("position", None)
+        return routing_provisioning.routing_rule_create(store=store, data=data, position=position)
+
+
+class RoutingRuleDetailApi(StoreRowDetailApi):
+    """Read, change (fields given, `position` to move it) or delete one routing rule."""
+
+    queryset = RoutingRule.objects.select_related("location")
+    rows = "routing_rule"
+    InputSerializer = s.RoutingRuleUpdateSerializer
+    OutputSerializer = s.RoutingRuleOutputSerializer
+
+    def update(self, row: RoutingRule, data: dict[str, Any]) -> RoutingRule:
+        position = data.pop("position", None)
+        return routing_provisioning.routing_rule_update(rule=row, data=data, position=position)
+
+    def remove(self, row: RoutingRule) -> None:
+        routing_provisioning.routing_rule_delete(rule=row)
+
+
+class RoutingDryRunApi(StoreScopedMixin, ApiView):
+    """What routing rules would have done to the store's latest returns (default 200): the lines that would go
+    to another warehouse and the RMAs per warehouse before and after. Computed from stored returns: nothing is
+    created, changed or sent, and no warehouse system is asked. GET replays the saved rules; POST replays draft
+    rules given in the body (checked as a save would check them, never saved)."""
+
+    queryset = Store.objects.all()
+    store_field = "pk"
+    view_action = "routing_rule.dry_run"
+    InputSerializer = s.RoutingDryRunInputSerializer
+    OutputSerializer = s.RoutingDryRunOutputSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("limit", int, description="How many of the latest returns (1-1000).")])
+    def get(self, request: Request, pk: int) -> Response:
+        store = self.get_object()
+        query = s.RoutingDryRunQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return self.output(routing_dry_run(store=store, limit=query.validated_data["limit"]))
+
+    def post(self, request: Request, pk: int) -> Response:
+        store = self.get_object()
+        data = self.validated_input()
+        rules = routing_provisioning.routing_rules_draft(store=store, drafts=data["rules"])
+        return self.output(routing_dry_run(store=store, rules=rules, limit=data["limit"]))

@@ -5,7 +5,16 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from config.models import BaseModel
+from integrations.inbound import ReturnMethod
 from integrations.models import provider_display_name
+
+
+class ReturnMethodChoice(models.TextChoices):
+    """integrations.inbound.ReturnMethod with words for pages and forms."""
+
+    MAIL = ReturnMethod.MAIL.value, "By mail (a carrier label)"
+    HAPPY_RETURNS = ReturnMethod.HAPPY_RETURNS.value, "Happy Returns drop-off"
+    DROP_OFF = ReturnMethod.DROP_OFF.value, "Another drop-off point"
 
 
 class Return(BaseModel):
@@ -48,6 +57,12 @@ class Return(BaseModel):
     outcome = models.CharField(max_length=30, blank=True, default="", help_text="refund / exchange / store credit")
     destination_id = models.CharField(max_length=100, blank=True, default="")
     destination_address = models.JSONField(default=dict, blank=True)
+    # Where the shopper is, how the parcel travels and the order's tags: what routing rules match besides the lines.
+    customer_country_code = models.CharField(max_length=2, blank=True, default="", help_text="ISO 3166-1 alpha-2.")
+    customer_region = models.CharField(max_length=100, blank=True, default="")
+    customer_postal_code = models.CharField(max_length=20, blank=True, default="")
+    order_tags = models.JSONField(default=list, blank=True)
+    return_method = models.CharField(max_length=20, blank=True, default="", choices=ReturnMethodChoice.choices)
     # The platform's own edited_at / updatedAt: an older event never overwrites a newer one.
     platform_updated_at = models.DateTimeField(null=True, blank=True)
     platform_created_at = models.DateTimeField(null=True, blank=True)
@@ -194,6 +209,10 @@ class RMA(BaseModel):
         "warehouses.ShippingLocation", null=True, blank=True, on_delete=models.SET_NULL, related_name="rmas"
     )
     routing_reason = models.CharField(max_length=200, blank=True, default="")
+    # Why it went there, as data (returns/routing.py Route.data, one entry per distinct reason among its lines):
+    # {"routes": [{"step": "rule", "rule": {"id", "name", "position"}, "matched": {...}, "skus": [...]}, ...]};
+    # returns/routing_words.py says it in words. Empty on RMAs planned before it was recorded.
+    routing = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     external_id = models.CharField(max_length=200, blank=True, default="")
     external_url = models.URLField(max_length=1000, blank=True, default="")
@@ -346,6 +365,44 @@ class DispositionRule(BaseModel):
 
     def __str__(self) -> str:
         return f"#{self.priority} → {self.instruction}"
+
+
+class RoutingOutcome(models.TextChoices):
+    """What the shopper gets for a line, as routing rules match it (returns/routing_rules.py reads the
+    platforms' spellings)."""
+
+    REFUND = "refund", "Refund"
+    EXCHANGE = "exchange", "Exchange"
+    STORE_CREDIT = "store_credit", "Store credit"
+
+
+class RoutingRule(BaseModel):
+    """A store's rule sending matching return lines to a shipping location, tried in `position` order before
+    the built-in steps (platform destination, fulfilling warehouse, default). Each condition is a list of
+    values, any of which matches; a rule matches a line when every condition it has does
+    (returns/routing_rules.py). Written only through returns/routing_provisioning.py, which keeps the list valid."""
+
+    store = models.ForeignKey("integrations.Store", on_delete=models.CASCADE, related_name="routing_rules")
+    position = models.PositiveIntegerField(help_text="1 runs first; the first rule that matches a line wins.")
+    name = models.CharField(max_length=100)
+    # PROTECT: deleting a location a rule sends returns to is refused with the rule's name (warehouses.provisioning).
+    location = models.ForeignKey("warehouses.ShippingLocation", on_delete=models.PROTECT, related_name="routing_rules")
+    match_all = models.BooleanField(default=False, help_text="Every line (a catch-all): no rule after it can match.")
+    sku_patterns = models.JSONField(default=list, blank=True)
+    countries = models.JSONField(default=list, blank=True)
+    regions = models.JSONField(default=list, blank=True)
+    postal_prefixes = models.JSONField(default=list, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    return_methods = models.JSONField(default=list, blank=True)
+    order_tags = models.JSONField(default=list, blank=True)
+    outcomes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ("store__name", "position", "id")
+        indexes = [models.Index(fields=("store", "position"), name="routing_rule_store_position")]
+
+    def __str__(self) -> str:
+        return f"Rule {self.position} “{self.name}”"
 
 
 class WarehouseOutcome(models.TextChoices):

@@ -17,7 +17,16 @@ from integrations.models import InboundWebhook
 from integrations.registry import get_webhook_handler
 from returns.aging import ARRIVAL_STAGES
 from returns.dispositions import disposition_for
-from returns.models import RMA, DispositionRule, OrphanReceipt, Return, ReturnShipment, RMALine, TimelineEvent
+from returns.models import (
+    RMA,
+    DispositionRule,
+    OrphanReceipt,
+    Return,
+    ReturnShipment,
+    RMALine,
+    RoutingRule,
+    TimelineEvent,
+)
 from returns.reasons import reason_category
 from warehouses.selectors import fulfillment_order_refs
 
@@ -27,6 +36,11 @@ RMA_RELATIONS = ("store", "return_obj", "warehouse_connection", "location", "shi
 def disposition_rules_for_store(*, store_id: int) -> list[DispositionRule]:
     """The store's disposition rules, by priority (the order disposition_for expects)."""
     return list(DispositionRule.objects.filter(store_id=store_id).order_by("priority", "id"))
+
+
+def routing_rules_for_store(*, store_id: int) -> list[RoutingRule]:
+    """The store's routing rules in the order they run, each with its location (one query)."""
+    return list(RoutingRule.objects.filter(store_id=store_id).select_related("location").order_by("position", "id"))
 
 
 def return_label_exists(*, return_obj: Return) -> bool:

@@ -7,7 +7,21 @@ from config.api import IdField
 from integrations.declarations import Role
 from integrations.permissions import UserStoreField
 from integrations.registry import provider_choices
-from returns.models import RMA, Instruction, OrphanReceipt, PlatformAction, Return, TimelineEvent, WarehouseOutcome
+from returns.models import (
+    RMA,
+    Instruction,
+    OrphanReceipt,
+    PlatformAction,
+    Return,
+    ReturnMethodChoice,
+    RoutingOutcome,
+    TimelineEvent,
+    WarehouseOutcome,
+)
+from returns.routing_dry_run import DEFAULT_LIMIT, MAX_LIMIT
+from returns.routing_provisioning import MAX_RULES
+from returns.routing_rules import MAX_VALUE_LENGTH, MAX_VALUES, rule_conditions_words
+from returns.routing_words import routing_sentence
 
 
 class ReturnLineOutputSerializer(serializers.Serializer):
@@ -58,6 +72,8 @@ class RmaOutputSerializer(serializers.Serializer):
     warehouse_connection = serializers.IntegerField(source="warehouse_connection_id")
     location = serializers.IntegerField(source="location_id", allow_null=True)
     routing_reason = serializers.CharField()
+    routing = serializers.DictField(child=serializers.JSONField(), help_text="Why it went there, as data.")
+    routing_sentence = serializers.SerializerMethodField(help_text="Why it went there, in words.")
     status = serializers.ChoiceField(choices=RMA.Status.choices)
     external_id = serializers.CharField()
     external_url = serializers.CharField()
@@ -71,6 +87,9 @@ class RmaOutputSerializer(serializers.Serializer):
     lines = RmaLineOutputSerializer(many=True, source="lines.all")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_routing_sentence(self, rma: RMA) -> str:
+        return routing_sentence(reason=rma.routing_reason, routing=rma.routing)
 
 
 class TimelineEventOutputSerializer(serializers.Serializer):
@@ -102,6 +121,11 @@ class ReturnOutputSerializer(serializers.Serializer):
     currency = serializers.CharField()
     total = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     outcome = serializers.CharField()
+    customer_country_code = serializers.CharField()
+    customer_region = serializers.CharField()
+    customer_postal_code = serializers.CharField()
+    order_tags = serializers.ListField(child=serializers.CharField())
+    return_method = serializers.CharField(help_text="mail, happy_returns, drop_off, or empty when not known.")
     is_test = serializers.BooleanField()
     platform_action = serializers.ChoiceField(choices=Return.PlatformActionStatus.choices)
     platform_action_at = serializers.DateTimeField(allow_null=True)
@@ -241,3 +265,130 @@ class OrphanReceiptLinkInputSerializer(serializers.Serializer):
 
 class OrphanReceiptDismissInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text="Why it belongs to no return (kept with it).")
+
+
+def _values(help_text: str, child: serializers.Field | None = None) -> serializers.ListField:
+    return serializers.ListField(
+        child=child or serializers.CharField(max_length=MAX_VALUE_LENGTH, allow_blank=True),
+        max_length=MAX_VALUES,
+        required=False,
+        help_text=help_text,
+    )
+
+
+class RoutingRuleDraftSerializer(serializers.Serializer):
+    """A routing rule's fields: a name, the location it sends lines to and its conditions (each a list, any
+    value of which matches; every condition given must match). Refusals name the rule."""
+
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    location = serializers.IntegerField(min_value=1, required=False, help_text="A shipping location of the store.")
+    match_all = serializers.BooleanField(required=False, help_text="A catch-all: every line (no condition).")
+    sku_patterns = _values("Shell-style wildcards over the platform SKU, without case: TEE-*, CAP-??-RED.")
+    countries = _values("The customer's country, ISO 3166-1 alpha-2: US, CA.")
+    regions = _values("The customer's region: a code or a name (NV or Nevada).")
+    postal_prefixes = _values("The start of the customer's postal code (spaces and case ignored).")
+    reasons = _values("A return reason code, or words of the reason.")
+    return_methods = _values("How the parcel comes back.", serializers.ChoiceField(choices=ReturnMethodChoice.choices))
+    order_tags = _values("A tag of the original order.")
+    outcomes = _values("What the shopper gets.", serializers.ChoiceField(choices=RoutingOutcome.choices))
+
+
+class RoutingRuleUpdateSerializer(RoutingRuleDraftSerializer):
+    position = serializers.IntegerField(
+        min_value=1, max_value=10_000, required=False, help_text="1 runs first; the others move to make room."
+    )
+
+
+class RoutingRuleCreateSerializer(RoutingRuleUpdateSerializer):
+    store = UserStoreField()
+    name = serializers.CharField(max_length=100)
+    location = serializers.IntegerField(min_value=1, help_text="A shipping location of the store.")
+
+
+class RoutingRuleOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    store = serializers.IntegerField(source="store_id")
+    position = serializers.IntegerField()
+    name = serializers.CharField()
+    location = serializers.IntegerField(source="location_id")
+    location_name = serializers.CharField(source="location.name")
+    match_all = serializers.BooleanField()
+    sku_patterns = serializers.ListField(child=serializers.CharField())
+    countries = serializers.ListField(child=serializers.CharField())
+    regions = serializers.ListField(child=serializers.CharField())
+    postal_prefixes = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(child=serializers.CharField())
+    return_methods = serializers.ListField(child=serializers.ChoiceField(choices=ReturnMethodChoice.choices))
+    order_tags = serializers.ListField(child=serializers.CharField())
+    outcomes = serializers.ListField(child=serializers.ChoiceField(choices=RoutingOutcome.choices))
+    conditions = serializers.SerializerMethodField(help_text="The conditions in words.")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_conditions(self, rule: object) -> str:
+        return rule_conditions_words(rule)  # type: ignore[arg-type]
+
+
+class RoutingDryRunInputSerializer(serializers.Serializer):
+    rules = serializers.ListField(
+        child=RoutingRuleDraftSerializer(),
+        max_length=MAX_RULES,
+        help_text="Draft rules in the order they would run (not saved); [] replays the built-in steps alone.",
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT, help_text="How many of the latest returns."
+    )
+
+
+class RoutingDryRunQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+
+
+class DryRunDestinationSerializer(serializers.Serializer):
+    location = serializers.IntegerField(source="location_id", allow_null=True)
+    location_name = serializers.CharField(source="location")
+    warehouse = serializers.CharField()
+    reason = serializers.CharField()
+    rule = serializers.CharField(help_text="The routing rule that sent it there, empty for a built-in step.")
+
+
+class DryRunChangeSerializer(serializers.Serializer):
+    return_id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    platform = serializers.CharField()
+    order_name = serializers.CharField()
+    line_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    quantity = serializers.IntegerField()
+    before = DryRunDestinationSerializer(help_text="Where it went (its RMA), or would go today.")
+    after = DryRunDestinationSerializer(help_text="Where the rules would send it.")
+
+
+class DryRunWarehouseSerializer(serializers.Serializer):
+    location = serializers.IntegerField(source="location_id")
+    location_name = serializers.CharField(source="location")
+    warehouse = serializers.CharField()
+    rmas_before = serializers.IntegerField(source="before")
+    rmas_after = serializers.IntegerField(source="after")
+
+
+class DryRunRuleSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    rule = serializers.CharField(source="label", help_text="The rule, by position and name.")
+    lines = serializers.IntegerField(help_text="Lines this rule would take.")
+
+
+class RoutingDryRunOutputSerializer(serializers.Serializer):
+    limit = serializers.IntegerField()
+    returns = serializers.IntegerField()
+    lines = serializers.IntegerField()
+    rmas_before = serializers.IntegerField()
+    rmas_after = serializers.IntegerField()
+    unrouted_before = serializers.IntegerField()
+    unrouted_after = serializers.IntegerField()
+    not_looked_up = serializers.IntegerField(
+        help_text="Lines whose built-in steps needed the order looked up in the WMS: the dry run asks no WMS."
+    )
+    changes = DryRunChangeSerializer(many=True, help_text="The lines that would go to another warehouse.")
+    warehouses = DryRunWarehouseSerializer(many=True)
+    rules = DryRunRuleSerializer(many=True)

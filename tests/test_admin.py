@@ -22,6 +22,7 @@ from returns.models import (
     DispositionRule,
     OrphanReceipt,
     RmaNumberSequence,
+    RoutingRule,
     StatusMapping,
     TimelineEvent,
 )
@@ -95,6 +96,9 @@ def _make_world(user: Any) -> None:
     )
     DispositionRule.objects.create(store=store, instruction="restock")
     StatusMapping.objects.create(store=store, outcome="fully_received", action="process")
+    RoutingRule.objects.create(
+        store=store, position=1, name="West", location=store.shipping_locations.get(), regions=["NV"]
+    )
     Group.objects.create(name="support")
     ApiToken.objects.create(user=user, name="sync script")
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.SECONDS)

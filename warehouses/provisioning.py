@@ -107,7 +107,15 @@ def location_update(
 
 
 def location_delete(*, location: ShippingLocation) -> None:
-    """Delete a shipping location; RMAs keep their rows (the link is SET_NULL)."""
+    """Delete a shipping location; RMAs keep their rows (the link is SET_NULL). Refused while a routing rule
+    sends returns there (the rule would have nowhere to send them), naming the rules."""
+    rules = list(location.routing_rules.order_by("position", "id"))
+    if rules:
+        names = ", ".join(f"{r.position} “{r.name}”" for r in rules)
+        which = f"routing rules {names} send" if len(rules) > 1 else f"routing rule {names} sends"
+        raise ValidationError(
+            {"location": f"{location.name} is where {which} returns: change or delete the rule first."}
+        )
     location.delete()
 
 

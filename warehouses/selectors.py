@@ -85,6 +85,36 @@ def fulfillments_for_routing(
     return list(qs.select_related("location"))
 
 
+def fulfillment_is_of_order(
+    fulfillment: Fulfillment, *, order_name: str, order_number: str = "", provider_order_id: str = ""
+) -> bool:
+    """Whether a fulfilment is one of the order's, by the test _fulfillments_of_order makes in SQL."""
+    names = order_keys(order_name=order_name, order_number=order_number)
+    if fulfillment.order_number in names or fulfillment.order_key in names:
+        return True
+    key = fulfillment.order_key
+    return bool(provider_order_id) and (key == provider_order_id or key.endswith(f"-{provider_order_id}"))
+
+
+def fulfillments_for_orders(*, store_id: int, orders: Iterable[tuple[str, str, str]]) -> list[Fulfillment]:
+    """The store's outbound shipments of any of these orders ((order name, number, Shopify id) each), newest
+    first, each with its location: one query for many returns (the routing dry run); fulfillment_is_of_order
+    tells which order each belongs to."""
+    names: set[str] = set()
+    ids: set[str] = set()
+    for order_name, order_number, provider_order_id in orders:
+        names |= order_keys(order_name=order_name, order_number=order_number)
+        if provider_order_id:
+            ids.add(provider_order_id)
+    if not names and not ids:
+        return []
+    match = Q(order_number__in=names) | Q(order_key__in=names) | Q(order_key__in=ids)
+    for provider_order_id in sorted(ids):
+        match |= Q(order_key__endswith=f"-{provider_order_id}")
+    queryset = Fulfillment.objects.filter(match, store_id=store_id).select_related("location")
+    return list(queryset.order_by("-shipped_at", "-created_at"))
+
+
 def fulfillment_order_refs(
     *, store_id: int, order_name: str, order_number: str = "", provider_order_id: str = ""
 ) -> list[tuple[int | None, str, str]]:

@@ -19,7 +19,7 @@ from integrations.providers.loop.sandbox import return_payload as loop_return_pa
 from integrations.providers.shipmonk.sandbox import shipment_notification_payload
 from integrations.sandbox.models import SandboxAccount, SandboxPlatformCall, SandboxReturn
 from integrations.sandbox.services import sandbox_receive, sandbox_webhook_send
-from returns.models import RMA, Return
+from returns.models import RMA, Return, RoutingRule
 from warehouses.models import ShippingLocation
 
 DEMO_SLUG = "demo-outfitters"
@@ -60,8 +60,9 @@ def demo_store_create(*, base_url: str) -> DemoSetup:
     """(Re)create the demo store: Loop and ShipMonk connections pointing at the sandbox, two warehouses."""
     old = Store.objects.filter(slug=DEMO_SLUG).first()
     if old is not None:
-        # RMAs protect their connection and locations: remove the returns (and their RMAs) first.
+        # RMAs protect their connection and locations, routing rules their locations: remove those first.
         Return.objects.filter(store=old).delete()
+        RoutingRule.objects.filter(store=old).delete()
         ShippingLocation.objects.filter(store=old).delete()
         SandboxAccount.objects.filter(connection__store=old).delete()
         old.delete()

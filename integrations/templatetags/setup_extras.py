@@ -44,11 +44,12 @@ def front_name(connection: Connection | None) -> str:
 @register.filter
 def routing_sentence(rma: Any) -> str:
     """Why the RMA went to its warehouse, in the merchant's words (returns/routing_words.py)."""
-    from returns.routing_words import routing_reason_sentence
+    from returns.routing_words import routing_sentence as sentence
 
-    if not rma.routing_reason:
+    if not rma.routing_reason and not rma.routing:
         return ""
-    return routing_reason_sentence(rma.routing_reason, platform=get_declaration(rma.return_obj.platform).display_name)
+    platform = get_declaration(rma.return_obj.platform).display_name
+    return sentence(reason=rma.routing_reason, routing=rma.routing, platform=platform)
 
 
 @register.simple_tag(takes_context=True)

@@ -3,7 +3,7 @@ from django.urls import path, reverse_lazy
 
 from integrations.merchant import members
 from integrations.merchant import views as merchant
-from integrations.wizard import invites, views
+from integrations.wizard import invites, rules_views, views
 from integrations.wizard.choices_css import choices_stylesheet
 
 app_name = "setup"
@@ -23,7 +23,18 @@ urlpatterns = [
     path("stores/<slug:slug>/warehouse/", views.warehouse_step, name="warehouse"),
     path("stores/<slug:slug>/locations/", views.locations_step, name="locations"),
     path("stores/<slug:slug>/locations/<int:pk>/", views.location_edit, name="location_edit"),
-    path("stores/<slug:slug>/rules/", views.rules_step, name="rules"),
+    path("stores/<slug:slug>/rules/", rules_views.rules_step, name="rules"),
+    path("stores/<slug:slug>/rules/routing/", rules_views.routing_rule_add, name="routing_rule_add"),
+    path("stores/<slug:slug>/rules/routing/dry-run/", rules_views.routing_dry_run_saved, name="routing_dry_run"),
+    path("stores/<slug:slug>/rules/routing/<int:pk>/", rules_views.routing_rule_edit, name="routing_rule_edit"),
+    path(
+        "stores/<slug:slug>/rules/routing/<int:pk>/move/", rules_views.routing_rule_move_view, name="routing_rule_move"
+    ),
+    path(
+        "stores/<slug:slug>/rules/routing/<int:pk>/delete/",
+        rules_views.routing_rule_delete_view,
+        name="routing_rule_delete",
+    ),
     path("stores/<slug:slug>/test/", views.test_step, name="test"),
     path("stores/<slug:slug>/test/<int:delivery_id>/timeline/", views.test_timeline, name="test_timeline"),
     path("stores/<slug:slug>/live/", views.live_step, name="live"),

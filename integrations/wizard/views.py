@@ -23,8 +23,6 @@ from integrations.wizard.forms import (
     ConnectionForm,
     LocationForm,
     PlatformForm,
-    RulesForm,
-    SkuUploadForm,
     WarehouseForm,
 )
 from warehouses.models import ShippingLocation
@@ -74,11 +72,11 @@ def forbidden(request: HttpRequest, store: Store, action: str) -> HttpResponse:
     return render(request, "setup/forbidden.html", context, status=403)
 
 
-def _step_url(store: Store, step: str) -> str:
+def step_url(store: Store, step: str) -> str:
     return reverse(f"setup:{step}", kwargs={"slug": store.slug})
 
 
-def _context(store: Store, step: str, **extra: Any) -> dict[str, Any]:
+def step_context(store: Store, step: str, **extra: Any) -> dict[str, Any]:
     index = STEP_SLUGS.index(step)
     return {
         "store": store,
@@ -86,8 +84,8 @@ def _context(store: Store, step: str, **extra: Any) -> dict[str, Any]:
         "progress": selectors.wizard_progress(store=store, current=step),
         "step_number": index + 1,
         "step_count": len(STEP_SLUGS),
-        "prev_url": _step_url(store, STEP_SLUGS[index - 1]) if index else "",
-        "next_url": _step_url(store, STEP_SLUGS[index + 1]) if index + 1 < len(STEP_SLUGS) else "",
+        "prev_url": step_url(store, STEP_SLUGS[index - 1]) if index else "",
+        "next_url": step_url(store, STEP_SLUGS[index + 1]) if index + 1 < len(STEP_SLUGS) else "",
         **extra,
     }
 
@@ -110,7 +108,7 @@ def store_resume(request: HttpRequest, store: Store) -> HttpResponse:
     if selectors.store_is_live(store=store) or not access.can(request.user, "store.go_live", store):
         # A member does not set the store up: their page is the store's overview, live or not.
         return redirect("setup:home", slug=store.slug)
-    return redirect(_step_url(store, selectors.wizard_resume_step(store=store)))
+    return redirect(step_url(store, selectors.wizard_resume_step(store=store)))
 
 
 # ----------------------------------------------------------------------------- step 1
@@ -173,7 +171,7 @@ def _token_label(connection: Connection | None) -> str:
 def _platform_context(store: Store, form: PlatformForm, **extra: Any) -> dict[str, Any]:
     connection = selectors.returns_platform_connection(store=store)
     webhook_url = registration.webhook_url(connection=connection) if connection else ""
-    return _context(
+    return step_context(
         store,
         "platform",
         form=form,
@@ -207,13 +205,13 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
             messages.success(request, webhooks_register(connection_id=connection.pk).summary)
         except ApplicationError as exc:
             messages.error(request, str(exc))
-        return redirect(_step_url(store, "platform"))
+        return redirect(step_url(store, "platform"))
     if request.POST.get("action") == "regenerate" and connection:
         try:
             result = services.bearer_token_regenerate(connection=connection)
         except services.WizardError as exc:
             messages.error(request, exc.message)
-            return redirect(_step_url(store, "platform"))
+            return redirect(step_url(store, "platform"))
         context = _platform_context(store, PlatformForm(store=store), new_bearer_token=result.new_bearer_token)
         return render(request, "setup/platform.html", context)
     form = PlatformForm(request.POST, store=store)
@@ -243,7 +241,7 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
         messages.success(request, check.message)
     else:
         _failed_check_keep(request, "platform", provider, check)
-    return redirect(_step_url(store, "platform"))
+    return redirect(step_url(store, "platform"))
 
 
 # ----------------------------------------------------------------------------- step 2
@@ -272,11 +270,11 @@ def warehouse_step(request: HttpRequest, store: Store) -> HttpResponse:
             check = services.warehouses_fetch(connection=saved, refresh=True)
             if check.ok:
                 messages.success(request, check.message)
-                return redirect(_step_url(store, "locations"))
+                return redirect(step_url(store, "locations"))
             _failed_check_keep(request, "warehouse", provider, check)
-            return redirect(_step_url(store, "warehouse"))
+            return redirect(step_url(store, "warehouse"))
     connection = selectors.warehouse_connection(store=store)
-    context = _context(
+    context = step_context(
         store,
         "warehouse",
         form=form,
@@ -298,7 +296,7 @@ def _location_page(
     connection = selectors.warehouse_connection(store=store)
     if connection is None:
         messages.info(request, "Connect your warehouse system first.")
-        return redirect(_step_url(store, "warehouse"))
+        return redirect(step_url(store, "warehouse"))
     fetched = services.warehouses_fetch(connection=connection, refresh=request.GET.get("refresh") == "1")
     form = LocationForm(
         request.POST or None,
@@ -318,9 +316,9 @@ def _location_page(
             destinations=form.destinations(),
         )
         messages.success(request, f"Saved {saved.name}, linked to {saved.warehouse_label}.")
-        return redirect(_step_url(store, "locations"))
+        return redirect(step_url(store, "locations"))
     locations = selectors.locations_for_store(store=store)
-    context = _context(
+    context = step_context(
         store,
         "locations",
         form=form,
@@ -350,46 +348,7 @@ def location_edit(request: HttpRequest, store: Store, pk: int) -> HttpResponse:
     return _location_page(request, store, location, "setup/location_edit.html")
 
 
-# ----------------------------------------------------------------------------- step 4
-
-
-@wizard_view
-@requires("store.change")
-@require_http_methods(["GET", "POST"])
-def rules_step(request: HttpRequest, store: Store) -> HttpResponse:
-    """Step 4: processing mode, RMA trigger, default instructions, SKU mappings from a CSV."""
-    initial = {
-        "processing_mode": store.processing_mode,
-        "rma_trigger": store.rma_trigger,
-        "default_instructions": store.default_instructions,
-    }
-    rules_form, upload_form, imported, import_error = RulesForm(initial=initial), SkuUploadForm(), None, ""
-    status = 200
-    if request.method == "POST" and request.POST.get("action") == "skus":
-        upload_form = SkuUploadForm(request.POST, request.FILES)
-        if upload_form.is_valid():
-            try:
-                imported = services.sku_mappings_import(store=store, upload=upload_form.cleaned_data["file"])
-            except services.WizardError as exc:
-                import_error = exc.message
-        status = 200 if imported is not None else 422
-    elif request.method == "POST":
-        rules_form = RulesForm(request.POST)
-        if rules_form.is_valid():
-            services.store_rules_save(store=store, **rules_form.cleaned_data)
-            messages.success(request, "Rules saved.")
-            return redirect(_step_url(store, "test"))
-        status = 422
-    context = _context(
-        store,
-        "rules",
-        rules_form=rules_form,
-        upload_form=upload_form,
-        imported=imported,
-        import_error=import_error,
-        mapping_count=store.sku_mappings.count(),
-    )
-    return render(request, "setup/rules.html", context, status=status)
+# ----------------------------------------------------------------------- step 4: integrations/wizard/rules_views.py
 
 
 # ----------------------------------------------------------------------------- step 5
@@ -405,14 +364,14 @@ def test_step(request: HttpRequest, store: Store) -> HttpResponse:
             delivery = services.test_return_send(store=store)
         except services.WizardError as exc:
             messages.error(request, exc.message)
-            return redirect(_step_url(store, "test"))
-        return redirect(f"{_step_url(store, 'test')}?run={delivery.pk}")
+            return redirect(step_url(store, "test"))
+        return redirect(f"{step_url(store, 'test')}?run={delivery.pk}")
     run = None
     if (run_id := request.GET.get("run", "")).isdigit():
         run = selectors.test_run_get(store=store, delivery_id=int(run_id))
     connection = selectors.returns_platform_connection(store=store)
     warehouse = selectors.warehouse_connection(store=store)
-    context = _context(
+    context = step_context(
         store,
         "test",
         run=run,
@@ -456,8 +415,8 @@ def live_step(request: HttpRequest, store: Store) -> HttpResponse:
             else:
                 listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
                 messages.success(request, f"{listed} {'is' if len(names) == 1 else 'are'} now live.")
-        return redirect(_step_url(store, "live"))
-    context = _context(
+        return redirect(step_url(store, "live"))
+    context = step_context(
         store,
         "live",
         platform=selectors.returns_platform_connection(store=store),

@@ -42,6 +42,7 @@ from returns.models import (
     RMA,
     Return,
 )
+from returns.routing_words import routing_sentence
 
 # --- Returns: the case page ---------------------------------------------------------------------------
 
@@ -203,6 +204,7 @@ class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
             event.tone = LEVEL_TONES.get(event.level, "muted")  # type: ignore[attr-defined]
         for rma in rmas:
             rma.tone = RMA_TONES.get(rma.status, "muted")  # type: ignore[attr-defined]
+            rma.why = routing_sentence(reason=rma.routing_reason, routing=rma.routing)  # type: ignore[attr-defined]
         request.current_app = self.admin_site.name
         platform_action_state = Return.PlatformActionStatus
         return {

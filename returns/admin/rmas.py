@@ -18,6 +18,7 @@ from integrations.admin.common import (
     run_for_each,
     truncated,
 )
+from integrations.registry import get_declaration
 from returns.admin.common import (
     RMA_TONES,
     ApiCallInline,
@@ -29,6 +30,7 @@ from returns.models import (
     RMALine,
     RmaNumberSequence,
 )
+from returns.routing_words import routing_sentence
 
 
 @admin.register(RMA)
@@ -47,6 +49,7 @@ class RMAAdmin(UnboundedTableMixin, admin.ModelAdmin):
         "warehouse_connection",
         "location",
         "routing_reason",
+        "why_there",
         "external_id",
         "external_url",
         "attempts",
@@ -74,6 +77,12 @@ class RMAAdmin(UnboundedTableMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: RMA | None = None) -> bool:
         return False  # cancel it instead: the warehouse may have it
+
+    @admin.display(description="Why there")
+    def why_there(self, obj: RMA) -> str:
+        """The routing reason in the merchant's words, naming the rule that sent it (returns/routing_words.py)."""
+        platform = get_declaration(obj.return_obj.platform).display_name
+        return routing_sentence(reason=obj.routing_reason, routing=obj.routing, platform=platform) or "—"
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj: RMA) -> str:

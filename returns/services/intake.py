@@ -21,10 +21,11 @@ from integrations.models import Connection, Store
 from integrations.registry import provider_name
 from returns.aging import aging_of, is_closed, is_delivered
 from returns.models import Return, ReturnLine, ReturnShipment
+from returns.routing import OrderLookup, order_lookup_needed
 from returns.services.aging import return_aging_refresh
 from returns.services.planning import ReturnContents
 from returns.services.rmas.triggers import rmas_on_return_changed
-from returns.services.routing import OrderLookup, order_lookup_fetch, order_lookup_needed
+from returns.services.routing import order_lookup_fetch
 from returns.services.shipments import label_text, older_label_ignored, shipment_upsert
 from returns.services.timeline import timeline_add
 
@@ -41,6 +42,11 @@ _RETURN_FIELDS = (
     "outcome",
     "destination_id",
     "destination_address",
+    "customer_country_code",
+    "customer_region",
+    "customer_postal_code",
+    "order_tags",
+    "return_method",
     "platform_created_at",
     "platform_updated_at",
 )
@@ -66,8 +72,9 @@ def platform_label(platform: str) -> str:
 def _values(data: ReturnData) -> dict[str, Any]:
     values = {name: getattr(data, name) for name in _RETURN_FIELDS}
     values["destination_address"] = dict(data.destination_address)
+    values["order_tags"] = list(data.order_tags)
     # A field the payload left empty keeps what an earlier event told us.
-    return {k: v for k, v in values.items() if v not in ("", None, {})}
+    return {k: v for k, v in values.items() if v not in ("", None, {}, [])}
 
 
 def rmas_notify(
@@ -128,8 +135,17 @@ def return_event_prepare(*, connection: Connection, event: InboundReturnEvent) -
     for name, value in _values(data).items():
         setattr(return_obj, name, value)  # an unsaved copy: what the return will look like
     if data.lines:
+        # What routing reads of a line: its destination, and what the store's routing rules match.
         lines: Iterable[ReturnLine] = [
-            ReturnLine(sku=line.sku, quantity=line.quantity, destination_key=line.destination_key)
+            ReturnLine(
+                sku=line.sku,
+                quantity=line.quantity,
+                destination_key=line.destination_key,
+                reason=line.reason,
+                parent_reason=line.parent_reason,
+                reason_code=line.reason_code,
+                outcome=line.outcome,
+            )
             for line in data.lines
         ]
     else:

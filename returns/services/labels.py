@@ -11,9 +11,9 @@ from integrations.inbound import InboundLabelEvent, InboundLabelRequestEvent
 from integrations.inbound_errors import WebhookRetryLater
 from integrations.models import Connection
 from returns.models import Return, ReturnShipment, TimelineEvent
+from returns.routing import OrderLookup
 from returns.services.aging import return_aging_refresh
 from returns.services.intake import order_lookup_for, return_lock, return_require, rmas_notify
-from returns.services.routing import OrderLookup
 from returns.services.shipments import label_text, older_label_ignored, shipment_upsert
 from returns.services.timeline import timeline_add
 

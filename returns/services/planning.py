@@ -24,16 +24,10 @@ from returns.models import (
 from returns.parcels import shipment_for_line
 from returns.reasons import line_reason_text
 from returns.rma_numbers import base_rma_number, rma_number
+from returns.routing import OrderLookup, Route, line_route, order_lookup_cached, order_lookup_needed
 from returns.selectors import disposition_rules_for_store
 from returns.services.rmas.publishing import rma_push_enqueue
-from returns.services.routing import (
-    OrderLookup,
-    Route,
-    line_route,
-    order_lookup_cached,
-    order_lookup_fetch,
-    order_lookup_needed,
-)
+from returns.services.routing import order_lookup_fetch
 from returns.services.timeline import timeline_add
 from warehouses.selectors import sku_map
 
@@ -84,6 +78,22 @@ class PlannedGroup:
     route: Route
     shipment: ReturnShipment | None
     lines: list[ReturnLine] = field(default_factory=list)
+    # Each line's route: lines of one warehouse may have got there by different rules.
+    routes: list[Route] = field(default_factory=list)
+
+    def reasons(self, lines: list[ReturnLine]) -> tuple[str, dict]:
+        """Why these lines (the ones the RMA gets) went there: the distinct short reasons joined, and the
+        data of each distinct reason with the SKUs it sent (RMA.routing_reason, RMA.routing)."""
+        wanted = {line.pk if line.pk is not None else id(line) for line in lines}
+        routes: dict[str, tuple[Route, list[str]]] = {}
+        for line, route in zip(self.lines, self.routes, strict=True):
+            if (line.pk if line.pk is not None else id(line)) in wanted:
+                skus = routes.setdefault(route.reason, (route, []))[1]
+                if line.sku not in skus:
+                    skus.append(line.sku)
+        reason = "; ".join(routes)
+        data = {"routes": [{**route.data, "skus": skus} for route, skus in routes.values()]}
+        return reason, data
 
 
 def _covered_keys(*, return_obj: Return) -> set[tuple[int, int | None, str]]:
@@ -130,7 +140,9 @@ def _groups(
             continue
         shipment = shipment_for_line(line, shipments) if len(shipments) > 1 else (shipments[0] if shipments else None)
         key = (route.connection_id, route.location.pk, shipment.pk if shipment else None)
-        groups.setdefault(key, PlannedGroup(route=route, shipment=shipment)).lines.append(line)
+        group = groups.setdefault(key, PlannedGroup(route=route, shipment=shipment))
+        group.lines.append(line)
+        group.routes.append(route)
     return list(groups.values()), unrouted
 
 
@@ -194,6 +206,7 @@ def rmas_plan(
                 rules = disposition_rules_for_store(store_id=store.pk)
                 skus = sku_map(store_id=store.pk, platform_skus=[line.sku for line in lines])
             number = rma_number_allocate(store_id=store.pk, base=base_rma_number(return_obj=return_obj))
+            reason, routing = group.reasons(todo)
             rma = RMA.objects.create(
                 store=store,
                 return_obj=return_obj,
@@ -202,7 +215,8 @@ def rmas_plan(
                 order_name=return_obj.order_name,
                 warehouse_connection_id=group.route.connection_id,
                 location=group.route.location,
-                routing_reason=group.route.reason[:200],
+                routing_reason=reason[:200],
+                routing=routing,
                 status=RMA.Status.PENDING,
                 idempotency_key=f"backhaul-{store.pk}-rma-{number}",
                 source_webhook_id=webhook_id,
@@ -213,7 +227,7 @@ def rmas_plan(
                 return_obj=return_obj,
                 rma=rma,
                 kind="rma_planned",
-                message=f"RMA {number} planned for {group.route.location.name} ({group.route.reason})",
+                message=f"RMA {number} planned for {group.route.location.name} ({reason})",
                 data={"rma_id": rma.pk, "lines": [line.pk for line in todo]},
                 webhook_id=webhook_id,
             )

@@ -5,3 +5,8 @@ document.addEventListener("click", (event) => {
   const field = event.target.closest("input.copy[readonly]");
   if (field) field.select();
 });
+document.addEventListener("submit", (event) => {
+  // A form that deletes something asks first (its data-confirm says what).
+  const question = event.target.dataset ? event.target.dataset.confirm : "";
+  if (question && !window.confirm(question)) event.preventDefault();
+});

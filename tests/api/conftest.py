@@ -95,11 +95,12 @@ class StoreObjects:
     rma: Any
     webhook: Any
     orphan_receipt: Any
+    routing_rule: Any
 
 
 def make_store_objects(store: Store) -> StoreObjects:
     from integrations.models import InboundWebhook
-    from returns.models import DispositionRule, Instruction, OrphanReceipt, StatusMapping
+    from returns.models import DispositionRule, Instruction, OrphanReceipt, RoutingRule, StatusMapping
     from tests.factories import (
         ConnectionFactory,
         InboundWebhookFactory,
@@ -114,6 +115,7 @@ def make_store_objects(store: Store) -> StoreObjects:
     returns_connection = ConnectionFactory(store=store, provider="loop")
     warehouse_connection = ConnectionFactory(store=store, provider="shipmonk")
     location = ShippingLocationFactory(store=store, warehouse_connection=warehouse_connection, is_default=True)
+    reno = ShippingLocationFactory(store=store, warehouse_connection=warehouse_connection, wms_warehouse_code="NV1")
     return_obj = ReturnFactory(store=store, connection=returns_connection, state="closed")
     ReturnLineFactory(return_obj=return_obj)
     rma = RMAFactory(return_obj=return_obj, warehouse_connection=warehouse_connection, location=location)
@@ -137,6 +139,7 @@ def make_store_objects(store: Store) -> StoreObjects:
             tracking_numbers=["9400111"],
             lines=[{"sku": "TEE", "expected": 1, "received": 1, "restocked": 1}],
         ),
+        routing_rule=RoutingRule.objects.create(store=store, position=1, name="West", location=reno, regions=["NV"]),
     )
 
 

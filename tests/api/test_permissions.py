@@ -50,6 +50,17 @@ OBJECT_ENDPOINTS = {
         "patch", lambda o: f"/api/v1/status-mappings/{o.status_mapping.pk}/", lambda o: {"action": "ignore"}
     ),
     "status-mapping-delete": Endpoint("delete", lambda o: f"/api/v1/status-mappings/{o.status_mapping.pk}/", ok=204),
+    "routing-rule-get": Endpoint("get", lambda o: f"/api/v1/routing-rules/{o.routing_rule.pk}/"),
+    "routing-rule-patch": Endpoint(
+        "patch", lambda o: f"/api/v1/routing-rules/{o.routing_rule.pk}/", lambda o: {"regions": ["NV", "CA"]}
+    ),
+    "routing-rule-delete": Endpoint("delete", lambda o: f"/api/v1/routing-rules/{o.routing_rule.pk}/", ok=204),
+    "store-routing-dry-run-get": Endpoint("get", lambda o: f"/api/v1/stores/{o.return_obj.store_id}/routing-dry-run/"),
+    "store-routing-dry-run-post": Endpoint(
+        "post",
+        lambda o: f"/api/v1/stores/{o.return_obj.store_id}/routing-dry-run/",
+        lambda o: {"rules": [{"name": "All", "location": o.routing_rule.location_id, "match_all": True}]},
+    ),
     "return-get": Endpoint("get", lambda o: f"/api/v1/returns/{o.return_obj.pk}/"),
     "rma-get": Endpoint("get", lambda o: f"/api/v1/rmas/{o.rma.pk}/"),
     "rma-retry": Endpoint("post", lambda o: f"/api/v1/rmas/{o.rma.pk}/retry/"),
@@ -101,6 +112,17 @@ CREATE_ENDPOINTS = {
         lambda o: {"store": o.return_obj.store_id, "outcome": "damaged", "action": "flag"},
         ok=201,
     ),
+    "routing-rule-create": Endpoint(
+        "post",
+        lambda o: "/api/v1/routing-rules/",
+        lambda o: {
+            "store": o.return_obj.store_id,
+            "name": "Caps",
+            "location": o.routing_rule.location_id,
+            "sku_patterns": ["CAP-*"],
+        },
+        ok=201,
+    ),
 }
 
 # Lists, and the id of store A's object each one must show or hide.
@@ -111,6 +133,7 @@ LIST_ENDPOINTS: dict[str, tuple[str, Callable[[StoreObjects], int]]] = {
     "sku-mappings": ("/api/v1/sku-mappings/", lambda o: o.sku_mapping.pk),
     "disposition-rules": ("/api/v1/disposition-rules/", lambda o: o.disposition_rule.pk),
     "status-mappings": ("/api/v1/status-mappings/", lambda o: o.status_mapping.pk),
+    "routing-rules": ("/api/v1/routing-rules/", lambda o: o.routing_rule.pk),
     "returns": ("/api/v1/returns/", lambda o: o.return_obj.pk),
     "rmas": ("/api/v1/rmas/", lambda o: o.rma.pk),
     "webhooks": ("/api/v1/webhooks/", lambda o: o.webhook.pk),

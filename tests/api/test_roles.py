@@ -19,7 +19,8 @@ ENDPOINTS: dict[str, Endpoint] = {
         "post", lambda o: f"/api/v1/returns/{o.return_obj.pk}/platform-action/retry/"
     ),
 }
-READS = {name for name, e in ENDPOINTS.items() if e.method == "get"}
+# A dry run is a POST of draft rules that reads and writes nothing: whoever may read the rules may run it.
+READS = {name for name, e in ENDPOINTS.items() if e.method == "get"} | {"store-routing-dry-run-post"}
 # What a store member may do besides reading: retry what needs attention, test a connection, link a parcel that
 # arrived without an RMA to its return (it applies what arrived once, like a retry; dismissing one is the owners').
 MEMBER_WRITES = {"rma-retry", "return-platform-action-retry", "connection-test", "orphan-receipt-link"}

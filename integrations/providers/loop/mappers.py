@@ -14,9 +14,19 @@ from integrations.inbound import (
     InboundShipmentLookupEvent,
     ReturnData,
     ReturnLineData,
+    ReturnMethod,
     ReturnShipmentData,
 )
-from integrations.payload_values import items, mapping, parse_timestamp, text, to_decimal, to_int
+from integrations.payload_values import (
+    country_code,
+    items,
+    mapping,
+    parse_timestamp,
+    tag_list,
+    text,
+    to_decimal,
+    to_int,
+)
 
 PLATFORM = "loop"
 RETURN_CHANGES = {"return.created": "created", "return.updated": "updated", "return.closed": "closed"}
@@ -121,11 +131,41 @@ def _customer_name(payload: Mapping[str, Any]) -> str:
     return name or text(mapping(payload.get("address")).get("name"))
 
 
+# Words of Loop's `return_method{provider, method_type}` (Loop's data export; the webhook's values are not
+# documented) that name a drop-off rather than a parcel posted with a label (a printerless QR code is a label).
+_DROP_OFF_WORDS = ("drop", "in_store", "in-store", "locker", "counter")
+_MAIL_WORDS = ("mail", "label", "ship", "carrier", "post", "qr")
+
+
+def return_method(payload: Mapping[str, Any], shipments: tuple[ReturnShipmentData, ...] | None) -> str:
+    """How the parcel travels, as ReturnMethod: a Happy Returns shipment id (the webhook documents "the Happy
+    Returns shipment ID"; `happy_returns_shipment_id` is the name Loop's Happy Returns webhook uses) or a
+    `return_method` naming Happy Returns is a Happy Returns drop-off; another drop-off named by
+    `return_method` is a drop-off; a carrier label is mail; "" when nothing says."""
+    method = mapping(payload.get("return_method"))
+    words = " ".join(text(method.get(key)).lower() for key in ("provider", "method_type", "type"))
+    if text(payload.get("happy_returns_shipment_id")) or "happy" in words:
+        return ReturnMethod.HAPPY_RETURNS
+    if any(word in words for word in _DROP_OFF_WORDS):
+        return ReturnMethod.DROP_OFF
+    if any(word in words for word in _MAIL_WORDS):
+        return ReturnMethod.MAIL
+    if any(s.tracking_number or s.label_url for s in shipments or ()):
+        return ReturnMethod.MAIL
+    return ""
+
+
 def return_event(payload: Mapping[str, Any]) -> InboundReturnEvent:
-    """`topic: return` → InboundReturnEvent (lines grouped by SKU, labels as shipments)."""
+    """`topic: return` → InboundReturnEvent (lines grouped by SKU, labels as shipments).
+
+    The shopper's address is `address` (the order's shipping address, or the one a gift return typed).
+    Order tags: the webhook documents none; `order_tags` (or `tags`) is read when present, as a list or
+    Shopify's comma-separated string."""
     lines, unit_to_key = return_lines([i for i in items(payload.get("line_items")) if isinstance(i, Mapping)])
     created_at = parse_timestamp(payload.get("created_at"))
     outcomes = {line.outcome for line in lines if line.outcome and line.outcome != "default"}
+    shipments = _shipments(payload, unit_to_key)
+    address = mapping(payload.get("address"))
     data = ReturnData(
         platform=PLATFORM,
         external_id=text(payload.get("id")),
@@ -140,12 +180,17 @@ def return_event(payload: Mapping[str, Any]) -> InboundReturnEvent:
         total=to_decimal(payload.get("return_total") or payload.get("total")),
         outcome=text(payload.get("outcome")) or (outcomes.pop() if len(outcomes) == 1 else ""),
         destination_id=text(payload.get("destination_id")),
+        customer_country_code=country_code(address.get("country_code"), address.get("country")),
+        customer_region=text(address.get("state") or address.get("province")),
+        customer_postal_code=text(address.get("zip")),
+        order_tags=tag_list(payload.get("order_tags", payload.get("tags"))),
+        return_method=return_method(payload, shipments),
         platform_created_at=created_at,
         # edited_at is null until the first edit; created_at then orders the versions.
         platform_updated_at=parse_timestamp(payload.get("edited_at")) or created_at,
         is_test=is_test_payload(payload),
         lines=lines,
-        shipments=_shipments(payload, unit_to_key),
+        shipments=shipments,
     )
     return InboundReturnEvent(change=RETURN_CHANGES[text(payload.get("trigger"))], data=data)
 

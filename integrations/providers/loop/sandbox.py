@@ -151,8 +151,11 @@ def return_payload(
     label: dict[str, Any] | None = None,
     edited_at: datetime | None = None,
     order_id: int = 4401,
+    address: dict[str, Any] | None = None,
+    order_tags: list[str] | None = None,
 ) -> dict[str, Any]:
-    """A Loop `return` webhook body (providers.md §1.5): one line item per unit."""
+    """A Loop `return` webhook body (providers.md §1.5): one line item per unit; `address` is the shopper's
+    (Loop's keys: state, zip, country_code...), `order_tags` the order's tags when given."""
     line_items = []
     next_id = 7001
     for line in lines:
@@ -183,6 +186,17 @@ def return_payload(
         "order_number": order_name.lstrip("#"),
         "provider_order_id": f"555{order_id}",
         "customer": "shopper@example.com",
+        "address": address
+        or {
+            "name": "Sandbox Shopper",
+            "address1": "1 Main St",
+            "city": "Springfield",
+            "state": "Illinois",
+            "zip": "62701",
+            "country": "United States",
+            "country_code": "US",
+        },
+        **({"order_tags": list(order_tags)} if order_tags is not None else {}),
         "currency": "USD",
         "return_total": "39.00",
         "refund": "39.00",

@@ -6,8 +6,8 @@ https://developers.redo.com/docs/guides/integrations/webhooks (return-read schem
 from collections.abc import Mapping
 from typing import Any
 
-from integrations.inbound import InboundReturnEvent, ReturnData, ReturnLineData, ReturnShipmentData
-from integrations.payload_values import items, mapping, parse_timestamp, text, to_int
+from integrations.inbound import InboundReturnEvent, ReturnData, ReturnLineData, ReturnMethod, ReturnShipmentData
+from integrations.payload_values import country_code, items, mapping, parse_timestamp, tag_list, text, to_int
 
 PLATFORM = "redo"
 EVENT_TYPES = {"created": "created", "updated": "updated", "backfill": "backfill"}
@@ -77,8 +77,20 @@ def _destination(ret: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return location_id, dict(mapping(mapping(ret.get("destination")).get("mailingAddress")))
 
 
+def return_method(shipments: tuple[ReturnShipmentData, ...] | None) -> str:
+    """A shipment with a carrier's tracking number or postage label is mail; Redo's schema names no drop-off
+    method, so nothing else is said ("")."""
+    if any(s.tracking_number or s.label_url for s in shipments or () if not s.cancelled):
+        return ReturnMethod.MAIL
+    return ""
+
+
 def return_event(payload: Mapping[str, Any]) -> InboundReturnEvent:
-    """`{type, at, return, order}` → InboundReturnEvent."""
+    """`{type, at, return, order}` → InboundReturnEvent.
+
+    The shopper is `source` (its `mailingAddress`: state, postalCode, country); `destination` is the
+    warehouse. Order tags: `order.tags` (the return's order, else the event's), read when present, as a
+    list or Shopify's comma-separated string (the schema we hold does not list them)."""
     ret = mapping(payload.get("return"))
     order = mapping(ret.get("order")) or mapping(payload.get("order"))
     source = mapping(ret.get("source"))
@@ -88,6 +100,9 @@ def return_event(payload: Mapping[str, Any]) -> InboundReturnEvent:
     location_id, address = _destination(ret)
     compensation = [text(c) for c in items(ret.get("compensationMethods"))]
     shopify_order_ids = items(ret.get("shopifyOrderIds"))
+    shopper = mapping(source.get("mailingAddress"))
+    shipments = _shipments(ret, item_to_key)
+    tags = mapping(ret.get("order")).get("tags", mapping(payload.get("order")).get("tags"))
     data = ReturnData(
         platform=PLATFORM,
         external_id=text(ret.get("id")),
@@ -102,11 +117,16 @@ def return_event(payload: Mapping[str, Any]) -> InboundReturnEvent:
         outcome=compensation[0] if len(compensation) == 1 else "",
         destination_id=location_id,
         destination_address=address,
+        customer_country_code=country_code(shopper.get("country"), shopper.get("countryCode")),
+        customer_region=text(shopper.get("state") or shopper.get("province")),
+        customer_postal_code=text(shopper.get("postalCode") or shopper.get("zip")),
+        order_tags=tag_list(tags),
+        return_method=return_method(shipments),
         platform_created_at=parse_timestamp(ret.get("createdAt")),
         # Redo delivers in order per return, but a backfill or replay can still arrive late.
         platform_updated_at=parse_timestamp(ret.get("updatedAt")) or parse_timestamp(payload.get("at")),
         is_test=any(ret.get(flag) is True or payload.get(flag) is True for flag in ("test", "isTest")),
         lines=lines,
-        shipments=_shipments(ret, item_to_key),
+        shipments=shipments,
     )
     return InboundReturnEvent(change=EVENT_TYPES[text(payload.get("type"))], data=data)

@@ -188,9 +188,21 @@ def return_payload(
     event_type: str = "created",
     status: str = "open",
     shipment: dict[str, Any] | None = None,
+    shopper_address: dict[str, Any] | None = None,
+    order_tags: list[str] | None = None,
 ) -> dict[str, Any]:
-    """A Redo `return` webhook body (providers.md §2.3)."""
-    order = {"id": f"ord{return_id}", "name": order_name}
+    """A Redo `return` webhook body (providers.md §2.3); the shopper (`source`) lives at `shopper_address`
+    (a Redo mailingAddress), the order carries `order_tags` when given."""
+    order: dict[str, Any] = {"id": f"ord{return_id}", "name": order_name}
+    if order_tags is not None:
+        order["tags"] = list(order_tags)
+    address = shopper_address or {
+        "line1": "1 Main St",
+        "city": "Springfield",
+        "state": "IL",
+        "postalCode": "62701",
+        "country": "US",
+    }
     return {
         "type": event_type,
         "at": now_iso(),
@@ -202,6 +214,11 @@ def return_payload(
             "createdAt": now_iso(),
             "updatedAt": now_iso(),
             "order": order,
+            "source": {
+                "emailAddress": "shopper@example.com",
+                "name": {"given": "Sandbox", "surname": "Shopper"},
+                "mailingAddress": address,
+            },
             "items": [
                 {
                     "id": f"{return_id}-{index}",

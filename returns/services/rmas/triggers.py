@@ -4,11 +4,11 @@ import logging
 
 from integrations.models import Store
 from returns.models import RMA, Return
+from returns.routing import OrderLookup
 from returns.selectors import return_label_exists, rma_tracking_numbers
 from returns.services.planning import ReturnContents, rmas_plan
 from returns.services.rmas.publishing import rma_task_enqueue
 from returns.services.rmas.support import rma_cancel
-from returns.services.routing import OrderLookup
 
 logger = logging.getLogger(__name__)
 

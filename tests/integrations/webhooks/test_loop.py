@@ -166,3 +166,28 @@ def test_label_before_its_return_stays_pending_while_the_task_retries(client, co
     webhook_process(webhook_id=InboundWebhook.objects.order_by("-id").first().pk)
     assert webhook_process(webhook_id=webhook.pk) == PROCESSED
     assert ReturnShipment.objects.get().tracking_number == "1Z999AA10123456784"
+
+
+def test_the_shoppers_address_order_tags_and_a_happy_returns_drop_off_are_kept(check_webhook):
+    """What routing rules match besides the lines: the shopper's country, region and postal code (Loop's
+    documented `address`), the order's tags (a comma-separated string here) and how the parcel comes back."""
+    check_webhook(
+        "loop",
+        "return_created_happy_returns",
+        {
+            Return: [
+                {
+                    "customer_country_code": "US",
+                    "customer_region": "Nevada",
+                    "customer_postal_code": "89501",
+                    "order_tags": ["vip", "Wholesale"],
+                    "return_method": "happy_returns",
+                }
+            ],
+        },
+        webhook_status=PROCESSED,
+    )
+
+
+def test_a_return_with_a_carrier_label_comes_back_by_mail(check_webhook):
+    check_webhook("loop", "return_created", {Return: [{"return_method": "mail", "order_tags": []}]})

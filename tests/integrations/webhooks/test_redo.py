@@ -50,3 +50,23 @@ def test_wrong_bearer_token_is_401_and_kept(check_webhook):
     assert webhook.verification == InboundWebhook.Verification.INVALID
     # The bearer token itself is never stored.
     assert "not-the-token" not in str(webhook.headers)
+
+
+def test_the_shoppers_address_and_the_orders_tags_are_kept(check_webhook):
+    """Redo's shopper is `source` (its mailingAddress; `destination` is the warehouse); a label is mail."""
+    check_webhook(
+        "redo",
+        "created_shopper_and_tags",
+        {
+            Return: [
+                {
+                    "customer_country_code": "CA",
+                    "customer_region": "ON",
+                    "customer_postal_code": "M5V 2T6",
+                    "order_tags": ["vip", "wholesale"],
+                    "return_method": "mail",
+                }
+            ],
+        },
+        webhook_status=PROCESSED,
+    )

@@ -27,8 +27,8 @@ from warehouses.models import Fulfillment, SkuMapping
 
 pytestmark = pytest.mark.django_db
 # Statements of one processing run, the transaction's BEGIN/COMMIT (here the test's SAVEPOINT and
-# RELEASE) included. A return routed by its destination: 21. Routed by fulfilment, with a label in
-# the payload (planning runs twice: "created", then "label_created"): 30. The history:
+# RELEASE) included. A return routed by its destination: 22. Routed by fulfilment, with a label in
+# the payload (planning runs twice: "created", then "label_created"): 32. The history:
 # - 35 and 53 at first (152 for 100 lines: one UPDATE per line for its disposition);
 # - 16 and 24 with bulk writes, one RMA-number upsert and the intake's locked Return and its rows
 #   used by planning as they are;
@@ -36,9 +36,11 @@ pytestmark = pytest.mark.django_db
 #   apart from its lock, the return as it stands, and the routing rows that decide whether the
 #   WMSs must be asked;
 # - 21 and 30 with public APIs only: a new return is created by get_or_create, whose savepoint
-#   (SAVEPOINT, RELEASE) replaces the private INSERT ... ON CONFLICT DO NOTHING.
-DESTINATION_MAX = 21
-FULFILMENT_AND_LABEL_MAX = 30
+#   (SAVEPOINT, RELEASE) replaces the private INSERT ... ON CONFLICT DO NOTHING;
+# - 22 and 32 with routing rules: each planning pass reads the store's rules once (they run first), while
+#   the prepare step asks for them only when neither the destination nor a fulfilment routes a line.
+DESTINATION_MAX = 22
+FULFILMENT_AND_LABEL_MAX = 32
 
 
 def _extra_batches(lines: int) -> int:

@@ -280,8 +280,9 @@ def test_a_locked_return_with_prefetched_rows_is_planned_without_reading_it_agai
     with transaction.atomic():
         ret = Return.objects.select_for_update().select_related("store").prefetch_related("lines", "shipments")
         ret = ret.get(external_id="A2")
-        # two location look-ups, coverage, rules, SKU mappings; then per RMA: number, RMA, lines, timeline
-        with django_assert_num_queries(5 + 2 * 4):
+        # routing rules, two location look-ups, coverage, disposition rules, SKU mappings; then per RMA:
+        # number, RMA, lines, timeline
+        with django_assert_num_queries(6 + 2 * 4):
             locked = rmas_plan(return_obj=ret, locked=True)
     assert [(r.number, r.location_id) for r in by_itself] == [
         ("1042", two_warehouses["ca1"].pk),
