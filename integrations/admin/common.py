@@ -15,9 +15,11 @@ from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from config.exceptions import ApplicationError
 from integrations.display import body_for_display
@@ -178,14 +180,25 @@ def truncated(text: str, length: int = 60) -> str:
     return format_html('<span class="bh-trunc" title="{}">{}</span>', text, truncated_text(text, length))
 
 
+def ago(when: Any) -> str:
+    """A changelist cell for a time: how long ago, in one short phrase ("3 hours"), the exact time on hover.
+    A full date and time is the widest column of a list that must fit beside the navigation sidebar."""
+    if when is None:
+        return "—"
+    exact = f"{timezone.localtime(when):%Y-%m-%d %H:%M:%S}"
+    return format_html('<span class="bh-nowrap" title="{}">{} ago</span>', exact, timesince(when, depth=1))
+
+
 # Each tone's colours are in static/admin/backhaul.css (.bh-tone-<tone>).
 BADGE_TONES = ("ok", "info", "warning", "error", "muted")
 
 
-def badge(text: str, tone: str = "muted", *, title: str = "") -> str:
-    """A coloured label (a status, a level) that reads without the colour too."""
+def badge(text: str, tone: str = "muted", *, title: str = "", wrap: bool = False) -> str:
+    """A coloured label (a status, a level) that reads without the colour too. wrap: a sentence that may take
+    two lines in a narrow column instead of widening it."""
     tone = tone if tone in BADGE_TONES else "muted"
-    return format_html('<span class="bh-badge bh-tone-{}" title="{}">{}</span>', tone, title or text, text)
+    classes = f"bh-badge bh-tone-{tone}" + (" bh-wrap" if wrap else "")
+    return format_html('<span class="{}" title="{}">{}</span>', classes, title or text, text)
 
 
 # --- Log changelists at a million rows --------------------------------------------------------

@@ -24,6 +24,7 @@ from integrations.admin.common import (
     ProviderFilter,
     access_permission,
     action_done_page,
+    ago,
     badge,
     confirm_action,
     error_text,
@@ -181,7 +182,8 @@ class ConnectionForm(ConnectionAdminForm):
 @admin.register(Connection)
 class ConnectionAdmin(SimpleHistoryAdmin):
     form = ConnectionForm
-    list_display = ("__str__", "health", "role", "provider", "last_success_list", "last_webhook_at")
+    # The name says the store and provider; role and provider are filters (and the list's order).
+    list_display = ("__str__", "health", "last_success_list", "last_webhook")
     list_filter = ("status", HealthFilter, "role", ProviderFilter, "store__is_sandbox")
     search_fields = ("name", "store__name", "store__slug", "wms_name", "external_account_id", "=endpoint_token")
     list_select_related = ("store",)
@@ -263,7 +265,11 @@ class ConnectionAdmin(SimpleHistoryAdmin):
     @admin.display(description="Last success", ordering="last_success_at")
     def last_success_list(self, obj: Connection) -> str:
         # The recorded time only: one ApiCall query per row would not stay cheap on a long list.
-        return f"{timesince(obj.last_success_at)} ago" if obj.last_success_at else "—"
+        return ago(obj.last_success_at)
+
+    @admin.display(description="Last webhook", ordering="last_webhook_at")
+    def last_webhook(self, obj: Connection) -> str:
+        return ago(obj.last_webhook_at)
 
     @admin.display(description="Recent API calls")
     def recent_api_calls(self, obj: Connection) -> str:

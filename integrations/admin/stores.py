@@ -57,7 +57,7 @@ class ShippingLocationInline(admin.TabularInline):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "processing_mode", "rma_trigger", "is_active", "is_sandbox", "created_at")
+    list_display = ("name", "slug", "processing_mode", "rma_trigger", "is_active", "is_sandbox")
     list_filter = ("processing_mode", "rma_trigger", "is_active", "is_sandbox")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}

@@ -22,6 +22,7 @@ from integrations.access import can
 from integrations.admin.common import (
     EXPECTED_ERRORS,
     UnboundedTableMixin,
+    ago,
     badge,
     error_text,
     truncated_text,
@@ -109,17 +110,8 @@ CASE_ACTIONS: dict[str, dict[str, Any]] = {
 
 @admin.register(Return)
 class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
-    list_display = (
-        "external_id",
-        "attention",
-        "rma_statuses",
-        "platform_action_badge",
-        "state",
-        "order_name",
-        "store",
-        "platform",
-        "created_at",
-    )
+    # What fits beside the navigation sidebar at 1366 px; the platform is a filter and on the case page.
+    list_display = ("external_id", "attention", "rma_statuses", "platform_action_badge", "order_and_store", "received")
     list_filter = ("platform_action", AttentionFilter, AgingFilter, "platform", "is_test", "store")
     # Exact matches: these are ids people paste; a substring search would scan every return.
     search_fields = ("=external_id", "=order_name", "=order_number", "=platform_order_id", "=customer_email")
@@ -146,11 +138,20 @@ class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
     @admin.display(description="Needs attention")
     def attention(self, obj: Return) -> str:
         text = return_attention(obj, list(obj.rmas.all()))
-        shown = badge(truncated_text(text, 40), "error", title=text) if text else ""
+        shown = badge(truncated_text(text, 60), "error", title=text, wrap=True) if text else ""
         overdue = return_overdue(obj, timezone.now())
         if overdue:
             shown = format_html("{} {}", shown, badge("overdue", "warning", title=overdue))
         return shown
+
+    @admin.display(description="Order · store", ordering="order_name")
+    def order_and_store(self, obj: Return) -> str:
+        order = obj.order_name or obj.order_number or "—"
+        return format_html('{}<br><span class="bh-muted">{} · {}</span>', order, obj.store, obj.state or "—")
+
+    @admin.display(description="Received", ordering="created_at")
+    def received(self, obj: Return) -> str:
+        return ago(obj.created_at)
 
     @admin.display(description="RMAs")
     def rma_statuses(self, obj: Return) -> str:

@@ -7,12 +7,12 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.timesince import timesince
 
 from integrations.admin.common import (
     ReadOnlyMixin,
     UnboundedTableMixin,
     access_permission,
+    ago,
     badge,
     confirm_action,
     run_for_each,
@@ -35,7 +35,8 @@ from returns.routing_words import routing_sentence
 
 @admin.register(RMA)
 class RMAAdmin(UnboundedTableMixin, admin.ModelAdmin):
-    list_display = ("number", "status_badge", "short_last_error", "return_link", "warehouse_connection", "age", "store")
+    # The warehouse connection names its store; the store is a filter.
+    list_display = ("number", "status_badge", "short_last_error", "return_link", "warehouse_connection", "age")
     list_filter = ("status", RmaAttentionFilter, "warehouse_connection__provider", "is_test", "store")
     search_fields = ("=number", "=order_name", "=external_id", "=idempotency_key", "=return_obj__external_id")
     search_help_text = "RMA number, order name, the warehouse's id or the platform's return id (exact)."
@@ -95,7 +96,7 @@ class RMAAdmin(UnboundedTableMixin, admin.ModelAdmin):
 
     @admin.display(description="Age", ordering="created_at")
     def age(self, obj: RMA) -> str:
-        return timesince(obj.created_at)
+        return ago(obj.created_at)
 
     @admin.display(description="Last error")
     def short_last_error(self, obj: RMA) -> str:
