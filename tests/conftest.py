@@ -155,17 +155,20 @@ def purge_broker() -> None:
                 queue.bind(conn.default_channel).purge()
 
 
+@pytest.fixture(autouse=True)
+def _root_log_level_put_back() -> Iterator[None]:
+    """A Celery worker started in this process (running_worker, or start_worker in a test) sets the root logger's
+    level to ERROR; it is put back after every test, or every later test's warnings would vanish from caplog."""
+    root_level = logging.getLogger().level
+    yield
+    logging.getLogger().setLevel(root_level)
+
+
 @contextlib.contextmanager
 def running_worker(concurrency: int = 2, pool: str = "threads") -> Iterator[Any]:
-    """A real Celery worker (consumer, acks, retries, countdowns) in this process, on the configured broker.
-    Celery's start-up sets the root logger's level (to ERROR for a test worker); it is put back afterwards, or
-    every later test's warnings would vanish from caplog."""
-    root_level = logging.getLogger().level
+    """A real Celery worker (consumer, acks, retries, countdowns) in this process, on the configured broker."""
     purge_broker()
-    try:
-        yield from _worker_started(concurrency, pool)
-    finally:
-        logging.getLogger().setLevel(root_level)
+    yield from _worker_started(concurrency, pool)
 
 
 def _worker_started(concurrency: int, pool: str) -> Iterator[Any]:

@@ -15,6 +15,7 @@ from integrations.admin.common import (
     ReadOnlyMixin,
     UnboundedTableMixin,
     access_permission,
+    ago,
     badge,
     confirm_action,
     pretty_json,
@@ -55,7 +56,7 @@ class EventTypeFilter(admin.SimpleListFilter):
 
 @admin.register(InboundWebhook)
 class InboundWebhookAdmin(UnboundedTableMixin, ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("id", "status_badge", "short_error", "created_at", "provider", "event_type", "attempts", "store")
+    list_display = ("id", "status_badge", "short_error", "received", "provider", "event_type", "attempts", "store")
     list_display_links = ("id",)
     list_filter = ("status", ProviderFilter, "verification", EventTypeFilter, ("created_at", admin.DateFieldListFilter))
     # Exact or anchored only: a substring search over the error text of a million rows is a full scan.
@@ -94,6 +95,10 @@ class InboundWebhookAdmin(UnboundedTableMixin, ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description="Error")
     def short_error(self, obj: InboundWebhook) -> str:
         return truncated(obj.error, 70) if obj.error else ""
+
+    @admin.display(description="Received", ordering="created_at")
+    def received(self, obj: InboundWebhook) -> str:
+        return ago(obj.created_at)
 
     @admin.display(description="Headers (secrets redacted)")
     def headers_redacted(self, obj: InboundWebhook) -> str:
