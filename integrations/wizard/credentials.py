@@ -75,8 +75,11 @@ def credential_fields(provider: str) -> tuple[WizardField, ...]:
 
 
 def generates_webhook_token(provider: str) -> bool:
-    """The provider's webhooks carry a secret Backhaul makes up (Redo's bearer token), shown once."""
-    return any(f.generated and f.name == "webhook_secret" for f in get_declaration(provider).webhooks.auth_fields)
+    """The provider's webhooks carry a secret Backhaul makes up (Redo's bearer token, ShipStream's signing key),
+    shown once. An optional generated key (ShipMonk's signing key, which its support sets up) is support's to
+    make in the admin: once set, unsigned deliveries are refused, so the wizard never makes one by itself."""
+    fields = get_declaration(provider).webhooks.auth_fields
+    return any(f.generated and f.required and f.name == "webhook_secret" for f in fields)
 
 
 def check_action(provider: str) -> str:

@@ -168,23 +168,55 @@ def _token_label(connection: Connection | None) -> str:
     return get_declaration(connection.provider).credential_field("webhook_secret").label
 
 
+def _webhooks_context(connection: Connection | None) -> dict[str, Any]:
+    """What setup/_webhooks.html shows for a connection: its URL and, from the declaration, who sets its
+    subscriptions up (the same list registration creates) and whether Backhaul makes its secret up."""
+    return {
+        "webhook_url": registration.webhook_url(connection=connection) if connection else "",
+        "declaration": get_declaration(connection.provider) if connection else None,
+        "token_label": _token_label(connection),
+        "generates_token": connection is not None and generates_webhook_token(connection.provider),
+    }
+
+
 def _platform_context(store: Store, form: PlatformForm, **extra: Any) -> dict[str, Any]:
     connection = selectors.returns_platform_connection(store=store)
-    webhook_url = registration.webhook_url(connection=connection) if connection else ""
     return step_context(
         store,
         "platform",
         form=form,
         connection=connection,
         verified=selectors.connection_is_verified(connection),
-        webhook_url=webhook_url,
-        # The subscriptions registration creates, so the manual instructions list exactly those.
-        declaration=get_declaration(connection.provider) if connection else None,
-        token_label=_token_label(connection),
-        generates_token=connection is not None and generates_webhook_token(connection.provider),
+        **_webhooks_context(connection),
         **_sandbox_context(connection),
         **extra,
     )
+
+
+def _webhook_action(
+    request: HttpRequest, store: Store, step: str, connection: Connection | None, page: Callable[..., HttpResponse]
+) -> HttpResponse | None:
+    """The webhook section's buttons (setup/_webhooks.html) on a step's page: register the subscriptions through
+    the provider's API, or make a new secret (shown on this response only, never put in the session). None when
+    the request is not one of them."""
+    action = request.POST.get("action")
+    if connection is None or action not in ("register", "regenerate"):
+        return None
+    if action == "register":
+        from config.exceptions import ApplicationError
+        from integrations.services.registration import webhooks_register
+
+        try:
+            messages.success(request, webhooks_register(connection_id=connection.pk).summary)
+        except ApplicationError as exc:
+            messages.error(request, str(exc))
+        return redirect(step_url(store, step))
+    try:
+        result = services.webhook_secret_regenerate(connection=connection)
+    except services.WizardError as exc:
+        messages.error(request, exc.message)
+        return redirect(step_url(store, step))
+    return page(new_webhook_secret=result.new_webhook_secret)
 
 
 @wizard_view
@@ -197,23 +229,13 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
         form = PlatformForm(store=store)
         check = _failed_check_take(request, "platform", form)
         return render(request, "setup/platform.html", _platform_context(store, form, check=check))
-    if request.POST.get("action") == "register" and connection:
-        from config.exceptions import ApplicationError
-        from integrations.services.registration import webhooks_register
 
-        try:
-            messages.success(request, webhooks_register(connection_id=connection.pk).summary)
-        except ApplicationError as exc:
-            messages.error(request, str(exc))
-        return redirect(step_url(store, "platform"))
-    if request.POST.get("action") == "regenerate" and connection:
-        try:
-            result = services.bearer_token_regenerate(connection=connection)
-        except services.WizardError as exc:
-            messages.error(request, exc.message)
-            return redirect(step_url(store, "platform"))
-        context = _platform_context(store, PlatformForm(store=store), new_bearer_token=result.new_bearer_token)
-        return render(request, "setup/platform.html", context)
+    def page(**extra: Any) -> HttpResponse:
+        return render(request, "setup/platform.html", _platform_context(store, PlatformForm(store=store), **extra))
+
+    webhook_page = _webhook_action(request, store, "platform", connection, page)
+    if webhook_page is not None:
+        return webhook_page
     form = PlatformForm(request.POST, store=store)
     if not form.is_valid():
         return render(request, "setup/platform.html", _platform_context(store, form), status=422)
@@ -229,10 +251,10 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
         _wizard_error_show(form, provider, exc)
         return render(request, "setup/platform.html", _platform_context(store, form), status=422)
     check = services.connection_verify(connection=result.connection)
-    if result.new_bearer_token:
+    if result.new_webhook_secret:
         # The fresh Redo token is shown on this response only: it is never put in the session.
         form = PlatformForm(store=store)
-        context = _platform_context(store, form, check=check, new_bearer_token=result.new_bearer_token)
+        context = _platform_context(store, form, check=check, new_webhook_secret=result.new_webhook_secret)
         if not check.ok:
             _failed_check_keep(request, "platform", provider, check)
             _failed_check_take(request, "platform", form)
@@ -252,39 +274,57 @@ def platform_step(request: HttpRequest, store: Store) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def warehouse_step(request: HttpRequest, store: Store) -> HttpResponse:
     """Step 2: ShipMonk, ShipStream or a WMS through TrackStar (or the sandbox), checked by listing its warehouses."""
-    form = WarehouseForm(request.POST or None, store=store)
-    check = _failed_check_take(request, "warehouse", form) if request.method != "POST" else None
-    if request.method == "POST" and form.is_valid():
-        provider, wms_name = form.target()
-        try:
-            saved = services.warehouse_system_save(
-                store=store,
-                kind=form.cleaned_data["kind"],
-                credentials=form.credentials(provider),
-                wms_name=wms_name,
-                sandbox=bool(form.cleaned_data.get("use_sandbox")),
-            )
-        except services.WizardError as exc:
-            _wizard_error_show(form, provider, exc)
-        else:
-            check = services.warehouses_fetch(connection=saved, refresh=True)
-            if check.ok:
-                messages.success(request, check.message)
-                return redirect(step_url(store, "locations"))
+
+    def page(form: WarehouseForm | None = None, *, status: int = 200, **extra: Any) -> HttpResponse:
+        connection = selectors.warehouse_connection(store=store)
+        context = step_context(
+            store,
+            "warehouse",
+            form=form or WarehouseForm(store=store),
+            connection=connection,
+            verified=selectors.connection_is_verified(connection),
+            **_webhooks_context(connection),
+            **_sandbox_context(connection),
+            **extra,
+        )
+        return render(request, "setup/warehouse.html", context, status=status)
+
+    if request.method != "POST":
+        form = WarehouseForm(store=store)
+        return page(form, check=_failed_check_take(request, "warehouse", form))
+    webhook_page = _webhook_action(request, store, "warehouse", selectors.warehouse_connection(store=store), page)
+    if webhook_page is not None:
+        return webhook_page
+    form = WarehouseForm(request.POST, store=store)
+    if not form.is_valid():
+        return page(form, status=422)
+    provider, wms_name = form.target()
+    try:
+        saved = services.warehouse_system_save(
+            store=store,
+            kind=form.cleaned_data["kind"],
+            credentials=form.credentials(provider),
+            wms_name=wms_name,
+            sandbox=bool(form.cleaned_data.get("use_sandbox")),
+        )
+    except services.WizardError as exc:
+        _wizard_error_show(form, provider, exc)
+        return page(form, status=422)
+    check = services.warehouses_fetch(connection=saved.connection, refresh=True)
+    if saved.new_webhook_secret and not form.cleaned_data.get("use_sandbox"):
+        # A signing key Backhaul just made (ShipStream's) is shown on this response only, never put in the
+        # session: the page stays here, with the way on to the locations once the check passed. (The sandbox
+        # signs its own deliveries with it: nothing to copy there.)
+        shown = WarehouseForm(store=store)
+        if not check.ok:
             _failed_check_keep(request, "warehouse", provider, check)
-            return redirect(step_url(store, "warehouse"))
-    connection = selectors.warehouse_connection(store=store)
-    context = step_context(
-        store,
-        "warehouse",
-        form=form,
-        connection=connection,
-        verified=selectors.connection_is_verified(connection),
-        check=check,
-        **_sandbox_context(connection),
-    )
-    status = 422 if request.method == "POST" else 200
-    return render(request, "setup/warehouse.html", context, status=status)
+            _failed_check_take(request, "warehouse", shown)  # the check's field errors on the form shown
+        return page(shown, status=200 if check.ok else 422, check=check, new_webhook_secret=saved.new_webhook_secret)
+    if check.ok:
+        messages.success(request, check.message)
+        return redirect(step_url(store, "locations"))
+    _failed_check_keep(request, "warehouse", provider, check)
+    return redirect(step_url(store, "warehouse"))
 
 
 # ----------------------------------------------------------------------------- step 3

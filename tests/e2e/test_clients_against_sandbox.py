@@ -61,7 +61,8 @@ def test_warehouse_client_creates_updates_and_cancels_at_the_sandbox(
     RMA, then its tracking, then its cancel, through the real push code against its strict sandbox fake."""
     settings.PUBLIC_BASE_URL = live_server.url
     store = Store.objects.create(name="Acme", slug="acme")
-    connection = wizard.warehouse_system_save(store=store, kind=_warehouse_kind(provider), credentials={}, sandbox=True)
+    saved = wizard.warehouse_system_save(store=store, kind=_warehouse_kind(provider), credentials={}, sandbox=True)
+    connection = saved.connection
     fetched = wizard.warehouses_fetch(connection=connection, refresh=True)
     assert fetched.ok, fetched.message
     wizard.location_save(

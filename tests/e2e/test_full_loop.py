@@ -178,7 +178,7 @@ def _shipbob_store(platform: str) -> tuple[Any, SandboxAccount, SandboxAccount]:
         store=store, provider=platform, credentials={}, sandbox=True
     ).connection
     assert wizard.connection_verify(connection=platform_connection).ok
-    shipbob = wizard.warehouse_system_save(store=store, kind="shipbob", credentials={}, sandbox=True)
+    shipbob = wizard.warehouse_system_save(store=store, kind="shipbob", credentials={}, sandbox=True).connection
     fetched = wizard.warehouses_fetch(connection=shipbob, refresh=True)
     assert fetched.ok, fetched.message
     wizard.location_save(

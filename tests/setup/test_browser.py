@@ -80,7 +80,7 @@ def _sandbox_store(name: str) -> Store:
     store = store_create(name=name)
     platform = wizard.returns_platform_save(store=store, provider="loop", credentials={}, sandbox=True).connection
     assert wizard.connection_verify(connection=platform).ok
-    wms = wizard.warehouse_system_save(store=store, kind="shipmonk", credentials={}, sandbox=True)
+    wms = wizard.warehouse_system_save(store=store, kind="shipmonk", credentials={}, sandbox=True).connection
     fetched = wizard.warehouses_fetch(connection=wms, refresh=True)
     assert fetched.ok, fetched.message
     wizard.location_save(

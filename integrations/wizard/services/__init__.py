@@ -3,9 +3,8 @@ mapping CSV (4), the test return (5), going live (6). The names the wizard's vie
 
 from integrations.wizard.services.connections import (
     CheckResult,
-    PlatformSaveResult,
+    ConnectionSaveResult,
     WarehouseOption,
-    bearer_token_regenerate,
     connection_sandbox_account,
     connection_verify,
     kind_types_wms,
@@ -14,6 +13,7 @@ from integrations.wizard.services.connections import (
     warehouse_system_save,
     warehouse_target,
     warehouses_fetch,
+    webhook_secret_regenerate,
 )
 from integrations.wizard.services.errors import WizardError
 from integrations.wizard.services.go_live import store_go_live, store_go_live_blockers
@@ -25,12 +25,12 @@ __all__ = (
     "LOCATION_FIELDS",
     "TEST_SKUS",
     "CheckResult",
-    "PlatformSaveResult",
+    "ConnectionSaveResult",
     "RowError",
     "SkuImportResult",
     "WarehouseOption",
     "WizardError",
-    "bearer_token_regenerate",
+    "webhook_secret_regenerate",
     "connection_sandbox_account",
     "connection_verify",
     "kind_types_wms",

@@ -192,10 +192,11 @@ def _connection_save_checked(
 
 
 @dataclass(frozen=True)
-class PlatformSaveResult:
+class ConnectionSaveResult:
     connection: Connection
-    # A Redo bearer token Backhaul just generated: shown once, never stored anywhere else in clear.
-    new_bearer_token: str = ""
+    # A webhook secret Backhaul just generated (Redo's bearer token, ShipStream's signing key): shown once, on the
+    # response that made it, never stored anywhere else in clear.
+    new_webhook_secret: str = ""
 
 
 def _new_webhook_token(provider: str) -> str:
@@ -209,36 +210,40 @@ def returns_platform_save(
     credentials: Mapping[str, str],
     sandbox: bool = False,
     regenerate_token: bool = False,
-) -> PlatformSaveResult:
+) -> ConnectionSaveResult:
     """Save the Loop or Redo credentials (blank ones keep what is stored, or take the sandbox's);
     a platform whose webhooks carry a bearer token gets one generated."""
     platforms = dict(provider_choices(Role.RETURNS_PLATFORM))
     if provider not in platforms:
         raise WizardError(f"Choose {' or '.join(platforms.values())}.")
     current = store.connections.filter(provider=provider).first()
-    secret_values: dict[str, str] = {}
-    new_token = ""
-    if generates_webhook_token(provider) and (regenerate_token or current is None or not current.webhook_secret):
-        new_token = _new_webhook_token(provider)
-        secret_values["webhook_secret"] = new_token
+    new_secret = _webhook_secret_due(provider=provider, current=current, regenerate=regenerate_token)
     connection = _connection_save(
         store=store,
         provider=provider,
         wms_name="",
         credentials=credentials,
         sandbox=sandbox,
-        extra={"secrets": secret_values},
+        extra={"secrets": {"webhook_secret": new_secret} if new_secret else {}},
     )
-    return PlatformSaveResult(connection=connection, new_bearer_token=new_token)
+    return ConnectionSaveResult(connection=connection, new_webhook_secret=new_secret)
 
 
-def bearer_token_regenerate(*, connection: Connection) -> PlatformSaveResult:
-    """A new webhook bearer token for a platform that uses one; the old one keeps verifying for a while."""
+def _webhook_secret_due(*, provider: str, current: Connection | None, regenerate: bool = False) -> str:
+    """A new webhook secret when the provider's is one Backhaul makes up and the connection has none yet (or one
+    is asked for); "" otherwise."""
+    if generates_webhook_token(provider) and (regenerate or current is None or not current.webhook_secret):
+        return _new_webhook_token(provider)
+    return ""
+
+
+def webhook_secret_regenerate(*, connection: Connection) -> ConnectionSaveResult:
+    """A new webhook secret for a provider whose secret Backhaul makes up; the old one keeps verifying for a while."""
     if not generates_webhook_token(connection.provider):
         raise WizardError(f"{connection.display_name} signs its webhooks with its own secret: enter it instead.")
     token = _new_webhook_token(connection.provider)
     updated = connection_update(connection=connection, secrets={"webhook_secret": token})
-    return PlatformSaveResult(connection=updated, new_bearer_token=token)
+    return ConnectionSaveResult(connection=updated, new_webhook_secret=token)
 
 
 def kind_types_wms(kind: str) -> bool:
@@ -266,14 +271,23 @@ def warehouse_target(*, kind: str, wms_name: str = "") -> tuple[str, str]:
 
 def warehouse_system_save(
     *, store: Store, kind: str, credentials: Mapping[str, str], wms_name: str = "", sandbox: bool = False
-) -> Connection:
-    """Save the WMS connection: ShipMonk direct, ShipStream direct, or any WMS through TrackStar."""
+) -> ConnectionSaveResult:
+    """Save the WMS connection (a warehouse system direct, or any WMS through TrackStar); a WMS whose webhooks
+    are signed with a key Backhaul makes up (ShipStream) gets one the first time, returned to be shown once."""
     if kind not in warehouse_kinds():
         raise WizardError("Choose a warehouse system.")
     provider, target_wms = warehouse_target(kind=kind, wms_name=wms_name)
-    return _connection_save(
-        store=store, provider=provider, wms_name=target_wms, credentials=credentials, sandbox=sandbox, extra={}
+    current = store.connections.filter(provider=provider).first()
+    new_secret = _webhook_secret_due(provider=provider, current=current)
+    connection = _connection_save(
+        store=store,
+        provider=provider,
+        wms_name=target_wms,
+        credentials=credentials,
+        sandbox=sandbox,
+        extra={"secrets": {"webhook_secret": new_secret} if new_secret else {}},
     )
+    return ConnectionSaveResult(connection=connection, new_webhook_secret=new_secret)
 
 
 def _record_check(*, connection: Connection, ok: bool, message: str) -> None:

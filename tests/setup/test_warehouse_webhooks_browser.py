@@ -1,0 +1,93 @@
+"""The warehouse step's webhook section in Debian's chromium at 1366x768: a ShipStream merchant finds the URL and
+topics, makes a new signing key, copies it once, and does not see it again after a reload; a ShipMonk merchant is
+told that ShipMonk's support sets them up. Photographed into var/artifacts/warehouse-webhooks/; no 5xx."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Page, Response, expect
+
+from config.env import VAR_DIR
+from integrations.models import Store, StoreMembership
+from tests.factories import ConnectionFactory
+
+ARTIFACTS = VAR_DIR / "artifacts" / "warehouse-webhooks"
+PASSWORD = "correct horse battery staple 7"
+pytestmark = [pytest.mark.browser]
+
+
+def shot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def server_errors(page: Page) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(response: Response) -> None:
+        if response.status >= 500:
+            seen.append(f"{response.status} {response.request.method} {response.url}")
+
+    page.on("response", record)
+    page.set_default_timeout(20_000)
+    yield seen
+    assert seen == [], f"5xx answers: {seen}"
+
+
+@pytest.fixture
+def owner_page(live_server: Any, page: Page, transactional_db: None, settings: Any) -> tuple[Page, Store, str]:
+    settings.PUBLIC_BASE_URL = live_server.url  # the address merchants paste into their warehouse system
+    store = Store.objects.create(name="Reno Tees", slug="reno-tees")
+    user = get_user_model().objects.create_user(username="ro", password=PASSWORD)
+    StoreMembership.objects.create(store=store, user=user, role=StoreMembership.Role.OWNER)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/setup/login/")
+    page.get_by_label("Username").fill("ro")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    return page, store, f"{live_server.url}/setup/stores/{store.slug}/warehouse/"
+
+
+def test_a_shipstream_merchant_makes_a_signing_key_and_sees_it_once(
+    owner_page: tuple[Page, Store, str], server_errors: list[str]
+) -> None:
+    page, store, url = owner_page
+    connection = ConnectionFactory(store=store, provider="shipstream", base_url="https://reno.shipstream.example")
+    old = connection.webhook_secret
+    page.goto(url)
+    section = page.get_by_role("region", name="Send ShipStream webhooks to Backhaul")
+    site = page.url.split("/setup/")[0]
+    expect(section.get_by_label("ShipStream webhook URL")).to_have_value(site + connection.webhook_path)
+    expect(section.get_by_role("cell", name="delivery:status_changed", exact=True)).to_be_visible()
+    shot(page, "1-shipstream-webhooks")
+
+    section.get_by_role("button", name="Generate a new webhook secret key").click()
+    secret_box = page.get_by_label("ShipStream webhook secret key")
+    expect(secret_box).to_be_visible()
+    connection.refresh_from_db()
+    assert secret_box.input_value() == connection.webhook_secret != old
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    shot(page, "2-shipstream-new-key-once")
+
+    page.goto(url)
+    expect(page.get_by_text("A webhook secret key is set")).to_be_visible()
+    assert connection.webhook_secret not in page.content()
+    shot(page, "3-shipstream-after-reload")
+
+
+def test_a_shipmonk_merchant_is_told_its_support_sets_them_up(
+    owner_page: tuple[Page, Store, str], server_errors: list[str]
+) -> None:
+    page, store, url = owner_page
+    ConnectionFactory(store=store, provider="shipmonk", external_account_id="12345")
+    page.goto(url)
+    section = page.get_by_role("region", name="Send ShipMonk webhooks to Backhaul")
+    expect(section.get_by_text("ShipMonk's support team sets these webhooks up")).to_be_visible()
+    expect(section.get_by_role("button")).to_have_count(0)
+    shot(page, "4-shipmonk-webhooks")
