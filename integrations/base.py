@@ -179,6 +179,11 @@ class WarehouseClient(ProviderClient):
         """The WMS's warehouses."""
         raise UnsupportedCapability(self.slug, "warehouses_list")
 
+    def settings_verify(self) -> None:
+        """Check what a warehouse list does not prove and only a first RMA would otherwise reveal (ShipBob's
+        channel must be one the token may write returns on); raise ProviderSettingWrong naming the field.
+        Called by the wizard's check after warehouses_list; nothing more to check by default."""
+
     def order_find(self, *, order_name: str, order_number: str = "", order_ids: Sequence[str] = ()) -> OrderRef | None:
         """Find the original outbound order in the WMS, or None, trying each of order_search_forms in turn.
 

@@ -62,6 +62,15 @@ class ProviderRejected(ProviderPermanentError):
     """400 / 404 / 422 ...: the provider refused the request (validation, unknown SKU)."""
 
 
+class ProviderSettingWrong(ProviderRejected):
+    """The provider answered, and its answer shows that one of the connection's settings is wrong (a ShipBob
+    channel the token does not have): `field` names the Connection field, the message says what to change."""
+
+    def __init__(self, message: str, *, field: str, api_call_id: int | None = None) -> None:
+        super().__init__(message, api_call_id=api_call_id)
+        self.field = field
+
+
 class ProviderConfigurationError(ProviderPermanentError):
     """410 / 501, or a connection missing what the call needs."""
 

@@ -12,6 +12,8 @@ from integrations.exceptions import (
     ProviderError,
     ProviderRateLimited,
     ProviderRejected,
+    ProviderSettingWrong,
+    ProviderTransientError,
 )
 from integrations.models import ApiCall, Connection
 from integrations.registry import get_declaration
@@ -58,8 +60,12 @@ def _answer(name: str, exc: ProviderError) -> str:
             f"to {exc.redirect_host or 'another address'}. Backhaul does not follow redirects, so your credentials "
             "are only ever sent to the address you entered."
         )
-    if exc.status_code is None:
+    if isinstance(exc, ProviderSettingWrong):  # it answered; what it said shows a setting is wrong
+        return f"{name[0].upper()}{name[1:]} answered: {exc.message}"
+    if exc.status_code is None and isinstance(exc, ProviderTransientError):
         return f"No answer from {name}: {exc.message}."
+    if exc.status_code is None:  # refused before sending, or an answer Backhaul could not use
+        return f"{name[0].upper()}{name[1:]}: {exc.message}."
     phrase = _phrase(exc.status_code)
     words = provider_words(exc)[:300].rstrip(". ")
     said = f": “{words}”" if words and words.lower() != phrase.strip().lower() else ""
@@ -83,6 +89,8 @@ def provider_failure_explain(
 ) -> Explanation:
     """What was tried, what came back, and what the merchant can change (field by field)."""
     name = provider_name(connection, sandbox=sandbox)
+    if isinstance(exc, ProviderSettingWrong) and not action:
+        action = f"checked your settings with {name}"  # not the warehouse list: a later call of the check
     specs = credential_fields(connection.provider)
     blamed: list[tuple[str, str]]
     match exc:
@@ -105,6 +113,10 @@ def provider_failure_explain(
         case ProviderRateLimited():
             blamed, field_message = [], ""
             fix = "Nothing to change: wait a minute, then try again."
+        case ProviderSettingWrong():
+            blamed = [(s.name, s.label) for s in specs if s.name == exc.field]
+            fix = f"Change the {_labels([label for _, label in blamed])}." if blamed else "Contact Backhaul support."
+            field_message = exc.message
         case ProviderRejected():
             blamed = [(s.name, s.label) for s in specs if REFUSED in s.blamed_for]
             fix = (

@@ -148,8 +148,20 @@ def test_shipbob_with_typed_keys_a_wrong_token_then_the_right_one(
     expect(page.locator("#id_shipbob_api_key_error")).to_contain_text("Refused by ShipBob (401)")
     shot(page, "05-typed-wrong-token")
 
-    # Only the token is typed again: the channel and the signing secret saved with the first try are kept.
+    # The right token with a channel that is not the token's: named at setup, not at the first return.
     page.get_by_label("ShipBob personal access token").fill("sb-pat-typed-0001")
+    page.get_by_label("ShipBob channel ID").fill("99999")
+    page.get_by_role("button", name="Save and list warehouses").click()
+    expect(alert).to_contain_text("Backhaul checked your settings with ShipBob (GET ")
+    expect(alert).to_contain_text("ShipBob answered: Channel 99999 is not one of this token's channels.")
+    expect(alert).to_contain_text("56232 (PAT Channel)")
+    expect(alert).to_contain_text("Change the ShipBob channel ID")
+    expect(alert).not_to_contain_text("No answer")
+    expect(page.locator("#id_shipbob_external_account_id_error")).to_contain_text("Channel 99999")
+    shot(page, "05b-typed-wrong-channel")
+
+    # Only the channel is typed again: the token and the signing secret saved with the earlier tries are kept.
+    page.get_by_label("ShipBob channel ID").fill("56232")
     page.get_by_role("button", name="Save and list warehouses").click()
     expect(page.get_by_role("heading", name="3. Link your shipping locations")).to_be_visible()
     expect(page.locator(".messages")).to_contain_text("ShipBob answered with 2 warehouses")

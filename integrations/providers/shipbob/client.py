@@ -16,7 +16,12 @@ from django.core.cache import cache
 
 from integrations.base import OrderRef, PushResult, RmaPayload, WarehouseClient, WarehouseInfo
 from integrations.destinations import connection_base_url, path_segment
-from integrations.exceptions import ProviderConfigurationError, ProviderPermanentError, ProviderRejected
+from integrations.exceptions import (
+    ProviderConfigurationError,
+    ProviderPermanentError,
+    ProviderRejected,
+    ProviderSettingWrong,
+)
 from integrations.http import BaseHttpClient, parse_retry_after
 from integrations.inbound import InboundWarehouseReturnEvent, Payload
 from integrations.models import Connection
@@ -116,8 +121,33 @@ class ShipBobClient(BaseHttpClient, WarehouseClient):
     # -- the connection --------------------------------------------------------------------------
 
     def test_connection(self) -> str:
-        """GET /2026-01/fulfillment-center, the cheapest call a token must be allowed."""
-        return f"ShipBob answered: {len(self.warehouses_list())} fulfillment center(s)"
+        """GET /2026-01/fulfillment-center, the cheapest call a token must be allowed, then the channel."""
+        centers = self.warehouses_list()
+        self.settings_verify()
+        return f"ShipBob answered: {len(centers)} fulfillment center(s), channel {self.channel_id} may write returns"
+
+    def settings_verify(self) -> None:
+        """GET /2026-01/channel: the channel returns are created on must be one of the token's, with
+        returns_write; otherwise the first return would be refused (403) long after setup."""
+        data = self.request_json("GET", self._path("channel"), operation="channels_list")
+        rows = data.get("items") if isinstance(data, Mapping) else data
+        channels = {text(row.get("id")): row for row in items(rows) if isinstance(row, Mapping)}
+        writable = [cid for cid, row in channels.items() if "returns_write" in items(row.get("scopes"))]
+        listed = ", ".join(f"{cid} ({text(channels[cid].get('name')) or 'unnamed'})" for cid in writable) or "none"
+        if self.channel_id not in channels:
+            raise ProviderSettingWrong(
+                f"Channel {self.channel_id or '(blank)'} is not one of this token's channels. "
+                f"The channels it may create returns on: {listed}.",
+                field="external_account_id",
+                api_call_id=self.last_api_call_id,
+            )
+        if self.channel_id not in writable:
+            raise ProviderSettingWrong(
+                f"Channel {self.channel_id} cannot create returns with this token (no returns_write scope). "
+                f"The channels it may create returns on: {listed}.",
+                field="external_account_id",
+                api_call_id=self.last_api_call_id,
+            )
 
     def warehouses_list(self) -> list[WarehouseInfo]:
         """GET /2026-01/fulfillment-center → a bare array of {id, name, address…}."""

@@ -359,7 +359,9 @@ def warehouses_fetch(*, connection: Connection, refresh: bool = False) -> CheckR
     if not refresh and (cached := cache.get(key)) is not None:
         return CheckResult(ok=True, message="", warehouses=cached)
     try:
-        warehouses = get_warehouse_client(connection=connection, manual=True).warehouses_list()
+        client = get_warehouse_client(connection=connection, manual=True)
+        warehouses = client.warehouses_list()
+        client.settings_verify()
     except ProviderError as exc:
         return _check_failed(connection=connection, exc=exc)
     options = _options(warehouses)

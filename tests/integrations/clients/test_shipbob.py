@@ -17,6 +17,7 @@ from integrations.exceptions import (
     ProviderConfigurationError,
     ProviderRateLimited,
     ProviderRejected,
+    ProviderSettingWrong,
     ProviderUnavailable,
 )
 from integrations.models import ApiCall
@@ -331,7 +332,40 @@ def test_warehouses_are_the_fulfillment_centers(httpserver: HTTPServer) -> None:
     client = _client(httpserver)
     infos = client.warehouses_list()
     assert [(w.wms_code, w.label) for w in infos] == [("22", "Example FC (ST) (#22)"), ("6", "Cicero (IL) (#6)")]
-    assert client.test_connection() == "ShipBob answered: 2 fulfillment center(s)"
+    httpserver.expect_request("/2026-01/channel").respond_with_json({"items": CHANNELS, "next": None})
+    assert client.test_connection() == "ShipBob answered: 2 fulfillment center(s), channel 56232 may write returns"
+
+
+# GET /2026-01/channel as PROVIDER.md records it: the token's own channel writes, a store channel only reads.
+CHANNELS = [
+    {"id": 56232, "name": "PAT Channel", "application_name": "SMA", "scopes": ["returns_read", "returns_write"]},
+    {"id": 40001, "name": "Shopify store", "application_name": "Shopify", "scopes": ["orders_read", "returns_read"]},
+]
+
+
+@pytest.mark.parametrize(
+    ("channel", "says"),
+    [
+        (
+            "77777",
+            "Channel 77777 is not one of this token's channels. The channels it may create returns on: "
+            "56232 (PAT Channel).",
+        ),
+        (
+            "40001",
+            "Channel 40001 cannot create returns with this token (no returns_write scope). The channels it may "
+            "create returns on: 56232 (PAT Channel).",
+        ),
+    ],
+)
+def test_a_channel_the_token_cannot_create_returns_on_is_named_at_setup(
+    httpserver: HTTPServer, channel: str, says: str
+) -> None:
+    httpserver.expect_request("/2026-01/channel").respond_with_json({"items": CHANNELS, "next": None})
+    with pytest.raises(ProviderSettingWrong) as caught:
+        _client(httpserver, channel=channel).settings_verify()
+    assert (caught.value.message, caught.value.field) == (says, "external_account_id")
+    _client(httpserver).settings_verify()  # the token's own channel passes
 
 
 def test_rma_find_matches_the_reference_exactly(httpserver: HTTPServer) -> None:
