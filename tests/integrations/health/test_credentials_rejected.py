@@ -113,7 +113,7 @@ def test_working_credentials_resume_the_rmas_that_waited(
     wait_for(rejected, timeout=30)
     # A return arriving meanwhile waits too, without a request to the WMS.
     rmas_on_return_changed(return_obj=make_return(store, order_name="#1043"), change="created")
-    wait_for(lambda: RMA.objects.filter(last_error__startswith="waiting").exists(), timeout=30)
+    wait_for(lambda: RMA.objects.filter(last_error__startswith="Waiting for working").exists(), timeout=30)
     assert recorder.count == 1
     assert set(RMA.objects.values_list("status", "attempts")) == {(RMA.Status.PENDING, 0)}
 
