@@ -1,5 +1,7 @@
 """Returns as the platform sees them, the RMAs the warehouse receives, and the timeline that ties them."""
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -491,7 +493,12 @@ class GradeMapping(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.warehouse} {self.kind} {self.word} → {self.condition_category or '-'} / {self.disposition_outcome or '-'}"
+        means = f"{self.condition_category or '-'} / {self.disposition_outcome or '-'}"
+        return f"{self.warehouse} {self.kind} {self.word} → {means}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.word = self.word.strip().lower()  # compared without case (returns/grading.py word_key)
+        super().save(*args, **kwargs)
 
 
 class OrphanReceipt(BaseModel):
