@@ -127,6 +127,15 @@ def _reports(lines: list[ReturnLine]) -> list[ItemGradeReport]:
     return list(reports.values())
 
 
+def _mappings_reapply(store_id: int, lines: list[ReturnLine]) -> None:
+    """The store's mappings as they are now (support may have changed one after the platform refused a value)."""
+    before = [[dict(u) for u in line.grades] for line in lines]
+    _resolve(store_id, [u for line in lines for u in line.grades])
+    for line, old in zip(lines, before, strict=True):
+        if line.grades != old:
+            ReturnLine.objects.filter(pk=line.pk).update(grades=line.grades)
+
+
 def _mark(lines: list[ReturnLine], item_ids: set[str], **state: Any) -> None:
     """Write on the lines what reached the platform for these items (shown on the case and return pages)."""
     for line in lines:
@@ -185,6 +194,7 @@ def return_grades_send(*, client: ReturnsPlatformClient, connection: Connection,
     if declaration.grading == GradingSupport.NONE or not lines:
         return []
     platform = provider_name(connection.provider)
+    _mappings_reapply(return_obj.store_id, lines)
     reports = _reports(lines)
     sender = _Sender(return_obj, lines)
     try:
