@@ -7,8 +7,10 @@ into a condition category and a disposition outcome (returns/services/grades.py 
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from integrations.registry import get_declaration, is_provider, provider_name
 from returns.models import GradeMapping, GradeOutcome, GradeWordKind
 
 # A word no mapping names: a person looks before the unit is sold again.
@@ -91,3 +93,70 @@ def grades_note(*, lines: Iterable[tuple[str, list[Mapping[str, Any]]]], limit: 
         parts.append(f"{sku}: " + "; ".join(f"{n} × {w}" for w, n in counted.items()))
     text = "Backhaul: graded at the warehouse: " + " | ".join(parts)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# -- in words, for the case page and the merchant's return page ----------------------------------
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """Units of one line graded alike, as people read them."""
+
+    sku: str
+    units: int
+    item_ids: tuple[str, ...]
+    found: str  # the warehouse's words ("damaged, scrapped" · "not in the parcel")
+    means: str  # the platform's ("grade_c · recycled")
+    note: str
+    images: tuple[str, ...]  # web addresses only: shown as links
+    reached: str  # whether it reached the platform, in a sentence
+    tone: str  # ok / error / muted (the admin badge tones)
+
+
+def _reached(unit: Mapping[str, Any], *, platform: str, grading: str) -> tuple[str, str]:
+    state = unit.get("platform") or {}
+    if state.get("error"):
+        return f"Not sent to {platform}: {state['error']}", "error"
+    if state.get("assessed"):
+        graded = "graded and assessed" if state.get("graded") else "assessed"
+        return f"Reached {platform}: {graded}", "ok"
+    if state.get("noted"):
+        return f"In a comment on the {platform} return ({platform} has no grading API)", "ok"
+    if grading == "none":
+        return f"Kept here only: {platform} takes no grades", "muted"
+    return f"Not sent to {platform} yet (sent before the return is processed or flagged)", "muted"
+
+
+def grade_rows(*, lines: Iterable[Any], platform: str, grading: str) -> list[GradeRow]:
+    """Each line's units grouped by what the warehouse said, what it means and whether it reached the platform.
+
+    grading: the platform's GradingSupport value ("api", "note", "none")."""
+    rows: list[GradeRow] = []
+    for line in lines:
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        for unit in line.grades or []:
+            found = (
+                "not in the parcel"
+                if unit.get("missing")
+                else (
+                    ", ".join(str(unit.get(k)).replace("_", " ") for k in ("condition", "disposition") if unit.get(k))
+                    or "graded"
+                )
+            )
+            outcome = str(unit.get("disposition_outcome") or "")
+            means = " · ".join(
+                w for w in (str(unit.get("condition_category") or ""), outcome_label(outcome).lower()) if w
+            )
+            images = tuple(str(i) for i in unit.get("images") or () if str(i).startswith(("https://", "http://")))
+            reached, tone = _reached(unit, platform=platform, grading=grading)
+            key = (found, means, str(unit.get("note") or ""), images, reached, tone)
+            groups.setdefault(key, []).append(str(unit.get("item_id") or ""))
+        for (found, means, note, images, reached, tone), ids in groups.items():
+            rows.append(GradeRow(line.sku, len(ids), tuple(ids), found, means, note, images, reached, tone))
+    return rows
+
+
+def return_grade_rows(return_obj: Any, lines: Iterable[Any]) -> list[GradeRow]:
+    """grade_rows for a return, in its platform's words (how that platform takes grades, from its declaration)."""
+    grading = get_declaration(return_obj.platform).grading if is_provider(return_obj.platform) else "none"
+    return grade_rows(lines=lines, platform=provider_name(return_obj.platform), grading=str(grading))
