@@ -231,15 +231,16 @@ def return_grades_send(*, client: ReturnsPlatformClient, connection: Connection,
         raise ProviderRejected(message, status_code=exc.status_code, api_call_id=exc.api_call_id) from exc
     if sender.sent_now:
         outcomes: dict[str, int] = defaultdict(int)
-        for report in reports:
-            outcomes[outcome_label(report.disposition_outcome).lower()] += 1
+        units = [unit for line in lines for unit in line.grades]
+        for unit in units:
+            outcomes[outcome_label(str(unit.get("disposition_outcome") or "")).lower()] += 1
         words = ", ".join(f"{n} {o}" for o, n in outcomes.items())
         how = "graded and assessed" if declaration.grading == GradingSupport.API else "written in a note"
         timeline_add(
             return_obj=return_obj,
             kind="platform_grades_sent",
             level=TimelineEvent.Level.SUCCESS,
-            message=f"Warehouse grades sent to {platform}: {len(reports)} item{'s' if len(reports) != 1 else ''} "
+            message=f"Warehouse grades sent to {platform}: {len(units)} item{'s' if len(units) != 1 else ''} "
             f"{how} ({words})"[:500],
             data={"api_calls": sender.calls, "items": [r.item_id for r in reports]},
             api_call_id=sender.calls[0] if sender.calls else None,
