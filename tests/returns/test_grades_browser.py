@@ -19,7 +19,7 @@ from returns.services.warehouse_events import rma_apply_warehouse_event
 from tests.conftest import admin_log_in
 from tests.returns.orphans.conftest import make_world
 from tests.setup.conftest import browser_type_launch_args  # noqa: F401 (the fixture: Debian's chromium)
-from tests.setup.test_receipts_browser import PASSWORD, no_sideways_scroll, watch_for_5xx
+from tests.setup.test_receipts_browser import PASSWORD, _log_in, no_sideways_scroll, watch_for_5xx
 
 ARTIFACTS = VAR_DIR / "artifacts" / "grades"
 PHOTO = "https://cdn.shipmonk.example/returns/1042/stain-on-the-front-of-the-tee-close-up.jpg"
@@ -91,10 +91,7 @@ def test_grades_on_the_case_page_and_the_merchant_return_page(
     StoreMembership.objects.create(store=world.store, user=member, role=StoreMembership.Role.MEMBER)
     merchant = page.context.browser.new_page(viewport={"width": 1366, "height": 768})
     watch_for_5xx(merchant, errors)
-    merchant.goto(f"{site}/setup/login/")
-    merchant.get_by_label("Username").fill("mia")
-    merchant.get_by_label("Password").fill(PASSWORD)
-    merchant.get_by_role("button", name="Log in").click()
+    _log_in(merchant, site, "mia")
     merchant.goto(f"{site}{reverse('setup:return_detail', kwargs={'slug': world.store.slug, 'pk': world.ret.pk})}")
     table = merchant.get_by_role("table", name="What the warehouse found")
     expect(table.get_by_role("row")).to_have_count(3)
