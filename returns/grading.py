@@ -115,13 +115,13 @@ class GradeRow:
 
 def _reached(unit: Mapping[str, Any], *, platform: str, grading: str) -> tuple[str, str]:
     state = unit.get("platform") or {}
-    if state.get("error"):
-        return f"Not sent to {platform}: {state['error']}", "error"
     if state.get("assessed"):
         graded = "graded and assessed" if state.get("graded") else "assessed"
         return f"Reached {platform}: {graded}", "ok"
     if state.get("noted"):
         return f"In a comment on the {platform} return ({platform} has no grading API)", "ok"
+    if state.get("error"):
+        return f"Not sent to {platform}: {state['error']}", "error"
     if grading == "none":
         return f"Kept here only: {platform} takes no grades", "muted"
     return f"Not sent to {platform} yet (sent before the return is processed or flagged)", "muted"

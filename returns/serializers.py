@@ -29,9 +29,9 @@ from returns.routing_words import routing_sentence
 class GradePlatformSerializer(serializers.Serializer):
     """What of the grade reached the returns platform: the ApiCall of each step, or why it did not."""
 
-    graded = serializers.IntegerField(required=False, allow_null=True, help_text="ApiCall id of the grade call.")
-    assessed = serializers.IntegerField(required=False, allow_null=True, help_text="ApiCall id of the assess call.")
-    noted = serializers.IntegerField(required=False, allow_null=True, help_text="ApiCall id of the note (Redo).")
+    graded = serializers.IntegerField(required=False, help_text="ApiCall id of the grade call.")
+    assessed = serializers.IntegerField(required=False, help_text="ApiCall id of the assess call.")
+    noted = serializers.IntegerField(required=False, help_text="ApiCall id of the note (Redo).")
     error = serializers.CharField(required=False, help_text="Why it did not reach the platform.")
 
 

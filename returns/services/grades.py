@@ -169,7 +169,7 @@ class _Sender:
         api_call_id = platform_call_once(self.return_obj.pk, operation, call)
         if api_call_id is not None:
             self.calls.append(api_call_id)
-        _mark(self.lines, {i.item_id for i in items}, **{step: api_call_id or True})
+        _mark(self.lines, {i.item_id for i in items}, **{step: api_call_id or True, "error": ""})
 
 
 def _send_api(client: ReturnsPlatformClient, sender: _Sender, reports: list[ItemGradeReport], size: int) -> None:
