@@ -156,3 +156,16 @@ def test_redo_has_no_grading_api_so_the_grades_go_in_one_comment(httpserver: HTT
     assert Return.objects.get(pk=ret.pk).timeline.get(kind="platform_grades_sent").message == (
         "Warehouse grades sent to Redo: 2 items written in a note (1 back to stock, 1 recycled)"
     )
+
+
+def test_a_grade_batch_a_dead_worker_left_in_flight_is_not_sent_again(httpserver: HTTPServer) -> None:
+    loop = _loop(httpserver)
+    ret = _world(httpserver)
+    _receive(ret, _graded("1042", "TEE-BLK-M", 2, ItemGrade(2, disposition="returned_to_inventory")))
+    # The worker died waiting for Loop's answer to the first grade batch: it may have landed.
+    Return.objects.filter(pk=ret.pk).update(platform_action_sending="return_items_grade:1")
+    assert return_platform_act(return_id=ret.pk).detail == "permanent error"
+    assert (loop["grade"].count, loop["assess"].count, loop["process"].count) == (0, 0, 0)
+    failed = Return.objects.get(pk=ret.pk).timeline.get(kind="platform_action_failed").message
+    assert "waiting for the platform's answer to return items grade:1" in failed
+    assert "it is not sent again (never twice)" in failed
