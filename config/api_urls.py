@@ -32,6 +32,8 @@ v1 = [
     ),
     path("status-mappings/", returns_apis.StatusMappingListApi.as_view(), name="status-mapping-list"),
     path("status-mappings/<int:pk>/", returns_apis.StatusMappingDetailApi.as_view(), name="status-mapping-detail"),
+    path("grade-mappings/", returns_apis.GradeMappingListApi.as_view(), name="grade-mapping-list"),
+    path("grade-mappings/<int:pk>/", returns_apis.GradeMappingDetailApi.as_view(), name="grade-mapping-detail"),
     path("routing-rules/", returns_apis.RoutingRuleListApi.as_view(), name="routing-rule-list"),
     path("routing-rules/<int:pk>/", returns_apis.RoutingRuleDetailApi.as_view(), name="routing-rule-detail"),
     path("stores/<int:pk>/routing-dry-run/", returns_apis.RoutingDryRunApi.as_view(), name="store-routing-dry-run"),

@@ -89,6 +89,7 @@ RULES: dict[str, Rule] = {
     **_rows("sku_mapping", "warehouses", "skumapping", "SKU mappings"),
     **_rows("disposition_rule", "returns", "dispositionrule", "disposition rules"),
     **_rows("status_mapping", "returns", "statusmapping", "status mappings"),
+    **_rows("grade_mapping", "returns", "grademapping", "grade mappings"),
     **_rows("routing_rule", "returns", "routingrule", "routing rules"),
     # A dry run replays stored returns through rules and writes nothing: whoever may read the rules may run it,
     # with drafts too (saving them is the owners').

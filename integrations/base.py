@@ -130,6 +130,21 @@ class ReturnItemDecision:
 
 
 @dataclass(frozen=True)
+class ItemGradeReport:
+    """One platform item as the warehouse graded it, in the platform's words (the store's GradeMappings applied):
+    what a grading call sends (Loop's Dispositioning API: grade, then assess)."""
+
+    item_id: str  # the platform's item id (Loop line_item_id)
+    description: str
+    condition_category: str = ""
+    disposition_outcome: str = ""  # back_to_stock, resale_hold, recycle, donate, missing
+    note: str = ""
+    images: tuple[str, ...] = ()
+    inspected_at: dt.datetime | None = None
+    graded: bool = True  # False: nothing to grade (a missing unit), only assessed
+
+
+@dataclass(frozen=True)
 class WebhookRegistration:
     """What registering Backhaul's webhook subscriptions at a provider found and did."""
 
@@ -247,6 +262,21 @@ class ReturnsPlatformClient(ProviderClient):
     @abc.abstractmethod
     def return_note_create(self, *, return_id: str, content: str) -> int | None:
         """Leave a note on the return for the merchant's team (what arrived, why it was flagged)."""
+
+    def return_items_grade(self, *, items: Sequence[ItemGradeReport], batch: int = 1) -> int | None:
+        """Grade items (condition category, description, note, photos, inspection time), at most the declaration's
+        grading_batch_size a call; the ApiCall's operation is `return_items_grade:<batch>`, so a rerun can tell
+        which batches were sent."""
+        raise UnsupportedCapability(self.slug, "grading return items")
+
+    def return_items_assess(self, *, items: Sequence[ItemGradeReport], batch: int = 1) -> int | None:
+        """Give graded items their disposition outcome (operation `return_items_assess:<batch>`)."""
+        raise UnsupportedCapability(self.slug, "assessing return items")
+
+    def return_grades_note_create(self, *, return_id: str, content: str) -> int | None:
+        """Leave the warehouse's grades in a note on the return, for a platform without a grading API (an operation
+        of its own, `return_grades_note`, so a rerun tells it from the flag's note)."""
+        raise UnsupportedCapability(self.slug, "a note with the warehouse's grades")
 
     def return_status_update(self, *, return_id: str, status: str) -> int | None:
         """Set the return's status to one of the platform's own words."""

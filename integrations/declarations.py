@@ -123,6 +123,34 @@ class LocationIdentifier:
 
 
 @dataclass(frozen=True)
+class GradeWord:
+    """A warehouse's word for what it found (a condition) or did (a disposition), and what it means by default for
+    the returns platform's grading: a condition category (Loop: "grade_a") and a disposition outcome (one of
+    returns.models.GradeOutcome: back_to_stock, resale_hold, recycle, donate, missing; "" leaves it to the other
+    word). A store changes them in its GradeMappings (returns/grading.py)."""
+
+    word: str
+    condition_category: str = ""
+    disposition_outcome: str = ""
+
+
+@dataclass(frozen=True)
+class GradeWords:
+    """Warehouses: the default meaning of the words the WMS grades units with (its conditions and dispositions)."""
+
+    conditions: tuple[GradeWord, ...] = ()
+    dispositions: tuple[GradeWord, ...] = ()
+
+
+class GradingSupport(StrEnum):
+    """Returns platforms: how the warehouse's grades reach the platform before a return is processed or flagged."""
+
+    NONE = "none"  # they do not (only recorded, shown on the case page)
+    API = "api"  # grade, then assess, in batches of grading_batch_size items (Loop's Dispositioning API)
+    NOTE = "note"  # no grading API: the grades are written in a note on the return (Redo's comments)
+
+
+@dataclass(frozen=True)
 class ProviderDeclaration:
     """Everything about a provider that is data: identity, credentials, webhooks, capabilities, sandbox."""
 
@@ -161,6 +189,11 @@ class ProviderDeclaration:
     # {external_id} filled in (the operations console links a return's order there). Blank while
     # the provider documents no such URL: the console then shows the order without a link.
     return_admin_url: str = ""
+    # Returns platforms: how the warehouse's per-item grades reach it, and at most how many items one call takes.
+    grading: GradingSupport = GradingSupport.NONE
+    grading_batch_size: int = 0
+    # Warehouses: the default meaning of the WMS's grading words (a store's GradeMappings start from these).
+    grade_words: GradeWords = GradeWords()
 
     @property
     def secret_fields(self) -> tuple[CredentialField, ...]:

@@ -158,6 +158,45 @@ class InboundFulfillmentEvent(FitsColumns):
 
 
 @dataclass(frozen=True)
+class ItemGrade(FitsColumns):
+    """What the warehouse found (condition) and did (disposition) for some units of one SKU, in the WMS's own
+    words, with its description, note, photos and inspection time: provider-neutral. A store's GradeMappings turn
+    the words into the returns platform's (returns/grading.py); the rest is passed on as it is."""
+
+    quantity: int = field(metadata=fit(Fit.COUNT))
+    condition: str = field(default="", metadata=fit(Fit.TEXT, 100))  # "good", "damaged", "noted"
+    disposition: str = field(default="", metadata=fit(Fit.TEXT, 100))  # "restocked", "scrapped", "dispose"
+    description: str = field(default="", metadata=fit(Fit.TEXT, 255))  # Loop: required, at most 255
+    note: str = field(default="", metadata=fit(Fit.TEXT, 1000))
+    images: tuple[str, ...] = field(default=(), metadata=fit(Fit.TEXT, 1000))  # photo / evidence URLs
+    inspected_at: dt.datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "quantity": self.quantity,
+            "condition": self.condition,
+            "disposition": self.disposition,
+            "description": self.description,
+            "note": self.note,
+            "images": list(self.images),
+            "inspected_at": self.inspected_at.isoformat() if self.inspected_at else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "ItemGrade":
+        when = data.get("inspected_at")
+        return cls(
+            quantity=int(data.get("quantity") or 0),
+            condition=str(data.get("condition") or ""),
+            disposition=str(data.get("disposition") or ""),
+            description=str(data.get("description") or ""),
+            note=str(data.get("note") or ""),
+            images=tuple(str(i) for i in data.get("images") or () if i),
+            inspected_at=dt.datetime.fromisoformat(when) if isinstance(when, str) and when else None,
+        )
+
+
+@dataclass(frozen=True)
 class WarehouseLineData(FitsColumns):
     sku: str = field(metadata=fit(Fit.ID, 200))  # matched against our RMA lines' SKUs, which are at most this long
     expected_quantity: int | None = field(default=None, metadata=fit(Fit.COUNT))
@@ -165,6 +204,8 @@ class WarehouseLineData(FitsColumns):
     restocked_quantity: int | None = field(default=None, metadata=fit(Fit.COUNT))
     # Per unit group: {"quantity": 1, "condition": "good", "disposition": "restocked"}.
     receiving_details: tuple[Mapping[str, Any], ...] = field(default=(), metadata=fit(Fit.JSON))
+    # What the warehouse reported per unit group (its grading), where it reports any: sent on to the platform.
+    grades: tuple[ItemGrade, ...] = field(default=(), metadata=fit(Fit.NESTED))
 
 
 @dataclass(frozen=True)
@@ -215,6 +256,7 @@ def warehouse_event_to_json(event: InboundWarehouseReturnEvent) -> dict[str, Any
                 "received_quantity": line.received_quantity,
                 "restocked_quantity": line.restocked_quantity,
                 "receiving_details": [dict(d) for d in line.receiving_details],
+                "grades": [g.to_json() for g in line.grades],
             }
             for line in event.lines
         ],
@@ -250,6 +292,7 @@ def warehouse_event_from_json(data: Mapping[str, Any]) -> InboundWarehouseReturn
                 received_quantity=line.get("received_quantity"),
                 restocked_quantity=line.get("restocked_quantity"),
                 receiving_details=tuple(line.get("receiving_details") or ()),
+                grades=tuple(ItemGrade.from_json(g) for g in line.get("grades") or () if isinstance(g, Mapping)),
             )
             for line in lines
         ),

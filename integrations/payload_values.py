@@ -151,3 +151,11 @@ def country_code(*values: Any) -> str:
         if len(code) == 2 and code.isascii() and code.isalpha():
             return code.upper()
     return ""
+
+
+def grade_description(wms: str, *, condition: str = "", disposition: str = "", detail: str = "") -> str:
+    """A grade's description (Loop requires one, at most 255 characters) when the WMS writes none of its own:
+    "Graded at TrackStar: condition damaged, disposition scrapped (lot L1)"."""
+    words = [f"condition {condition}" if condition else "", f"disposition {disposition}" if disposition else ""]
+    said = ", ".join(w for w in words if w) or "received"
+    return f"Graded at {wms}: {said}{f' ({detail})' if detail else ''}"[:255]

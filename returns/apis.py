@@ -15,7 +15,7 @@ from integrations.models import Store
 from integrations.permissions import StoreRowDetailApi, StoreRowListApi, StoreScopedMixin
 from returns import filters, provisioning, routing_provisioning
 from returns import serializers as s
-from returns.models import RMA, DispositionRule, OrphanReceipt, Return, RoutingRule, StatusMapping
+from returns.models import RMA, DispositionRule, GradeMapping, OrphanReceipt, Return, RoutingRule, StatusMapping
 from returns.routing_dry_run import routing_dry_run
 
 RMA_WITH_LINES = RMA.objects.prefetch_related("lines")
@@ -176,6 +176,34 @@ class StatusMappingDetailApi(StoreRowDetailApi):
 
     def remove(self, row: StatusMapping) -> None:
         provisioning.status_mapping_delete(mapping=row)
+
+
+class GradeMappingListApi(StoreRowListApi):
+    """List grade mappings (a warehouse's grading word → the platform's condition category and disposition
+    outcome); add one to a store you own."""
+
+    queryset = GradeMapping.objects.all()
+    rows = "grade_mapping"
+    InputSerializer = s.GradeMappingCreateSerializer
+    OutputSerializer = s.GradeMappingOutputSerializer
+
+    def create(self, *, store: Any, data: dict[str, Any]) -> GradeMapping:
+        return provisioning.grade_mapping_create(store=store, data=data)
+
+
+class GradeMappingDetailApi(StoreRowDetailApi):
+    """Read, change or delete one grade mapping."""
+
+    queryset = GradeMapping.objects.all()
+    rows = "grade_mapping"
+    InputSerializer = s.GradeMappingUpdateSerializer
+    OutputSerializer = s.GradeMappingOutputSerializer
+
+    def update(self, row: GradeMapping, data: dict[str, Any]) -> GradeMapping:
+        return provisioning.grade_mapping_update(mapping=row, data=data)
+
+    def remove(self, row: GradeMapping) -> None:
+        provisioning.grade_mapping_delete(mapping=row)
 
 
 class OrphanReceiptListApi(StoreScopedMixin, ApiView):

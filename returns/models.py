@@ -1,5 +1,7 @@
 """Returns as the platform sees them, the RMAs the warehouse receives, and the timeline that ties them."""
 
+from typing import Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -147,6 +149,11 @@ class ReturnLine(BaseModel):
     external_line_ids = models.JSONField(default=list, blank=True)
     destination_key = models.CharField(max_length=100, blank=True, default="")
     processing_instruction = models.CharField(max_length=20, blank=True, default="")
+    # What the warehouse found per unit, recorded once when the return's outcome is decided (returns/grading.py):
+    # [{"item_id", "warehouse", "rma", "condition", "disposition" (the WMS's words), "condition_category",
+    #   "disposition_outcome" (the store's GradeMappings), "description", "note", "images", "inspected_at",
+    #   "platform": {"graded": api_call_id, "assessed": api_call_id, "noted": api_call_id, "error": "..."}}].
+    grades = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ("id",)
@@ -287,6 +294,8 @@ class RMALine(BaseModel):
     restocked_quantity = models.PositiveIntegerField(default=0)
     # Per unit: [{"quantity": 1, "condition": "good", "disposition": "restocked"}, ...]
     receiving_details = models.JSONField(default=list, blank=True)
+    # The warehouse's grades, as its latest event gave them (integrations.inbound.ItemGrade.to_json, per unit group).
+    grades = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ("id",)
@@ -435,6 +444,61 @@ class StatusMapping(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.outcome} → {self.action}"
+
+
+class GradeOutcome(models.TextChoices):
+    """What becomes of a graded unit, in the returns platform's words (Loop's assess `disposition_outcome`)."""
+
+    BACK_TO_STOCK = "back_to_stock", "Back to stock"
+    RESALE_HOLD = "resale_hold", "Held for resale review"
+    RECYCLE = "recycle", "Recycled"
+    DONATE = "donate", "Donated"
+    MISSING = "missing", "Missing"
+
+
+class GradeWordKind(models.TextChoices):
+    CONDITION = "condition", "Condition (what the warehouse found)"
+    DISPOSITION = "disposition", "Disposition (what the warehouse did)"
+
+
+class GradeMapping(BaseModel):
+    """A warehouse's grading word → the returns platform's: a condition category and a disposition outcome.
+
+    Per store and warehouse system, like StatusMapping: every store starts from the defaults its warehouse declares
+    (integrations/providers/<slug>/declaration.py `grade_words`), filled in by returns/grading.py; a word the
+    warehouse sends that no row names gets a row (held for resale review) so it can be changed."""
+
+    store = models.ForeignKey("integrations.Store", on_delete=models.CASCADE, related_name="grade_mappings")
+    # The warehouse system's slug in integrations.registry (no database enum, as Return.platform).
+    warehouse = models.CharField(max_length=40)
+    kind = models.CharField(max_length=12, choices=GradeWordKind)
+    word = models.CharField(max_length=100, help_text="The warehouse's own word, compared without case.")
+    condition_category = models.CharField(
+        max_length=60, blank=True, default="", help_text="The platform's condition category, e.g. grade_a."
+    )
+    disposition_outcome = models.CharField(
+        max_length=20,
+        blank=True,
+        default="",
+        choices=GradeOutcome,
+        help_text="Blank: the other word (the disposition, else the condition) decides.",
+    )
+
+    class Meta:
+        ordering = ("store__name", "warehouse", "kind", "word")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("store", "warehouse", "kind", "word"), name="uniq_grade_mapping_per_store_word"
+            )
+        ]
+
+    def __str__(self) -> str:
+        means = f"{self.condition_category or '-'} / {self.disposition_outcome or '-'}"
+        return f"{self.warehouse} {self.kind} {self.word} → {means}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.word = self.word.strip().lower()  # compared without case (returns/grading.py word_key)
+        super().save(*args, **kwargs)
 
 
 class OrphanReceipt(BaseModel):

@@ -1,4 +1,4 @@
-"""Writing a store's disposition rules and status mappings (used by the REST API)."""
+"""Writing a store's disposition rules, status mappings and grade mappings (used by the REST API)."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Model
 
 from integrations.models import Store
-from returns.models import DispositionRule, StatusMapping
+from returns.models import DispositionRule, GradeMapping, StatusMapping
 
 DISPOSITION_RULE_FIELDS = (
     "priority",
@@ -18,6 +18,7 @@ DISPOSITION_RULE_FIELDS = (
     "note",
 )
 STATUS_MAPPING_FIELDS = ("outcome", "action", "note_template")
+GRADE_MAPPING_FIELDS = ("warehouse", "kind", "word", "condition_category", "disposition_outcome")
 
 
 def _apply(instance: Model, data: Mapping[str, Any], allowed: tuple[str, ...]) -> Model:
@@ -63,4 +64,22 @@ def status_mapping_update(*, mapping: StatusMapping, data: Mapping[str, Any]) ->
 
 def status_mapping_delete(*, mapping: StatusMapping) -> None:
     """Delete a status mapping."""
+    mapping.delete()
+
+
+def grade_mapping_create(*, store: Store, data: Mapping[str, Any]) -> GradeMapping:
+    """Add a grade mapping (one per warehouse system, kind and word) to a store."""
+    mapping = _apply(GradeMapping(store=store), data, GRADE_MAPPING_FIELDS)
+    assert isinstance(mapping, GradeMapping)  # noqa: S101 (narrowing for mypy)
+    return mapping
+
+
+def grade_mapping_update(*, mapping: GradeMapping, data: Mapping[str, Any]) -> GradeMapping:
+    """Change a grade mapping (only the fields given)."""
+    _apply(mapping, data, GRADE_MAPPING_FIELDS)
+    return mapping
+
+
+def grade_mapping_delete(*, mapping: GradeMapping) -> None:
+    """Delete a grade mapping (the warehouse's default comes back the next time it grades)."""
     mapping.delete()

@@ -9,6 +9,8 @@ from integrations.permissions import UserStoreField
 from integrations.registry import provider_choices
 from returns.models import (
     RMA,
+    GradeOutcome,
+    GradeWordKind,
     Instruction,
     OrphanReceipt,
     PlatformAction,
@@ -24,6 +26,33 @@ from returns.routing_rules import MAX_VALUE_LENGTH, MAX_VALUES, rule_conditions_
 from returns.routing_words import routing_sentence
 
 
+class GradePlatformSerializer(serializers.Serializer):
+    """What of the grade reached the returns platform: the ApiCall of each step, or why it did not."""
+
+    graded = serializers.IntegerField(required=False, help_text="ApiCall id of the grade call.")
+    assessed = serializers.IntegerField(required=False, help_text="ApiCall id of the assess call.")
+    noted = serializers.IntegerField(required=False, help_text="ApiCall id of the note (Redo).")
+    error = serializers.CharField(required=False, help_text="Why it did not reach the platform.")
+
+
+class UnitGradeSerializer(serializers.Serializer):
+    """One unit as the warehouse graded it (read-only): its words, the platform's, and what reached the platform."""
+
+    item_id = serializers.CharField(help_text="The platform's item id (Loop line_item_id).")
+    warehouse = serializers.CharField(required=False, help_text="The warehouse system's slug.")
+    rma = serializers.CharField(required=False, help_text="The RMA number it arrived under.")
+    condition = serializers.CharField(required=False, allow_null=True, help_text="The warehouse's own word.")
+    disposition = serializers.CharField(required=False, allow_null=True, help_text="The warehouse's own word.")
+    missing = serializers.BooleanField(required=False, help_text="Expected, not in the parcel.")
+    condition_category = serializers.CharField(required=False)
+    disposition_outcome = serializers.ChoiceField(choices=GradeOutcome.choices, required=False)
+    description = serializers.CharField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_null=True)
+    images = serializers.ListField(child=serializers.CharField(), required=False, allow_null=True)
+    inspected_at = serializers.CharField(required=False, allow_null=True)
+    platform = GradePlatformSerializer(required=False)
+
+
 class ReturnLineOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     line_key = serializers.CharField()
@@ -36,6 +65,7 @@ class ReturnLineOutputSerializer(serializers.Serializer):
     customer_comment = serializers.CharField()
     outcome = serializers.CharField()
     processing_instruction = serializers.CharField()
+    grades = UnitGradeSerializer(many=True, read_only=True, help_text="Per unit, what the warehouse found.")
 
 
 class ReturnShipmentOutputSerializer(serializers.Serializer):
@@ -202,6 +232,36 @@ class StatusMappingOutputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=WarehouseOutcome.choices)
     action = serializers.ChoiceField(choices=PlatformAction.choices)
     note_template = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+WAREHOUSE_CHOICES = provider_choices(role=Role.WAREHOUSE)
+
+
+class GradeMappingUpdateSerializer(serializers.Serializer):
+    warehouse = serializers.ChoiceField(choices=WAREHOUSE_CHOICES, required=False)
+    kind = serializers.ChoiceField(choices=GradeWordKind.choices, required=False)
+    word = serializers.CharField(max_length=100, required=False)
+    condition_category = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    disposition_outcome = serializers.ChoiceField(choices=GradeOutcome.choices, required=False, allow_blank=True)
+
+
+class GradeMappingCreateSerializer(GradeMappingUpdateSerializer):
+    store = UserStoreField()
+    warehouse = serializers.ChoiceField(choices=WAREHOUSE_CHOICES)
+    kind = serializers.ChoiceField(choices=GradeWordKind.choices)
+    word = serializers.CharField(max_length=100)
+
+
+class GradeMappingOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    store = serializers.IntegerField(source="store_id")
+    warehouse = serializers.CharField()
+    kind = serializers.ChoiceField(choices=GradeWordKind.choices)
+    word = serializers.CharField()
+    condition_category = serializers.CharField()
+    disposition_outcome = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

@@ -14,6 +14,7 @@ from integrations.models import ApiCall, Connection, InboundWebhook, Store
 from integrations.wizard.selectors import connections_in_use, location_is_linked, locations_for_store
 from integrations.wizard.services import connection_sandbox_account
 from returns.aging import due_words
+from returns.grading import GradeRow, return_grade_rows
 from returns.models import RMA, OrphanReceipt, Return, TimelineEvent
 from returns.selectors import OVERDUE_KINDS, overdue_counts, overdue_q
 
@@ -74,6 +75,7 @@ class ReturnDetail:
     rmas: list[RMA]
     events: list[TimelineEvent]
     needs_attention: bool
+    grades: list[GradeRow]
 
 
 def return_detail(*, store: Store, return_id: int) -> ReturnDetail:
@@ -86,7 +88,8 @@ def return_detail(*, store: Store, return_id: int) -> ReturnDetail:
     )
     events = list(return_obj.timeline.select_related("rma").order_by("created_at", "id"))
     trouble = any(r.status in RMA_TROUBLE for r in rmas) or return_obj.platform_action == "failed"
-    return ReturnDetail(return_obj=return_obj, rmas=rmas, events=events, needs_attention=trouble)
+    grades = return_grade_rows(return_obj, return_obj.lines.all())
+    return ReturnDetail(return_obj=return_obj, rmas=rmas, events=events, needs_attention=trouble, grades=grades)
 
 
 # ----------------------------------------------------------------------------- overdue returns

@@ -19,6 +19,7 @@ class Field:
     max_length: int | None = None
     allow_null: bool = False
     min_items: int = 0
+    max_items: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -52,6 +53,8 @@ def validate_value(value: Any, spec: Field, path: str, *, forbid_empty: bool) ->
     if isinstance(value, list):
         if len(value) < spec.min_items:
             errors.append(f"{path}: must have at least {spec.min_items} item(s)")
+        if spec.max_items is not None and len(value) > spec.max_items:
+            errors.append(f"{path}: must have at most {spec.max_items} items")
         if spec.items is not None:
             for index, item in enumerate(value):
                 errors += validate_value(item, spec.items, f"{path}[{index}]", forbid_empty=forbid_empty)

@@ -39,6 +39,7 @@ from returns.admin.common import (
     return_attention,
     return_overdue,
 )
+from returns.grading import return_grade_rows
 from returns.models import (
     RMA,
     Return,
@@ -208,6 +209,7 @@ class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
             rma.why = routing_sentence(reason=rma.routing_reason, routing=rma.routing)  # type: ignore[attr-defined]
         request.current_app = self.admin_site.name
         platform_action_state = Return.PlatformActionStatus
+        lines = list(return_obj.lines.order_by("id"))
         return {
             **self.admin_site.each_context(request),
             "title": str(return_obj),
@@ -216,7 +218,8 @@ class ReturnAdmin(UnboundedTableMixin, admin.ModelAdmin):
             "original": return_obj,
             "return_obj": return_obj,
             "order_url": order_url(return_obj),
-            "lines": list(return_obj.lines.order_by("id")),
+            "lines": lines,
+            "grades": return_grade_rows(return_obj, lines),
             "shipments": list(return_obj.shipments.order_by("id")),
             "rmas": rmas,
             "timeline": timeline,

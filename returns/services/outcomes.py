@@ -34,6 +34,7 @@ from config.publishing import task_publish
 from integrations.models import Connection, Store
 from integrations.registry import get_declaration, get_returns_platform_client
 from returns.models import RMA, PlatformAction, Return, TimelineEvent, WarehouseOutcome
+from returns.services.grades import return_grades_record
 from returns.services.platform_actions import (
     platform_action_decide,
     return_item_plan,
@@ -73,7 +74,11 @@ def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, fo
         )
         if return_obj.platform_action:
             return f"already {return_obj.platform_action}"
-        rmas = list(return_obj.rmas.select_related("location").prefetch_related("lines").order_by("number"))
+        rmas = list(
+            return_obj.rmas.select_related("location", "warehouse_connection")
+            .prefetch_related("lines")
+            .order_by("number")
+        )
         outcome = return_outcome(rmas=rmas)
         if outcome is None:
             waiting = [r.number for r in rmas if r.status not in RESOLVED_RMA_STATUSES]
@@ -92,6 +97,8 @@ def return_outcome_evaluate(*, return_id: int, webhook_id: int | None = None, fo
         platform = return_platform_label(return_obj, client)
         mapping = status_mapping_resolve(store_id=return_obj.store_id, outcome=outcome)
         summary = received_summary(rmas=rmas)
+        # What the warehouses found per unit, on the lines once (sent before the action, when one is queued).
+        return_grades_record(return_obj=return_obj, rmas=rmas)
         data: dict[str, Any] = {"outcome": outcome, "action": mapping.action, "summary": summary}
         if return_obj.store.processing_mode == Store.ProcessingMode.AUTOMATIC:
             platform_action_decide(return_obj, State.RECORDED)

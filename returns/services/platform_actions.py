@@ -8,7 +8,6 @@ call whose answer a dead worker never saw is not sent again (platform_in_flight.
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +23,7 @@ from integrations.exceptions import (
     ProviderThrottled,
     ProviderTransientError,
 )
-from integrations.models import ApiCall, Connection
+from integrations.models import Connection
 from integrations.registry import get_declaration, get_returns_platform_client, provider_name
 from integrations.services.health import connection_credentials_rejected
 from integrations.services.notifications import return_notify
@@ -32,7 +31,8 @@ from integrations.services.sandbox_addresses import is_sandbox_url
 from returns.models import RMA, PlatformAction, Return, TimelineEvent, WarehouseOutcome
 from returns.retry_policy import PushOutcome, push_countdown
 from returns.services.aging import return_aging_refresh
-from returns.services.platform_in_flight import platform_call_in_flight
+from returns.services.grades import return_grades_send
+from returns.services.platform_in_flight import platform_call_once
 from returns.services.status_mappings import status_mappings_ensure
 from returns.services.timeline import timeline_add
 from returns.warehouse_outcomes import (
@@ -77,25 +77,7 @@ def platform_action_decide(return_obj: Return, state: "Return.PlatformActionStat
 # -- acting on the platform -------------------------------------------------------------------
 
 
-def _succeeded(*, return_id: int, operation: str) -> int | None:
-    """The ApiCall of an earlier successful call of this operation for the return (a rerun skips it)."""
-    call = (
-        ApiCall.objects.filter(
-            return_obj_id=return_id, operation=operation, status_code__gte=200, status_code__lt=300, error_class=""
-        )
-        .order_by("-id")
-        .first()
-    )
-    return call.pk if call else None
-
-
-def _once(return_id: int, operation: str, call: Callable[[], Any]) -> int | None:
-    done = _succeeded(return_id=return_id, operation=operation)
-    if done is not None:
-        return done
-    with platform_call_in_flight(return_id=return_id, operation=operation):
-        result = call()
-    return result[0] if isinstance(result, tuple) else result
+_once = platform_call_once
 
 
 def _item_decisions(return_obj: Return) -> list[ReturnItemDecision]:
@@ -280,6 +262,8 @@ def return_platform_act(*, return_id: int, final_attempt: bool = False, retries:
             return PushOutcome("done", "test data blocked")
         try:
             with client.log_context(return_obj_id=return_obj.pk):
+                # The warehouse's grades first (Loop: grade, then assess), each batch once, then the action.
+                return_grades_send(client=client, connection=connection, return_obj=return_obj)
                 api_calls, done = _call_platform(
                     client=client, connection=connection, return_obj=return_obj, action=action, note=note, plan=plan
                 )

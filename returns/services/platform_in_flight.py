@@ -9,9 +9,11 @@ calls) and the action is handed to support. See platform_action_sweeps.py for th
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from integrations.exceptions import ProviderError, ProviderPermanentError
+from integrations.models import ApiCall
 from returns.models import Return
 
 logger = logging.getLogger(__name__)
@@ -44,3 +46,26 @@ def platform_call_in_flight(*, return_id: int, operation: str) -> Iterator[None]
         Return.objects.filter(pk=return_id).update(platform_action_sending="")
         raise
     Return.objects.filter(pk=return_id).update(platform_action_sending="")
+
+
+def platform_call_succeeded(*, return_id: int, operation: str) -> int | None:
+    """The ApiCall of an earlier successful call of this operation for the return (a rerun skips it)."""
+    call = (
+        ApiCall.objects.filter(
+            return_obj_id=return_id, operation=operation, status_code__gte=200, status_code__lt=300, error_class=""
+        )
+        .order_by("-id")
+        .first()
+    )
+    return call.pk if call else None
+
+
+def platform_call_once(return_id: int, operation: str, call: Callable[[], Any]) -> int | None:
+    """Make one platform call unless an earlier run made it successfully (its ApiCall id then), never twice after a
+    crash (platform_call_in_flight); the operation is the name the client logs the call under."""
+    done = platform_call_succeeded(return_id=return_id, operation=operation)
+    if done is not None:
+        return done
+    with platform_call_in_flight(return_id=return_id, operation=operation):
+        result = call()
+    return result[0] if isinstance(result, tuple) else result

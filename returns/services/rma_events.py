@@ -40,6 +40,9 @@ def _apply_line(line: RMALine, data: WarehouseLineData) -> dict[str, Any]:
     details = [dict(d) for d in data.receiving_details]
     if details and details != line.receiving_details:
         changes["receiving_details"] = details
+    grades = [g.to_json() for g in data.grades]
+    if grades and grades != line.grades:
+        changes["grades"] = grades
     for field, value in changes.items():
         setattr(line, field, value)
     if changes:
@@ -141,7 +144,7 @@ def rma_event_apply(
             if line is None:
                 continue  # an unexpected SKU stays visible in the stored webhook
             changes = _apply_line(line, data)
-            if "received_quantity" in changes or "receiving_details" in changes:
+            if changes.keys() & {"received_quantity", "receiving_details", "grades"}:
                 received_lines.append(line)
 
     if rma.status == RMA.Status.RECEIVED and (previous_status != RMA.Status.RECEIVED or received_lines):

@@ -91,6 +91,7 @@ class StoreObjects:
     sku_mapping: Any
     disposition_rule: Any
     status_mapping: Any
+    grade_mapping: Any
     return_obj: Any
     rma: Any
     webhook: Any
@@ -100,7 +101,7 @@ class StoreObjects:
 
 def make_store_objects(store: Store) -> StoreObjects:
     from integrations.models import InboundWebhook
-    from returns.models import DispositionRule, Instruction, OrphanReceipt, RoutingRule, StatusMapping
+    from returns.models import DispositionRule, GradeMapping, Instruction, OrphanReceipt, RoutingRule, StatusMapping
     from tests.factories import (
         ConnectionFactory,
         InboundWebhookFactory,
@@ -127,6 +128,9 @@ def make_store_objects(store: Store) -> StoreObjects:
         sku_mapping=SkuMapping.objects.create(store=store, platform_sku="TEE", wms_sku="WMS-TEE"),
         disposition_rule=DispositionRule.objects.create(store=store, instruction=Instruction.RESTOCK),
         status_mapping=StatusMapping.objects.create(store=store, outcome="short", action="flag"),
+        grade_mapping=GradeMapping.objects.create(
+            store=store, warehouse="shipmonk", kind="disposition", word="dispose", disposition_outcome="recycle"
+        ),
         return_obj=return_obj,
         rma=rma,
         webhook=InboundWebhookFactory(connection=returns_connection, status=InboundWebhook.Status.FAILED),

@@ -50,6 +50,11 @@ OBJECT_ENDPOINTS = {
         "patch", lambda o: f"/api/v1/status-mappings/{o.status_mapping.pk}/", lambda o: {"action": "ignore"}
     ),
     "status-mapping-delete": Endpoint("delete", lambda o: f"/api/v1/status-mappings/{o.status_mapping.pk}/", ok=204),
+    "grade-mapping-get": Endpoint("get", lambda o: f"/api/v1/grade-mappings/{o.grade_mapping.pk}/"),
+    "grade-mapping-patch": Endpoint(
+        "patch", lambda o: f"/api/v1/grade-mappings/{o.grade_mapping.pk}/", lambda o: {"disposition_outcome": "donate"}
+    ),
+    "grade-mapping-delete": Endpoint("delete", lambda o: f"/api/v1/grade-mappings/{o.grade_mapping.pk}/", ok=204),
     "routing-rule-get": Endpoint("get", lambda o: f"/api/v1/routing-rules/{o.routing_rule.pk}/"),
     "routing-rule-patch": Endpoint(
         "patch", lambda o: f"/api/v1/routing-rules/{o.routing_rule.pk}/", lambda o: {"regions": ["NV", "CA"]}
@@ -112,6 +117,19 @@ CREATE_ENDPOINTS = {
         lambda o: {"store": o.return_obj.store_id, "outcome": "damaged", "action": "flag"},
         ok=201,
     ),
+    "grade-mapping-create": Endpoint(
+        "post",
+        lambda o: "/api/v1/grade-mappings/",
+        lambda o: {
+            "store": o.return_obj.store_id,
+            "warehouse": "trackstar",
+            "kind": "condition",
+            "word": "Like new",
+            "condition_category": "grade_a",
+            "disposition_outcome": "back_to_stock",
+        },
+        ok=201,
+    ),
     "routing-rule-create": Endpoint(
         "post",
         lambda o: "/api/v1/routing-rules/",
@@ -133,6 +151,7 @@ LIST_ENDPOINTS: dict[str, tuple[str, Callable[[StoreObjects], int]]] = {
     "sku-mappings": ("/api/v1/sku-mappings/", lambda o: o.sku_mapping.pk),
     "disposition-rules": ("/api/v1/disposition-rules/", lambda o: o.disposition_rule.pk),
     "status-mappings": ("/api/v1/status-mappings/", lambda o: o.status_mapping.pk),
+    "grade-mappings": ("/api/v1/grade-mappings/", lambda o: o.grade_mapping.pk),
     "routing-rules": ("/api/v1/routing-rules/", lambda o: o.routing_rule.pk),
     "returns": ("/api/v1/returns/", lambda o: o.return_obj.pk),
     "rmas": ("/api/v1/rmas/", lambda o: o.rma.pk),

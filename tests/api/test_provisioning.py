@@ -275,3 +275,50 @@ def test_unexpected_failures_and_unknown_urls_use_the_error_shape(
     assert b"internal detail" not in response.content
     assert_error(world.staff.get("/api/v1/no-such-thing/"), 404, "not_found")
     assert_error(world.staff.put(f"/api/v1/rmas/{objs.rma.pk}/", {}, format="json"), 405, "method_not_allowed")
+
+
+def test_grade_mappings_are_changed_and_a_returns_grades_read_through_the_api(world: World) -> None:
+    api = world.staff
+    made = api.post(
+        "/api/v1/grade-mappings/",
+        {
+            "store": world.store_a.pk,
+            "warehouse": "trackstar",
+            "kind": "condition",
+            "word": " Like New ",
+            "condition_category": "grade_a",
+            "disposition_outcome": "back_to_stock",
+        },
+        format="json",
+    )
+    assert made.status_code == 201, made.content
+    assert (made.json()["word"], made.json()["disposition_outcome"]) == ("like new", "back_to_stock")
+    refused = api.patch(
+        f"/api/v1/grade-mappings/{made.json()['id']}/", {"disposition_outcome": "restock"}, format="json"
+    )
+    assert_error(refused, 400)
+    unknown = api.post(
+        "/api/v1/grade-mappings/",
+        {"store": world.store_a.pk, "warehouse": "acme-wms", "kind": "condition", "word": "good"},
+        format="json",
+    )
+    assert_error(unknown, 400)
+
+    return_obj = ReturnFactory(store=world.store_a)
+    unit = {
+        "item_id": "7001",
+        "condition": "damaged",
+        "disposition": "scrapped",
+        "condition_category": "grade_c",
+        "disposition_outcome": "recycle",
+        "description": "Graded at TrackStar",
+        "note": "Torn",
+        "images": ["https://cdn.example.com/1.jpg"],
+        "inspected_at": "2026-12-07T10:00:00+00:00",
+        "warehouse": "trackstar",
+        "rma": "1042",
+        "platform": {"graded": 5, "assessed": 6},
+    }
+    ReturnLineFactory(return_obj=return_obj, sku="TEE-BLK-M", quantity=1, grades=[unit])
+    (line,) = api.get(f"/api/v1/returns/{return_obj.pk}/").json()["lines"]
+    assert line["grades"] == [unit]

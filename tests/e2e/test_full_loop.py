@@ -69,6 +69,10 @@ class World:
         self.loop_calls = {name: Recorder(json_response(True)) for name in ("process", "flag", "note")}
         for name, recorder in self.loop_calls.items():
             httpserver.expect_request(f"{LOOP_RETURN}/{name}", method="POST").respond_with_handler(recorder)
+        # ShipMonk's final disposition per receipt is graded in Loop before the outcome (Dispositioning API).
+        self.grading = {step: Recorder(json_response({"items": []})) for step in ("grade", "assess")}
+        for step, recorder in self.grading.items():
+            httpserver.expect_request(f"/dispositioning/{step}", method="POST").respond_with_handler(recorder)
 
     def post(self, connection: Connection, body: bytes) -> int:
         client = Client()
@@ -135,10 +139,19 @@ def test_full_receipt_processes_in_loop_exactly_once(
     task_runs.wait_idle()  # every task the test set off has run
     assert [retval for _args, _state, retval in task_runs.runs("return_platform_act")] == ["process"]
     assert world.counts() == {"process": 1, "flag": 0, "note": 0}
+    assert {step: r.count for step, r in world.grading.items()} == {"grade": 1, "assess": 1}
+    graded = world.grading["grade"].requests[0]["body"]["items"]
+    assert [(i["line_item_id"], i["condition_category"]) for i in graded] == [(7001, "grade_a"), (7002, "grade_a")]
     kinds = list(ret.timeline.order_by("id").values_list("kind", flat=True))
     # The redelivery says on the timeline why it changed nothing, once the original was processed.
-    expected = ["rma_status_changed", "platform_action_queued", "platform_processed", "duplicate_event_ignored"]
-    assert kinds[-4:] == expected
+    expected = [
+        "rma_status_changed",
+        "platform_action_queued",
+        "platform_grades_sent",
+        "platform_processed",
+        "duplicate_event_ignored",
+    ]
+    assert kinds[-5:] == expected
 
 
 def test_short_receipt_flags_with_a_note_and_never_processes(httpserver: HTTPServer, celery_worker: Any) -> None:
@@ -198,8 +211,13 @@ def _shipbob_store(platform: str) -> tuple[Any, SandboxAccount, SandboxAccount]:
 @pytest.mark.parametrize(
     ("mode", "actions", "action"),
     [
-        ("fully_received", {"loop": ["process"], "redo": ["process"]}, "process"),
-        ("damaged", {"loop": ["flag", "note"], "redo": ["comment", "status:flagged"]}, "flag"),
+        # ShipBob's action taken per unit is graded first: Loop's grade and assess, a comment on Redo.
+        ("fully_received", {"loop": ["assess", "grade", "process"], "redo": ["comment", "process"]}, "process"),
+        (
+            "damaged",
+            {"loop": ["assess", "flag", "grade", "note"], "redo": ["comment", "comment", "status:flagged"]},
+            "flag",
+        ),
     ],
 )
 def test_shipbob_receives_at_its_sandbox_and_the_platform_is_told(

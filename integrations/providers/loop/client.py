@@ -11,9 +11,14 @@ from typing import Any, Self
 import requests
 from django.utils import timezone
 
-from integrations.base import ReturnsPlatformClient, WebhookRegistration
+from integrations.base import ItemGradeReport, ReturnsPlatformClient, WebhookRegistration
 from integrations.destinations import connection_base_url, path_segment
-from integrations.exceptions import ProviderRejected
+from integrations.exceptions import (
+    ProviderAuthError,
+    ProviderConfigurationError,
+    ProviderError,
+    ProviderRejected,
+)
 from integrations.http import BaseHttpClient
 from integrations.inbound import InboundReturnEvent, InboundShipmentLookupEvent, Payload
 from integrations.models import ApiCall, Connection
@@ -84,6 +89,10 @@ class LoopClient(BaseHttpClient, ReturnsPlatformClient):
             json_body=json_body,
             params=params or None,
         )
+        return self._checked(response)
+
+    def _checked(self, response: requests.Response) -> requests.Response:
+        """A 2xx whose body reports an error raises ProviderRejected (and the ApiCall says so)."""
         error = payloads.answer_error(response.text)
         if error:
             message = self._scrub(f"{self.provider} answered {response.status_code} with an error: {error}")[:1000]
@@ -118,6 +127,38 @@ class LoopClient(BaseHttpClient, ReturnsPlatformClient):
         """
         self._action(return_id, "note", json_body=payloads.note_body(content))
         return self.last_api_call_id
+
+    # -- grading and dispositions (Dispositioning API, providers.md §8.1) -------------------------
+
+    def _dispositioning(self, step: str, body: dict[str, Any], batch: int) -> int | None:
+        """POST /dispositioning/{grade|assess}. A 403 (the API not enabled for the merchant, or an item that is not
+        the shop's) and a 404 are configuration to show, not refused credentials: ProviderConfigurationError."""
+        try:
+            response = self.request(
+                "POST", f"/dispositioning/{step}", operation=f"return_items_{step}:{batch}", json_body=body
+            )
+        except (ProviderAuthError, ProviderRejected) as exc:
+            if exc.status_code not in (403, 404):
+                raise
+            raise self._not_enabled(step, exc) from exc
+        self._checked(response)
+        return self.last_api_call_id
+
+    def _not_enabled(self, step: str, exc: ProviderError) -> ProviderConfigurationError:
+        return ProviderConfigurationError(
+            f"Loop refused to {step} the items ({exc.message}): Loop may need to enable grading and dispositions "
+            "for this store, or an item is not the store's",
+            status_code=exc.status_code,
+            api_call_id=exc.api_call_id,
+        )
+
+    def return_items_grade(self, *, items: Sequence[ItemGradeReport], batch: int = 1) -> int | None:
+        """POST /dispositioning/grade, at most 30 items: https://docs.loopreturns.com/integration-guides/grading-and-disposition."""
+        return self._dispositioning("grade", payloads.grade_body(items), batch)
+
+    def return_items_assess(self, *, items: Sequence[ItemGradeReport], batch: int = 1) -> int | None:
+        """POST /dispositioning/assess, at most 30 items: https://docs.loopreturns.com/integration-guides/grading-and-disposition."""
+        return self._dispositioning("assess", payloads.assess_body(items), batch)
 
     def returns_changed_since(
         self, *, since: dt.datetime, until: dt.datetime, max_pages: int

@@ -2,6 +2,7 @@
 
 from integrations.declarations import (
     CredentialField,
+    GradingSupport,
     LocationIdentifier,
     ProviderDeclaration,
     Role,
@@ -59,4 +60,7 @@ DECLARATION = ProviderDeclaration(
         "Loop destination ID", "Optional: Loop sends it with returns headed to this location."
     ),
     auth_error_hint="Check that you copied the whole key and that it has the Order and Return scopes.",
+    # Dispositioning API (providers.md §8.1): grade, then assess, at most 30 items a call.
+    grading=GradingSupport.API,
+    grading_batch_size=30,
 )

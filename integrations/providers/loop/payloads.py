@@ -3,8 +3,13 @@
 https://docs.loopreturns.com/integration-guides/process-returns.md ; providers.md §1.2, §1.7
 """
 
+import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
+
+from integrations.base import ItemGradeReport
+from integrations.providers._common import compact
 
 # Loop refuses a note of 255 characters or more.
 NOTE_MAX_LENGTH = 254
@@ -78,3 +83,56 @@ def returns_from(data: Any) -> tuple[list[dict[str, Any]], str]:
     if not next_url and isinstance(links, dict):
         next_url = links.get("next") or ""
     return [r for r in rows or [] if isinstance(r, dict)], str(next_url or "")
+
+
+# Dispositioning API (providers.md §8.1): at most 30 items a call; description at most 255 characters.
+GRADE_DESCRIPTION_MAX = 255
+
+
+def _line_item_id(item_id: str) -> int | str:
+    """Loop's line_item_id is an integer (the return webhook's line items)."""
+    return int(item_id) if item_id.isdigit() else item_id
+
+
+def _inspected_at(item: ItemGradeReport) -> str:
+    """`YYYY-MM-DD HH:MM:SS` (UTC)."""
+    if item.inspected_at is None:
+        return ""
+    return item.inspected_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def grade_body(items: Sequence[ItemGradeReport]) -> dict[str, Any]:
+    """POST /dispositioning/grade {"items": [{line_item_id, description, condition_category, note, images,
+    inspected_at}]}; empty values left out."""
+    return {
+        "items": [
+            compact(
+                {
+                    "line_item_id": _line_item_id(item.item_id),
+                    "description": (item.description or "Graded at the warehouse")[:GRADE_DESCRIPTION_MAX],
+                    "condition_category": item.condition_category,
+                    "note": item.note,
+                    "images": list(item.images),
+                    "inspected_at": _inspected_at(item),
+                }
+            )
+            for item in items
+        ]
+    }
+
+
+def assess_body(items: Sequence[ItemGradeReport]) -> dict[str, Any]:
+    """POST /dispositioning/assess {"items": [{line_item_id, disposition_outcome, note, inspected_at}]}."""
+    return {
+        "items": [
+            compact(
+                {
+                    "line_item_id": _line_item_id(item.item_id),
+                    "disposition_outcome": item.disposition_outcome,
+                    "note": item.note,
+                    "inspected_at": _inspected_at(item),
+                }
+            )
+            for item in items
+        ]
+    }

@@ -4,6 +4,7 @@ webhook subscriptions, return details and list, and HMAC-signed `return` webhook
 import base64
 import hmac
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,32 @@ from integrations.sandbox.spec import SandboxPlatform, SandboxProvider
 LOOP_NOTE = {"content": v.Field(str, required=True, max_length=254)}
 
 ACTIONS = ("process", "flag", "close", "cancel", "remove")
+
+# Dispositioning API (providers.md §8.1): {"items": [...]}, at most 30, each naming Loop's integer line_item_id.
+GRADE_ITEM = {
+    "line_item_id": v.Field(int, required=True),
+    "description": v.Field(str, required=True, max_length=255),
+    "condition_category": v.Field(str),
+    "return_processor": v.Field(str),
+    "note": v.Field(str),
+    "images": v.Field(list, items=v.Field(str)),
+    "inspected_at": v.Field(str),
+}
+DISPOSITION_OUTCOMES = ("back_to_stock", "resale_hold", "recycle", "donate", "missing")
+ASSESS_ITEM = {
+    "line_item_id": v.Field(int, required=True),
+    "disposition_outcome": v.Field(str, required=True, enum=DISPOSITION_OUTCOMES),
+    "return_processor": v.Field(str, max_length=100),
+    "note": v.Field(str),
+    "inspected_at": v.Field(str),
+}
+DISPOSITIONING = {
+    "grade": {"items": v.Field(list, required=True, min_items=1, max_items=30, items=v.Field(dict, schema=GRADE_ITEM))},
+    "assess": {
+        "items": v.Field(list, required=True, min_items=1, max_items=30, items=v.Field(dict, schema=ASSESS_ITEM))
+    },
+}
+INSPECTED_AT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
 
 def error(status: int, message: str, details: list[str] | None = None) -> HttpResponse:
@@ -63,6 +90,31 @@ def return_action(request: HttpRequest, account: SandboxAccount, return_id: str,
     )
     # Loop answers a successful action with the bare string "true".
     return HttpResponse("true", content_type="application/json")
+
+
+def _dispositioning_errors(step: str, body: Any) -> list[str]:
+    errors = v.validate_object(body, DISPOSITIONING[step])
+    for index, item in enumerate(body.get("items") or [] if isinstance(body, dict) else []):
+        when = item.get("inspected_at") if isinstance(item, dict) else None
+        if isinstance(when, str) and not INSPECTED_AT.fullmatch(when):
+            errors.append(f"body.items[{index}].inspected_at: must be YYYY-MM-DD HH:MM:SS")
+    return errors
+
+
+@endpoint
+def dispositioning(request: HttpRequest, account: SandboxAccount, step: str) -> HttpResponse:
+    """POST /dispositioning/grade and /dispositioning/assess: 422 for an invalid value (an unknown outcome, more
+    than 30 items, an item without its line_item_id); 200 with the items."""
+    if request.method != "POST":
+        return error(405, "Method not allowed")
+    if step not in DISPOSITIONING:
+        return error(404, "Not found")
+    body, problem = json_body(request)
+    errors = [problem] if problem else _dispositioning_errors(step, body)
+    if errors:
+        return error(422, f"Invalid {step} request", errors)
+    sandbox_platform_call_record(account=account, return_id="", action=step, body=body)
+    return JsonResponse({"items": body["items"]})
 
 
 @endpoint
@@ -133,6 +185,7 @@ urlpatterns = [
     path("warehouse/return/list", return_list),
     path("warehouse/return/<str:return_id>/<str:action>", return_action),
     path("happy-returns/shipments/<str:shipment_id>", happy_returns_shipment),
+    path("dispositioning/<str:step>", dispositioning),
     path("webhooks", webhooks),
 ]
 

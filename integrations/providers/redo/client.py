@@ -109,15 +109,24 @@ class RedoClient(BaseHttpClient, ReturnsPlatformClient):
         """Status `flagged`: the merchant's team reviews it (PUT /returns/{id}/status)."""
         return self._status(return_id, "flagged", operation="return_flag")
 
-    def return_note_create(self, *, return_id: str, content: str) -> int | None:
+    def _comment(self, return_id: str, content: str, *, operation: str) -> int | None:
         """POST /returns/{id}/comments {"comment": {"message"}}: https://developers.redo.com/docs/api-reference."""
         self.request(
             "POST",
             f"/returns/{path_segment(return_id)}/comments",
-            operation="return_note",
+            operation=operation,
             json_body=payloads.comment_body(content),
         )
         return self.last_api_call_id
+
+    def return_note_create(self, *, return_id: str, content: str) -> int | None:
+        """A comment on the return (POST /returns/{id}/comments)."""
+        return self._comment(return_id, content, operation="return_note")
+
+    def return_grades_note_create(self, *, return_id: str, content: str) -> int | None:
+        """Redo documents no grading write (providers.md §2.2): the grades go in a comment, POST /returns/{id}/comments
+        (also from the Loop-compatible mode, whose reads and comments stay on the native API)."""
+        return self._comment(return_id, content, operation="return_grades_note")
 
     def returns_changed_since(
         self, *, since: dt.datetime, until: dt.datetime, max_pages: int

@@ -2,6 +2,7 @@
 
 from integrations.declarations import (
     CredentialField,
+    GradingSupport,
     LocationIdentifier,
     ProviderDeclaration,
     Role,
@@ -51,4 +52,7 @@ DECLARATION = ProviderDeclaration(
         "Redo location ID", "Optional: Redo's externalLocationId for this location."
     ),
     auth_error_hint="Check the secret and that the API client has the returns scopes.",
+    # Redo documents no grading write (an item's `grade` is read-only, providers.md §2.2): the grades go in a
+    # comment on the return (POST /returns/{id}/comments), the documented way to tell the merchant's team.
+    grading=GradingSupport.NOTE,
 )

@@ -2,6 +2,8 @@
 
 from integrations.declarations import (
     CredentialField,
+    GradeWord,
+    GradeWords,
     ProviderDeclaration,
     Role,
     WebhookDeclaration,
@@ -59,4 +61,12 @@ DECLARATION = ProviderDeclaration(
     sandbox_hosts=("sandbox-api.shipbob.com",),  # ShipBob's own sandbox, with tokens from its sandbox dashboard
     supports_cancel=True,
     supports_order_lookup=True,
+    # What ShipBob did with each unit (action_taken[].action, providers.md §8.2): it names no condition.
+    grade_words=GradeWords(
+        dispositions=(
+            GradeWord("restock", "grade_a", "back_to_stock"),
+            GradeWord("quarantine", "grade_c", "resale_hold"),
+            GradeWord("dispose", "grade_c", "recycle"),
+        ),
+    ),
 )

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from integrations.base import OrderRef, WarehouseInfo
-from integrations.inbound import InboundWarehouseReturnEvent, WarehouseLineData
-from integrations.payload_values import items, mapping, parse_timestamp, text, to_int
+from integrations.inbound import InboundWarehouseReturnEvent, ItemGrade, WarehouseLineData
+from integrations.payload_values import grade_description, items, mapping, parse_timestamp, text, to_int
 
 # ShipBob return status → RMA.Status value. The 2026-01 DTOs type status as a free string whose
 # description spells it both "AwaitingArrival" and "Awaiting Arrival": compared without spaces or case.
@@ -87,6 +87,21 @@ def _detail(taken: Mapping[str, Any], quantity: int) -> dict[str, Any]:
     return {key: value for key, value in detail.items() if value != ""}
 
 
+def _grade(taken: Mapping[str, Any], quantity: int, *, inspected_at: Any) -> ItemGrade:
+    """One action_taken entry as a grade: ShipBob reports what it did (the disposition) and names no condition; its
+    reason is the note and its photo the evidence (providers.md §8.2)."""
+    action, reason = word_key(taken.get("action")), text(taken.get("action_reason"))
+    image = text(taken.get("image_url"))
+    return ItemGrade(
+        quantity=quantity,
+        disposition=action,
+        description=grade_description("ShipBob", disposition=action, detail=reason),
+        note=reason,
+        images=(image,) if image.startswith(("https://", "http://")) else (),
+        inspected_at=inspected_at,
+    )
+
+
 def return_lines(data: Mapping[str, Any]) -> tuple[WarehouseLineData, ...] | None:
     """Per SKU: expected, received (every unit processed), restocked (those restocked) and a detail per action.
 
@@ -96,13 +111,14 @@ def return_lines(data: Mapping[str, Any]) -> tuple[WarehouseLineData, ...] | Non
     if not isinstance(inventory, list):
         return None
     by_sku: dict[str, dict[str, Any]] = {}
+    inspected_at = parse_timestamp(data.get("completed_date")) or parse_timestamp(data.get("processing_date"))
     for item in inventory:
         if not isinstance(item, Mapping):
             continue
         sku = text(item.get("sku"))
         if not sku:
             return None
-        line = by_sku.setdefault(sku, {"expected": 0, "received": 0, "restocked": 0, "details": []})
+        line = by_sku.setdefault(sku, {"expected": 0, "received": 0, "restocked": 0, "details": [], "grades": []})
         line["expected"] += to_int(item.get("quantity")) or 0
         for taken in items(item.get("action_taken")):
             if not isinstance(taken, Mapping):
@@ -113,6 +129,7 @@ def return_lines(data: Mapping[str, Any]) -> tuple[WarehouseLineData, ...] | Non
                 line["restocked"] += quantity
             if quantity:
                 line["details"].append(_detail(taken, quantity))
+                line["grades"].append(_grade(taken, quantity, inspected_at=inspected_at))
     return tuple(
         WarehouseLineData(
             sku=sku,
@@ -120,6 +137,7 @@ def return_lines(data: Mapping[str, Any]) -> tuple[WarehouseLineData, ...] | Non
             received_quantity=line["received"],
             restocked_quantity=line["restocked"],
             receiving_details=tuple(line["details"]),
+            grades=tuple(line["grades"]),
         )
         for sku, line in by_sku.items()
     )

@@ -2,6 +2,8 @@
 
 from integrations.declarations import (
     CredentialField,
+    GradeWord,
+    GradeWords,
     ProviderDeclaration,
     Role,
     WebhookDeclaration,
@@ -54,4 +56,17 @@ DECLARATION = ProviderDeclaration(
     # No cancel endpoint for returns: support cancels in ShipMonk's app.
     supports_cancel=False,
     supports_order_lookup=True,
+    # ShipMonk grades with a final disposition per receipt (providers.md §4.2 receiving_details[].final_disposition,
+    # the sandbox's complete-return enum) and names no condition: the disposition says both.
+    grade_words=GradeWords(
+        dispositions=(
+            GradeWord("returned_to_inventory", "grade_a", "back_to_stock"),
+            GradeWord("received_back_into_inventory", "grade_a", "back_to_stock"),
+            GradeWord("reworked", "grade_b", "back_to_stock"),
+            GradeWord("return_to_merchant", "grade_b", "resale_hold"),
+            GradeWord("damaged_not_resellable", "grade_c", "resale_hold"),
+            GradeWord("dispose", "grade_c", "recycle"),
+            GradeWord("donate", "grade_b", "donate"),
+        ),
+    ),
 )

@@ -11,9 +11,18 @@ from integrations.inbound import (
     FulfillmentData,
     InboundFulfillmentEvent,
     InboundWarehouseReturnEvent,
+    ItemGrade,
     WarehouseLineData,
 )
-from integrations.payload_values import content_key, items, mapping, parse_timestamp, text, to_int
+from integrations.payload_values import (
+    content_key,
+    grade_description,
+    items,
+    mapping,
+    parse_timestamp,
+    text,
+    to_int,
+)
 
 # ShipMonk return status → RMA.Status value.
 RETURN_STATUSES = {
@@ -97,9 +106,10 @@ def fulfillment_event(payload: Mapping[str, Any]) -> InboundFulfillmentEvent:
     )
 
 
-def _line(item: Mapping[str, Any]) -> WarehouseLineData:
+def _line(item: Mapping[str, Any], *, received_at: Any = None) -> WarehouseLineData:
     product = mapping(item.get("product"))
     details = []
+    grades = []
     restocked = 0
     for detail in items(item.get("receiving_details")):
         if not isinstance(detail, Mapping):
@@ -116,6 +126,19 @@ def _line(item: Mapping[str, Any]) -> WarehouseLineData:
                 "lot": text(detail.get("lot")),
             }
         )
+        if quantity > 0 and disposition:
+            # ShipMonk grades with a final disposition per receipt and names no condition (providers.md §4.2).
+            lot = text(detail.get("lot"))
+            grades.append(
+                ItemGrade(
+                    quantity=quantity,
+                    disposition=disposition,
+                    description=grade_description(
+                        "ShipMonk", disposition=disposition, detail=f"lot {lot}" if lot else ""
+                    ),
+                    inspected_at=parse_timestamp(detail.get("received_at")) or parse_timestamp(received_at),
+                )
+            )
     received = to_int(item.get("received_quantity"))
     if not details and received and text(item.get("desired_action")) == "received_back_into_inventory":
         restocked = received
@@ -125,6 +148,7 @@ def _line(item: Mapping[str, Any]) -> WarehouseLineData:
         received_quantity=received,
         restocked_quantity=restocked,
         receiving_details=tuple(details),
+        grades=tuple(grades),
     )
 
 
@@ -156,7 +180,11 @@ def return_status_event(payload: Mapping[str, Any]) -> InboundWarehouseReturnEve
         warehouse_code=warehouse_code(payload.get("warehouse")),
         updated_at=parse_timestamp(payload.get("updated_at")),
         received_at=parse_timestamp(payload.get("received_at")),
-        lines=tuple(_line(i) for i in items(payload.get("items")) if isinstance(i, Mapping)),
+        lines=tuple(
+            _line(i, received_at=payload.get("received_at"))
+            for i in items(payload.get("items"))
+            if isinstance(i, Mapping)
+        ),
         tracking_numbers=tuple(dict.fromkeys(n for n in numbers if n)),
         order_refs=order_refs(text(payload.get("order_key"))),
         foreign_source=source if source in FOREIGN_SOURCES else "",

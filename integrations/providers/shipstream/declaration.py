@@ -3,6 +3,8 @@
 from integrations.declarations import (
     CredentialField,
     FieldInput,
+    GradeWord,
+    GradeWords,
     ProviderDeclaration,
     Role,
     WebhookDeclaration,
@@ -51,4 +53,14 @@ DECLARATION = ProviderDeclaration(
     base_url_env="SHIPSTREAM_BASE_URL",
     sandbox_path="/sandbox/shipstream/",
     supports_cancel=True,
+    # A delivery's damage_type (none / noted / unnoted, providers.md §5.2) is the condition; units put away
+    # (qty_putaway) went back on the shelf.
+    grade_words=GradeWords(
+        conditions=(
+            GradeWord("none", "grade_a", "back_to_stock"),
+            GradeWord("noted", "grade_c", "resale_hold"),
+            GradeWord("unnoted", "grade_c", "resale_hold"),
+        ),
+        dispositions=(GradeWord("put_away", disposition_outcome="back_to_stock"),),
+    ),
 )

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from integrations.base import WarehouseInfo
-from integrations.inbound import InboundWarehouseReturnEvent, WarehouseLineData
-from integrations.payload_values import parse_timestamp, text, to_int
+from integrations.inbound import InboundWarehouseReturnEvent, ItemGrade, WarehouseLineData
+from integrations.payload_values import grade_description, parse_timestamp, text, to_int
 
 # ShipStream delivery status → RMA.Status value.
 DELIVERY_STATUSES = {
@@ -91,9 +91,26 @@ def delivery_lines(delivery: Mapping[str, Any]) -> tuple[WarehouseLineData, ...]
             continue
         received = to_int(item.get("qty_received"))
         restocked = to_int(item.get("qty_putaway"))
-        damaged = text(item.get("damage_type")) not in ("", "none")
+        damage_type = text(item.get("damage_type"))
+        damaged = damage_type not in ("", "none")
         details: tuple[Mapping[str, Any], ...] = ()
+        grades: tuple[ItemGrade, ...] = ()
         if received:
+            # The container's damage_type is the condition; what was put away went back on the shelf.
+            disposition = "put_away" if restocked and restocked >= received else ""
+            grades = (
+                ItemGrade(
+                    quantity=received,
+                    condition=damage_type,
+                    disposition=disposition,
+                    description=grade_description(
+                        "ShipStream",
+                        condition=f"damage {damage_type}" if damage_type else "",
+                        disposition=disposition.replace("_", " "),
+                    ),
+                    inspected_at=parse_timestamp(delivery.get("updated_at")),
+                ),
+            )
             details = (
                 {
                     "quantity": received,
@@ -108,6 +125,7 @@ def delivery_lines(delivery: Mapping[str, Any]) -> tuple[WarehouseLineData, ...]
                 received_quantity=received,
                 restocked_quantity=restocked,
                 receiving_details=details,
+                grades=grades,
             )
         )
     return tuple(lines)

@@ -3,6 +3,8 @@
 from integrations.declarations import (
     CredentialField,
     FieldInput,
+    GradeWord,
+    GradeWords,
     ProviderDeclaration,
     Role,
     WebhookDeclaration,
@@ -70,4 +72,15 @@ DECLARATION = ProviderDeclaration(
     supports_order_lookup=True,
     needs_wms_order_id=True,
     fronts_other_wms=True,
+    # receiving_details[].condition / .disposition (providers.md §3.3: "good"/"damaged", "restocked"/"scrapped").
+    grade_words=GradeWords(
+        conditions=(
+            GradeWord("good", "grade_a", "back_to_stock"),
+            GradeWord("damaged", "grade_c", "resale_hold"),
+        ),
+        dispositions=(
+            GradeWord("restocked", disposition_outcome="back_to_stock"),
+            GradeWord("scrapped", disposition_outcome="recycle"),
+        ),
+    ),
 )

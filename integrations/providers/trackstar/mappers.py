@@ -13,9 +13,10 @@ from integrations.inbound import (
     InboundConnectionHealthEvent,
     InboundFulfillmentEvent,
     InboundWarehouseReturnEvent,
+    ItemGrade,
     WarehouseLineData,
 )
-from integrations.payload_values import content_key, items, parse_timestamp, text, to_int
+from integrations.payload_values import content_key, grade_description, items, parse_timestamp, text, to_int
 
 # TrackStar return status → RMA.Status value ("other": look at raw_status; we keep it, map nothing).
 RETURN_STATUSES = {
@@ -48,9 +49,35 @@ def _receiving_details(data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]
     return by_sku
 
 
+def _grades(data: Mapping[str, Any]) -> dict[str, list[ItemGrade]]:
+    """Per SKU, what the warehouse found and did: shipments[].line_items[].receiving_details[]{quantity,
+    condition, disposition} (providers.md §3.3), inspected when the parcel arrived. TrackStar documents no note or
+    photo there."""
+    by_sku: dict[str, list[ItemGrade]] = defaultdict(list)
+    for shipment in (s for s in items(data.get("shipments")) if isinstance(s, Mapping)):
+        arrived = parse_timestamp(shipment.get("arrived_date"))
+        for item in (i for i in items(shipment.get("line_items")) if isinstance(i, Mapping)):
+            for detail in (d for d in items(item.get("receiving_details")) if isinstance(d, Mapping)):
+                quantity = to_int(detail.get("quantity")) or 0
+                condition, disposition = text(detail.get("condition")), text(detail.get("disposition"))
+                if quantity <= 0 or not (condition or disposition):
+                    continue
+                by_sku[text(item.get("sku"))].append(
+                    ItemGrade(
+                        quantity=quantity,
+                        condition=condition,
+                        disposition=disposition,
+                        description=grade_description("TrackStar", condition=condition, disposition=disposition),
+                        inspected_at=arrived,
+                    )
+                )
+    return by_sku
+
+
 def return_event(data: Mapping[str, Any], previous_attributes: Mapping[str, Any] | None) -> InboundWarehouseReturnEvent:
     """return.created / return.updated → RMA status and quantities; matched by TrackStar's return id."""
     details = _receiving_details(data)
+    grades = _grades(data)
     lines = tuple(
         WarehouseLineData(
             sku=text(item.get("sku")),
@@ -58,6 +85,7 @@ def return_event(data: Mapping[str, Any], previous_attributes: Mapping[str, Any]
             received_quantity=to_int(item.get("received_quantity")),
             restocked_quantity=to_int(item.get("restocked_quantity")),
             receiving_details=tuple(details.get(text(item.get("sku")), ())),
+            grades=tuple(grades.get(text(item.get("sku")), ())),
         )
         for item in items(data.get("line_items"))
         if isinstance(item, Mapping) and text(item.get("sku"))

@@ -27,5 +27,8 @@ def test_demo_story_completes(live_server: Any, celery_worker: Any, settings: An
     assert short.lines.get().received_quantity == 1
     assert TimelineEvent.objects.filter(return_obj=short.return_obj, rma=short, kind__startswith="rma_").exists()
     # Manual mode: Loop was told to process the full receipt and to flag (with a note) the short one.
-    calls = sorted(SandboxPlatformCall.objects.values_list("return_id", "action"))
+    calls = sorted(SandboxPlatformCall.objects.exclude(return_id="").values_list("return_id", "action"))
     assert calls == [("880001", "process"), ("880003", "flag"), ("880003", "note")]
+    # Before each, ShipMonk's grades (its final disposition per unit): graded, then assessed, once per return.
+    grading = sorted(SandboxPlatformCall.objects.filter(return_id="").values_list("action", flat=True))
+    assert grading == ["assess", "assess", "grade", "grade"]

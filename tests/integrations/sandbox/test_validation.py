@@ -267,3 +267,54 @@ def test_platform_lists_serve_what_the_sandbox_sent(client: Client, loop: Sandbo
     assert [r["id"] for r in loop_list.json()["returns"]] == ["880011"]
     assert [r["id"] for r in redo_list.json()["returns"]] == ["r1"]
     assert client.get(f"{loop.base_path}warehouse/return/list").status_code == 401
+
+
+GRADE_OK = {
+    "items": [
+        {
+            "line_item_id": 7001,
+            "description": "Graded at TrackStar: condition damaged, disposition scrapped",
+            "condition_category": "grade_c",
+            "note": "Torn seam",
+            "images": ["https://cdn.example.com/7001.jpg"],
+            "inspected_at": "2026-12-07 10:00:00",
+        }
+    ]
+}
+ASSESS_OK = {"items": [{"line_item_id": 7001, "disposition_outcome": "recycle", "inspected_at": "2026-12-07 10:00:00"}]}
+
+
+@pytest.mark.parametrize(
+    ("step", "body", "problem"),
+    [
+        ("assess", _with(ASSESS_OK, "items.0.disposition_outcome", "restock"), "disposition_outcome: must be one of"),
+        ("assess", {"items": [ASSESS_OK["items"][0]] * 31}, "body.items: must have at most 30 items"),
+        ("grade", {"items": [GRADE_OK["items"][0]] * 31}, "body.items: must have at most 30 items"),
+        ("assess", {"items": [_without(ASSESS_OK["items"][0], "line_item_id")]}, "line_item_id: is required"),
+        ("grade", {"items": [_without(GRADE_OK["items"][0], "line_item_id")]}, "line_item_id: is required"),
+        ("grade", _with(GRADE_OK, "items.0.line_item_id", "7001"), "line_item_id: must be integer"),
+        ("grade", {"items": [_without(GRADE_OK["items"][0], "description")]}, "description: is required"),
+        ("grade", _with(GRADE_OK, "items.0.description", "x" * 256), "description: must be at most 255 characters"),
+        ("grade", _with(GRADE_OK, "items.0.inspected_at", "2026-12-07T10:00:00Z"), "must be YYYY-MM-DD HH:MM:SS"),
+        ("grade", _with(GRADE_OK, "items.0.grade", "A"), "items[0].grade: is not a known field"),
+        ("assess", {"items": []}, "body.items: must have at least 1 item(s)"),
+    ],
+)
+def test_loop_dispositioning_refuses_what_its_api_refuses(
+    client: Client, loop: SandboxAccount, step: str, body: dict, problem: str
+) -> None:
+    response = post_json(client, f"{loop.base_path}dispositioning/{step}", body, **{"X-Authorization": "loop-key"})
+    assert response.status_code == 422, response.content
+    assert any(problem in detail for detail in response.json()["errors"]["details"]), response.json()
+    assert not loop.calls.exists()
+
+
+def test_loop_dispositioning_takes_30_items_and_records_them(client: Client, loop: SandboxAccount) -> None:
+    headers = {"X-Authorization": "loop-key"}
+    thirty = {"items": [{**GRADE_OK["items"][0], "line_item_id": 7001 + i} for i in range(30)]}
+    graded = post_json(client, f"{loop.base_path}dispositioning/grade", thirty, **headers)
+    assessed = post_json(client, f"{loop.base_path}dispositioning/assess", ASSESS_OK, **headers)
+    assert (graded.status_code, assessed.status_code) == (200, 200)
+    assert len(graded.json()["items"]) == 30
+    assert sorted(loop.calls.values_list("action", flat=True)) == ["assess", "grade"]
+    assert post_json(client, f"{loop.base_path}dispositioning/assess", ASSESS_OK).status_code == 401

@@ -13,7 +13,7 @@ from integrations.fitting import MAX_JSON_DEPTH, fitted_key, storable_json
 from integrations.inbound_errors import WebhookParseError
 from integrations.models import InboundWebhook
 from integrations.payload_values import parse_timestamp, to_int
-from returns.models import RMA, OrphanReceipt, Return, ReturnLine, ReturnShipment
+from returns.models import RMA, GradeMapping, OrphanReceipt, Return, ReturnLine, ReturnShipment
 from warehouses.models import Fulfillment
 
 # DTO field → the column it is written to (or compared with). Fields not listed are not strings or
@@ -34,6 +34,8 @@ COLUMNS: dict[type, tuple[type[models.Model], dict[str, str]]] = {
     dto.InboundLabelEvent: (Return, {"return_external_id": "external_id"}),
     dto.InboundLabelRequestEvent: (Return, {"return_external_id": "external_id"}),
     dto.InboundEvent: (InboundWebhook, {}),
+    # A grade's words are matched against the store's grade mappings (the rest lands in JSON on the lines).
+    dto.ItemGrade: (GradeMapping, {"condition": "word", "disposition": "word"}),
 }
 # Limits with no column of their own (a text field, a URL path segment, the webhook row's error).
 UNBOUNDED = {
@@ -46,6 +48,10 @@ UNBOUNDED = {
     (dto.InboundShipmentLookupEvent, "shipment_id"),
     (dto.InboundConnectionHealthEvent, "message"),
     (dto.IgnoredEvent, "reason"),
+    # Kept in RMALine.grades / ReturnLine.grades (JSON): Loop's own limit for the description, a page's for the rest.
+    (dto.ItemGrade, "description"),
+    (dto.ItemGrade, "note"),
+    (dto.ItemGrade, "images"),
 }
 
 

@@ -55,6 +55,8 @@ def test_an_unknown_rma_is_not_applied_to_the_rma_its_wms_id_names(httpserver: H
     loop = {name: Recorder(json_response(True)) for name in ("process", "flag", "note")}
     for name, recorder in loop.items():
         httpserver.expect_request(f"{LOOP_RETURN}/{name}", method="POST").respond_with_handler(recorder)
+    for step in ("grade", "assess"):  # ShipMonk's final disposition is graded first
+        httpserver.expect_request(f"/dispositioning/{step}", method="POST").respond_with_data('{"items": []}')
     ret, (rma,) = make_world(httpserver)
     RMA.objects.filter(pk=rma.pk).update(external_id="5501")
     with running_worker(concurrency=1):
