@@ -250,3 +250,34 @@ def test_the_loop_finder_sees_a_loop_through_a_function_level_import() -> None:
 def test_the_project_has_no_import_loops() -> None:
     sources = {_module_name(path): path.read_text() for path in _python_files(*PROJECT)}
     assert import_loops(import_graph(sources)) == []
+
+
+MODULE_MAX_LINES = 500
+
+
+def _long_modules(root: Path) -> dict[str, int]:
+    """Modules of the apps over MODULE_MAX_LINES lines (migrations are generated, so they do not count)."""
+    found: dict[str, int] = {}
+    for folder in ("config", "integrations", "returns", "warehouses"):
+        if not (root / folder).is_dir():
+            continue
+        for path in (root / folder).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            count = len(path.read_text().splitlines())
+            if count > MODULE_MAX_LINES:
+                found[str(path.relative_to(root))] = count
+    return found
+
+
+def test_the_line_counter_sees_a_long_module(tmp_path: Path) -> None:
+    (tmp_path / "returns").mkdir()
+    (tmp_path / "returns" / "big.py").write_text("x = 1\n" * (MODULE_MAX_LINES + 1))
+    (tmp_path / "returns" / "migrations").mkdir()
+    (tmp_path / "returns" / "migrations" / "0001_initial.py").write_text("x = 1\n" * 2000)
+    assert _long_modules(tmp_path) == {"returns/big.py": MODULE_MAX_LINES + 1}
+
+
+def test_no_module_does_more_than_one_job_by_size() -> None:
+    """A module over 500 lines is split by job (issue 23): a package, as returns/models/ is."""
+    assert _long_modules(ROOT) == {}
