@@ -37,7 +37,7 @@ class World:
         self.loop = SandboxAccount.objects.get(connection=self.loop_connection)
         trackstar = wizard.warehouse_system_save(
             store=self.store, kind=_warehouse_kind("trackstar"), credentials={}, sandbox=True
-        )
+        ).connection
         fetched = wizard.warehouses_fetch(connection=trackstar, refresh=True)
         assert fetched.ok, fetched.message
         wizard.location_save(
