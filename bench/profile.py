@@ -181,7 +181,8 @@ def _callgrind(path: str, count: int, wiring: Any, out_dir: Path) -> tuple[int, 
         raise RuntimeError(f"callgrind child {path} failed: {done.stdout[-2000:]}{done.stderr[-4000:]}")
     dumped = (out_dir / f"callgrind.{path}.1").read_text(errors="replace")
     total = re.search(r"^summary: (\d+)", dumped, re.M) or re.search(r"^totals: (\d+)", dumped, re.M)
-    assert total is not None
+    if total is None:
+        raise RuntimeError(f"no instruction count in {out}.1")
     return int(total.group(1)), int(counted.group(1))
 
 
