@@ -27,7 +27,7 @@ from returns.services.planning import ReturnContents
 from returns.services.rmas.triggers import rmas_on_return_changed
 from returns.services.routing import order_lookup_fetch
 from returns.services.shipments import label_text, older_label_ignored, shipment_upsert
-from returns.services.timeline import timeline_add
+from returns.services.timeline import timeline_add, timeline_batch
 
 _RETURN_FIELDS = (
     "order_name",
@@ -273,7 +273,19 @@ def return_apply_event(
 ) -> Return:
     """Upsert a return, its lines and shipments from a platform event (version-guarded), then plan RMAs.
 
-    order_lookup: from return_event_prepare, made before the caller's transaction opened."""
+    order_lookup: from return_event_prepare, made before the caller's transaction opened.
+    Its timeline entries ("return created", "RMA planned", ...) are written in one INSERT at the end."""
+    with timeline_batch():
+        return _return_apply_event(connection=connection, event=event, webhook_id=webhook_id, order_lookup=order_lookup)
+
+
+def _return_apply_event(
+    *,
+    connection: Connection,
+    event: InboundReturnEvent,
+    webhook_id: int | None,
+    order_lookup: OrderLookup | None,
+) -> Return:
     data = event.data
     platform = platform_label(data.platform)
     return_obj, created = _get_or_create_return(connection=connection, data=data)

@@ -55,7 +55,13 @@ def rmas_on_return_changed(
         return
     if return_obj.store.is_active and rma_trigger_met(return_obj=return_obj):
         rmas_plan(
-            return_obj=return_obj, webhook_id=webhook_id, locked=locked, order_lookup=order_lookup, contents=contents
+            return_obj=return_obj,
+            webhook_id=webhook_id,
+            locked=locked,
+            order_lookup=order_lookup,
+            contents=contents,
+            # The intake's "created": the return was inserted in this transaction, so it has no RMA yet.
+            new_return=locked and change == "created",
         )
     if change in LABEL_CHANGES or change == "updated":
         for rma in return_obj.rmas.filter(status=RMA.Status.SUBMITTED):
