@@ -159,6 +159,7 @@ def rmas_plan(
     order_lookup: OrderLookup | None = None,
     contents: ReturnContents | None = None,
     new_return: bool = False,
+    routing_memo: dict | None = None,
 ) -> list[RMA]:
     """Create the pending RMAs a return still needs (one per warehouse × parcel) and queue their pushes.
 
@@ -176,10 +177,14 @@ def rmas_plan(
 
     new_return=True (with locked=True) says the caller inserted the return in the current transaction:
     it has no RMA yet, so the lines already on one are not read.
+
+    routing_memo: what the caller's prepare step read for routing the same return (locations, rules,
+    fulfilments; returns.routing.DatabaseLookups), used instead of reading it again.
     """
     held = locked and transaction.get_connection(router.db_for_write(Return)).in_atomic_block
     lines = _lines(return_obj=return_obj, contents=contents)
-    memo: dict = {}  # one destination / fulfilment / default look-up per return, not per line
+    # One destination / fulfilment / default look-up per return, not per line (none when the prepare step made it).
+    memo: dict = routing_memo if routing_memo is not None else {}
     if order_lookup is None and order_lookup_needed(return_obj=return_obj, lines=lines, memo=memo):
         fetch = order_lookup_cached if held else order_lookup_fetch
         order_lookup = fetch(return_obj=return_obj)

@@ -32,6 +32,7 @@ def rmas_on_return_changed(
     locked: bool = False,
     order_lookup: OrderLookup | None = None,
     contents: ReturnContents | None = None,
+    routing_memo: dict | None = None,
 ) -> None:
     """React to a return change from the intake.
 
@@ -43,6 +44,7 @@ def rmas_on_return_changed(
     and saved (the intake's): used as it is, and planning is told the row is locked (and reads
     the lines and shipments the intake wrote, in contents). Otherwise it is read again.
     order_lookup: the WMSs' answer about the order, asked before the caller's transaction.
+    routing_memo: what the caller's prepare step read for routing (returns.routing.DatabaseLookups), not read again.
     """
     if not locked:
         return_obj = Return.objects.select_related("store").get(pk=return_obj.pk)
@@ -60,6 +62,7 @@ def rmas_on_return_changed(
             locked=locked,
             order_lookup=order_lookup,
             contents=contents,
+            routing_memo=routing_memo,
             # The intake's "created": the return was inserted in this transaction, so it has no RMA yet.
             new_return=locked and change == "created",
         )
