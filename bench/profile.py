@@ -10,14 +10,21 @@ are not in them; `make bench` measures those):
 
 For each it writes CPU microseconds per item (`time.process_time`, without the profiler), statements per item,
 and a cProfile of the same work (top functions by own time and by cumulative time) to bench/results/profile-*.txt.
-`--callgrind` instead runs one path under valgrind's callgrind for an instruction count (stable on a busy machine).
+`--callgrind N` instead counts instructions (valgrind's callgrind, stable on a busy machine where CPU time is not):
+for each path a child process runs under valgrind, makes its own inputs (ingest → process → push up to the
+path, not counted), warms up, and counts the instructions of N items of that path only (callgrind is zeroed on
+entering getppid() and dumps on entering getpgrp(), which the child calls around the counted loop).
+The counts go to bench/results/icount-<tag>.txt.
 """
 
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import procs
-from bench.env import ROOT, WMS_PORT, BenchEnv
+from bench.env import ROOT, VENV_BIN, WMS_PORT, BenchEnv
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -96,13 +103,102 @@ def _measure(
     return out.getvalue()
 
 
+WARM = 20  # items each child runs before counting: caches, compiled regexes, the broker and database connections
+
+
+def _child(path: str, count: int, wiring_json: str) -> None:
+    """Under valgrind: make the inputs of `path`, warm up, then run `count` items between getppid() and getpgrp()."""
+    import django
+
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from bench import data
+    from integrations.models import InboundWebhook
+    from integrations.services.webhooks import webhook_process
+    from returns.models import RMA
+    from returns.services.rmas.push import rma_push
+
+    wiring = data.Wiring(**json.loads(wiring_json))
+    handler = WSGIHandler()
+    prefix = f"c{path}{os.getpid()}n"
+
+    def ingest(number: int) -> None:
+        body = data.return_body(return_id=f"{prefix}{number}", order_name=f"#{prefix}{number}", lines=2)
+        environ = _environ(wiring.endpoint_path, body, {"X-Loop-Signature": data.sign(wiring.loop_secret, body)})
+        handler(environ, lambda status, headers: None)
+
+    total = WARM + count
+    bodies = list(range(total))
+    if path == "ingest":
+        items: list[Any] = bodies
+        work: Callable[[Any], None] = ingest
+    else:
+        for number in bodies:
+            ingest(number)
+        webhooks = InboundWebhook.objects.filter(status="pending")
+        pending = list(webhooks.order_by("pk").values_list("pk", flat=True))[-total:]
+        if path == "process":
+            items, work = pending, lambda pk: webhook_process(webhook_id=pk)
+        else:
+            for pk in pending:
+                webhook_process(webhook_id=pk)
+            rmas = RMA.objects.filter(status="pending", number__startswith=prefix)
+            items = list(rmas.order_by("pk").values_list("pk", flat=True))
+            work = lambda pk: rma_push(rma_id=pk)  # noqa: E731
+    for item in items[:WARM]:
+        work(item)
+    measured = items[WARM:]
+    os.getppid()  # callgrind: --zero-before=getppid
+    for item in measured:
+        work(item)
+    os.getpgrp()  # callgrind: --dump-before=getpgrp
+    sys.stdout.write(f"counted {len(measured)}\n")
+
+
+def _callgrind(path: str, count: int, wiring: Any, out_dir: Path) -> tuple[int, int]:
+    """Instructions per item of `path` in a child under callgrind, and the items counted."""
+    out = out_dir / f"callgrind.{path}"
+    argv = [
+        "valgrind",
+        "--tool=callgrind",
+        f"--callgrind-out-file={out}",
+        "--zero-before=getppid",
+        "--dump-before=getpgrp",
+        str(VENV_BIN / "python"),
+        "-m",
+        "bench.profile",
+        "--child",
+        path,
+        "--returns",
+        str(count),
+        "--wiring",
+        json.dumps(wiring.__dict__),
+    ]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    counted = re.search(r"counted (\d+)", done.stdout)
+    if done.returncode or not counted:
+        raise RuntimeError(f"callgrind child {path} failed: {done.stdout[-2000:]}{done.stderr[-4000:]}")
+    dumped = (out_dir / f"callgrind.{path}.1").read_text(errors="replace")
+    total = re.search(r"^summary: (\d+)", dumped, re.M) or re.search(r"^totals: (\d+)", dumped, re.M)
+    if total is None:
+        raise RuntimeError(f"no instruction count in {out}.1")
+    return int(total.group(1)), int(counted.group(1))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--returns", type=int, default=400)
     parser.add_argument("--paths", default="ingest,process,push")
     parser.add_argument("--tag", default="", help="added to the result files' names (before / after)")
     parser.add_argument("--callers", default="", help="comma-separated regexes: also list who calls these functions")
+    parser.add_argument("--callgrind", type=int, default=0, help="count instructions of this many items per path")
+    parser.add_argument("--child", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--wiring", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child, args.returns, args.wiring)
+        return 0
     from bench.__main__ import db_drop, db_recreate, gunicorn, redis_flush
 
     work = Path(tempfile.mkdtemp(prefix="backhaul-profile-"))
@@ -132,6 +228,17 @@ def main(argv: list[str] | None = None) -> int:
         handler = WSGIHandler()
         paths = set(args.paths.split(","))
         suffix = f"-{args.tag}" if args.tag else ""
+        if args.callgrind:
+            if "push" in paths:
+                gunicorn("wms", "bench.wms_app:application", WMS_PORT, {**env, "BENCH_WMS_LATENCY_MS": "0"}, work)
+            lines = [f"# instructions per item (callgrind, {args.callgrind} items after {WARM} warm-up), {suffix[1:]}"]
+            for path in ("ingest", "process", "push"):
+                if path in paths:
+                    instructions, counted = _callgrind(path, args.callgrind, wiring, work)
+                    lines.append(f"{path}: {instructions / counted / 1e6:.2f} M instructions per item")
+                    sys.stdout.write(lines[-1] + "\n")
+            (RESULTS / f"icount{suffix}.txt").write_text("\n".join(lines) + "\n")
+            return 0
         callers = tuple(pattern for pattern in args.callers.split(",") if pattern)
 
         def ingest(number: int) -> None:

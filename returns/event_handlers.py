@@ -44,7 +44,11 @@ from returns.services.timeline import timeline_add
 
 def _return_apply(*, connection: Connection, prepared: PreparedReturnEvent, webhook_id: int | None) -> str:
     intake.return_apply_event(
-        connection=connection, event=prepared.event, webhook_id=webhook_id, order_lookup=prepared.order_lookup
+        connection=connection,
+        event=prepared.event,
+        webhook_id=webhook_id,
+        order_lookup=prepared.order_lookup,
+        routing_memo=prepared.routing_memo,
     )
     return ""
 

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db import connection as django_connection
-from django.db.models import CharField, Q, TextField
+from django.db.models import CharField, Q, QuerySet, TextField
 from django.utils import timezone
 
 from config import metrics
@@ -338,6 +338,14 @@ def webhook_publish(*, webhook_id: int) -> bool:
     return task_publish("integrations.tasks.webhook_process", webhook_id)
 
 
+def _first_or_none(rows: QuerySet[InboundWebhook]) -> InboundWebhook | None:
+    """The one row a primary-key query finds, else None."""
+    try:
+        return rows.get()
+    except InboundWebhook.DoesNotExist:
+        return None
+
+
 def webhook_process(*, webhook_id: int, final_attempt: bool = True) -> str:
     """Prepare one pending webhook's events (provider calls, no transaction), then apply them under the
     webhook's row lock; the status change commits with the effects. Its time is a metric once it did work."""
@@ -353,7 +361,8 @@ def _webhook_process(*, webhook_id: int, final_attempt: bool) -> str | tuple[str
     """webhook_process's work: "skipped", or (the webhook's provider, its new status)."""
     provider = "unknown"
     try:
-        webhook = InboundWebhook.objects.select_related("connection__store").filter(pk=webhook_id).first()
+        # get(), not first(): no ORDER BY to compile for a primary key.
+        webhook = _first_or_none(InboundWebhook.objects.select_related("connection__store").filter(pk=webhook_id))
         # Already done (or never verified): nothing to do, and no request made for it.
         if webhook is None or webhook.status != Status.PENDING or webhook.connection is None:
             return "skipped"
@@ -366,11 +375,10 @@ def _webhook_process(*, webhook_id: int, final_attempt: bool) -> str | tuple[str
             # FOR NO KEY UPDATE: storing a duplicate takes FOR KEY SHARE on this row (the check of its
             # duplicate_of key, run as it commits), and FOR UPDATE ... SKIP LOCKED would skip the
             # original meanwhile: during a duplicate storm it then waited for the sweeper.
-            locked = (
+            locked = _first_or_none(
                 InboundWebhook.objects.select_for_update(no_key=True, skip_locked=True)
                 .filter(pk=webhook_id, status=Status.PENDING)
                 .only("attempts")
-                .first()
             )
             if locked is None:
                 return "skipped"

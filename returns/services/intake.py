@@ -27,7 +27,7 @@ from returns.services.planning import ReturnContents
 from returns.services.rmas.triggers import rmas_on_return_changed
 from returns.services.routing import order_lookup_fetch
 from returns.services.shipments import label_text, older_label_ignored, shipment_upsert
-from returns.services.timeline import timeline_add
+from returns.services.timeline import timeline_add, timeline_batch
 
 _RETURN_FIELDS = (
     "order_name",
@@ -84,6 +84,7 @@ def rmas_notify(
     webhook_id: int | None,
     order_lookup: OrderLookup | None = None,
     contents: ReturnContents | None = None,
+    routing_memo: dict | None = None,
 ) -> None:
     """Hand the change to RMA planning; test returns are planned too, and the push keeps them off live WMSs.
 
@@ -98,6 +99,7 @@ def rmas_notify(
         locked=True,
         order_lookup=order_lookup,
         contents=contents,
+        routing_memo=routing_memo,
     )
 
 
@@ -110,12 +112,15 @@ class PreparedReturnEvent:
 
     event: InboundReturnEvent
     order_lookup: OrderLookup | None = None
+    # What routing read to decide that no WMS needed asking (locations, rules, fulfilments), for planning to use
+    # instead of reading it again; None when the WMSs were asked (their answer may have changed what it read).
+    routing_memo: dict | None = None
 
 
-def order_lookup_for(return_obj: Return, lines: Iterable[ReturnLine]) -> OrderLookup | None:
+def order_lookup_for(return_obj: Return, lines: Iterable[ReturnLine], memo: dict | None = None) -> OrderLookup | None:
     if return_obj.state in _CANCELLED_STATES or not return_obj.store.is_active:
         return None  # nothing will be planned
-    if not order_lookup_needed(return_obj=return_obj, lines=lines):
+    if not order_lookup_needed(return_obj=return_obj, lines=lines, memo=memo):
         return None
     return order_lookup_fetch(return_obj=return_obj)
 
@@ -150,7 +155,9 @@ def return_event_prepare(*, connection: Connection, event: InboundReturnEvent) -
         ]
     else:
         lines = list(existing.lines.all()) if existing else []
-    return PreparedReturnEvent(event, order_lookup=order_lookup_for(return_obj, lines))
+    memo: dict = {}
+    order_lookup = order_lookup_for(return_obj, lines, memo)
+    return PreparedReturnEvent(event, order_lookup=order_lookup, routing_memo=memo if order_lookup is None else None)
 
 
 def return_lock(*, connection: Connection, platform: str, external_id: str) -> Return | None:
@@ -270,10 +277,30 @@ def return_apply_event(
     event: InboundReturnEvent,
     webhook_id: int | None,
     order_lookup: OrderLookup | None = None,
+    routing_memo: dict | None = None,
 ) -> Return:
     """Upsert a return, its lines and shipments from a platform event (version-guarded), then plan RMAs.
 
-    order_lookup: from return_event_prepare, made before the caller's transaction opened."""
+    order_lookup and routing_memo: from return_event_prepare, made before the caller's transaction opened.
+    Its timeline entries ("return created", "RMA planned", ...) are written in one INSERT at the end."""
+    with timeline_batch():
+        return _return_apply_event(
+            connection=connection,
+            event=event,
+            webhook_id=webhook_id,
+            order_lookup=order_lookup,
+            routing_memo=routing_memo,
+        )
+
+
+def _return_apply_event(
+    *,
+    connection: Connection,
+    event: InboundReturnEvent,
+    webhook_id: int | None,
+    order_lookup: OrderLookup | None,
+    routing_memo: dict | None,
+) -> Return:
     data = event.data
     platform = platform_label(data.platform)
     return_obj, created = _get_or_create_return(connection=connection, data=data)
@@ -350,7 +377,12 @@ def return_apply_event(
     elif created or changed or lines_changed:
         change = "created" if created else "updated"
         rmas_notify(
-            return_obj=return_obj, change=change, webhook_id=webhook_id, order_lookup=order_lookup, contents=contents
+            return_obj=return_obj,
+            change=change,
+            webhook_id=webhook_id,
+            order_lookup=order_lookup,
+            contents=contents,
+            routing_memo=routing_memo,
         )
     if new_labels:
         rmas_notify(
@@ -359,6 +391,7 @@ def return_apply_event(
             webhook_id=webhook_id,
             order_lookup=order_lookup,
             contents=contents,
+            routing_memo=routing_memo,
         )
     if not created and (labels_changed or return_obj.state != previous_state):
         # A new label, a delivery, a closed or cancelled return: where it waits changed (a new return's is inserted).

@@ -158,6 +158,8 @@ def rmas_plan(
     locked: bool = False,
     order_lookup: OrderLookup | None = None,
     contents: ReturnContents | None = None,
+    new_return: bool = False,
+    routing_memo: dict | None = None,
 ) -> list[RMA]:
     """Create the pending RMAs a return still needs (one per warehouse × parcel) and queue their pushes.
 
@@ -172,10 +174,17 @@ def rmas_plan(
     order_lookup: what the WMSs said about the order, asked before the caller's transaction
     (the intake's prepare step). Without it, a caller holding the lock gets only a cached answer
     (no request while a lock is held); an unlocked return is looked up here, before the lock.
+
+    new_return=True (with locked=True) says the caller inserted the return in the current transaction:
+    it has no RMA yet, so the lines already on one are not read.
+
+    routing_memo: what the caller's prepare step read for routing the same return (locations, rules,
+    fulfilments; returns.routing.DatabaseLookups), used instead of reading it again.
     """
     held = locked and transaction.get_connection(router.db_for_write(Return)).in_atomic_block
     lines = _lines(return_obj=return_obj, contents=contents)
-    memo: dict = {}  # one destination / fulfilment / default look-up per return, not per line
+    # One destination / fulfilment / default look-up per return, not per line (none when the prepare step made it).
+    memo: dict = routing_memo if routing_memo is not None else {}
     if order_lookup is None and order_lookup_needed(return_obj=return_obj, lines=lines, memo=memo):
         fetch = order_lookup_cached if held else order_lookup_fetch
         order_lookup = fetch(return_obj=return_obj)
@@ -190,7 +199,7 @@ def rmas_plan(
         if not held:
             # Serialise planners of one return; coverage is read under the lock.
             return_obj = _lock(return_obj=return_obj)
-        covered = _covered_keys(return_obj=return_obj)
+        covered = set() if new_return and held else _covered_keys(return_obj=return_obj)
         store = return_obj.store
         rules: list[DispositionRule] | None = None  # read only when an RMA is to be written
         skus: dict[str, str] = {}

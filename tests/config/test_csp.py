@@ -79,3 +79,19 @@ def test_a_page_that_uses_the_nonce_gets_it_in_its_policy(admin_client: Any) -> 
     # Swagger UI's start-up script comes from a URL, not inline.
     script = admin_client.get("/api/docs/?script=")
     assert (script.status_code, script["Content-Type"]) == (200, "application/javascript")
+
+
+@pytest.mark.django_db
+def test_a_webhook_answer_builds_no_policy(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The endpoint answers machines in plain text: no policy is built for it (config/csp.py), any answer."""
+    from csp import middleware
+
+    built: list[str] = []
+    real = middleware.build_policy
+    monkeypatch.setattr(middleware, "build_policy", lambda **kwargs: built.append("built") or real(**kwargs))
+    answer = client.post("/webhooks/loop/no-such-token/", data=b"{}", content_type="application/json")
+    assert answer.status_code == 404
+    assert "Content-Security-Policy" not in answer
+    assert built == []
+    assert "Content-Security-Policy" in client.get("/no-such-page/")
+    assert built  # other responses still get theirs

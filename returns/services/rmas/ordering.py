@@ -86,21 +86,24 @@ def rmas_after_release(rma: RMA, *, status: str) -> None:
 
     Only the next waiting RMA's push could go now (it waits for nothing else pending), but each later
     one is published: a push that still finds an earlier one pending just waits again."""
-    later = list(
+    later = (
         _order_rmas(rma)
         .filter(status=RMA.Status.PENDING, pk__gt=rma.pk, last_error__startswith=WAITING_PREFIX)
         .order_by("pk")
-        .select_related("return_obj")
     )
-    for waiting in later:
-        if status != RMA.Status.SUBMITTED:
-            label = dict(RMA.Status.choices).get(status, status).lower()
-            timeline_add(
-                return_obj=waiting.return_obj,
-                rma=waiting,
-                kind="rma_earlier_not_created",
-                message=f"RMA {rma.number} was not created at the warehouse ({label}): RMA {waiting.number} "
-                "no longer waits for it",
-                data={"earlier": rma.number, "earlier_status": status},
-            )
+    if status == RMA.Status.SUBMITTED:
+        # Every push that succeeds asks, and nothing is noted: ids only, no RMA and return rows built for nothing.
+        for waiting_id in later.values_list("pk", flat=True):
+            rma_push_enqueue(rma_id=waiting_id)
+        return
+    for waiting in later.select_related("return_obj"):
+        label = dict(RMA.Status.choices).get(status, status).lower()
+        timeline_add(
+            return_obj=waiting.return_obj,
+            rma=waiting,
+            kind="rma_earlier_not_created",
+            message=f"RMA {rma.number} was not created at the warehouse ({label}): RMA {waiting.number} "
+            "no longer waits for it",
+            data={"earlier": rma.number, "earlier_status": status},
+        )
         rma_push_enqueue(rma_id=waiting.pk)

@@ -32,6 +32,7 @@ def rmas_on_return_changed(
     locked: bool = False,
     order_lookup: OrderLookup | None = None,
     contents: ReturnContents | None = None,
+    routing_memo: dict | None = None,
 ) -> None:
     """React to a return change from the intake.
 
@@ -43,6 +44,7 @@ def rmas_on_return_changed(
     and saved (the intake's): used as it is, and planning is told the row is locked (and reads
     the lines and shipments the intake wrote, in contents). Otherwise it is read again.
     order_lookup: the WMSs' answer about the order, asked before the caller's transaction.
+    routing_memo: what the caller's prepare step read for routing (returns.routing.DatabaseLookups), not read again.
     """
     if not locked:
         return_obj = Return.objects.select_related("store").get(pk=return_obj.pk)
@@ -55,7 +57,14 @@ def rmas_on_return_changed(
         return
     if return_obj.store.is_active and rma_trigger_met(return_obj=return_obj):
         rmas_plan(
-            return_obj=return_obj, webhook_id=webhook_id, locked=locked, order_lookup=order_lookup, contents=contents
+            return_obj=return_obj,
+            webhook_id=webhook_id,
+            locked=locked,
+            order_lookup=order_lookup,
+            contents=contents,
+            routing_memo=routing_memo,
+            # The intake's "created": the return was inserted in this transaction, so it has no RMA yet.
+            new_return=locked and change == "created",
         )
     if change in LABEL_CHANGES or change == "updated":
         for rma in return_obj.rmas.filter(status=RMA.Status.SUBMITTED):
