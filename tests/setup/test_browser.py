@@ -7,13 +7,12 @@ conditions polled with generous timeouts: the machine these run on is busy.
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core import mail
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Page, expect
 
 from config.env import VAR_DIR
 from integrations.models import Connection, Store, StoreMembership
@@ -36,21 +35,6 @@ def shot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
-
-
-@pytest.fixture
-def server_errors(page: Page) -> Iterator[list[str]]:
-    """Every 5xx the browser saw during the test (the test fails on any)."""
-    seen: list[str] = []
-
-    def record(response: Response) -> None:
-        if response.status >= 500:
-            seen.append(f"{response.status} {response.request.method} {response.url}")
-
-    page.on("response", record)
-    page.set_default_timeout(20_000)
-    yield seen
-    assert seen == [], f"5xx answers: {seen}"
 
 
 @pytest.fixture
