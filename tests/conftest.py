@@ -306,3 +306,18 @@ class TaskRuns:
 def task_runs() -> Iterator[TaskRuns]:
     with TaskRuns() as runs:
         yield runs
+
+
+@pytest.fixture
+def server_errors(page: Any) -> Iterator[list[str]]:
+    """Every 5xx the browser saw during the test (the test fails on any); a 20 s default wait for the page."""
+    seen: list[str] = []
+
+    def record(response: Any) -> None:
+        if response.status >= 500:
+            seen.append(f"{response.status} {response.request.method} {response.url}")
+
+    page.on("response", record)
+    page.set_default_timeout(20_000)
+    yield seen
+    assert seen == [], f"5xx answers: {seen}"

@@ -1,7 +1,6 @@
 """Setup-wizard fixtures: merchants and stores, and Playwright on Debian's chromium for the browser tests."""
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -72,18 +71,3 @@ def _fresh_cache() -> None:
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     """Every page at 1366x768, the size the screenshots are looked at in."""
     return {**browser_context_args, "viewport": {"width": 1366, "height": 768}}
-
-
-@pytest.fixture
-def server_errors(page: Any) -> Iterator[list[str]]:
-    """Every 5xx the browser saw during the test (the test fails on any); a 20 s default wait for the page."""
-    seen: list[str] = []
-
-    def record(response: Any) -> None:
-        if response.status >= 500:
-            seen.append(f"{response.status} {response.request.method} {response.url}")
-
-    page.on("response", record)
-    page.set_default_timeout(20_000)
-    yield seen
-    assert seen == [], f"5xx answers: {seen}"

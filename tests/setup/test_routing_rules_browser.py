@@ -15,7 +15,6 @@ from config.env import VAR_DIR
 from integrations.models import Store, StoreMembership
 from returns.models import RoutingRule
 from tests.returns.routing.shop import shop_with_returns
-from tests.setup.test_browser import server_errors  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = VAR_DIR / "artifacts" / "routing"
@@ -50,7 +49,7 @@ def test_an_owner_adds_dry_runs_saves_reorders_and_deletes_routing_rules(
     page: Page,
     live_server: Any,
     shop: Store,
-    server_errors: list[str],  # noqa: F811
+    server_errors: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _log_in(page, live_server.url, shop)

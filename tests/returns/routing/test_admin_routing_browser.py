@@ -16,7 +16,6 @@ from returns.services.planning import rmas_plan
 from tests.conftest import admin_log_in
 from tests.returns.routing.shop import shop_with_returns
 from tests.setup.conftest import browser_type_launch_args  # noqa: F401 (the fixture: Debian's chromium)
-from tests.setup.test_browser import server_errors  # noqa: F401 (fixture)
 from tests.setup.test_routing_rules_browser import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_support_dry_runs_a_changed_rule_in_the_admin_then_saves_it(
     page: Page,
     live_server: Any,
-    server_errors: list[str],  # noqa: F811
+    server_errors: list[str],
 ) -> None:
     store = shop_with_returns()
     reno = store.shipping_locations.get(name="Reno")
