@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench import procs, wms_app
+from bench import procs, scrape, wms_app
 from bench.env import (
     BASELINE_PORT,
     DB_NAME,
@@ -218,6 +218,7 @@ def section_e2e(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env: 
     wait_until("warm-up RMAs", lambda: len(wms_app.arrivals(work)) >= len(warm), 60)
     for rate, count in sizes.e2e:
         items = _items(wiring, f"E{rate}n", count)
+        before = scrape.scrape(port=WEB_PORT, token=benv.metrics_token)
         sent = sender.send(port=WEB_PORT, path=wiring.endpoint_path, items=items, rate=rate)
         keys = {s.key for s in sent if 200 <= s.status < 300}
         wait_until(f"{len(keys)} RMAs at {rate}/s", lambda k=keys: k <= wms_app.arrivals(work).keys(), 120)
@@ -233,6 +234,7 @@ def section_e2e(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env: 
             p99_ms=percentile(latencies, 99),
             max_ms=max(latencies, default=float("nan")),
             concurrency=sizes.e2e_concurrency,
+            seen=scrape.seen(before, scrape.scrape(port=WEB_PORT, token=benv.metrics_token)),
         )
         log(f"e2e {rate}/s: p50 {result.p50_ms:.0f} p95 {result.p95_ms:.0f} p99 {result.p99_ms:.0f} ms")
         results.e2e.append(result)
@@ -254,6 +256,7 @@ def _drain(
     tag = f"drain {prefix}"
     items = _items(wiring, prefix, count)
     log(f"{tag}: accepting {len(items)} returns with no worker running")
+    before = scrape.scrape(port=WEB_PORT, token=benv.metrics_token)
     drain_start = dt.datetime.now(dt.UTC)
     started = time.monotonic()
     sent = sender.send(port=WEB_PORT, path=wiring.endpoint_path, items=items, rate=None, threads=8)
@@ -299,6 +302,7 @@ def _drain(
         push_rate_overall=(len(arrivals) - 1) / push_seconds if arrivals and push_seconds > 0 else float("nan"),
         process_cpu_ms=cpu.per_item_ms(process_cpu.totals, processed),
         push_cpu_ms=cpu.per_item_ms(push_cpu.totals, len(arrivals)),
+        seen=scrape.seen(before, scrape.scrape(port=WEB_PORT, token=benv.metrics_token)),
     )
     log(f"{tag}: process {result.process_rate:.1f}/s; push {result.push_rate:.1f}/s (ideal {result.ideal:.0f}/s)")
     log(f"{tag}: CPU ms per webhook {result.process_cpu_ms}; per RMA push {result.push_cpu_ms}")

@@ -26,6 +26,12 @@ class BenchEnv:
     work_dir: Path
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     field_key: str = field(default_factory=lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    metrics_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    @property
+    def metrics_dir(self) -> Path:
+        """Where every process writes its metrics, as production does with several processes per host."""
+        return self.work_dir / "metrics"
 
     def vars(self) -> dict[str, str]:
         """What every process of the run sees (added to the caller's environment)."""
@@ -44,6 +50,8 @@ class BenchEnv:
             "SENTRY_DSN": "",
             "PYTHONDONTWRITEBYTECODE": "1",
             "BENCH_WORK_DIR": str(self.work_dir),
+            "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir),
+            "METRICS_TOKEN": self.metrics_token,
         }
 
     def full(self) -> dict[str, str]:
@@ -55,4 +63,5 @@ class BenchEnv:
         """Make this process (the orchestrator, which also runs Django in-process) use the bench settings."""
         for key in ("CELERY_BROKER_URL", "CACHE_URL"):
             os.environ.pop(key, None)
+        self.metrics_dir.mkdir(exist_ok=True)
         os.environ.update(self.vars())

@@ -78,7 +78,9 @@ def _measure(
     from django.test.utils import CaptureQueriesContext
 
     cut = int(len(items) * (1 - profile_share))
-    timed, profiled = items[:cut], items[cut:]
+    first, timed, profiled = items[0], items[1:cut], items[cut:]
+    with CaptureQueriesContext(connection) as first_queries:  # one item's statements, listed in the report
+        work(first)
     with CaptureQueriesContext(connection) as queries:
         started = time.process_time()
         for item in timed:
@@ -93,6 +95,10 @@ def _measure(
     out.write(f"# {name}: {len(timed)} items timed, {len(profiled)} profiled\n")
     out.write(f"CPU per item: {cpu / len(timed) * 1e6:.0f} µs (this process only)\n")
     out.write(f"statements per item: {len(queries) / len(timed):.1f}\n\n")
+    out.write(f"## the statements of one item ({len(first_queries)})\n")
+    for number, query in enumerate(first_queries, 1):
+        out.write(f"{number:>3}. {query['sql'][:400]}\n")
+    out.write("\n")
     for key in ("tottime", "cumulative"):
         stats = pstats.Stats(profiler, stream=out)
         out.write(f"## by {key}\n")

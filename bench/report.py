@@ -17,6 +17,19 @@ TARGET_DRAIN_RATIO = 0.7
 
 
 @dataclass
+class MetricsSeen:
+    """One section as Backhaul's own /metrics counted it (bench/scrape.py): the operators' view of the same run."""
+
+    webhooks_accepted: float
+    webhooks_processed: float
+    processing_mean_ms: float  # the webhook task, start to end (wall time)
+    rmas_submitted: float
+    to_rma_mean_ms: float  # a webhook's arrival to its RMA created at the WMS
+    to_rma_p50_bound_ms: float  # upper bounds of the buckets holding p50 and p99
+    to_rma_p99_bound_ms: float
+
+
+@dataclass
 class E2EResult:
     rate: float
     sent: int
@@ -27,6 +40,7 @@ class E2EResult:
     p99_ms: float
     max_ms: float
     concurrency: int
+    seen: MetricsSeen | None = None
 
 
 @dataclass
@@ -44,6 +58,7 @@ class DrainResult:
     push_rate_overall: float  # all pushes over first-to-last arrival
     process_cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU ms per webhook by role
     push_cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU ms per RMA by role
+    seen: MetricsSeen | None = None
 
     @property
     def ideal(self) -> float:
@@ -128,6 +143,34 @@ def targets(results: Results) -> list[tuple[str, str, str, bool | None]]:
 
 def _page_names(results: Results) -> list[str]:
     return list(results.pages[0].queries) if results.pages else []
+
+
+def _bound(ms: float) -> str:
+    return "n/a" if math.isnan(ms) else ("> 1800 s" if math.isinf(ms) else f"≤ {ms:,.0f}")
+
+
+def _metrics_seen(w: Any, runs: list[tuple[str, int, int, MetricsSeen | None]]) -> None:
+    """The same runs as Backhaul's /metrics counted them, beside the bench's own counts."""
+    rows = [(name, accepted, arrived, seen) for name, accepted, arrived, seen in runs if seen is not None]
+    if not rows:
+        return
+    w("The same runs as Backhaul's `/metrics` counted them (scraped before and after; `bench/scrape.py`). Its")
+    w("webhook-to-RMA clock runs from the webhook's row to the WMS's answer, recorded (so it holds the WMS's")
+    w("latency); the bench's from the sender's 2xx to the request arriving at the WMS. A histogram only says which")
+    w("bucket a percentile falls in (≤ bound). CPU is not in it (multiprocess mode): it comes from `/proc`.")
+    w("")
+    w(
+        "| run | accepted (bench / metrics) | RMAs at the WMS (bench / metrics) | webhooks processed "
+        "| processing mean ms | to RMA mean ms | to RMA p50 ms | to RMA p99 ms |"
+    )
+    w("|---|---|---|---|---|---|---|---|")
+    for name, accepted, arrived, seen in rows:
+        w(
+            f"| {name} | {accepted:,} / {seen.webhooks_accepted:,.0f} | {arrived:,} / {seen.rmas_submitted:,.0f} "
+            f"| {seen.webhooks_processed:,.0f} | {_f(seen.processing_mean_ms)} | {_f(seen.to_rma_mean_ms, 0)} "
+            f"| {_bound(seen.to_rma_p50_bound_ms)} | {_bound(seen.to_rma_p99_bound_ms)} |"
+        )
+    w("")
 
 
 def render(results: Results) -> str:
@@ -218,6 +261,7 @@ def render(results: Results) -> str:
             f"| {_f(e.p95_ms, 0)} | {_f(e.p99_ms, 0)} | {_f(e.max_ms, 0)} |"
         )
     w("")
+    _metrics_seen(w, [(f"{_f(e.rate, 0)} returns/s", e.accepted, e.arrived, e.seen) for e in results.e2e])
 
     w("## 3. Backlog drain")
     w("")
@@ -247,8 +291,9 @@ def render(results: Results) -> str:
         w("|---|---|---|---|---|---|")
         for name, cpu_ms in (("webhook → RMA planned", d.process_cpu_ms), ("RMA pushed", d.push_cpu_ms)):
             w(f"| {name} | " + " | ".join(cpu_cells(cpu_ms, ("worker", "postgres", "redis", "wms"))) + " |")
+        w("")
+        _metrics_seen(w, [(f"drain of {d.returns:,}", d.returns, d.pushed, d.seen)])
         if results.drain_slow:
-            w("")
             w("The same push stage (same worker, same concurrency) against slower WMSs, fewer RMAs each:")
             w("")
             w("| WMS latency ms | RMAs | rate /s | ideal /s | of ideal | worker CPU ms per RMA |")
