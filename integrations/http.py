@@ -20,6 +20,7 @@ import email.utils
 import json
 import logging
 import math
+import os
 import re
 import time
 from collections.abc import Iterator, Mapping
@@ -80,6 +81,28 @@ def _connect_only_retry() -> Retry:
 _DELTA_SECONDS = re.compile(r"[0-9]+")
 
 
+# One pair of adapters per process, shared by every client: their connection pools keep connections to a
+# provider open between calls, so a push does not pay a new TCP (and TLS) handshake. An adapter holds no
+# credential (each client's Session does); the guard checks the address of every new connection, and a kept
+# connection stays on the address it was checked on. Keyed by process id: a forked child builds its own.
+_adapters: dict[tuple[int, bool], tuple[HTTPAdapter, HTTPAdapter]] = {}
+
+
+def shared_adapters(*, guarded: bool) -> tuple[HTTPAdapter, HTTPAdapter]:
+    """(http://, https://) adapters for this process: connect-time guarded unless private addresses are allowed."""
+    key = (os.getpid(), guarded)
+    if key not in _adapters:
+        if guarded:
+            _adapters[key] = (
+                GuardedAdapter(https=False, max_retries=_connect_only_retry()),
+                GuardedAdapter(https=True, max_retries=_connect_only_retry()),
+            )
+        else:
+            adapter = HTTPAdapter(max_retries=_connect_only_retry())
+            _adapters[key] = (adapter, adapter)
+    return _adapters[key]
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header, delta-seconds or an HTTP date (RFC 9110 §10.2.3), within
     the bound of every countdown (config/countdowns.py); None when absent or unreadable.
@@ -128,13 +151,14 @@ class BaseHttpClient:
         self.connection_id = connection_id
         self.rate_limit = rate_limit or self.default_rate_limit
         self.session = requests.Session()
-        if settings.ALLOW_PRIVATE_PROVIDER_URLS:
-            adapter = HTTPAdapter(max_retries=_connect_only_retry())
-            self.session.mount("http://", adapter)
-            self.session.mount("https://", adapter)
-        else:
-            self.session.mount("http://", GuardedAdapter(https=False, max_retries=_connect_only_retry()))
-            self.session.mount("https://", GuardedAdapter(https=True, max_retries=_connect_only_retry()))
+        # Nothing else from the process's environment: no proxy (the guard checks the address it connects to) and
+        # no .netrc credentials (a credential goes only where its owner sent it). It also spares requests reading
+        # the whole environment twice per request. The CA bundle variable requests reads is still honoured.
+        self.session.trust_env = False
+        self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        plain, tls = shared_adapters(guarded=not settings.ALLOW_PRIVATE_PROVIDER_URLS)
+        self.session.mount("http://", plain)
+        self.session.mount("https://", tls)
         self.session.headers.update({"Accept": "application/json", "User-Agent": "Backhaul/1.0"})
         if headers:
             self.session.headers.update(headers)
