@@ -49,6 +49,7 @@ def _return_apply(*, connection: Connection, prepared: PreparedReturnEvent, webh
         webhook_id=webhook_id,
         order_lookup=prepared.order_lookup,
         routing_memo=prepared.routing_memo,
+        absent=prepared.absent,
     )
     return ""
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations.inbound import (
@@ -115,6 +115,8 @@ class PreparedReturnEvent:
     # What routing read to decide that no WMS needed asking (locations, rules, fulfilments), for planning to use
     # instead of reading it again; None when the WMSs were asked (their answer may have changed what it read).
     routing_memo: dict | None = None
+    # The return was not there when prepared: the apply step inserts it without reading it first.
+    absent: bool = False
 
 
 def order_lookup_for(return_obj: Return, lines: Iterable[ReturnLine], memo: dict | None = None) -> OrderLookup | None:
@@ -157,7 +159,12 @@ def return_event_prepare(*, connection: Connection, event: InboundReturnEvent) -
         lines = list(existing.lines.all()) if existing else []
     memo: dict = {}
     order_lookup = order_lookup_for(return_obj, lines, memo)
-    return PreparedReturnEvent(event, order_lookup=order_lookup, routing_memo=memo if order_lookup is None else None)
+    return PreparedReturnEvent(
+        event,
+        order_lookup=order_lookup,
+        routing_memo=memo if order_lookup is None else None,
+        absent=existing is None,
+    )
 
 
 def return_lock(*, connection: Connection, platform: str, external_id: str) -> Return | None:
@@ -170,26 +177,31 @@ def return_lock(*, connection: Connection, platform: str, external_id: str) -> R
     )
 
 
-def _get_or_create_return(*, connection: Connection, data: ReturnData) -> tuple[Return, bool]:
+def _get_or_create_return(*, connection: Connection, data: ReturnData, absent: bool = False) -> tuple[Return, bool]:
     """The return under its row lock, created when new.
 
     get_or_create reads it FOR UPDATE, else inserts it in a savepoint; should another worker insert
     it first (two events of one new return), the unique constraint refuses ours and the row is read
-    again, FOR UPDATE, once that worker commits."""
+    again, FOR UPDATE, once that worker commits. `absent` (the prepare step found no such return a
+    moment ago, the usual case for a new return) skips the first read: the insert is tried at once,
+    in its savepoint, and the same refusal sends a racing second event to get_or_create's locked read.
+    A row inserted in this transaction is as good as locked: no other transaction sees it before commit."""
+    is_test = data.is_test or connection.store.is_sandbox
+    keys = {"store": connection.store, "platform": data.platform, "external_id": data.external_id}
+    defaults = {
+        "connection": connection,
+        "is_test": is_test,
+        **_values(data),
+        **_new_return_aging(connection.store, data, is_test=is_test),
+    }
+    if absent:
+        try:
+            with transaction.atomic():
+                return Return.objects.create(**keys, **defaults), True
+        except IntegrityError:
+            pass  # inserted since the prepare step looked: read it, locked, below
     return (
-        Return.objects.select_for_update(of=("self",))
-        .select_related("store")
-        .get_or_create(
-            store=connection.store,
-            platform=data.platform,
-            external_id=data.external_id,
-            defaults={
-                "connection": connection,
-                "is_test": data.is_test or connection.store.is_sandbox,
-                **_values(data),
-                **_new_return_aging(connection.store, data, is_test=data.is_test or connection.store.is_sandbox),
-            },
-        )
+        Return.objects.select_for_update(of=("self",)).select_related("store").get_or_create(**keys, defaults=defaults)
     )
 
 
@@ -278,10 +290,11 @@ def return_apply_event(
     webhook_id: int | None,
     order_lookup: OrderLookup | None = None,
     routing_memo: dict | None = None,
+    absent: bool = False,
 ) -> Return:
     """Upsert a return, its lines and shipments from a platform event (version-guarded), then plan RMAs.
 
-    order_lookup and routing_memo: from return_event_prepare, made before the caller's transaction opened.
+    order_lookup, routing_memo and absent: from return_event_prepare, made before the caller's transaction opened.
     Its timeline entries ("return created", "RMA planned", ...) are written in one INSERT at the end."""
     with timeline_batch():
         return _return_apply_event(
@@ -290,6 +303,7 @@ def return_apply_event(
             webhook_id=webhook_id,
             order_lookup=order_lookup,
             routing_memo=routing_memo,
+            absent=absent,
         )
 
 
@@ -300,10 +314,11 @@ def _return_apply_event(
     webhook_id: int | None,
     order_lookup: OrderLookup | None,
     routing_memo: dict | None,
+    absent: bool,
 ) -> Return:
     data = event.data
     platform = platform_label(data.platform)
-    return_obj, created = _get_or_create_return(connection=connection, data=data)
+    return_obj, created = _get_or_create_return(connection=connection, data=data, absent=absent)
     incoming, current = data.platform_updated_at, return_obj.platform_updated_at
     if not created and incoming is not None and current is not None and incoming < current:
         timeline_add(

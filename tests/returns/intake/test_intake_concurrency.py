@@ -30,7 +30,10 @@ def _event(change: str, *, at: dt.datetime, qty: int) -> InboundReturnEvent:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_both_workers_insert_one_wins_the_other_updates_it(monkeypatch: pytest.MonkeyPatch) -> None:
+# absent: both prepare steps saw no return, so both insert at once without reading (the usual path of a new
+# return); otherwise get_or_create reads first. Either way one insert is refused and that worker updates the row.
+@pytest.mark.parametrize("absent", [True, False])
+def test_both_workers_insert_one_wins_the_other_updates_it(monkeypatch: pytest.MonkeyPatch, absent: bool) -> None:
     conn = ConnectionFactory()
     monkeypatch.setattr(intake, "rmas_on_return_changed", lambda **kw: None)
     real_get_or_create = intake._get_or_create_return
@@ -58,7 +61,7 @@ def test_both_workers_insert_one_wins_the_other_updates_it(monkeypatch: pytest.M
     def apply(event: InboundReturnEvent) -> None:
         try:
             start.wait()
-            intake.return_apply_event(connection=conn, event=event, webhook_id=None)
+            intake.return_apply_event(connection=conn, event=event, webhook_id=None, absent=absent)
         except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(exc)
         finally:
