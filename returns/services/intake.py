@@ -131,11 +131,15 @@ def return_event_prepare(*, connection: Connection, event: InboundReturnEvent) -
     """Ask the store's WMSs for the return's order when routing will need it (network: before any
     transaction). Reads the return as it is now, without a lock; the apply step re-reads it locked."""
     data = event.data
-    existing = (
-        Return.objects.select_related("store")
-        .filter(store_id=connection.store_id, platform=data.platform, external_id=data.external_id)
-        .first()
-    )
+    existing: Return | None
+    try:  # get(), not first(): the key is unique, and no ORDER BY to compile
+        existing = Return.objects.get(
+            store_id=connection.store_id, platform=data.platform, external_id=data.external_id
+        )
+    except Return.DoesNotExist:
+        existing = None
+    else:
+        existing.store = connection.store  # the webhook's read joined it: no second copy to select and build
     return_obj = existing or Return(
         store=connection.store, platform=data.platform, external_id=data.external_id, is_test=data.is_test
     )
