@@ -93,9 +93,12 @@ def rma_payload_build(*, rma: RMA) -> RmaPayload:
     return_obj = rma.return_obj
     store = rma.store
     connection = rma.warehouse_connection
-    rules = disposition_rules_for_store(store_id=store.pk)
     return_lines = list(return_obj.lines.all())
     rma_lines = rma_lines_with_return_lines(rma=rma)
+    # A rule's note goes with its instruction: when planning matched no rule (no line has an instruction,
+    # and every rule has one), there is no note to find, so the store's rules are not read.
+    instructed = any(rma_line.processing_instruction for rma_line in rma_lines)
+    rules = disposition_rules_for_store(store_id=store.pk) if instructed else []
     lines = []
     all_reasons: list[str] = []
     for rma_line in rma_lines:

@@ -190,6 +190,19 @@ def test_sku_mapping_quantities_reasons_and_dispositions(two_warehouses: dict) -
     assert payload.reason_category == "exchange"
 
 
+def test_a_payload_without_instructions_reads_no_disposition_rules(two_warehouses: dict) -> None:
+    # Every rule carries an instruction, so lines planned without one matched no rule: no note to look up.
+    # A rule added after planning does not give a note to an RMA whose lines it did not instruct.
+    store = two_warehouses["store"]
+    ret = make_return(store, destination_id="dest-ca", lines=[{"sku": "MUG", "quantity": 1, "reason": "Broken"}])
+    (rma,) = rmas_plan(return_obj=ret)
+    DispositionRule.objects.create(store=store, priority=1, match_sku="MUG", instruction="dispose", note="bin")
+    with CaptureQueriesContext(connection) as queries:
+        payload = rma_payload_build(rma=rma)
+    assert not [q for q in queries if "dispositionrule" in q["sql"]]
+    assert [(line.instruction, line.instruction_note) for line in payload.lines] == [("", "")]
+
+
 def test_the_most_cautious_instruction_wins_within_one_sku(two_warehouses: dict) -> None:
     store = two_warehouses["store"]
     DispositionRule.objects.create(store=store, priority=1, match_reason="damaged", instruction="quarantine")
