@@ -1,7 +1,7 @@
 """Writing a store's disposition rules, status mappings and grade mappings (used by the REST API)."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Model
 
@@ -21,7 +21,11 @@ STATUS_MAPPING_FIELDS = ("outcome", "action", "note_template")
 GRADE_MAPPING_FIELDS = ("warehouse", "kind", "word", "condition_category", "disposition_outcome")
 
 
-def _apply(instance: Model, data: Mapping[str, Any], allowed: tuple[str, ...]) -> Model:
+RowT = TypeVar("RowT", bound=Model)
+
+
+def _apply(instance: RowT, data: Mapping[str, Any], allowed: tuple[str, ...]) -> RowT:
+    """Set the given fields (only those allowed), validate and save: the row back, as the type it came in."""
     for name, value in data.items():
         if name not in allowed:
             raise TypeError(f"unknown field: {name}")
@@ -33,15 +37,12 @@ def _apply(instance: Model, data: Mapping[str, Any], allowed: tuple[str, ...]) -
 
 def disposition_rule_create(*, store: Store, data: Mapping[str, Any]) -> DispositionRule:
     """Add a disposition rule to a store."""
-    rule = _apply(DispositionRule(store=store), data, DISPOSITION_RULE_FIELDS)
-    assert isinstance(rule, DispositionRule)  # noqa: S101 (narrowing for mypy)
-    return rule
+    return _apply(DispositionRule(store=store), data, DISPOSITION_RULE_FIELDS)
 
 
 def disposition_rule_update(*, rule: DispositionRule, data: Mapping[str, Any]) -> DispositionRule:
     """Change a disposition rule (only the fields given)."""
-    _apply(rule, data, DISPOSITION_RULE_FIELDS)
-    return rule
+    return _apply(rule, data, DISPOSITION_RULE_FIELDS)
 
 
 def disposition_rule_delete(*, rule: DispositionRule) -> None:
@@ -51,15 +52,12 @@ def disposition_rule_delete(*, rule: DispositionRule) -> None:
 
 def status_mapping_create(*, store: Store, data: Mapping[str, Any]) -> StatusMapping:
     """Add a status mapping (one per warehouse outcome) to a store."""
-    mapping = _apply(StatusMapping(store=store), data, STATUS_MAPPING_FIELDS)
-    assert isinstance(mapping, StatusMapping)  # noqa: S101 (narrowing for mypy)
-    return mapping
+    return _apply(StatusMapping(store=store), data, STATUS_MAPPING_FIELDS)
 
 
 def status_mapping_update(*, mapping: StatusMapping, data: Mapping[str, Any]) -> StatusMapping:
     """Change a status mapping (only the fields given)."""
-    _apply(mapping, data, STATUS_MAPPING_FIELDS)
-    return mapping
+    return _apply(mapping, data, STATUS_MAPPING_FIELDS)
 
 
 def status_mapping_delete(*, mapping: StatusMapping) -> None:
@@ -69,15 +67,12 @@ def status_mapping_delete(*, mapping: StatusMapping) -> None:
 
 def grade_mapping_create(*, store: Store, data: Mapping[str, Any]) -> GradeMapping:
     """Add a grade mapping (one per warehouse system, kind and word) to a store."""
-    mapping = _apply(GradeMapping(store=store), data, GRADE_MAPPING_FIELDS)
-    assert isinstance(mapping, GradeMapping)  # noqa: S101 (narrowing for mypy)
-    return mapping
+    return _apply(GradeMapping(store=store), data, GRADE_MAPPING_FIELDS)
 
 
 def grade_mapping_update(*, mapping: GradeMapping, data: Mapping[str, Any]) -> GradeMapping:
     """Change a grade mapping (only the fields given)."""
-    _apply(mapping, data, GRADE_MAPPING_FIELDS)
-    return mapping
+    return _apply(mapping, data, GRADE_MAPPING_FIELDS)
 
 
 def grade_mapping_delete(*, mapping: GradeMapping) -> None:

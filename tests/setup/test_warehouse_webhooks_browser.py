@@ -76,3 +76,50 @@ def test_a_shipmonk_merchant_is_told_its_support_sets_them_up(
     expect(section.get_by_text("ShipMonk's support team sets these webhooks up")).to_be_visible()
     expect(section.get_by_role("button")).to_have_count(0)
     shot(page, "4-shipmonk-webhooks")
+
+
+def test_a_shipstream_first_save_that_fails_its_check_still_shows_the_key_and_keeps_it(
+    owner_page: tuple[Page, Store, str], server_errors: list[str]
+) -> None:
+    """The signing key is made on the first save, even when the check then fails (a mistyped password): the page
+    shows it once beside the refusal, and the corrected save keeps that key, so the one copied still verifies."""
+    from integrations.sandbox.models import SandboxAccount
+    from integrations.sandbox.services import DEFAULT_WAREHOUSES
+
+    page, store, url = owner_page
+    site = url.split("/setup/")[0]
+    account = SandboxAccount.objects.create(
+        provider="shipstream", name="Reno", username="api-user", api_key="ss-pass-0001", warehouses=DEFAULT_WAREHOUSES
+    )
+    instance = f"{site}{account.base_path}".rstrip("/")  # the merchant's ShipStream instance, simulated here
+    page.goto(url)
+    page.get_by_label("ShipStream (direct").check()
+    page.get_by_label("ShipStream API username").fill("api-user")
+    page.get_by_label("ShipStream API password").fill("ss-pass-typo")
+    page.get_by_label("ShipStream instance URL").fill(instance)
+    page.get_by_role("button", name="Save and list warehouses").click()
+    expect(page.locator(".check.bad").first).to_contain_text("401")
+    secret_box = page.get_by_label("ShipStream webhook secret key")
+    expect(secret_box).to_be_visible()
+    connection = store.connections.get(provider="shipstream")
+    shown = secret_box.input_value()
+    assert shown == connection.webhook_secret
+    expect(page.get_by_role("link", name="Copied it: on to shipping locations →")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    shot(page, "5-shipstream-first-save-fails-key-shown")
+
+    # The password retyped (write-only: never shown back); the check passes and the way on is the locations.
+    page.get_by_label("ShipStream API password").fill("ss-pass-0001")
+    page.get_by_role("button", name="Save and list warehouses").click()
+    expect(page.get_by_role("heading", name="3. Link your shipping locations")).to_be_visible()
+    connection.refresh_from_db()
+    assert connection.webhook_secret == shown
+    shot(page, "6-shipstream-fixed-on-to-locations")
+
+    # Back to the step (by its address: the page that showed the key answered a POST, which the browser will not
+    # show again without resending it): the key is set, not shown.
+    page.goto(url)
+    expect(page.get_by_text("A webhook secret key is set")).to_be_visible()
+    expect(page.locator(".status")).to_contain_text("Connected")
+    assert shown not in page.content()
+    shot(page, "7-shipstream-back-key-not-shown")
