@@ -219,8 +219,14 @@ def section_e2e(results: Results, *, sizes: Sizes, wiring, benv: BenchEnv, env: 
     wms_app.reset(work)
     proc = worker("worker", "webhooks,rmas,sync", sizes.e2e_concurrency, env, work)
     warm = _items(wiring, "W", 20)
+    start = scrape.scrape(port=WEB_PORT, token=benv.metrics_token)
     sender.send(port=WEB_PORT, path=wiring.endpoint_path, items=warm, rate=10)
     wait_until("warm-up RMAs", lambda: len(wms_app.arrivals(work)) >= len(warm), 60)
+    # Counted too before the first run's scrape, or its last pushes would land in that run.
+    warm_counted = functools.partial(
+        _pushes_counted, before=start, port=WEB_PORT, token=benv.metrics_token, expected=len(warm)
+    )
+    wait_until("the warm-up pushes in /metrics", warm_counted, 30)
     for rate, count in sizes.e2e:
         items = _items(wiring, f"E{rate}n", count)
         before = scrape.scrape(port=WEB_PORT, token=benv.metrics_token)

@@ -86,6 +86,7 @@ _DELTA_SECONDS = re.compile(r"[0-9]+")
 # credential (each client's Session does); the guard checks the address of every new connection, and a kept
 # connection stays on the address it was checked on. Keyed by process id: a forked child builds its own.
 _adapters: dict[tuple[int, bool], tuple[HTTPAdapter, HTTPAdapter]] = {}
+os.register_at_fork(after_in_child=_adapters.clear)  # a child never touches its parent's sockets
 
 
 def shared_adapters(*, guarded: bool) -> tuple[HTTPAdapter, HTTPAdapter]:

@@ -105,7 +105,7 @@ def rma_payload_build(*, rma: RMA) -> RmaPayload:
         reasons = tuple(r for r in rma_line.reason.split("; ") if r)
         all_reasons.extend(reasons)
         notes = []
-        for line in return_lines:
+        for line in return_lines if rma_line.processing_instruction else ():  # a note goes with its instruction
             if line.sku == rma_line.platform_sku:
                 rule = disposition_for(rules=rules, line=line, return_outcome=return_obj.outcome)
                 if rule and rule.note and rule.note not in notes:

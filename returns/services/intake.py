@@ -283,9 +283,11 @@ def _sync_lines(
 
 
 # The services below run inside webhook_process's transaction (or their own, when called outside
-# one). No savepoint: nothing in them catches an error, and webhook_process lets every error out of
-# its transaction, which rolls back whole. (A caller that caught one of their errors inside its own
-# transaction could not go on using that transaction: Django marks it for rollback.)
+# one). No savepoint, but for the one around a new return's insert (_get_or_create_return, whose
+# refusal by the unique constraint is caught): nothing else in them catches an error, and
+# webhook_process lets every error out of its transaction, which rolls back whole. (A caller that
+# caught one of their errors inside its own transaction could not go on using that transaction:
+# Django marks it for rollback.)
 @transaction.atomic(savepoint=False)
 def return_apply_event(
     *,

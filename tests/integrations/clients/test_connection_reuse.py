@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
+from integrations.connect_guard import GuardedAdapter
 from integrations.http import shared_adapters
 from integrations.providers.shipmonk import ShipMonkClient
 
@@ -67,8 +69,7 @@ def _client(server: _KeepAliveServer, api_key: str = "sm-key-0001") -> ShipMonkC
 def test_clients_of_one_process_share_adapters_and_reuse_a_connection(server: _KeepAliveServer) -> None:
     first, second = _client(server, "sm-key-0001"), _client(server, "sm-key-0002")
     assert first.session.get_adapter("http://x") is second.session.get_adapter("http://x")
-    tls_adapters = (shared_adapters(guarded=True)[1], shared_adapters(guarded=False)[1])
-    assert first.session.get_adapter("https://x") in tls_adapters
+    assert first.session.get_adapter("https://x") is shared_adapters(guarded=False)[1]  # tests allow private URLs
     first.warehouses_list()
     second.warehouses_list()
     first.warehouses_list()
@@ -92,3 +93,13 @@ def test_a_proxy_or_a_netrc_in_the_environment_is_not_used(
     assert _client(server).warehouses_list() == []
     assert len(server.requests) == 1
     assert "Authorization" not in server.requests[0]
+
+
+@override_settings(ALLOW_PRIVATE_PROVIDER_URLS=False)
+def test_without_private_addresses_every_client_gets_the_guarded_adapters(server: _KeepAliveServer) -> None:
+    client = _client(server)
+    plain, tls = client.session.get_adapter("http://x"), client.session.get_adapter("https://x")
+    assert isinstance(plain, GuardedAdapter)
+    assert isinstance(tls, GuardedAdapter)
+    assert (plain, tls) == shared_adapters(guarded=True)
+    assert plain is not shared_adapters(guarded=False)[0]

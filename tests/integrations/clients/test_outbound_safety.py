@@ -269,7 +269,7 @@ def test_production_https_verifies_the_certificate_and_sends_sni_for_the_name(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server, cert_path, server_names = tls_server
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_path))  # requests prefers it over Session.verify
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_path))  # the HTTP base gives it to Session.verify
     dns["provider.test"] = lambda host: [PUBLIC]
     server.expect_request("/v1/integrations/warehouses").respond_with_json({"data": []})
     client = _shipmonk(f"https://provider.test:{server.port}")

@@ -203,6 +203,20 @@ def test_a_payload_without_instructions_reads_no_disposition_rules(two_warehouse
     assert [(line.instruction, line.instruction_note) for line in payload.lines] == [("", "")]
 
 
+def test_a_line_planned_without_an_instruction_gets_no_note_from_a_rule_added_later(two_warehouses: dict) -> None:
+    store = two_warehouses["store"]
+    DispositionRule.objects.create(store=store, priority=1, match_sku="MUG", instruction="dispose", note="bin")
+    ret = make_return(
+        store,
+        destination_id="dest-ca",
+        lines=[{"sku": "MUG", "quantity": 1, "reason": "Broken"}, {"sku": "SOCK", "quantity": 1, "reason": "Other"}],
+    )
+    (rma,) = rmas_plan(return_obj=ret)
+    DispositionRule.objects.create(store=store, priority=2, match_sku="SOCK", instruction="inspect", note="look")
+    lines = {line.sku: (line.instruction, line.instruction_note) for line in rma_payload_build(rma=rma).lines}
+    assert lines == {"MUG": ("dispose", "bin"), "SOCK": ("", "")}
+
+
 def test_the_most_cautious_instruction_wins_within_one_sku(two_warehouses: dict) -> None:
     store = two_warehouses["store"]
     DispositionRule.objects.create(store=store, priority=1, match_reason="damaged", instruction="quarantine")
