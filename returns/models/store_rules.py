@@ -4,6 +4,7 @@ warehouse outcome does on the platform (status mappings), and what the warehouse
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
 from config.models import BaseModel
 
@@ -29,6 +30,11 @@ class DispositionRule(BaseModel):
 
     class Meta:
         ordering = ("store__name", "priority", "id")
+        constraints = [
+            # Every rule instructs: the push relies on it (an RMA line without an instruction matched no rule,
+            # so it has no rule's note to look up; returns/selectors.rma_payload_build).
+            models.CheckConstraint(condition=Q(instruction__in=Instruction.values), name="disposition_rule_instructs"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.priority} → {self.instruction}"

@@ -203,6 +203,14 @@ def test_a_payload_without_instructions_reads_no_disposition_rules(two_warehouse
     assert [(line.instruction, line.instruction_note) for line in payload.lines] == [("", "")]
 
 
+def test_the_database_refuses_a_disposition_rule_without_an_instruction(two_warehouses: dict) -> None:
+    from django.db import IntegrityError
+
+    rule = DispositionRule.objects.create(store=two_warehouses["store"], instruction="restock", note="shelf")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DispositionRule.objects.filter(pk=rule.pk).update(instruction="")
+
+
 def test_a_line_planned_without_an_instruction_gets_no_note_from_a_rule_added_later(two_warehouses: dict) -> None:
     store = two_warehouses["store"]
     DispositionRule.objects.create(store=store, priority=1, match_sku="MUG", instruction="dispose", note="bin")
