@@ -152,8 +152,8 @@ class BaseHttpClient:
         self.connection_id = connection_id
         self.rate_limit = rate_limit or self.default_rate_limit
         self.session = requests.Session()
-        # Nothing else from the process's environment: no proxy (the guard checks the address it connects to) and
-        # no .netrc credentials (a credential goes only where its owner sent it). It also spares requests reading
+        # Nothing else from the process's environment: no proxy (its own address would go unchecked by the guard)
+        # and no .netrc credentials (a credential goes only where its owner sent it). It also spares requests reading
         # the whole environment twice per request. The CA bundle variable requests reads is still honoured.
         self.session.trust_env = False
         self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True

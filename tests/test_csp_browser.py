@@ -7,6 +7,7 @@ buttons and Swagger UI, and uses them. Screenshots go to var/artifacts/csp/ for 
 """
 
 import re
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,21 +15,18 @@ from django.core.cache import cache
 from django.urls import reverse
 from playwright.sync_api import Page, Response, expect
 
-from config.env import VAR_DIR
 from integrations.models import Connection, StoreMembership
 from returns.models import RMA
 from tests.conftest import CspViolations, admin_log_in
 from tests.factories import ReturnFactory, ReturnLineFactory, RMAFactory, RMALineFactory
+from tests.screens import screenshot
 from tests.setup.conftest import browser_type_launch_args  # noqa: F401 (the fixture: Debian's chromium)
 
-ARTIFACTS = VAR_DIR / "artifacts" / "csp"
 PASSWORD = "correct horse battery staple 7"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+_shot = partial(screenshot, folder="csp")
 
 
 def _visit(page: Page, url: str, name: str, status: int = 200) -> Response:

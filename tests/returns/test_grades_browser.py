@@ -4,6 +4,7 @@ the photos as links, and whether it reached the platform. No sideways scroll, no
 violation (tests/conftest.py)."""
 
 import datetime as dt
+from functools import partial
 from typing import Any
 from unittest import mock
 
@@ -11,24 +12,21 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from config.env import VAR_DIR
 from integrations.inbound import InboundWarehouseReturnEvent, ItemGrade, WarehouseLineData
 from integrations.models import StoreMembership
 from returns.models import ReturnLine
 from returns.services.warehouse_events import rma_apply_warehouse_event
 from tests.conftest import admin_log_in
 from tests.returns.orphans.conftest import make_world
+from tests.screens import screenshot
 from tests.setup.conftest import browser_type_launch_args  # noqa: F401 (the fixture: Debian's chromium)
 from tests.setup.test_receipts_browser import PASSWORD, _log_in, no_sideways_scroll, watch_for_5xx
 
-ARTIFACTS = VAR_DIR / "artifacts" / "grades"
 PHOTO = "https://cdn.shipmonk.example/returns/1042/stain-on-the-front-of-the-tee-close-up.jpg"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+shot = partial(screenshot, folder="grades")
 
 
 def _graded_return() -> Any:

@@ -14,7 +14,6 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from config.env import VAR_DIR
 from integrations.models import Connection, Store, StoreMembership
 from integrations.providers.loop.sandbox import return_payload
 from integrations.sandbox.models import SandboxAccount
@@ -24,17 +23,13 @@ from integrations.services.stores import store_create
 from integrations.wizard import services as wizard
 from returns.models import RMA
 from tests.conftest import wait_for
+from tests.screens import screenshot
 
-ARTIFACTS = VAR_DIR / "artifacts"
 PASSWORD = "correct horse battery staple 7"
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
 
-def shot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+shot = screenshot
 
 
 @pytest.fixture

@@ -2,24 +2,22 @@
 someone by email as a member; the link refuses a sign-up with another email, then takes the right one; the new
 member sees the store but gets a 403 page on a setup step; the owner revokes a second invite and removes the member."""
 
+from functools import partial
 from typing import Any
 
 import pytest
 from django.core import mail
 from playwright.sync_api import Browser, Page, Response, expect
 
-from config.env import VAR_DIR
 from integrations.models import Store, StoreInvite, StoreMembership
 from integrations.services.invites import InviteInvalid, invite_store_get
+from tests.screens import screenshot
 
-ARTIFACTS = VAR_DIR / "artifacts" / "roles"
 PASSWORD = "correct horse battery staple 7"
 pytestmark = [pytest.mark.browser]
 
 
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+shot = partial(screenshot, folder="roles")
 
 
 def watch_for_5xx(page: Page, seen: list[str]) -> None:

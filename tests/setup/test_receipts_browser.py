@@ -5,6 +5,7 @@ store's overview and returns list; support's overview, inbox, receipt page and o
 answers 5xx or breaks the Content-Security-Policy (tests/conftest.py fails a test on any violation)."""
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import pytest
@@ -12,23 +13,20 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, Response, expect
 
-from config.env import VAR_DIR
 from integrations.models import StoreMembership
 from returns.models import OrphanReceipt, Return
 from returns.services.warehouse_events import rma_apply_warehouse_event
 from tests.conftest import admin_log_in
 from tests.factories import ReturnFactory
 from tests.returns.orphans.conftest import World, make_world, parcel
+from tests.screens import screenshot
 
-ARTIFACTS = VAR_DIR / "artifacts" / "orphans"
 PASSWORD = "correct horse battery staple 7"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DAY = dt.timedelta(days=1)
 
 
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+shot = partial(screenshot, folder="orphans")
 
 
 def no_sideways_scroll(page: Page) -> None:

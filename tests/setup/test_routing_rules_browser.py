@@ -3,7 +3,7 @@ its message, fixed, dry-run (a table of the lines that would go elsewhere and th
 after, nothing saved), saved, reordered and deleted. No response is a 5xx and the Content-Security-Policy holds
 (tests/conftest.py fails the test on a violation). Screenshots in var/artifacts/routing/ are looked at."""
 
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import pytest
@@ -11,20 +11,15 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from config.env import VAR_DIR
 from integrations.models import Store, StoreMembership
 from returns.models import RoutingRule
 from tests.returns.routing.shop import shop_with_returns
+from tests.screens import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = VAR_DIR / "artifacts" / "routing"
 
 
-def shot(page: Page, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+shot = partial(screenshot, folder="routing")
 
 
 @pytest.fixture

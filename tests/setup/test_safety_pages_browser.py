@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from config.env import VAR_DIR
 from integrations.models import Connection, Store, StoreMembership
+from tests.screens import screenshot
 
 ARTIFACTS = VAR_DIR / "artifacts"
 PASSWORD = "correct horse battery"
@@ -24,8 +25,7 @@ def screen(page: Page) -> Page:
     return page
 
 
-def _shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+_shot = screenshot
 
 
 def test_merchant_login_lockout_page(live_server: Any, screen: Page, django_user_model: Any, settings: Any) -> None:

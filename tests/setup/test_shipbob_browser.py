@@ -6,31 +6,26 @@ Every page is photographed at 1366x768 into var/artifacts/shipbob/ to be looked 
 """
 
 from collections.abc import Iterator
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from config.env import VAR_DIR
 from integrations.models import Store, StoreMembership
 from integrations.sandbox.models import SandboxAccount, SandboxReturn
 from integrations.sandbox.services import DEFAULT_WAREHOUSES
 from integrations.services.stores import store_create
 from integrations.wizard import services as wizard
 from tests.conftest import running_worker
+from tests.screens import screenshot
 
-ARTIFACTS = VAR_DIR / "artifacts" / "shipbob"
 PASSWORD = "correct horse battery staple 7"
 pytestmark = [pytest.mark.browser]
 
 
-def shot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+shot = partial(screenshot, folder="shipbob")
 
 
 @pytest.fixture

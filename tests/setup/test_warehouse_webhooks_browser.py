@@ -2,27 +2,22 @@
 topics, makes a new signing key, copies it once, and does not see it again after a reload; a ShipMonk merchant is
 told that ShipMonk's support sets them up. Photographed into var/artifacts/warehouse-webhooks/; no 5xx."""
 
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from config.env import VAR_DIR
 from integrations.models import Store, StoreMembership
 from tests.factories import ConnectionFactory
+from tests.screens import screenshot
 
-ARTIFACTS = VAR_DIR / "artifacts" / "warehouse-webhooks"
 PASSWORD = "correct horse battery staple 7"
 pytestmark = [pytest.mark.browser]
 
 
-def shot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+shot = partial(screenshot, folder="warehouse-webhooks")
 
 
 @pytest.fixture
